@@ -1,0 +1,29 @@
+"""jupyter-carbon: the energy and carbon cost of notebook work, per cell, as it happens.
+
+``import jupyter_carbon`` stays light: the meter, psutil and pynvml load on first use.
+
+    with jupyter_carbon.measure() as m:
+        train()
+    m.energy_j, m.by_component, m.duration_s, m.method
+"""
+
+from ._version import __version__
+
+__all__ = ["__version__", "Meter", "Measurement", "measure", "default_meter"]
+
+_LAZY = {
+    "Meter": "meter",
+    "Measurement": "meter",
+    "Snapshot": "meter",
+    "measure": "meter",
+    "default_meter": "meter",
+}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+
+        module = importlib.import_module(f".{_LAZY[name]}", __name__)
+        return getattr(module, name)
+    raise AttributeError(f"module 'jupyter_carbon' has no attribute {name!r}")

@@ -1,0 +1,180 @@
+"""The small protocol every energy source speaks, and the arithmetic they share.
+
+A source reports *cumulative* joules per domain (one GPU, one CPU package, ...) since it was
+opened. A measurement is then the difference of two readings, so no thread is needed per
+cell. Two figures are kept per domain: the energy charged to this kernel (``energy_j``) and
+the whole device's (``device_energy_j``); on a device the kernel has to itself they agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+MEASURED = "measured"
+"""Read from a hardware energy counter (NVML total energy, RAPL)."""
+INTEGRATED = "integrated"
+"""Power readings from the hardware, integrated over time by the sampler."""
+ESTIMATED = "estimated"
+"""A model: rated power (TDP) times utilisation, or power per GB of memory."""
+
+METHOD_RANK = {ESTIMATED: 0, INTEGRATED: 1, MEASURED: 2}
+
+COMPONENTS = ("gpu", "cpu", "memory")
+
+
+def weakest_method(methods) -> str:
+    """The least direct of several methods: a sum is only as good as its weakest part."""
+    return min(methods, key=METHOD_RANK.__getitem__)
+
+
+@dataclass(frozen=True)
+class DomainReading:
+    """One domain's cumulative energy at one instant."""
+
+    domain: str
+    """Stable identifier, e.g. ``gpu:0``, ``cpu:package-0``, ``memory:model``."""
+    component: str
+    """One of :data:`COMPONENTS`."""
+    method: str
+    energy_j: float
+    """Joules charged to this kernel since the source was opened."""
+    device_energy_j: float
+    """Joules used by the whole device since the source was opened."""
+
+
+@dataclass(frozen=True)
+class DomainPower:
+    """One domain's power at the last sampler tick."""
+
+    domain: str
+    component: str
+    power_w: float
+    """Watts charged to this kernel."""
+    device_power_w: float
+    """Watts drawn by the whole device."""
+
+
+@dataclass(frozen=True)
+class DeviceInfo:
+    """What a source can meter, for ``jupyter carbon devices`` and the load banner."""
+
+    domain: str
+    component: str
+    name: str
+    method: str
+    detail: str = ""
+    advice: str = ""
+
+
+@runtime_checkable
+class EnergySource(Protocol):
+    """Where joules come from. Implementations live one per module in this package.
+
+    ``read`` is on the hot path (called twice per cell) and must be cheap: a few counter
+    reads. ``sample`` runs on the sampler thread: it may do slower work such as reading
+    power, refreshing the process tree or computing the kernel's share of a device.
+    Both may raise; the meter then drops the source with one warning.
+    """
+
+    name: str
+
+    def read(self, now: float) -> list[DomainReading]: ...
+
+    def sample(self, now: float) -> list[DomainPower]: ...
+
+    def describe(self) -> list[DeviceInfo]: ...
+
+    def close(self) -> None: ...
+
+
+class SourceUnavailable(RuntimeError):
+    """A source cannot be opened on this machine; the message says why and what would help."""
+
+
+class Counter:
+    """Turns a raw hardware energy counter into joules since it was opened.
+
+    Hardware counters wrap (RAPL at ``max_energy_range_uj``) and can go backwards (a GPU
+    reset zeroes NVML's counter; some firmware steps back by a few units). A drop larger
+    than half the wrap range is read as a wrap; any other drop is a reset: nothing is
+    counted for that step and counting resumes from the new value. Wrap detection needs
+    reads closer together than one wrap period, which the sampler thread guarantees.
+    """
+
+    __slots__ = ("scale", "wrap_at", "total_j", "_last_raw", "resets")
+
+    def __init__(self, raw: int, scale: float, wrap_at: int | None = None):
+        self.scale = scale
+        self.wrap_at = wrap_at
+        self.total_j = 0.0
+        self._last_raw = raw
+        self.resets = 0
+
+    def update(self, raw: int) -> float:
+        """Fold in a new raw value and return the cumulative joules."""
+        delta = raw - self._last_raw
+        if delta < 0:
+            wrapped = delta + self.wrap_at if self.wrap_at else None
+            if wrapped is not None and wrapped < self.wrap_at / 2:
+                delta = wrapped
+            else:
+                delta = 0
+                self.resets += 1
+        self._last_raw = raw
+        self.total_j += delta * self.scale
+        return self.total_j
+
+
+class PowerIntegrator:
+    """Cumulative joules from power readings taken by the sampler.
+
+    Each reading holds until the next one (left rectangles). Between readings, ``at()``
+    extrapolates with the latest power, which is exactly what the next ``add()`` will commit,
+    so a snapshot taken between two ticks never disagrees with one taken after.
+    """
+
+    __slots__ = ("total_j", "_last_t", "_last_w")
+
+    def __init__(self, now: float, watts: float):
+        self.total_j = 0.0
+        self._last_t = now
+        self._last_w = watts
+
+    def add(self, now: float, watts: float) -> float:
+        self.total_j = self.at(now)
+        self._last_t = max(now, self._last_t)
+        self._last_w = watts
+        return self.total_j
+
+    def at(self, now: float) -> float:
+        return self.total_j + self._last_w * max(0.0, now - self._last_t)
+
+    @property
+    def watts(self) -> float:
+        return self._last_w
+
+
+class Attribution:
+    """Charges this kernel its share of a shared device's cumulative energy.
+
+    The sampler measures the kernel's share of the device over each tick and sets it for
+    the next interval; between ticks the latest share applies. Lagging by one tick keeps the
+    attributed total monotonic and consistent between snapshots, at the cost of charging
+    the first interval after a change of use at the previous share.
+    """
+
+    __slots__ = ("share", "_attributed_base", "_device_base")
+
+    def __init__(self, share: float = 1.0):
+        self.share = share
+        self._attributed_base = 0.0
+        self._device_base = 0.0
+
+    def charge(self, device_total_j: float) -> float:
+        return self._attributed_base + (device_total_j - self._device_base) * self.share
+
+    def set_share(self, device_total_j: float, share: float) -> None:
+        self._attributed_base = self.charge(device_total_j)
+        self._device_base = device_total_j
+        self.share = min(1.0, max(0.0, share))

@@ -1,0 +1,107 @@
+"""Rated power (TDP) of CPUs, GPUs and TPUs, from the bundled ``data/hardware.csv``.
+
+The table is derived by ``scripts/derive_data.py`` from open sources (see
+``data/README.md``). Lookups are by the names machines report ("Intel(R) Xeon(R) Gold 6248
+CPU @ 2.50GHz") or people type ("V100"), so names are compared as sets of tokens.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import re
+from dataclasses import dataclass
+from importlib import resources
+
+#: Watts per core for a CPU missing from the table: Green Algorithms' value for "Any" CPU
+#: (greenalgorithms-TDP_cpu.csv), the same default their calculator uses.
+DEFAULT_CPU_W_PER_CORE = 12.0
+
+_NOISE = re.compile(
+    r"\((r|tm)\)|\b(cpu|processor|with radeon graphics|\d+-core|\d+ core)\b|@\s*[\d.]+\s*ghz",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Hardware:
+    kind: str
+    name: str
+    tdp_w: float
+    cores: int | None
+    source: str
+    url: str
+
+
+#: Brand words that one source writes and another leaves out ("Tesla V100-SXM2-16GB" as NVML
+#: reports it, "NVIDIA Tesla V100 SXM2" in a table).
+_BRANDS = frozenset({"nvidia", "tesla", "geforce", "intel", "amd"})
+
+
+def tokens(name: str) -> tuple[str, ...]:
+    """Lower-case words of a hardware name, without brands, trademarks and clock speeds."""
+    cleaned = _NOISE.sub(" ", name.lower())
+    return tuple(t for t in re.findall(r"[a-z0-9]+(?:\.[a-z0-9]+)*\+?", cleaned) if t not in _BRANDS)
+
+
+@functools.lru_cache(maxsize=1)
+def table() -> tuple[Hardware, ...]:
+    text = (resources.files("jupyter_carbon") / "data" / "hardware.csv").read_text(encoding="utf-8")
+    rows = []
+    for row in csv.DictReader(text.splitlines()):
+        rows.append(
+            Hardware(
+                kind=row["kind"],
+                name=row["name"],
+                tdp_w=float(row["tdp_w"]),
+                cores=int(row["cores"]) if row["cores"] else None,
+                source=row["source"],
+                url=row["url"],
+            )
+        )
+    return tuple(rows)
+
+
+@functools.lru_cache(maxsize=4)
+def _index(kind: str) -> dict[str, list[tuple[frozenset[str], Hardware]]]:
+    """Rows of one kind keyed by each of their tokens that holds a digit (the model number)."""
+    index: dict[str, list[tuple[frozenset[str], Hardware]]] = {}
+    for hw in table():
+        if hw.kind != kind:
+            continue
+        toks = frozenset(tokens(hw.name))
+        for tok in toks:
+            if any(ch.isdigit() for ch in tok):
+                index.setdefault(tok, []).append((toks, hw))
+    return index
+
+
+def lookup(kind: str, name: str) -> Hardware | None:
+    """The row whose every token appears in ``name``, preferring the most specific.
+
+    "AMD EPYC 7763 64-Core Processor" finds "AMD EPYC 7763"; a name without a model number
+    (a virtual machine's "AMD EPYC") finds nothing rather than a wrong guess.
+    """
+    wanted = set(tokens(name))
+    best: tuple[int, int, Hardware] | None = None
+    for tok in wanted:
+        for toks, hw in _index(kind).get(tok, ()):
+            if toks <= wanted:
+                score = (len(toks), len(hw.name))
+                if best is None or score > best[:2]:
+                    best = (*score, hw)
+    return best[2] if best else None
+
+
+def cpu_brand() -> str:
+    """This machine's CPU model name, as /proc/cpuinfo (or the platform module) reports it."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as f:
+            for line in f:
+                if line.lower().startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    import platform
+
+    return platform.processor() or "unknown CPU"
