@@ -74,7 +74,11 @@ class ModelSource:
         self._system_busy_start_s = self.system.busy_seconds()
         self._system_busy_last_s = self._system_busy_start_s
         self._cpu_last_s = self._cpu_start_s
-        self._cpu_device = PowerIntegrator(now, 0.0)
+        # Machine-wide CPU: busy time is a cumulative counter, committed exactly at each tick
+        # and extrapolated at the last rate in between (never reported lower than before).
+        self._cpu_device_j = 0.0
+        self._cpu_device_w = 0.0
+        self._cpu_device_reported_j = 0.0
         self._memory = PowerIntegrator(now, self._memory_watts(tree.rss_bytes))
         self._memory_device = PowerIntegrator(now, self._machine_memory_watts())
         self._last_t = now
@@ -90,7 +94,9 @@ class ModelSource:
         if self.with_cpu:
             cpu_j = (self.tree.cpu_seconds() - self._cpu_start_s) * self.cpu_model.w_per_cpu_second
             with self._lock:
-                device_j = max(cpu_j, self._cpu_device.at(now))
+                extrapolated = self._cpu_device_j + self._cpu_device_w * max(0.0, now - self._last_t)
+                device_j = max(cpu_j, extrapolated, self._cpu_device_reported_j)
+                self._cpu_device_reported_j = device_j
             readings.append(DomainReading("cpu:model", "cpu", ESTIMATED, cpu_j, device_j))
         if self.with_memory:
             with self._lock:
@@ -109,9 +115,8 @@ class ModelSource:
                 w_per = self.cpu_model.w_per_cpu_second
                 kernel_w = (cpu_s - self._cpu_last_s) * w_per / dt
                 device_w = max(kernel_w, (busy - self._system_busy_last_s) * w_per / dt)
-                # The machine-wide rate seen over the tick just ended applies from now on,
-                # the same lag as every other integrated figure.
-                self._cpu_device.add(now, device_w)
+                self._cpu_device_j = (busy - self._system_busy_start_s) * w_per
+                self._cpu_device_w = device_w
                 powers.append(DomainPower("cpu:model", "cpu", kernel_w, device_w))
             if self.with_memory:
                 mem_w = self._memory_watts(self.tree.rss_bytes)

@@ -16,7 +16,7 @@ import time
 class ProcessTree:
     """CPU seconds, resident memory and PIDs of one process and its descendants.
 
-    ``cpu_seconds()`` is the hot-path call: one ``times()`` syscall plus the children's CPU
+    ``cpu_seconds()`` is the hot-path call: two cheap syscalls plus the children's CPU
     time cached by the last ``refresh()``. Children that ended and were waited for are
     counted by the kernel in ``times().children_*``; live children are read through psutil
     at each refresh. A child reaped since the last refresh would be counted twice (cached
@@ -49,8 +49,10 @@ class ProcessTree:
     # -- hot path -------------------------------------------------------------------------
     def _own_and_waited(self) -> tuple[float, float]:
         if self._own:
+            # process_time() has nanosecond resolution; times() counts in 10 ms ticks and is
+            # only used for the children the kernel has waited for.
             t = os.times()
-            return t.user + t.system, t.children_user + t.children_system
+            return time.process_time(), t.children_user + t.children_system
         t = self._proc.cpu_times()
         return t.user + t.system, t.children_user + t.children_system
 

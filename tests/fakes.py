@@ -1,0 +1,261 @@
+"""Fakes of the hardware interfaces, with a known truth to check the meter against.
+
+* ``FakeNvml`` stands in for the ``pynvml`` module: GPUs with and without energy counters,
+  power that the test sets, processes with SM utilisation, injected errors and lost GPUs.
+* ``FakePowercap`` writes a powercap tree into a temp folder whose counters advance and wrap.
+* ``FakeTree`` and ``FakeSystem`` stand in for the kernel's process tree and the machine's
+  CPU accounting, so shares are exact.
+* ``FakeClock`` is the monotonic clock both the meter and the fakes read.
+
+Energy truth is exact: power is piecewise constant, changed only by the test, and every
+fake integrates it as the clock advances.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class FakeClock:
+    def __init__(self, start: float = 1000.0):
+        self.now = start
+        self._on_advance = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def on_advance(self, fn) -> None:
+        self._on_advance.append(fn)
+
+    def advance(self, seconds: float) -> None:
+        for fn in self._on_advance:
+            fn(seconds)
+        self.now += seconds
+
+
+# -- NVML -------------------------------------------------------------------------------------
+class NVMLError(Exception):
+    def __init__(self, value: int = 999):
+        self.value = value
+        super().__init__(self.__class__.__name__)
+
+
+class NVMLError_NotSupported(NVMLError):
+    pass
+
+
+class NVMLError_GpuIsLost(NVMLError):
+    pass
+
+
+class NVMLError_NotFound(NVMLError):
+    pass
+
+
+class NVMLError_LibraryNotFound(NVMLError):
+    pass
+
+
+@dataclass
+class FakeProcess:
+    pid: int
+    usedGpuMemory: int = 0
+
+
+@dataclass
+class UtilSample:
+    pid: int
+    timeStamp: int
+    smUtil: int
+    memUtil: int = 0
+    encUtil: int = 0
+    decUtil: int = 0
+
+
+@dataclass
+class FakeGpu:
+    name: str = "NVIDIA H100 80GB HBM3"
+    uuid: str = "GPU-00000000-0000-0000-0000-000000000000"
+    has_counter: bool = True
+    power_w: float = 100.0
+    energy_mj: float = 5_000_000.0  # counters start at an arbitrary value since driver load
+    processes: list[int] = field(default_factory=list)
+    sm_util: dict[int, int] = field(default_factory=dict)  # pid -> SM % in the next samples
+    util_supported: bool = True
+    lost: bool = False
+
+
+class FakeNvml:
+    """A stand-in for the ``pynvml`` module, driven by a :class:`FakeClock`."""
+
+    NVMLError = NVMLError
+    NVMLError_NotSupported = NVMLError_NotSupported
+    NVMLError_GpuIsLost = NVMLError_GpuIsLost
+    NVMLError_NotFound = NVMLError_NotFound
+    NVMLError_LibraryNotFound = NVMLError_LibraryNotFound
+
+    def __init__(self, gpus: list[FakeGpu], clock: FakeClock, available: bool = True):
+        self.gpus = gpus
+        self.clock = clock
+        self.available = available
+        self.initialised = 0
+        self.fail: dict[str, Exception] = {}  # function name -> error to raise (once)
+        self.calls: dict[str, int] = {}
+        clock.on_advance(self._integrate)
+
+    def _integrate(self, seconds: float) -> None:
+        for gpu in self.gpus:
+            if not gpu.lost:
+                gpu.energy_mj += gpu.power_w * seconds * 1e3
+
+    def _call(self, name: str, handle: int | None = None) -> FakeGpu | None:
+        self.calls[name] = self.calls.get(name, 0) + 1
+        if name in self.fail:
+            raise self.fail.pop(name)
+        if handle is None:
+            return None
+        gpu = self.gpus[handle]
+        if gpu.lost:
+            raise NVMLError_GpuIsLost(15)
+        return gpu
+
+    # The pynvml functions the meter uses.
+    def nvmlInit(self):
+        self._call("nvmlInit")
+        if not self.available:
+            raise NVMLError_LibraryNotFound(12)
+        self.initialised += 1
+
+    def nvmlShutdown(self):
+        self._call("nvmlShutdown")
+        self.initialised -= 1
+
+    def nvmlSystemGetDriverVersion(self):
+        return "550.54.15"
+
+    def nvmlDeviceGetCount(self):
+        self._call("nvmlDeviceGetCount")
+        return len(self.gpus)
+
+    def nvmlDeviceGetHandleByIndex(self, index):
+        self._call("nvmlDeviceGetHandleByIndex")
+        if not 0 <= index < len(self.gpus):
+            raise NVMLError(2)
+        return index
+
+    def nvmlDeviceGetName(self, handle):
+        return self._call("nvmlDeviceGetName", handle).name
+
+    def nvmlDeviceGetUUID(self, handle):
+        return self._call("nvmlDeviceGetUUID", handle).uuid
+
+    def nvmlDeviceGetTotalEnergyConsumption(self, handle):
+        gpu = self._call("nvmlDeviceGetTotalEnergyConsumption", handle)
+        if not gpu.has_counter:
+            raise NVMLError_NotSupported(3)
+        return int(gpu.energy_mj)
+
+    def nvmlDeviceGetPowerUsage(self, handle):
+        return int(self._call("nvmlDeviceGetPowerUsage", handle).power_w * 1e3)
+
+    def nvmlDeviceGetComputeRunningProcesses(self, handle):
+        return [FakeProcess(pid) for pid in self._call("nvmlDeviceGetComputeRunningProcesses", handle).processes]
+
+    def nvmlDeviceGetGraphicsRunningProcesses(self, handle):
+        self._call("nvmlDeviceGetGraphicsRunningProcesses", handle)
+        return []
+
+    def nvmlDeviceGetProcessUtilization(self, handle, last_seen):
+        gpu = self._call("nvmlDeviceGetProcessUtilization", handle)
+        if not gpu.util_supported:
+            raise NVMLError_NotSupported(3)
+        stamp = int(self.clock.now * 1e6)
+        if not gpu.sm_util:
+            raise NVMLError_NotFound(6)
+        return [UtilSample(pid, stamp, util) for pid, util in gpu.sm_util.items()]
+
+
+# -- process tree and machine -------------------------------------------------------------------
+class FakeTree:
+    """The kernel's process tree with CPU seconds and memory the test sets."""
+
+    def __init__(self, pids=(4242,), cpu_seconds: float = 10.0, rss_bytes: int = 2 * 10**9):
+        self.pid = pids[0]
+        self._pids = set(pids)
+        self.cpu = cpu_seconds
+        self.rss_bytes = rss_bytes
+        self.refreshes = 0
+        self.rescans = 0
+
+    def cpu_seconds(self) -> float:
+        return self.cpu
+
+    def refresh(self) -> None:
+        self.refreshes += 1
+
+    def pids(self) -> set[int]:
+        return set(self._pids)
+
+    def rescan_now(self) -> None:
+        self.rescans += 1
+
+
+class FakeSystem:
+    def __init__(self, logical_cpus: int = 4, busy: float = 100.0):
+        self.logical_cpus = logical_cpus
+        self.busy = busy
+
+    def busy_seconds(self) -> float:
+        return self.busy
+
+
+# -- powercap ---------------------------------------------------------------------------------
+class FakePowercap:
+    """A powercap tree in a temp folder. Counters are rewritten in place, as sysfs would show."""
+
+    def __init__(self, root: Path, clock: FakeClock | None = None):
+        self.root = Path(root)
+        self.root.mkdir(parents=True, exist_ok=True)
+        (self.root / "intel-rapl").mkdir(exist_ok=True)  # the control-type folder, no counter
+        (self.root / "intel-rapl" / "enabled").write_text("1\n")
+        self.zones: dict[str, dict] = {}
+        if clock is not None:
+            clock.on_advance(self._integrate)
+
+    def add_zone(self, zone: str, name: str, *, power_w: float = 0.0, start_uj: int = 0, max_uj: int = 262_143_328_850) -> None:
+        path = self.root / zone
+        path.mkdir()
+        (path / "name").write_text(name + "\n")
+        (path / "max_energy_range_uj").write_text(f"{max_uj}\n")
+        self.zones[zone] = {"power_w": power_w, "uj": start_uj, "max": max_uj, "total_j": 0.0}
+        self._write(zone)
+
+    def _write(self, zone: str) -> None:
+        z = self.zones[zone]
+        with open(self.root / zone / "energy_uj", "r+" if (self.root / zone / "energy_uj").exists() else "w") as f:
+            f.seek(0)
+            f.write(f"{int(z['uj'])}\n")
+            f.truncate()
+
+    def add_energy(self, zone: str, joules: float) -> None:
+        z = self.zones[zone]
+        z["uj"] = (z["uj"] + joules * 1e6) % (z["max"] + 1)
+        z["total_j"] += joules
+        self._write(zone)
+
+    def set_raw(self, zone: str, raw_uj: int) -> None:
+        self.zones[zone]["uj"] = raw_uj
+        self._write(zone)
+
+    def set_power(self, zone: str, watts: float) -> None:
+        self.zones[zone]["power_w"] = watts
+
+    def _integrate(self, seconds: float) -> None:
+        for zone, z in self.zones.items():
+            if z["power_w"]:
+                self.add_energy(zone, z["power_w"] * seconds)
+
+    def make_unreadable(self, zone: str) -> None:
+        os.chmod(self.root / zone / "energy_uj", 0)

@@ -1,0 +1,234 @@
+"""The meter: snapshots and their subtraction, source failures, the sampler thread, listeners."""
+
+import logging
+import threading
+import time
+
+import pytest
+from fakes import FakeGpu, FakeNvml
+
+from jupyter_carbon.config import CarbonMeter
+from jupyter_carbon.energy.base import ESTIMATED, INTEGRATED, MEASURED, DomainPower, DomainReading
+from jupyter_carbon.energy.model import ModelSource
+from jupyter_carbon.energy.nvml import NvmlSource
+from jupyter_carbon.energy.rapl import RaplSource
+from jupyter_carbon.meter import Measurement, Meter, discover_sources, measure
+
+OURS = 4242
+
+
+class ScriptedSource:
+    """A source that counts a steady 10 W and raises when told to."""
+
+    name = "scripted"
+
+    def __init__(self, clock, fail_after_reads=None):
+        self.clock = clock
+        self.t0 = clock()
+        self.reads = 0
+        self.fail_after_reads = fail_after_reads
+        self.closed = False
+
+    def read(self, now):
+        self.reads += 1
+        if self.fail_after_reads is not None and self.reads > self.fail_after_reads:
+            raise RuntimeError("sensor gone")
+        j = 10.0 * (now - self.t0)
+        return [DomainReading("cpu:scripted", "cpu", MEASURED, j, j)]
+
+    def sample(self, now):
+        return [DomainPower("cpu:scripted", "cpu", 10.0, 10.0)]
+
+    def describe(self):
+        return []
+
+    def close(self):
+        self.closed = True
+
+
+def full_machine(clock, tree, system, powercap):
+    """One H100 with a counter, one old GPU without, two RAPL zones, memory from the model."""
+    devices = [FakeGpu(power_w=300.0, processes=[OURS]), FakeGpu(uuid="GPU-1", has_counter=False, power_w=50.0, processes=[OURS])]
+    nvml = FakeNvml(devices, clock)
+    powercap.add_zone("intel-rapl:0", "package-0", power_w=100.0)
+    sources = [
+        NvmlSource(tree, clock(), nvml=nvml, env={}),
+        RaplSource(tree, clock(), root=powercap.root, system=system),
+        ModelSource(tree, clock(), cpu=False, memory=True, memory_w_per_gb=0.5, system=system, brand="Test CPU 9000"),
+    ]
+    return Meter(sources, clock=clock, start=False), devices
+
+
+def test_measurement_is_a_subtraction_of_snapshots(clock, tree, system, powercap):
+    meter, _ = full_machine(clock, tree, system, powercap)
+    system.busy += 1.0
+    tree.cpu += 1.0  # the kernel is the only busy process: it gets the whole package
+    meter.tick()
+    a = meter.snapshot()
+    clock.advance(2.0)
+    b = meter.snapshot()
+    m = Measurement.between(a, b)
+    assert m.duration_s == pytest.approx(2.0)
+    assert m.by_component["gpu"] == pytest.approx(2 * 300.0 + 2 * 50.0)
+    assert m.by_component["cpu"] == pytest.approx(200.0)
+    assert m.by_component["memory"] == pytest.approx(2.0 * 2 * 0.5)  # 2 GB resident at 0.5 W/GB
+    assert m.energy_j == pytest.approx(sum(m.by_component.values()))
+    assert m.method == {"gpu": INTEGRATED, "cpu": MEASURED, "memory": ESTIMATED}
+    assert list(m.by_component) == ["gpu", "cpu", "memory"]
+    d = m.to_dict()
+    assert d["by_domain"]["gpu:0"]["method"] == MEASURED
+    assert d["energy_j"] == pytest.approx(m.energy_j)
+    meter.close()
+
+
+def test_open_measurement_reads_live_and_closes_with_measure(clock):
+    meter = Meter([ScriptedSource(clock)], clock=clock, start=False)
+    with measure(meter) as m:
+        clock.advance(1.0)
+        assert m.energy_j == pytest.approx(10.0)
+        clock.advance(2.0)
+    clock.advance(5.0)  # after the block, the figure no longer moves
+    assert m.energy_j == pytest.approx(30.0)
+    assert m.duration_s == pytest.approx(3.0)
+    assert m.method == {"cpu": MEASURED}
+    assert "closed" in repr(m)
+
+
+def test_a_failing_source_is_dropped_once_and_the_rest_go_on(clock, tree, system, powercap, caplog):
+    powercap.add_zone("intel-rapl:0", "package-0", power_w=100.0)
+    broken = ScriptedSource(clock, fail_after_reads=2)
+    rapl = RaplSource(tree, clock(), root=powercap.root, system=system)
+    meter = Meter([broken, rapl], clock=clock, start=False)
+    start = meter.snapshot()  # read 1
+    clock.advance(1.0)
+    meter.snapshot()  # read 2: broken has counted 10 J
+    with caplog.at_level(logging.WARNING, logger="jupyter_carbon"):
+        for _ in range(3):
+            clock.advance(1.0)
+            tree.cpu += 1.0  # the kernel is the only busy process: it is charged the package
+            system.busy += 1.0
+            end = meter.snapshot()
+            meter.tick()
+    warnings = [r for r in caplog.records if "scripted" in r.getMessage()]
+    assert len(warnings) == 1
+    assert broken.closed
+    assert "sensor gone" in meter.dropped["scripted"]
+    m = Measurement.between(start, end)
+    assert m.by_domain["cpu:scripted"] == pytest.approx(10.0)  # kept, frozen at its last reading
+    assert m.by_domain["cpu:package-0"] == pytest.approx(400.0)  # the others go on
+    assert [s.name for s in meter.sources] == ["rapl"]
+
+
+def test_a_source_failing_in_the_sampler_is_dropped_too(clock):
+    class BadSampler(ScriptedSource):
+        def sample(self, now):
+            raise OSError("read error")
+
+    good, bad = ScriptedSource(clock), BadSampler(clock)
+    bad.name = "bad"
+    meter = Meter([good, bad], clock=clock, start=False)
+    meter.snapshot()
+    reading = meter.tick()
+    assert "bad" in meter.dropped and [s.name for s in meter.sources] == ["scripted"]
+    assert reading.by_component == {"cpu": 10.0}
+
+
+def test_sampler_thread_ticks_and_stops_on_close_without_leaking():
+    before = {t.ident for t in threading.enumerate()}
+    ticks = []
+    clock = time.monotonic
+
+    class Counting(ScriptedSource):
+        def sample(self, now):
+            ticks.append(now)
+            return super().sample(now)
+
+    meter = Meter([Counting(clock)], clock=clock, interval=0.02)
+    assert meter.running
+    deadline = time.monotonic() + 5
+    while len(ticks) < 3 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert len(ticks) >= 3
+    meter.close()
+    meter.close()  # idempotent
+    assert not meter.running
+    n = len(ticks)
+    time.sleep(0.1)
+    assert len(ticks) == n  # no tick after close
+    leftover = [t for t in threading.enumerate() if t.ident not in before and t.name == "jupyter-carbon-sampler"]
+    assert leftover == []
+
+
+def test_listeners_get_power_and_a_failing_one_is_removed(clock, caplog):
+    meter = Meter([ScriptedSource(clock)], clock=clock, start=False)
+    seen = []
+    unsubscribe = meter.subscribe(seen.append)
+
+    def broken(reading):
+        raise ValueError("widget gone")
+
+    meter.subscribe(broken)
+    with caplog.at_level(logging.ERROR, logger="jupyter_carbon"):
+        meter.tick()
+        meter.tick()
+    assert len(seen) == 2 and seen[0].total_w == pytest.approx(10.0)
+    assert len([r for r in caplog.records if "listener" in r.getMessage()]) == 1
+    unsubscribe()
+    meter.tick()
+    assert len(seen) == 2
+    assert meter.power() is not None and meter.power().by_component == {"cpu": 10.0}
+
+
+def test_model_source_charges_tdp_per_cpu_second(clock, tree, system):
+    src = ModelSource(tree, clock(), cpu_tdp_w=120.0, memory_w_per_gb=0.4, system=system, brand="x")
+    meter = Meter([src], clock=clock, start=False)
+    a = meter.snapshot()
+    tree.cpu += 3.0  # three CPU-seconds on a 4-CPU machine at 120 W: 30 W per CPU
+    system.busy += 6.0
+    clock.advance(2.0)
+    meter.tick()
+    clock.advance(1.0)
+    m = Measurement.between(a, meter.snapshot())
+    assert m.by_component["cpu"] == pytest.approx(90.0)
+    assert m.method == {"cpu": ESTIMATED, "memory": ESTIMATED}
+    assert m.by_component["memory"] == pytest.approx(3.0 * 2 * 0.4)
+    # Machine-wide: six busy CPU-seconds over the first two seconds, at that rate for the third.
+    assert m.device_by_component["cpu"] == pytest.approx(180.0 + 90.0)
+    power = meter.power()
+    assert power.by_component["cpu"] == pytest.approx(45.0)
+
+
+def test_model_source_tdp_comes_from_the_table_or_the_default(tree, system):
+    known = ModelSource(tree, 0.0, system=system, brand="Intel(R) Xeon(R) Gold 6248 CPU @ 2.50GHz")
+    assert known.cpu_model.tdp_w == 150.0 and "Xeon Gold 6248" in known.cpu_model.basis
+    unknown = ModelSource(tree, 0.0, system=system, brand="Mystery CPU")
+    assert unknown.cpu_model.tdp_w == 12.0 * system.logical_cpus
+    assert "not in the hardware table" in unknown.cpu_model.basis
+
+
+def test_discovery_prefers_counters_and_models_the_rest(powercap, clock):
+    powercap.add_zone("intel-rapl:0", "package-0", power_w=50.0)  # no dram zone
+    config = CarbonMeter(enable_nvml=False, powercap_root=str(powercap.root))
+    sources, notes = discover_sources(config, now=clock())
+    assert [s.name for s in sources] == ["rapl", "model"]
+    model = sources[1]
+    assert (model.with_cpu, model.with_memory) == (False, True)
+    for s in sources:
+        s.close()
+
+
+def test_discovery_without_counters_estimates_and_says_why(tmp_path, clock):
+    config = CarbonMeter(enable_nvml=False, powercap_root=str(tmp_path / "absent"))
+    sources, notes = discover_sources(config, now=clock())
+    assert [s.name for s in sources] == ["model"]
+    assert any("RAPL" in n for n in notes)
+
+
+def test_measure_on_the_real_machine_charges_cpu_work():
+    with measure() as m:
+        deadline = time.process_time() + 0.2
+        while time.process_time() < deadline:
+            pass
+    assert m.duration_s >= 0.2
+    assert m.by_component["cpu"] > 0
+    assert set(m.method) >= {"cpu", "memory"}
