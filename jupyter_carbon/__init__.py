@@ -20,6 +20,20 @@ _LAZY = {
 }
 
 
+def load_ipython_extension(shell):
+    """``%load_ext jupyter_carbon``: meter every cell of this shell."""
+    from .extension import load_ipython_extension as load
+
+    load(shell)
+
+
+def unload_ipython_extension(shell):
+    """``%unload_ext jupyter_carbon``: stop the sampler, remove the hooks and magics."""
+    from .extension import unload_ipython_extension as unload
+
+    unload(shell)
+
+
 def __getattr__(name):
     if name in _LAZY:
         import importlib

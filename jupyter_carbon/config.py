@@ -54,6 +54,17 @@ class CarbonMeter(Configurable):
         "counter exists (Green Algorithms' reference value).",
     ).tag(config=True)
 
+    ledger_dir = Unicode(
+        "",
+        help="Folder for the session ledgers (one JSONL file per session). Default: "
+        "carbon/ledgers under the Jupyter data directory (jupyter --data-dir).",
+    ).tag(config=True)
+
+    persist = Bool(
+        True,
+        help="Append every cell's record to the session's ledger file as the cell ends.",
+    ).tag(config=True)
+
     enable_nvml = Bool(True, help="Meter NVIDIA GPUs through NVML when present.").tag(config=True)
     enable_rapl = Bool(True, help="Meter CPU packages and DRAM through Linux powercap.").tag(config=True)
 
