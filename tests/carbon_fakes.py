@@ -44,7 +44,8 @@ class FakeServer:
     """A loopback HTTP server answering ``routes[path] = (status, body, delay_s)``.
 
     ``body`` is bytes/str sent as is, or any other object sent as JSON. Each request is
-    recorded in ``requests`` as ``(method, path_with_query, headers)``.
+    recorded in ``requests`` as ``(method, path_with_query, headers)``, header
+    names in lower case.
     """
 
     def __init__(self, routes: dict, *, max_requests: int = 50, lifetime_s: float = 20.0):
@@ -55,7 +56,7 @@ class FakeServer:
 
         class Handler(BaseHTTPRequestHandler):
             def _answer(self):
-                fake.requests.append((self.command, self.path, dict(self.headers)))
+                fake.requests.append((self.command, self.path, {k.lower(): v for k, v in self.headers.items()}))
                 key = self.path.split("?", 1)[0]
                 status, body, delay = fake.routes.get(key, (404, {"error": "no such route"}, 0))
                 if delay:
