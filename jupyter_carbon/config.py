@@ -6,8 +6,10 @@ Set them in the usual IPython/Jupyter config files, e.g. ``ipython_config.py`` o
     c.CarbonMeter.region = "CA-QC"
     c.CarbonMeter.pue = 1.1
     c.CarbonMeter.sample_interval = 0.5
+    c.CarbonMeter.live_provider = "uk-national-grid"   # opt-in network access
 
-Every trait has a default that works on a laptop with no configuration at all.
+Every trait has a default that works on a laptop with no configuration at all, and none of
+the defaults reaches the network.
 """
 
 from __future__ import annotations
@@ -81,4 +83,82 @@ class CarbonMeter(Configurable):
         min=1.0,
         help="Power usage effectiveness of the facility. Default: the cloud provider's for "
         "a cloud region, 1.0 for a local machine.",
+    ).tag(config=True)
+
+    cloud_metadata = Bool(
+        False,
+        help="Ask the cloud instance metadata service (AWS, GCP, Azure) which region this "
+        "machine runs in. Off by default: it is a network call. When on, it runs once in the "
+        "background with a short time-out and never delays a cell.",
+    ).tag(config=True)
+
+    cloud_metadata_url = Unicode(
+        "http://169.254.169.254",
+        help="Base URL of the instance metadata service (the link-local address that AWS, "
+        "GCP and Azure all serve).",
+    ).tag(config=True)
+
+    cloud_metadata_timeout_s = Float(
+        0.5,
+        min=0.01,
+        help="Seconds to wait for each metadata request; off a cloud nothing answers.",
+    ).tag(config=True)
+
+    live_provider = Enum(
+        ["uk-national-grid", "electricitymaps", "watttime"],
+        default_value=None,
+        allow_none=True,
+        help="Live carbon intensity, opt-in: 'uk-national-grid' (Great Britain, no key), "
+        "'electricitymaps' (needs electricitymaps_token), 'watttime' (marginal signal; needs "
+        "watttime_username, watttime_password and watttime_region). Refreshed in the "
+        "background; until a reading arrives, or when one fails, the bundled yearly average "
+        "applies and the reason is recorded.",
+    ).tag(config=True)
+
+    live_refresh_s = Float(
+        300.0,
+        min=0.05,
+        help="Seconds between live intensity readings.",
+    ).tag(config=True)
+
+    live_timeout_s = Float(
+        3.0,
+        min=0.01,
+        help="Seconds to wait for a live provider's answer before keeping the previous value.",
+    ).tag(config=True)
+
+    uk_carbon_intensity_url = Unicode(
+        "https://api.carbonintensity.org.uk",
+        help="Base URL of the UK National Grid carbon intensity API.",
+    ).tag(config=True)
+
+    electricitymaps_url = Unicode(
+        "https://api.electricitymap.org",
+        help="Base URL of the Electricity Maps API (v3).",
+    ).tag(config=True)
+
+    electricitymaps_token = Unicode(
+        None,
+        allow_none=True,
+        help="Electricity Maps API token. Sent only in the request header; never recorded.",
+    ).tag(config=True)
+
+    watttime_url = Unicode(
+        "https://api.watttime.org",
+        help="Base URL of the WattTime API (v3).",
+    ).tag(config=True)
+
+    watttime_username = Unicode(None, allow_none=True, help="WattTime user name.").tag(config=True)
+
+    watttime_password = Unicode(
+        None,
+        allow_none=True,
+        help="WattTime password. Sent only to log in; never recorded.",
+    ).tag(config=True)
+
+    watttime_region = Unicode(
+        None,
+        allow_none=True,
+        help="WattTime grid region code (e.g. 'CAISO_NORTH'); WattTime's regions are not "
+        "Electricity Maps' zones, so it is named explicitly.",
     ).tag(config=True)

@@ -15,12 +15,18 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+import json
+import re
 import sys
+import unicodedata
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_SOURCES = HERE.parent.parent / "shared" / "sources"
 DEFAULT_OUT = HERE.parent / "jupyter_carbon" / "data"
+# Facts outside the sources folder: ISO 3166 codes (Debian iso-codes) and tzdata's zone.tab.
+DEFAULT_ISO_CODES = Path("/usr/share/iso-codes/json/iso_3166-1.json")
+DEFAULT_ZONE_TAB = Path("/usr/share/zoneinfo/zone.tab")
 
 HARDWARE_FIELDS = ["kind", "name", "tdp_w", "cores", "source", "url"]
 
@@ -103,6 +109,432 @@ def hardware_rows(sources: Path) -> list[dict[str, object]]:
     return sorted(rows.values(), key=lambda r: (r["kind"], r["name"].lower()))
 
 
+
+# ---------------------------------------------------------------------------------------
+# Grid zones: Electricity Maps yearly averages first, Ember for the countries it lacks.
+
+ZONE_FIELDS = [
+    "key", "name", "country", "kind", "g_per_kwh", "year", "source", "alpha3", "aliases",
+]
+ELECTRICITY_MAPS_SOURCE = "Electricity Maps {year} yearly average (ODbL)"
+EMBER_SOURCE = "Ember {year} yearly average (CC BY 4.0)"
+ELECTRICITY_MAPS_YEAR = 2025
+
+#: The world average is the last resort when nothing says where the machine is.
+WORLD_KEY = "WORLD"
+
+# What people type for a sub-national zone that its key and name do not cover. A US state is
+# served by several balancing authorities; its alias points at the one that serves most of
+# its load (a simplification a user can override by naming the authority's zone).
+ZONE_ALIASES = {
+    "CA-QC": ["quebec", "québec"],
+    "US-CAL-CISO": ["US-CA", "california"],
+    "US-TEX-ERCO": ["US-TX", "texas"],
+    "US-NY-NYIS": ["US-NY", "new york"],
+    "US-MIDA-PJM": ["US-VA", "virginia", "US-PA", "pennsylvania", "US-NJ", "new jersey", "US-OH", "ohio"],
+    "US-NW-BPAT": ["US-WA", "washington state"],
+    "US-NW-PGE": ["US-OR", "oregon"],
+    "US-MIDW-MISO": ["US-IA", "iowa", "US-MN", "minnesota"],
+    "US-SW-AZPS": ["US-AZ", "arizona"],
+    "US-NW-NEVP": ["US-NV", "nevada"],
+    "US-NW-PACE": ["US-UT", "utah"],
+    "US-NW-PSCO": ["US-CO", "colorado"],
+    "US-SE-SOCO": ["US-GA"],
+    "US-TEN-TVA": ["US-TN", "tennessee"],
+    "US-NE-ISNE": ["US-MA", "massachusetts", "new england"],
+    "US-CAR-DUK": ["US-NC", "north carolina"],
+    "US-CAR-SCEG": ["US-SC", "south carolina"],
+    "US-FLA-FPL": ["US-FL", "florida"],
+    "US-HI": ["hawaii"],
+    "US-AK": ["alaska"],
+    "GB": ["UK", "great britain", "england", "scotland", "wales"],
+    "GB-NIR": ["northern ireland"],
+}
+
+
+def read_iso_countries(path: Path) -> dict[str, dict[str, str]]:
+    """ISO 3166-1 countries by alpha-2 (Debian's iso-codes JSON): alpha-3 and short name."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return {c["alpha_2"]: c for c in data["3166-1"]}
+
+
+def normalise(text: str) -> str:
+    """Lower case, accents dropped, one space between words: how aliases are compared."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(plain.lower().replace("_", " ").split())
+
+
+def zone_rows(sources: Path, iso_path: Path) -> list[dict[str, object]]:
+    iso = read_iso_countries(iso_path)
+    alpha3_to_2 = {c["alpha_3"]: a2 for a2, c in iso.items()}
+    rows: dict[str, dict[str, object]] = {}
+
+    em = json.loads((sources / f"electricitymaps-yearly-{ELECTRICITY_MAPS_YEAR}.json").read_text(encoding="utf-8"))
+    for key, entry in em.items():
+        value = entry.get("carbonIntensity", {}).get("value")
+        if not isinstance(value, (int, float)) or value < 0:
+            print(f"skipped zone {key}: intensity {value!r} is not a number", file=sys.stderr)
+            continue
+        country = key.split("-", 1)[0]
+        zone = entry.get("zone", {})
+        country_name = zone.get("countryName") or iso.get(country, {}).get("name", country)
+        sub = "-" in key
+        name = zone.get("displayName") or zone.get("zoneName") or key
+        rows[key] = dict(
+            key=key,
+            name=f"{name} ({country_name})" if sub else name,
+            country=country,
+            kind="subnational" if sub else "country",
+            g_per_kwh=float(value),
+            year=ELECTRICITY_MAPS_YEAR,
+            source=ELECTRICITY_MAPS_SOURCE.format(year=ELECTRICITY_MAPS_YEAR),
+            alpha3="" if sub else iso.get(country, {}).get("alpha_3", ""),
+            names=[n for n in {zone.get("zoneName"), zone.get("displayName")} if n],
+        )
+
+    ember = json.loads((sources / "ember-average-intensities.json").read_text(encoding="utf-8"))
+    for label, entry in ember.items():
+        alpha3 = entry.get("country_code", "")
+        value = entry.get("emissions_intensity_gco2_per_kwh")
+        year = int(entry["year"])
+        if label == "World":
+            rows[WORLD_KEY] = dict(
+                key=WORLD_KEY, name="World", country="", kind="world", g_per_kwh=float(value),
+                year=year, source=EMBER_SOURCE.format(year=year), alpha3="", names=["world", "global"],
+            )
+            continue
+        alpha2 = alpha3_to_2.get(alpha3)
+        if not alpha2 or alpha2 in rows or not isinstance(value, (int, float)):
+            continue
+        rows[alpha2] = dict(
+            key=alpha2, name=entry["country_or_region"], country=alpha2, kind="country",
+            g_per_kwh=float(value), year=year, source=EMBER_SOURCE.format(year=year),
+            alpha3=alpha3, names=[entry["country_or_region"], iso[alpha2]["name"]],
+        )
+
+    # Names become aliases only where they are unambiguous; the curated aliases must be.
+    owners: dict[str, set[str]] = {}
+    for row in rows.values():
+        for alias in [row["key"], row["alpha3"], row["name"], *row["names"]]:
+            if alias:
+                owners.setdefault(normalise(alias), set()).add(row["key"])
+    for key, aliases in ZONE_ALIASES.items():
+        if key not in rows:
+            raise SystemExit(f"alias table names zone {key}, which the sources lack")
+        for alias in aliases:
+            taken = owners.get(normalise(alias), set()) - {key}
+            if taken:
+                raise SystemExit(f"alias {alias!r} for {key} is already {sorted(taken)}")
+    out = []
+    for key, row in rows.items():
+        own_name = row["name"] if row["kind"] != "subnational" else ""  # not "X (Country)"
+        aliases = {normalise(a) for a in [row["alpha3"], own_name, *row.pop("names")] if a}
+        aliases = {a for a in aliases if owners.get(a) == {key}}
+        aliases |= {normalise(a) for a in ZONE_ALIASES.get(key, [])}
+        aliases.discard(normalise(key))
+        row["aliases"] = ";".join(sorted(aliases))
+        out.append(row)
+    return sorted(out, key=lambda r: r["key"])
+
+
+# ---------------------------------------------------------------------------------------
+# Time zones: tzdata's zone.tab gives each IANA zone its country; a few zones identify a
+# sub-national grid zone as well.
+
+TIMEZONE_FIELDS = ["tz", "zone"]
+
+TIMEZONE_SUBNATIONAL = {
+    "America/Montreal": "CA-QC",  # a link to America/Toronto in tzdata; Québec users set it
+    "America/Toronto": "CA-ON",
+    "America/Vancouver": "CA-BC",
+    "America/Edmonton": "CA-AB",
+    "America/Winnipeg": "CA-MB",
+    "America/Regina": "CA-SK",
+    "America/Halifax": "CA-NS",
+    "America/Moncton": "CA-NB",
+    "America/St_Johns": "CA-NL",
+    "America/Whitehorse": "CA-YT",
+    "America/Iqaluit": "CA-NU",
+    "America/Yellowknife": "CA-NT",
+    "Australia/Sydney": "AU-NSW",
+    "Australia/Melbourne": "AU-VIC",
+    "Australia/Brisbane": "AU-QLD",
+    "Australia/Adelaide": "AU-SA",
+    "Australia/Hobart": "AU-TAS",
+    "Australia/Perth": "AU-WA",
+    "Australia/Darwin": "AU-NT",
+    "America/Anchorage": "US-AK",
+    "Pacific/Honolulu": "US-HI",
+    "America/Phoenix": "US-SW-AZPS",
+    "Europe/Belfast": "GB-NIR",
+}
+
+# Old names (tzdata's "backward" links) that machines still report, with their country.
+TIMEZONE_LINKS = {
+    "Asia/Calcutta": "IN", "Asia/Saigon": "VN", "Asia/Katmandu": "NP", "Asia/Rangoon": "MM",
+    "Europe/Kiev": "UA", "US/Eastern": "US", "US/Central": "US", "US/Mountain": "US",
+    "US/Pacific": "US", "US/Alaska": "US-AK", "US/Hawaii": "US-HI", "Canada/Eastern": "CA-ON",
+    "Canada/Pacific": "CA-BC", "Canada/Mountain": "CA-AB", "Canada/Atlantic": "CA-NS",
+    "Australia/ACT": "AU-NSW", "Australia/Canberra": "AU-NSW", "Europe/Kyiv": "UA",
+    "GB": "GB", "Japan": "JP", "Singapore": "SG", "Israel": "IL", "Eire": "IE",
+}
+
+
+def timezone_rows(zone_tab: Path, zone_keys: set[str]) -> list[dict[str, object]]:
+    rows: dict[str, str] = {}
+    for line in zone_tab.read_text(encoding="utf-8").splitlines():
+        if line.startswith("#") or not line.strip():
+            continue
+        country, _coords, tz = line.split("\t")[:3]
+        if country in zone_keys:
+            rows[tz] = country
+    rows.update(TIMEZONE_LINKS)
+    rows.update(TIMEZONE_SUBNATIONAL)
+    missing = sorted(z for z in rows.values() if z not in zone_keys)
+    if missing:
+        raise SystemExit(f"time-zone table names unknown zones: {missing}")
+    return [dict(tz=tz, zone=zone) for tz, zone in sorted(rows.items())]
+
+
+# ---------------------------------------------------------------------------------------
+# Cloud regions: where each provider's region stands and which grid zone feeds it. Written
+# for this project from the providers' own region pages; cross-checked in the tests against
+# the sources' facts (mlco2 impact.csv, Green Algorithms' data centres, Electricity Maps'
+# data-centre zones).
+
+CLOUD_FIELDS = ["key", "provider", "region", "city", "country", "zone", "pue", "pue_source"]
+
+# (region, city, country, grid zone)
+CLOUD_REGIONS = {
+    "aws": [
+        ("us-east-1", "Ashburn, Virginia", "US", "US-MIDA-PJM"),
+        ("us-east-2", "Columbus, Ohio", "US", "US-MIDA-PJM"),
+        ("us-west-1", "San Francisco Bay Area, California", "US", "US-CAL-CISO"),
+        ("us-west-2", "Boardman, Oregon", "US", "US-NW-PACW"),
+        ("us-gov-east-1", "Columbus, Ohio", "US", "US-MIDA-PJM"),
+        ("us-gov-west-1", "Oregon", "US", "US-NW-PACW"),
+        ("ca-central-1", "Montréal", "CA", "CA-QC"),
+        ("ca-west-1", "Calgary", "CA", "CA-AB"),
+        ("mx-central-1", "Querétaro", "MX", "MX"),
+        ("sa-east-1", "São Paulo", "BR", "BR-CS"),
+        ("eu-west-1", "Dublin", "IE", "IE"),
+        ("eu-west-2", "London", "GB", "GB"),
+        ("eu-west-3", "Paris", "FR", "FR"),
+        ("eu-central-1", "Frankfurt", "DE", "DE"),
+        ("eu-central-2", "Zurich", "CH", "CH"),
+        ("eu-north-1", "Stockholm", "SE", "SE-SE3"),
+        ("eu-south-1", "Milan", "IT", "IT-NO"),
+        ("eu-south-2", "Aragón", "ES", "ES"),
+        ("il-central-1", "Tel Aviv", "IL", "IL"),
+        ("me-central-1", "United Arab Emirates", "AE", "AE"),
+        ("me-south-1", "Bahrain", "BH", "BH"),
+        ("af-south-1", "Cape Town", "ZA", "ZA"),
+        ("ap-east-1", "Hong Kong", "HK", "HK"),
+        ("ap-south-1", "Mumbai", "IN", "IN-WE"),
+        ("ap-south-2", "Hyderabad", "IN", "IN-SO"),
+        ("ap-southeast-1", "Singapore", "SG", "SG"),
+        ("ap-southeast-2", "Sydney", "AU", "AU-NSW"),
+        ("ap-southeast-3", "Jakarta", "ID", "ID"),
+        ("ap-southeast-4", "Melbourne", "AU", "AU-VIC"),
+        ("ap-southeast-5", "Kuala Lumpur", "MY", "MY-WM"),
+        ("ap-southeast-7", "Bangkok", "TH", "TH"),
+        ("ap-northeast-1", "Tokyo", "JP", "JP-TK"),
+        ("ap-northeast-2", "Seoul", "KR", "KR"),
+        ("ap-northeast-3", "Osaka", "JP", "JP-KN"),
+        ("cn-north-1", "Beijing", "CN", "CN"),
+        ("cn-northwest-1", "Ningxia", "CN", "CN"),
+    ],
+    "gcp": [
+        ("us-central1", "Council Bluffs, Iowa", "US", "US-MIDW-MISO"),
+        ("us-central2", "Pryor, Oklahoma", "US", "US-CENT-SWPP"),
+        ("us-east1", "Moncks Corner, South Carolina", "US", "US-CAR-SCEG"),
+        ("us-east2", "Douglas County, Georgia", "US", "US-SE-SOCO"),
+        ("us-east4", "Ashburn, Virginia", "US", "US-MIDA-PJM"),
+        ("us-east5", "Columbus, Ohio", "US", "US-MIDA-PJM"),
+        ("us-south1", "Dallas, Texas", "US", "US-TEX-ERCO"),
+        ("us-west1", "The Dalles, Oregon", "US", "US-NW-PACW"),
+        ("us-west2", "Los Angeles, California", "US", "US-CAL-CISO"),
+        ("us-west3", "Salt Lake City, Utah", "US", "US-NW-PACE"),
+        ("us-west4", "Las Vegas, Nevada", "US", "US-NW-NEVP"),
+        ("northamerica-northeast1", "Montréal", "CA", "CA-QC"),
+        ("northamerica-northeast2", "Toronto", "CA", "CA-ON"),
+        ("northamerica-south1", "Querétaro", "MX", "MX"),
+        ("southamerica-east1", "São Paulo", "BR", "BR-CS"),
+        ("southamerica-west1", "Santiago", "CL", "CL-SEN"),
+        ("europe-west1", "St. Ghislain", "BE", "BE"),
+        ("europe-west2", "London", "GB", "GB"),
+        ("europe-west3", "Frankfurt", "DE", "DE"),
+        ("europe-west4", "Eemshaven", "NL", "NL"),
+        ("europe-west6", "Zurich", "CH", "CH"),
+        ("europe-west8", "Milan", "IT", "IT-NO"),
+        ("europe-west9", "Paris", "FR", "FR"),
+        ("europe-west10", "Berlin", "DE", "DE"),
+        ("europe-west12", "Turin", "IT", "IT-NO"),
+        ("europe-central2", "Warsaw", "PL", "PL"),
+        ("europe-north1", "Hamina", "FI", "FI"),
+        ("europe-north2", "Stockholm", "SE", "SE-SE3"),
+        ("europe-southwest1", "Madrid", "ES", "ES"),
+        ("me-central1", "Doha", "QA", "QA"),
+        ("me-central2", "Dammam", "SA", "SA"),
+        ("me-west1", "Tel Aviv", "IL", "IL"),
+        ("africa-south1", "Johannesburg", "ZA", "ZA"),
+        ("asia-east1", "Changhua County", "TW", "TW"),
+        ("asia-east2", "Hong Kong", "HK", "HK"),
+        ("asia-northeast1", "Tokyo", "JP", "JP-TK"),
+        ("asia-northeast2", "Osaka", "JP", "JP-KN"),
+        ("asia-northeast3", "Seoul", "KR", "KR"),
+        ("asia-south1", "Mumbai", "IN", "IN-WE"),
+        ("asia-south2", "Delhi", "IN", "IN-NO"),
+        ("asia-southeast1", "Jurong West", "SG", "SG"),
+        ("asia-southeast2", "Jakarta", "ID", "ID"),
+        ("asia-southeast3", "Bangkok", "TH", "TH"),
+        ("australia-southeast1", "Sydney", "AU", "AU-NSW"),
+        ("australia-southeast2", "Melbourne", "AU", "AU-VIC"),
+    ],
+    "azure": [
+        ("eastus", "Virginia", "US", "US-MIDA-PJM"),
+        ("eastus2", "Virginia", "US", "US-MIDA-PJM"),
+        ("centralus", "Des Moines, Iowa", "US", "US-MIDW-MISO"),
+        ("northcentralus", "Chicago, Illinois", "US", "US-MIDA-PJM"),
+        ("southcentralus", "San Antonio, Texas", "US", "US-TEX-ERCO"),
+        ("westus", "San Francisco Bay Area, California", "US", "US-CAL-CISO"),
+        ("westus2", "Quincy, Washington", "US", "US-NW-BPAT"),
+        ("westus3", "Phoenix, Arizona", "US", "US-SW-AZPS"),
+        ("westcentralus", "Cheyenne, Wyoming", "US", "US-NW-PACE"),
+        ("canadacentral", "Toronto", "CA", "CA-ON"),
+        ("canadaeast", "Québec City", "CA", "CA-QC"),
+        ("mexicocentral", "Querétaro", "MX", "MX"),
+        ("brazilsouth", "São Paulo", "BR", "BR-CS"),
+        ("northeurope", "Dublin", "IE", "IE"),
+        ("westeurope", "Amsterdam", "NL", "NL"),
+        ("uksouth", "London", "GB", "GB"),
+        ("ukwest", "Cardiff", "GB", "GB"),
+        ("francecentral", "Paris", "FR", "FR"),
+        ("germanywestcentral", "Frankfurt", "DE", "DE"),
+        ("switzerlandnorth", "Zurich", "CH", "CH"),
+        ("norwayeast", "Oslo", "NO", "NO-NO1"),
+        ("swedencentral", "Gävle", "SE", "SE-SE3"),
+        ("polandcentral", "Warsaw", "PL", "PL"),
+        ("italynorth", "Milan", "IT", "IT-NO"),
+        ("spaincentral", "Madrid", "ES", "ES"),
+        ("uaenorth", "Dubai", "AE", "AE"),
+        ("qatarcentral", "Doha", "QA", "QA"),
+        ("israelcentral", "Israel", "IL", "IL"),
+        ("southafricanorth", "Johannesburg", "ZA", "ZA"),
+        ("centralindia", "Pune", "IN", "IN-WE"),
+        ("southindia", "Chennai", "IN", "IN-SO"),
+        ("eastasia", "Hong Kong", "HK", "HK"),
+        ("southeastasia", "Singapore", "SG", "SG"),
+        ("japaneast", "Tokyo", "JP", "JP-TK"),
+        ("japanwest", "Osaka", "JP", "JP-KN"),
+        ("koreacentral", "Seoul", "KR", "KR"),
+        ("australiaeast", "Sydney", "AU", "AU-NSW"),
+        ("australiasoutheast", "Melbourne", "AU", "AU-VIC"),
+        ("australiacentral", "Canberra", "AU", "AU-NSW"),
+        ("newzealandnorth", "Auckland", "NZ", "NZ"),
+        ("indonesiacentral", "Jakarta", "ID", "ID"),
+    ],
+    "ovh": [
+        ("gra", "Gravelines", "FR", "FR"),
+        ("rbx", "Roubaix", "FR", "FR"),
+        ("sbg", "Strasbourg", "FR", "FR"),
+        ("eu-west-par", "Paris", "FR", "FR"),
+        ("de", "Frankfurt", "DE", "DE"),
+        ("uk", "London", "GB", "GB"),
+        ("waw", "Warsaw", "PL", "PL"),
+        ("bhs", "Beauharnois, Québec", "CA", "CA-QC"),
+        ("ca-east-tor", "Toronto", "CA", "CA-ON"),
+        ("us-east-va", "Vint Hill, Virginia", "US", "US-MIDA-PJM"),
+        ("us-west-or", "Hillsboro, Oregon", "US", "US-NW-BPAT"),
+        ("sgp", "Singapore", "SG", "SG"),
+        ("syd", "Sydney", "AU", "AU-NSW"),
+        ("ap-south-mum", "Mumbai", "IN", "IN-WE"),
+    ],
+    "scaleway": [
+        ("fr-par", "Paris", "FR", "FR"),
+        ("nl-ams", "Amsterdam", "NL", "NL"),
+        ("pl-waw", "Warsaw", "PL", "PL"),
+    ],
+}
+
+# Green Algorithms' defaults_PUE names providers its own way.
+GREEN_ALGORITHMS_PUE_PROVIDER = {"aws": "aws", "gcp": "gcp", "azure": "azure", "ovh": "OVHcloud"}
+
+
+def cloud_rows(sources: Path, zone_keys: set[str]) -> list[dict[str, object]]:
+    """Each region with its provider's PUE: the region's own where Green Algorithms lists one,
+    else the provider's fleet figure, else the industry average for an unknown provider."""
+    defaults = {r["provider"]: r for r in read_green_algorithms(sources / "greenalgorithms-defaults_PUE.csv")}
+    by_region = {
+        (r["provider"], r["Name"]): r
+        for r in read_green_algorithms(sources / "greenalgorithms-cloudProviders_datacenters.csv")
+        if parse_watts(r.get("PUE")) is not None
+    }
+    unknown = defaults["Unknown"]
+    rows = []
+    for provider, regions in sorted(CLOUD_REGIONS.items()):
+        default = defaults.get(GREEN_ALGORITHMS_PUE_PROVIDER.get(provider, ""), None)
+        for region, city, country, zone in regions:
+            if zone not in zone_keys:
+                raise SystemExit(f"{provider}:{region} names grid zone {zone}, which the zone table lacks")
+            own = by_region.get((provider, region))
+            if own:
+                pue, source = own["PUE"], f"Green Algorithms data centres (CC BY 4.0): {own['source_PUE']}"
+            elif default:
+                pue, source = default["PUE"], f"Green Algorithms defaults_PUE (CC BY 4.0): {default['source']}"
+            else:
+                pue = unknown["PUE"]
+                source = f"no figure for {provider} in the sources; industry average, Green Algorithms defaults_PUE (CC BY 4.0): {unknown['source']}"
+            rows.append(dict(
+                key=f"{provider}:{region}", provider=provider, region=region, city=city,
+                country=country, zone=zone, pue=float(pue), pue_source=source,
+            ))
+    return rows
+
+
+# ---------------------------------------------------------------------------------------
+# Equivalents: grams of CO2e per unit of something people picture.
+
+EQUIVALENT_FIELDS = ["key", "label", "unit", "g_per_unit", "source", "year", "url"]
+EPA_URL = "https://www.epa.gov/energy/greenhouse-gases-equivalencies-calculator-calculations-and-references"
+
+# The US EPA equivalencies calculator publishes these in metric tons; converted to grams.
+EPA_EQUIVALENTS = [
+    ("smartphone_charges", "smartphone charges", "charge", 1.24e-5 * 1e6,
+     "US EPA Greenhouse Gas Equivalencies Calculator: CO2 per smartphone charged", 2024),
+    ("tree_seedlings_10y", "tree seedlings grown for 10 years", "seedling", 0.060 * 1e6,
+     "US EPA Greenhouse Gas Equivalencies Calculator: CO2 per urban tree planted and grown for 10 years", 2024),
+]
+
+# From Green Algorithms' referenceValues.csv: variable -> (key, label, unit).
+GREEN_ALGORITHMS_EQUIVALENTS = {
+    "passengerCar_US_perkm": ("car_km", "km driven by an average car (US)", "km"),
+    "passengerCar_EU_perkm": ("car_km_eu", "km driven by an average car (EU)", "km"),
+    "treeYear": ("tree_years", "years of a mature tree's uptake", "tree-year"),
+    "flight_PAR-LON": ("flight_paris_london", "Paris-London flights, one passenger", "flight"),
+}
+
+
+def equivalent_rows(sources: Path) -> list[dict[str, object]]:
+    rows = [
+        dict(key=k, label=label, unit=unit, g_per_unit=float(g), source=src, year=year, url=EPA_URL)
+        for k, label, unit, g, src, year in EPA_EQUIVALENTS
+    ]
+    for row in read_green_algorithms(sources / "greenalgorithms-referenceValues.csv"):
+        if row["variable"] not in GREEN_ALGORITHMS_EQUIVALENTS:
+            continue
+        key, label, unit = GREEN_ALGORITHMS_EQUIVALENTS[row["variable"]]
+        note = row["source"].strip()
+        urls = re.findall(r"https?://\S+", note)
+        rows.append(dict(
+            key=key, label=label, unit=unit, g_per_unit=float(row["value"]),
+            source=f"Green Algorithms referenceValues (CC BY 4.0): {row['variable']}", year="",
+            url=urls[-1] if urls else "",
+        ))
+    return sorted(rows, key=lambda r: r["key"])
+
+
 def write_csv(path: Path, fields: list[str], rows: list[dict[str, object]]) -> None:
     with open(path, "w", newline="", encoding="utf-8") as f:
         writer = csv.DictWriter(f, fieldnames=fields, lineterminator="\n")
@@ -115,6 +547,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sources", type=Path, default=DEFAULT_SOURCES)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--iso-codes", type=Path, default=DEFAULT_ISO_CODES, help="iso-codes' iso_3166-1.json")
+    parser.add_argument("--zone-tab", type=Path, default=DEFAULT_ZONE_TAB, help="tzdata's zone.tab")
     args = parser.parse_args(argv)
     if not args.sources.is_dir():
         print(f"error: no sources folder at {args.sources}; pass --sources PATH", file=sys.stderr)
@@ -123,6 +557,21 @@ def main(argv: list[str] | None = None) -> int:
     hardware = hardware_rows(args.sources)
     write_csv(args.out / "hardware.csv", HARDWARE_FIELDS, hardware)
     print(f"hardware.csv: {len(hardware)} rows")
+    for path in (args.iso_codes, args.zone_tab):
+        if not path.is_file():
+            print(f"error: {path} is missing (Debian packages iso-codes and tzdata)", file=sys.stderr)
+            return 2
+    zones = zone_rows(args.sources, args.iso_codes)
+    keys = {z["key"] for z in zones}
+    tables = {
+        "zones.csv": (ZONE_FIELDS, zones),
+        "timezones.csv": (TIMEZONE_FIELDS, timezone_rows(args.zone_tab, keys)),
+        "cloud_regions.csv": (CLOUD_FIELDS, cloud_rows(args.sources, keys)),
+        "equivalents.csv": (EQUIVALENT_FIELDS, equivalent_rows(args.sources)),
+    }
+    for filename, (fields, rows) in tables.items():
+        write_csv(args.out / filename, fields, rows)
+        print(f"{filename}: {len(rows)} rows")
     return 0
 
 

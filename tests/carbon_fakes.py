@@ -1,0 +1,112 @@
+"""Helpers for the carbon tests: where the raw sources are, and fake HTTP servers.
+
+The fake servers listen on 127.0.0.1 only, answer from a routing table, and stop by
+themselves after a bounded number of requests or seconds, so a test that forgets one
+cannot hang the suite.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def sources_dir() -> Path:
+    """The raw sources: $JUPYTER_CARBON_SOURCES, else ``../shared/sources`` beside the repo."""
+    env = os.environ.get("JUPYTER_CARBON_SOURCES")
+    path = Path(env) if env else REPO.parent / "shared" / "sources"
+    if not path.is_dir():
+        pytest.fail(f"raw sources not found at {path}; set JUPYTER_CARBON_SOURCES")
+    return path
+
+
+def read_green_algorithms(name: str) -> list[dict[str, str]]:
+    """A Green Algorithms CSV, skipping its annotation row."""
+    lines = (sources_dir() / name).read_text(encoding="utf-8").splitlines()
+    return list(csv.DictReader(io.StringIO("\n".join(lines[1:]))))
+
+
+def read_json_source(name: str):
+    return json.loads((sources_dir() / name).read_text(encoding="utf-8"))
+
+
+class FakeServer:
+    """A loopback HTTP server answering ``routes[path] = (status, body, delay_s)``.
+
+    ``body`` is bytes/str sent as is, or any other object sent as JSON. Each request is
+    recorded in ``requests`` as ``(method, path_with_query, headers)``, header
+    names in lower case.
+    """
+
+    def __init__(self, routes: dict, *, max_requests: int = 50, lifetime_s: float = 20.0):
+        self.routes = routes
+        self.requests: list[tuple[str, str, dict[str, str]]] = []
+        self.max_requests = max_requests
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _answer(self):
+                fake.requests.append((self.command, self.path, {k.lower(): v for k, v in self.headers.items()}))
+                key = self.path.split("?", 1)[0]
+                status, body, delay = fake.routes.get(key, (404, {"error": "no such route"}, 0))
+                if delay:
+                    time.sleep(delay)
+                if not isinstance(body, (bytes, str)):
+                    body = json.dumps(body)
+                data = body.encode() if isinstance(body, str) else body
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+            do_GET = do_PUT = do_POST = _answer
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._deadline = time.monotonic() + lifetime_s
+        self._thread.start()
+
+    def _serve(self):
+        self.httpd.timeout = 0.05
+        while time.monotonic() < self._deadline and len(self.requests) < self.max_requests:
+            self.httpd.handle_request()
+        self.httpd.server_close()
+
+    def close(self):
+        self._deadline = 0
+        self._thread.join(timeout=2)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def wait_for(predicate, timeout: float = 3.0, interval: float = 0.01) -> bool:
+    """Poll ``predicate`` until true or ``timeout`` seconds pass; return its last value."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return bool(predicate())

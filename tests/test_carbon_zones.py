@@ -1,0 +1,127 @@
+"""Zone lookup, fuzzy suggestions, PUE arithmetic, the Intensity record."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from jupyter_carbon.carbon import Intensity, UnknownRegion, facility_energy_j, find_zone
+from jupyter_carbon.carbon.intensity import emissions_g
+from jupyter_carbon.carbon.zones import search, zones
+
+
+@pytest.mark.parametrize(
+    "query, key",
+    [
+        ("CA-QC", "CA-QC"),
+        ("ca-qc", "CA-QC"),
+        ("quebec", "CA-QC"),
+        ("Québec", "CA-QC"),
+        ("US-CA", "US-CAL-CISO"),
+        ("California", "US-CAL-CISO"),
+        ("FR", "FR"),
+        ("FRA", "FR"),
+        ("france", "FR"),
+        ("  Germany ", "DE"),
+        ("aws:eu-west-3", "aws:eu-west-3"),
+        ("AWS/eu-west-3", "aws:eu-west-3"),
+        ("google us-central1", "gcp:us-central1"),
+        ("westeurope", "azure:westeurope"),
+        ("scaleway:fr-par", "scaleway:fr-par"),
+        ("world", "WORLD"),
+    ],
+)
+def test_find_zone_accepts_what_people_type(query, key):
+    assert find_zone(query).key == key
+
+
+def test_a_zone_alias_wins_over_a_bare_region_code():
+    # OVH names a region "de"; the country code is what most people mean.
+    assert find_zone("de").key == "DE"
+    assert find_zone("ovh:de").key == "ovh:de"
+
+
+def test_unknown_region_names_the_closest_matches():
+    with pytest.raises(UnknownRegion) as info:
+        find_zone("frnace")
+    err = info.value
+    assert err.query == "frnace"
+    assert err.suggestions[0] == "FR"
+    assert "FR (France)" in str(err)
+    assert isinstance(err, ValueError)
+
+
+def test_unknown_region_suggests_something_even_far_off():
+    with pytest.raises(UnknownRegion) as info:
+        find_zone("nowhere-land")
+    assert info.value.suggestions
+    assert all(s in zones() or ":" in s for s in info.value.suggestions)
+
+
+def test_a_misspelt_cloud_region_suggests_the_region():
+    with pytest.raises(UnknownRegion) as info:
+        find_zone("aws:eu-west-33")
+    assert "aws:eu-west-3" in info.value.suggestions
+
+
+def test_empty_query_is_unknown():
+    with pytest.raises(UnknownRegion):
+        find_zone("  ")
+
+
+def test_search_finds_every_place_in_quebec():
+    keys = [item.key for item in search("quebec")]
+    assert keys[0] == "CA-QC"
+    assert {"aws:ca-central-1", "gcp:northamerica-northeast1", "azure:canadaeast", "ovh:bhs"} <= set(keys)
+
+
+def test_cloud_region_carries_its_zone_and_provider_pue():
+    region = find_zone("gcp:europe-west9")
+    zone = find_zone("FR")
+    intensity = region.intensity(chosen_by="argument", guess=False)
+    assert intensity.g_per_kwh == zone.g_per_kwh
+    assert intensity.year == zone.year and intensity.source == zone.source
+    assert intensity.pue == region.pue > 1.0
+    assert zone.intensity(chosen_by="argument", guess=False).pue == 1.0
+
+
+def test_facility_energy_and_emissions_follow_the_formula():
+    assert facility_energy_j(1000.0, 1.5) == pytest.approx(1500.0)
+    i = Intensity(400.0, "X", "X", "test", None, "average", "argument", False, 1.25)
+    # 3.6 MJ = 1 kWh; × 1.25 PUE × 400 g/kWh
+    assert emissions_g(3.6e6, i) == pytest.approx(500.0)
+    assert emissions_g(0.0, i) == 0.0
+
+
+@pytest.mark.parametrize("bad", [0.99, 0, -1, float("nan"), "high", None])
+def test_pue_below_one_is_refused_with_a_reason(bad):
+    with pytest.raises(ValueError, match="PUE"):
+        facility_energy_j(1.0, bad)
+
+
+def test_negative_energy_is_refused():
+    with pytest.raises(ValueError, match="energy"):
+        facility_energy_j(-1.0, 1.0)
+
+
+def test_intensity_validates_and_serialises():
+    i = Intensity(100.0, "FR", "France", "s", 2025, "marginal", "timezone", True, 1.1, live=True)
+    data = json.loads(json.dumps(i.to_dict()))
+    assert data["signal"] == "marginal" and data["live"] is True and data["fallback_reason"] is None
+    with pytest.raises(ValueError, match="signal"):
+        Intensity(100.0, "FR", "France", "s", 2025, "mixed", "timezone", True, 1.1)
+    with pytest.raises(ValueError, match="chosen_by"):
+        Intensity(100.0, "FR", "France", "s", 2025, "average", "ip", True, 1.1)
+
+
+def test_importing_the_package_loads_no_table():
+    code = (
+        "import sys, jupyter_carbon.carbon as c; "
+        "print(any(m.startswith('jupyter_carbon.carbon.') for m in sys.modules)); "
+        "print(c.find_zone('FR').key)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["False", "FR"]

@@ -1,0 +1,169 @@
+"""The bundled tables agree with the raw sources they were derived from."""
+
+from __future__ import annotations
+
+import csv
+import filecmp
+import importlib.util
+from importlib import resources
+from pathlib import Path
+
+import pytest
+from carbon_fakes import REPO, read_green_algorithms, read_json_source, sources_dir
+
+#: Cloud regions whose grid zone this project sets differently from Electricity Maps'
+#: data-centre file, each explained in data/README.md.
+ZONE_DISAGREEMENTS = {"gcp:us-central1"}
+
+
+def table(name: str) -> list[dict[str, str]]:
+    text = (resources.files("jupyter_carbon") / "data" / name).read_text(encoding="utf-8")
+    return list(csv.DictReader(text.splitlines()))
+
+
+@pytest.fixture(scope="module")
+def zones():
+    return {row["key"]: row for row in table("zones.csv")}
+
+
+@pytest.fixture(scope="module")
+def clouds():
+    return {row["key"]: row for row in table("cloud_regions.csv")}
+
+
+def test_every_electricity_maps_zone_is_bundled_with_its_value(zones):
+    raw = read_json_source("electricitymaps-yearly-2025.json")
+    assert len(raw) > 300
+    for key, entry in raw.items():
+        row = zones[key]
+        assert float(row["g_per_kwh"]) == pytest.approx(entry["carbonIntensity"]["value"]), key
+        assert row["year"] == "2025"
+        assert "Electricity Maps" in row["source"] and "ODbL" in row["source"]
+        assert row["kind"] == ("subnational" if "-" in key else "country")
+
+
+def test_ember_fills_the_countries_electricity_maps_lacks(zones):
+    raw = read_json_source("ember-average-intensities.json")
+    em = read_json_source("electricitymaps-yearly-2025.json")
+    ember_rows = [r for r in zones.values() if r["source"].startswith("Ember") and r["kind"] == "country"]
+    assert ember_rows, "some countries come from Ember"
+    for row in ember_rows:
+        assert row["key"] not in em
+        entry = raw[row["alpha3"]]
+        assert float(row["g_per_kwh"]) == pytest.approx(entry["emissions_intensity_gco2_per_kwh"])
+        assert row["year"] == str(entry["year"])
+        assert f"Ember {entry['year']}" in row["source"]
+    covered = {r["alpha3"] for r in zones.values()}
+    # Kosovo's user-assigned code has no ISO 3166 alpha-2 equivalent.
+    missing = {e["country_code"] for e in raw.values() if e["country_code"]} - covered - {"XKX"}
+    assert not missing
+
+
+def test_world_average_is_embers(zones):
+    world = read_json_source("ember-average-intensities.json")["World"]
+    assert float(zones["WORLD"]["g_per_kwh"]) == pytest.approx(world["emissions_intensity_gco2_per_kwh"])
+    assert zones["WORLD"]["year"] == str(world["year"])
+
+
+def test_aliases_are_unambiguous_and_cover_what_people_type(zones):
+    owner: dict[str, str] = {}
+    for key, row in zones.items():
+        for alias in filter(None, row["aliases"].split(";")):
+            assert alias not in owner, f"{alias!r} belongs to {owner.get(alias)} and {key}"
+            assert alias.upper() not in zones or alias.upper() == key, alias
+            owner[alias] = key
+    assert owner["quebec"] == "CA-QC"
+    assert owner["us-ca"] == owner["california"] == "US-CAL-CISO"
+    assert owner["fra"] == "FR"
+    assert owner["deu"] == "DE"
+
+
+def test_sub_national_zones_name_their_country(zones):
+    for row in zones.values():
+        if row["kind"] == "subnational":
+            assert row["key"].startswith(row["country"] + "-")
+            assert row["name"].endswith(")")
+
+
+def test_cloud_regions_cover_the_providers_and_known_zones(zones, clouds):
+    providers = {r["provider"] for r in clouds.values()}
+    assert {"aws", "gcp", "azure", "ovh", "scaleway"} <= providers
+    for key, row in clouds.items():
+        assert key == f"{row['provider']}:{row['region']}"
+        zone = zones[row["zone"]]
+        assert zone["country"] == row["country"], key
+        assert float(row["pue"]) >= 1.0
+        assert row["city"] and row["pue_source"]
+
+
+def test_cloud_zones_agree_with_electricity_maps_data_centres(clouds):
+    facts = read_json_source("electricitymaps-data_centers.json")
+    checked = 0
+    for entry in facts.values():
+        key = f"{entry['provider']}:{entry['region']}"
+        if key in clouds and key not in ZONE_DISAGREEMENTS:
+            assert clouds[key]["zone"] == entry["zoneKey"], key
+            checked += 1
+    assert checked > 80
+
+
+def test_every_gcp_region_google_reports_is_bundled(clouds):
+    text = (sources_dir() / "google-region-carbon-info-2024.csv").read_text(encoding="utf-8")
+    regions = {row["Google Cloud Region"] for row in csv.DictReader(text.splitlines())}
+    assert regions - {r["region"] for r in clouds.values() if r["provider"] == "gcp"} == set()
+
+
+def test_cloud_pue_comes_from_green_algorithms(clouds):
+    defaults = {r["provider"]: float(r["PUE"]) for r in read_green_algorithms("greenalgorithms-defaults_PUE.csv")}
+    own = {
+        (r["provider"], r["Name"]): float(r["PUE"])
+        for r in read_green_algorithms("greenalgorithms-cloudProviders_datacenters.csv")
+        if r["PUE"].strip()
+    }
+    names = {"aws": "aws", "gcp": "gcp", "azure": "azure", "ovh": "OVHcloud"}
+    for row in clouds.values():
+        expected = own.get((row["provider"], row["region"]))
+        if expected is None:
+            expected = defaults.get(names.get(row["provider"], ""), defaults["Unknown"])
+        assert float(row["pue"]) == pytest.approx(expected), row["key"]
+    assert float(clouds["gcp:europe-west1"]["pue"]) == own[("gcp", "europe-west1")]
+
+
+def test_equivalents_match_green_algorithms_reference_values():
+    rows = {r["key"]: r for r in table("equivalents.csv")}
+    ref = {r["variable"]: float(r["value"]) for r in read_green_algorithms("greenalgorithms-referenceValues.csv")}
+    assert float(rows["car_km"]["g_per_unit"]) == ref["passengerCar_US_perkm"]
+    assert float(rows["car_km_eu"]["g_per_unit"]) == ref["passengerCar_EU_perkm"]
+    assert float(rows["tree_years"]["g_per_unit"]) == ref["treeYear"]
+    for key in ("smartphone_charges", "tree_seedlings_10y"):
+        assert "EPA" in rows[key]["source"] and rows[key]["url"].startswith("https://www.epa.gov/")
+    assert all(float(r["g_per_unit"]) > 0 for r in rows.values())
+
+
+def test_timezones_point_at_bundled_zones(zones):
+    rows = {r["tz"]: r["zone"] for r in table("timezones.csv")}
+    assert set(rows.values()) <= set(zones)
+    assert rows["America/Montreal"] == "CA-QC"
+    assert rows["Europe/Paris"] == "FR"
+    zone_tab = Path("/usr/share/zoneinfo/zone.tab")
+    if zone_tab.is_file():
+        for line in zone_tab.read_text(encoding="utf-8").splitlines():
+            if not line.startswith("#") and line.strip():
+                country, _, tz = line.split("\t")[:3]
+                if country in zones:
+                    assert rows[tz] == country or rows[tz].startswith(country + "-"), tz
+
+
+def test_derivation_reproduces_the_bundled_tables(tmp_path):
+    script = REPO / "scripts" / "derive_data.py"
+    spec = importlib.util.spec_from_file_location("derive_data", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    for path in (module.DEFAULT_ISO_CODES, module.DEFAULT_ZONE_TAB):
+        if not path.is_file():
+            pytest.skip(f"{path} is not installed here")
+    assert module.main(["--sources", str(sources_dir()), "--out", str(tmp_path)]) == 0
+    shipped = REPO / "jupyter_carbon" / "data"
+    names = ["zones.csv", "cloud_regions.csv", "timezones.csv", "equivalents.csv", "hardware.csv"]
+    match, mismatch, errors = filecmp.cmpfiles(shipped, tmp_path, names, shallow=False)
+    assert mismatch == [] and errors == []
