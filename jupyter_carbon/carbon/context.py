@@ -127,6 +127,16 @@ class CarbonContext:
             self._restart_live()
         return self.current()
 
+    def intensity_for(self, query: str) -> Intensity:
+        """The bundled intensity of another zone, for one cell (``%%carbon --region``),
+        without changing the session's zone. Raises UnknownRegion."""
+        from .zones import find_zone
+
+        place = find_zone(query)
+        with self._lock:
+            pue = self._pue_for(place)
+        return place.intensity(chosen_by="argument", guess=False, pue=pue)
+
     def set_pue(self, pue: float) -> None:
         """Override the PUE for every later emission; at least 1.0."""
         self._pue = check_pue(pue)

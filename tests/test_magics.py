@@ -1,0 +1,223 @@
+"""The extension and magics in a real (in-process) IPython shell."""
+
+import pytest
+from IPython.core.error import UsageError
+from IPython.core.interactiveshell import InteractiveShell
+from IPython.testing.globalipapp import start_ipython
+from IPython.utils.capture import capture_output
+
+from jupyter_carbon.extension import extension_of
+from jupyter_carbon.session import read_ledger
+
+
+@pytest.fixture
+def ip():
+    start_ipython()  # the test shell, created once per process
+    return InteractiveShell.instance()
+
+
+@pytest.fixture
+def shell(ip, tmp_path, monkeypatch):
+    monkeypatch.setenv("JUPYTER_CARBON_REGION", "FR")
+    ip.config.CarbonMeter.ledger_dir = str(tmp_path / "ledgers")
+    with capture_output() as banner:
+        ip.run_line_magic("load_ext", "jupyter_carbon")
+    ip.banner_text = banner.stdout
+    yield ip
+    ip.run_line_magic("unload_ext", "jupyter_carbon")
+    ip.user_ns.pop("rec", None)
+
+
+def run(ip, cell):
+    with capture_output() as out:
+        result = ip.run_cell(cell, store_history=True)
+    return result, out
+
+
+def records(ip):
+    return extension_of(ip).session.records
+
+
+def test_loading_says_what_is_metered_and_the_zone(shell):
+    assert "metering every cell" in shell.banner_text
+    assert "cpu estimated" in shell.banner_text or "cpu measured" in shell.banner_text
+    assert "zone FR" in shell.banner_text and "environment" in shell.banner_text
+
+
+def test_metering_leaves_output_value_and_exception_unchanged(ip, tmp_path, monkeypatch):
+    cells = ["print('hello'); 40 + 2", "import sys; print('to stderr', file=sys.stderr)", "1/0", "def f():\n    raise KeyError('k')\nf()"]
+    plain = [run(ip, c) for c in cells]
+    monkeypatch.setenv("JUPYTER_CARBON_REGION", "FR")
+    ip.config.CarbonMeter.ledger_dir = str(tmp_path)
+    with capture_output():
+        ip.run_line_magic("load_ext", "jupyter_carbon")
+    try:
+        metered = [run(ip, c) for c in cells]
+        magic = [run(ip, "%%carbon -q\n" + c) for c in cells]
+    finally:
+        ip.run_line_magic("unload_ext", "jupyter_carbon")
+    for (r0, o0), (r1, o1), (r2, o2) in zip(plain, metered, magic):
+        assert r1.result == r0.result == r2.result
+        assert type(r1.error_in_exec) is type(r0.error_in_exec) is type(r2.error_in_exec)
+        assert o1.stdout.replace(str(r1.execution_count), "N") == o0.stdout.replace(str(r0.execution_count), "N")
+        assert o2.stdout.replace(str(r2.execution_count), "N") == o0.stdout.replace(str(r0.execution_count), "N")
+        assert o1.stderr == o0.stderr == o2.stderr
+
+
+def test_every_cell_gets_a_record_with_its_status(shell):
+    run(shell, "x = sum(range(10000))")
+    run(shell, "1/0")
+    run(shell, "raise KeyboardInterrupt")
+    run(shell, "def broken(:\n    pass")
+    got = [(r.source, r.status, r.error) for r in records(shell)]
+    assert got == [
+        ("x = sum(range(10000))", "ok", None),
+        ("1/0", "error", "ZeroDivisionError"),
+        ("raise KeyboardInterrupt", "interrupted", "KeyboardInterrupt"),
+        ("def broken(:", "error", "SyntaxError"),
+    ]
+    counts = [r.execution_count for r in records(shell)]
+    assert counts == sorted(counts) and len(set(counts)) == 4
+
+
+def test_cell_magic_prints_one_line_and_runs_in_the_same_namespace(shell):
+    result, out = run(shell, "%%carbon\ny = 6 * 7\ny")
+    assert result.result == 42 and shell.user_ns["y"] == 42
+    lines = [line for line in out.stdout.splitlines() if line.startswith("carbon:")]
+    assert len(lines) == 1
+    line = lines[0]
+    assert "Wh" in line and "CO2e" in line and "zone FR" in line and "estimated" in line or "measured" in line
+    record = records(shell)[-1]
+    assert record.magic and record.source == "y = 6 * 7"
+
+
+def test_cell_magic_options(shell):
+    _, quiet = run(shell, "%%carbon --quiet -o rec\nz = 1")
+    assert "carbon:" not in quiet.stdout
+    rec = shell.user_ns["rec"]
+    assert rec is records(shell)[-1] and rec.source == "z = 1"
+    _, out = run(shell, "%%carbon --region DE\nz = 2")
+    assert records(shell)[-1].intensity["zone"] == "DE"
+    assert records(shell)[-1].intensity["chosen_by"] == "argument"
+    assert "zone DE" in out.stdout
+    # The session's zone is unchanged by a one-cell override.
+    run(shell, "z = 3")
+    assert records(shell)[-1].intensity["zone"] == "FR"
+
+
+@pytest.mark.parametrize("line, message", [("--bogus", "unrecognized arguments"), ("--region atlantis", "unknown region 'atlantis'")])
+def test_bad_cell_magic_options_stop_the_cell_with_a_clear_message(shell, line, message):
+    result, out = run(shell, f"%%carbon {line}\nside_effect = 1")
+    assert "side_effect" not in shell.user_ns
+    assert isinstance(result.error_in_exec, UsageError)
+    assert message in str(result.error_in_exec)
+    assert "Traceback" not in out.stdout
+
+
+def test_nested_run_cell_is_not_counted_twice(shell):
+    run(shell, "get_ipython().run_cell('inner = 1')\nouter = 2")
+    run(shell, "%%carbon -q\nget_ipython().run_cell('%%carbon\\ninner2 = 1')")
+    assert [r.source for r in records(shell)] == [
+        "get_ipython().run_cell('inner = 1')",
+        "get_ipython().run_cell('%%carbon\\ninner2 = 1')",
+    ]
+    assert shell.user_ns["inner"] == 1 and shell.user_ns["inner2"] == 1
+
+
+def test_off_stops_plain_cells_but_not_carbon_cells(shell):
+    with capture_output() as out:
+        shell.run_line_magic("carbon", "off")
+    assert "metering off" in out.stdout
+    run(shell, "a = 1")
+    run(shell, "%%carbon -q\nb = 2")
+    shell.run_line_magic("carbon", "on")
+    run(shell, "c = 3")
+    assert [r.source for r in records(shell)] == ["b = 2", "c = 3"]
+
+
+def test_status_region_and_pue(shell):
+    run(shell, "x = 1")
+    with capture_output() as out:
+        shell.run_line_magic("carbon", "")
+    assert "1 cell:" in out.stdout and "zone FR" in out.stdout
+    with capture_output() as out:
+        shell.run_line_magic("carbon", "region quebec")
+    assert "CA-QC" in out.stdout
+    with capture_output():
+        shell.run_line_magic("carbon", "pue 1.5")
+    run(shell, "x = 2")
+    r = records(shell)[-1]
+    assert r.intensity["zone"] == "CA-QC" and r.pue == 1.5
+    assert r.facility_energy_j == pytest.approx(1.5 * r.energy_j)
+
+
+@pytest.mark.parametrize(
+    "line, message",
+    [
+        ("sumary", "Did you mean 'summary'"),
+        ("region nowhere-land", "unknown region 'nowhere-land'"),
+        ("region FR DE", "takes one zone"),
+        ("pue 0.8", "at least 1.0"),
+        ("pue many", "must be a number"),
+        ("on now", "takes no arguments"),
+        ('region "unclosed', "cannot parse"),
+    ],
+)
+def test_bad_line_magic_input_is_a_usage_error(shell, line, message):
+    with pytest.raises(UsageError, match=message):
+        shell.run_line_magic("carbon", line)
+
+
+def test_help_and_devices(shell):
+    with capture_output() as out:
+        shell.run_line_magic("carbon", "help")
+        shell.run_line_magic("carbon", "devices")
+    for sub in ("summary", "export", "region", "pue", "reset", "devices", "estimate"):
+        assert sub in out.stdout
+    assert "What this machine can meter" in out.stdout
+
+
+def test_reset_starts_a_new_ledger(shell):
+    run(shell, "x = 1")
+    old = extension_of(shell).session.ledger.path
+    with capture_output() as out:
+        shell.run_line_magic("carbon", "reset")
+    assert str(old) in out.stdout
+    assert extension_of(shell).session.totals.cells == 0
+    assert len(read_ledger(old).records) == 1
+
+
+def test_a_thousand_cells_give_a_thousand_records_on_disk(shell):
+    for i in range(1000):
+        shell.run_cell(f"v = {i}", store_history=True)
+    path = extension_of(shell).session.ledger.path
+    assert len(read_ledger(path).records) == 1000
+
+
+def test_unload_stops_the_sampler_and_removes_hooks_and_magics(ip, tmp_path):
+    ip.config.CarbonMeter.ledger_dir = str(tmp_path)
+    with capture_output():
+        ip.run_line_magic("load_ext", "jupyter_carbon")
+    ext = extension_of(ip)
+    assert ext.meter.running
+    ip.run_line_magic("unload_ext", "jupyter_carbon")
+    assert not ext.meter.running
+    assert ext.pre_run_cell not in ip.events.callbacks["pre_run_cell"]
+    assert ext.post_run_cell not in ip.events.callbacks["post_run_cell"]
+    assert "carbon" not in ip.magics_manager.magics["line"]
+    result, _ = run(ip, "%%carbon\nq = 1")
+    assert result.error_in_exec is not None  # the magic is gone
+    assert len(ext.session.records) == 0
+
+
+def test_a_broken_meter_never_breaks_the_cell(shell, monkeypatch, caplog):
+    ext = extension_of(shell)
+
+    def explode(*a, **k):
+        raise RuntimeError("meter on fire")
+
+    monkeypatch.setattr(ext.session, "begin", explode)
+    result, out = run(shell, "w = 5\nw")
+    assert result.result == 5 and result.error_in_exec is None
+    run(shell, "w = 6")  # reported once, not per cell
+    assert len([r for r in caplog.records if "metering failed" in r.getMessage()]) == 1
