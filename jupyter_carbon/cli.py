@@ -14,7 +14,7 @@ import sys
 from ._version import __version__
 
 #: Subcommand modules, in the order ``--help`` lists them.
-COMMAND_MODULES = ["devices", "enable"]
+COMMAND_MODULES = ["devices", "estimate", "regions", "enable"]
 
 
 class UsageError(Exception):
@@ -29,7 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"jupyter-carbon {__version__}")
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
     for name in COMMAND_MODULES:
-        importlib.import_module(f".commands.{name}", __package__).register(subparsers)
+        importlib.import_module(f"jupyter_carbon.commands.{name}").register(subparsers)
     return parser
 
 
@@ -49,4 +49,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Under ``python -m`` this file runs as ``__main__``; the subcommands raise the
+    # ``UsageError`` of ``jupyter_carbon.cli``, so run that module's ``main``.
+    from jupyter_carbon.cli import main as _main
+
+    sys.exit(_main())

@@ -147,7 +147,8 @@ ZONE_ALIASES = {
     "US-FLA-FPL": ["US-FL", "florida"],
     "US-HI": ["hawaii"],
     "US-AK": ["alaska"],
-    "GB": ["UK", "great britain", "england", "scotland", "wales"],
+    "GB": ["UK", "england", "scotland", "wales"],
+    "US": ["united states of america", "america"],
     "GB-NIR": ["northern ireland"],
 }
 
@@ -163,6 +164,14 @@ def normalise(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text)
     plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(plain.lower().replace("_", " ").split())
+
+
+def iso_names(iso: dict, alpha2: str, sub: bool) -> list[str]:
+    """ISO 3166 names of a country ("India" where Electricity Maps says "Mainland India")."""
+    entry = iso.get(alpha2)
+    if sub or entry is None:
+        return []
+    return [n for n in (entry.get("name"), entry.get("common_name")) if n]
 
 
 def zone_rows(sources: Path, iso_path: Path) -> list[dict[str, object]]:
@@ -190,7 +199,7 @@ def zone_rows(sources: Path, iso_path: Path) -> list[dict[str, object]]:
             year=ELECTRICITY_MAPS_YEAR,
             source=ELECTRICITY_MAPS_SOURCE.format(year=ELECTRICITY_MAPS_YEAR),
             alpha3="" if sub else iso.get(country, {}).get("alpha_3", ""),
-            names=[n for n in {zone.get("zoneName"), zone.get("displayName")} if n],
+            names=sorted(n for n in {zone.get("zoneName"), zone.get("displayName"), *iso_names(iso, country, sub)} if n),
         )
 
     ember = json.loads((sources / "ember-average-intensities.json").read_text(encoding="utf-8"))
@@ -210,7 +219,7 @@ def zone_rows(sources: Path, iso_path: Path) -> list[dict[str, object]]:
         rows[alpha2] = dict(
             key=alpha2, name=entry["country_or_region"], country=alpha2, kind="country",
             g_per_kwh=float(value), year=year, source=EMBER_SOURCE.format(year=year),
-            alpha3=alpha3, names=[entry["country_or_region"], iso[alpha2]["name"]],
+            alpha3=alpha3, names=[entry["country_or_region"], *iso_names(iso, alpha2, False)],
         )
 
     # Names become aliases only where they are unambiguous; the curated aliases must be.

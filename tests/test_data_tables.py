@@ -107,6 +107,27 @@ def test_cloud_zones_agree_with_electricity_maps_data_centres(clouds):
     assert checked > 80
 
 
+def test_cloud_countries_agree_with_mlco2_and_green_algorithms(clouds):
+    from jupyter_carbon.carbon import find_zone
+
+    # Both older tables file Hong Kong under China; ISO 3166 and Electricity Maps do not.
+    hong_kong = {"gcp:asia-east2", "aws:ap-east-1", "azure:eastasia"}
+    text = (sources_dir() / "mlco2-impact-impact.csv").read_text(encoding="utf-8")
+    checked = 0
+    for row in csv.DictReader(text.splitlines()):
+        key = f"{row['provider']}:{row['region']}"
+        if key in clouds and key not in hong_kong:
+            assert find_zone(row["country"]).country == clouds[key]["country"], key
+            checked += 1
+    for row in read_green_algorithms("greenalgorithms-cloudProviders_datacenters.csv"):
+        # Green Algorithms writes Azure regions as the portal shows them ("West Europe").
+        key = f"{row['provider']}:{row['Name'].replace(' ', '').lower()}"
+        if key in clouds and key not in hong_kong and row["location"]:
+            assert row["location"].split("-")[0] == clouds[key]["country"], key
+            checked += 1
+    assert checked > 100
+
+
 def test_every_gcp_region_google_reports_is_bundled(clouds):
     text = (sources_dir() / "google-region-carbon-info-2024.csv").read_text(encoding="utf-8")
     regions = {row["Google Cloud Region"] for row in csv.DictReader(text.splitlines())}

@@ -147,7 +147,9 @@ def find_zone(query: str):
     if not isinstance(query, str) or not query.strip():
         raise UnknownRegion(str(query), [], None)
     text = normalise(query)
-    key = _names().get(text) or _names().get(cloud.canonical_key(text) or "")
+    names = _names()
+    # "West Europe" is how Azure's portal writes the region its API calls "westeurope".
+    key = names.get(text) or names.get(cloud.canonical_key(text) or "") or names.get(text.replace(" ", ""))
     if key is None:
         raise UnknownRegion(query, suggest(query))
     return lookup_key(key)

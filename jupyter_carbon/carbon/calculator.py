@@ -1,0 +1,195 @@
+"""The emissions calculator: hardware (or watts) × hours × PUE × grid intensity.
+
+It does what the ML Emissions Calculator (Lacoste, Luccioni et al. 2019) does: energy and
+emissions of a run, in equivalents people picture, and the same run in the cleanest region
+of the same cloud provider and of all providers, so the cheapest saving is visible.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import math
+import os
+from dataclasses import dataclass
+
+from .intensity import JOULES_PER_KWH, Intensity, check_pue, facility_energy_j
+from . import equivalents as _equivalents
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """The same run elsewhere: ``scope`` is "same provider" or "overall"."""
+
+    scope: str
+    key: str
+    name: str
+    g_per_kwh: float
+    pue: float
+    emissions_g: float
+    saving_pct: float  # positive: that much less than the run as estimated
+
+
+@dataclass(frozen=True)
+class Estimate:
+    hardware: str | None
+    hardware_source: str | None
+    count: int
+    power_w: float
+    hours: float
+    it_energy_j: float
+    facility_energy_j: float
+    intensity: Intensity
+    emissions_g: float
+    equivalents: list
+    alternatives: list
+
+    @property
+    def facility_energy_kwh(self) -> float:
+        return self.facility_energy_j / JOULES_PER_KWH
+
+    @property
+    def emissions_kg(self) -> float:
+        return self.emissions_g / 1000.0
+
+    def to_dict(self) -> dict:
+        data = dataclasses.asdict(self)
+        data["intensity"] = self.intensity.to_dict()
+        data["it_energy_kwh"] = self.it_energy_j / JOULES_PER_KWH
+        data["facility_energy_kwh"] = self.facility_energy_kwh
+        data["emissions_kg"] = self.emissions_kg
+        return data
+
+
+def find_hardware(name: str):
+    """The hardware row ``name`` names, accelerators first ("A100" is a GPU, not Intel's
+    A100 CPU). A name that fits several parts of different power is an error listing them,
+    since guessing would be off by up to half."""
+    from .. import hardware
+
+    wanted = set(hardware.tokens(name))
+    if not wanted:
+        raise ValueError(f"hardware name {name!r} has no model in it (e.g. 'V100 SXM2', 'TPU v3')")
+    for kinds in (("gpu", "tpu"), ("cpu",)):
+        for kind in kinds:
+            exact = hardware.lookup(kind, name)
+            if exact is not None:
+                return exact
+        candidates = [hw for hw in hardware.table() if hw.kind in kinds and wanted <= set(hardware.tokens(hw.name))]
+        if len({hw.tdp_w for hw in candidates}) == 1:
+            return min(candidates, key=lambda hw: len(hw.name))
+        if candidates:
+            listed = ", ".join(f"{hw.name} ({hw.tdp_w:g} W)" for hw in sorted(candidates, key=lambda h: h.name)[:8])
+            raise ValueError(f"hardware {name!r} fits several parts: {listed}; name one, or give --power")
+    names = [hw.name for hw in hardware.table() if hw.kind in ("gpu", "tpu")]
+    close = difflib.get_close_matches(name, names, n=4, cutoff=0.4)
+    hint = f"; closest: {', '.join(close)}" if close else ""
+    raise ValueError(f"no hardware named {name!r} in the bundled table{hint}; or give --power in watts")
+
+
+def _positive(value, what: str, example: str) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{what} must be a number ({example}), not {value!r}") from None
+    if not number > 0 or math.isinf(number):
+        raise ValueError(f"{what} must be a positive number ({example}), not {value!r}")
+    return number
+
+
+def _place_intensity(region, intensity, pue, environ, timezone):
+    from .resolve import machine_timezone, resolve
+
+    if region is None and intensity is not None:
+        place = None
+        base = Intensity(
+            g_per_kwh=0.0, zone="custom", zone_name="intensity given by the user", source="given by the user",
+            year=None, signal="average", chosen_by="argument", guess=False, pue=1.0,
+        )
+    else:
+        environ = os.environ if environ is None else environ
+        tz = machine_timezone(environ) if timezone is None else timezone
+        choice = resolve(explicit=region, environ=environ, timezone=tz)
+        place = choice.place
+        base = place.intensity(chosen_by=choice.chosen_by, guess=choice.guess)
+    if intensity is not None:
+        g = float(intensity)
+        if not g >= 0 or math.isinf(g):
+            raise ValueError(f"intensity must be a non-negative number of g/kWh (e.g. 432.7), not {intensity!r}")
+        base = base.replace(g_per_kwh=g, source="given by the user", year=None)
+    if pue is not None:
+        base = base.replace(pue=check_pue(pue))
+    elif place is not None and place.pue is not None:
+        base = base.replace(pue=place.pue)
+    return place, base
+
+
+def _alternatives(place, intensity: Intensity, it_energy_j: float, emissions: float) -> list[Alternative]:
+    from .cloud import cloud_regions
+
+    regions = list(cloud_regions().values())
+
+    def grams(region):
+        return facility_energy_j(it_energy_j, region.pue) / JOULES_PER_KWH * region.g_per_kwh
+
+    scopes = []
+    provider = getattr(place, "provider", None)
+    if provider:
+        scopes.append(("same provider", [r for r in regions if r.provider == provider]))
+    scopes.append(("overall", regions))
+    out = []
+    for scope, pool in scopes:
+        best = min(pool, key=lambda r: (grams(r), r.key))
+        g = grams(best)
+        saving = (1.0 - g / emissions) * 100.0 if emissions > 0 else 0.0
+        out.append(Alternative(scope, best.key, best.name, best.g_per_kwh, best.pue, g, saving))
+    return out
+
+
+def estimate(
+    *,
+    hours: float,
+    hardware: str | None = None,
+    count: int = 1,
+    power_w: float | None = None,
+    region: str | None = None,
+    intensity: float | None = None,
+    pue: float | None = None,
+    equivalents=_equivalents.DEFAULT_KEYS,
+    environ=None,
+    timezone: str | None = None,
+) -> Estimate:
+    """Energy and emissions of running ``count`` × ``hardware`` (or ``power_w`` watts in
+    all) for ``hours``. The zone is ``region`` or, failing that, resolved as for a kernel
+    (environment, time zone, world average); ``intensity`` (g/kWh) overrides the zone's
+    value; ``pue`` overrides the provider's (1.0 off the cloud). Raises ValueError (or its
+    subclass UnknownRegion) naming what was wrong."""
+    hours = _positive(hours, "hours", "e.g. 12")
+    if (hardware is None) == (power_w is None):
+        raise ValueError("give either a hardware name (e.g. 'V100 SXM2') with a count, or a total power in watts")
+    hw = None
+    place, chosen = _place_intensity(region, intensity, pue, environ, timezone)
+    if hardware is not None:
+        if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+            raise ValueError(f"count must be a whole number of at least 1, not {count!r}")
+        hw = find_hardware(hardware)
+        power = hw.tdp_w * count
+    else:
+        power = _positive(power_w, "power", "total watts, e.g. 1415.78")
+        count = 1
+    it_energy = power * hours * 3600.0
+    facility = facility_energy_j(it_energy, chosen.pue)
+    grams = facility / JOULES_PER_KWH * chosen.g_per_kwh
+    return Estimate(
+        hardware=hw.name if hw else None,
+        hardware_source=hw.source if hw else None,
+        count=count,
+        power_w=power,
+        hours=hours,
+        it_energy_j=it_energy,
+        facility_energy_j=facility,
+        intensity=chosen,
+        emissions_g=grams,
+        equivalents=_equivalents.convert(grams, equivalents),
+        alternatives=_alternatives(place, chosen, it_energy, grams),
+    )

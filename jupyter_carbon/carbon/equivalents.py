@@ -1,0 +1,61 @@
+"""Emissions in things people picture: km by car, smartphone charges, tree seedlings.
+
+Each factor comes from ``data/equivalents.csv`` with its source (US EPA equivalencies
+calculator, Green Algorithms' reference values).
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+from .zones import _read_csv
+
+#: Shown by default: the three the ML Emissions Calculator made familiar.
+DEFAULT_KEYS = ("car_km", "smartphone_charges", "tree_seedlings_10y")
+
+
+@dataclass(frozen=True)
+class Equivalent:
+    key: str
+    label: str
+    unit: str
+    g_per_unit: float
+    source: str
+    year: int | None
+    url: str
+
+
+@functools.lru_cache(maxsize=1)
+def equivalents() -> dict[str, Equivalent]:
+    return {
+        row["key"]: Equivalent(
+            key=row["key"],
+            label=row["label"],
+            unit=row["unit"],
+            g_per_unit=float(row["g_per_unit"]),
+            source=row["source"],
+            year=int(row["year"]) if row["year"] else None,
+            url=row["url"],
+        )
+        for row in _read_csv("equivalents.csv")
+    }
+
+
+def convert(grams: float, keys=DEFAULT_KEYS) -> list[dict]:
+    """``grams`` of CO2e as amounts of each equivalent, with the factor and its source."""
+    table = equivalents()
+    unknown = [k for k in keys if k not in table]
+    if unknown:
+        raise ValueError(f"unknown equivalents {unknown}; known: {sorted(table)}")
+    return [
+        {
+            "key": e.key,
+            "label": e.label,
+            "amount": grams / e.g_per_unit,
+            "g_per_unit": e.g_per_unit,
+            "source": e.source,
+            "url": e.url,
+        }
+        for e in (table[k] for k in keys)
+    ]

@@ -1,0 +1,74 @@
+"""``jupyter carbon estimate``: energy and emissions of a run before or after it happens."""
+
+from __future__ import annotations
+
+import json
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "estimate",
+        help="energy and CO2e of a run from hardware, hours and region",
+        description="Energy and emissions of a run: hardware (or total watts) × hours × PUE × "
+        "grid intensity, in equivalents, and what the same run would emit in the cleanest "
+        "cloud region of the same provider and of all providers.",
+    )
+    what = p.add_mutually_exclusive_group(required=True)
+    what.add_argument("--hardware", metavar="NAME", help="GPU, TPU or CPU model, e.g. 'V100 SXM2', 'TPU v3'")
+    what.add_argument("--power", type=float, metavar="WATTS", help="total power of the run in watts")
+    p.add_argument("--count", type=int, default=1, metavar="N", help="how many of --hardware (default 1)")
+    p.add_argument("--hours", type=float, required=True, metavar="H", help="duration in hours")
+    p.add_argument("--region", metavar="ZONE", help="grid zone or cloud region, e.g. FR, quebec, aws:eu-west-3")
+    p.add_argument("--intensity", type=float, metavar="G_PER_KWH", help="grid intensity in gCO2e/kWh (overrides the zone's)")
+    p.add_argument("--pue", type=float, help="power usage effectiveness (default: the provider's; 1.0 off the cloud)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from ..carbon.calculator import estimate
+    from ..cli import UsageError
+
+    try:
+        result = estimate(
+            hours=args.hours,
+            hardware=args.hardware,
+            count=args.count,
+            power_w=args.power,
+            region=args.region,
+            intensity=args.intensity,
+            pue=args.pue,
+        )
+    except ValueError as err:
+        raise UsageError(str(err)) from None
+    if args.json:
+        print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        print(render(result))
+    return 0
+
+
+def render(e) -> str:
+    i = e.intensity
+    if e.hardware:
+        run = f"{e.count} × {e.hardware} ({e.power_w / e.count:g} W each; {e.hardware_source})"
+    else:
+        run = f"{e.power_w:g} W in all"
+    lines = [
+        f"Run:        {run} for {e.hours:g} h",
+        f"Energy:     {e.it_energy_j / 3.6e6:,.2f} kWh IT, {e.facility_energy_kwh:,.2f} kWh facility (PUE {i.pue:g})",
+        f"Grid:       {i.zone_name}: {i.g_per_kwh:g} gCO2e/kWh ({i.source}; chosen by {i.chosen_by}"
+        + (", a guess" if i.guess else "") + ")",
+        f"Emissions:  {e.emissions_kg:,.3f} kg CO2e",
+    ]
+    for q in e.equivalents:
+        lines.append(f"  ≈ {q['amount']:,.1f} {q['label']}  [{q['source']}]")
+    for alt in e.alternatives:
+        if alt.saving_pct > 0.05:
+            lines.append(
+                f"Had this run in {alt.key} ({alt.scope}): {alt.saving_pct:.0f} % less "
+                f"({alt.emissions_g / 1000:,.3f} kg; {alt.g_per_kwh:g} g/kWh, PUE {alt.pue:g})"
+            )
+        else:
+            lines.append(f"Cleanest region ({alt.scope}): {alt.key}, no cleaner than this run")
+    return "\n".join(lines)
