@@ -92,6 +92,20 @@ class CarbonExtension:
             zone = "no carbon intensity"
         return f"jupyter-carbon: metering every cell ({', '.join(parts) or 'nothing metered'}); {zone}. `%carbon help` for more."
 
+    def cleaner_alternative(self) -> dict | None:
+        """The cleanest cloud region (of the same provider, if this is a cloud region), for
+        the reports' "had this run in X" sentence; None if it is no cleaner than here."""
+        from .carbon.calculator import cleanest_regions
+
+        try:
+            place = self.carbon.place
+            _, region = cleanest_regions(place)[0]
+            if region.g_per_kwh >= self.carbon.current().g_per_kwh:
+                return None
+        except Exception:
+            return None
+        return {"zone": region.key, "zone_name": region.name, "g_per_kwh": region.g_per_kwh, "source": region.source, "year": region.year}
+
     # -- hooks ----------------------------------------------------------------------------
     def _report_failure(self, where: str) -> None:
         if not self._failed_once:

@@ -221,3 +221,45 @@ def test_a_broken_meter_never_breaks_the_cell(shell, monkeypatch, caplog):
     assert result.result == 5 and result.error_in_exec is None
     run(shell, "w = 6")  # reported once, not per cell
     assert len([r for r in caplog.records if "metering failed" in r.getMessage()]) == 1
+
+
+def test_summary_is_a_rich_display_with_the_costliest_cells(shell, monkeypatch):
+    # A terminal shell computes only text/plain; a notebook frontend asks for every type.
+    formatter = shell.display_formatter
+    monkeypatch.setattr(formatter, "active_types", formatter.format_types)
+    run(shell, "x = sum(i * i for i in range(200000))")
+    run(shell, "y = 1")
+    with capture_output() as out:
+        shell.run_line_magic("carbon", "summary --top 1")
+    (shown,) = out.outputs
+    assert "text/html" in shown.data and "<svg" in shown.data["text/html"]
+    text = shown.data["text/plain"]
+    assert "x = sum(i * i for i in range(200000))" in text and "y = 1" not in text
+
+
+def test_summary_of_the_previous_session(shell):
+    run(shell, "first_session = 1")
+    with capture_output():
+        shell.run_line_magic("carbon", "reset")
+    run(shell, "second_session = 2")
+    with capture_output() as out:
+        shell.run_line_magic("carbon", "summary --ledger previous")
+    assert "first_session = 1" in out.outputs[0].data["text/plain"]
+
+
+@pytest.mark.parametrize("name, marker", [("s.json", '"schema_version"'), ("s.csv", "energy_j"), ("s.md", "#"), ("s.html", "<svg"), ("s.tex", "kWh")])
+def test_export_writes_each_format(shell, tmp_path, name, marker):
+    run(shell, "x = 1")
+    with capture_output() as out:
+        shell.run_line_magic("carbon", f"export {tmp_path / name}")
+    assert f"wrote {tmp_path / name}" in out.stdout
+    assert marker in (tmp_path / name).read_text()
+
+
+@pytest.mark.parametrize(
+    "line, message",
+    [("export report.docx", "json"), ("export {tmp}/missing/report.json", "cannot write"), ("export", "path"), ("summary --top 0", "at least 1")],
+)
+def test_bad_export_and_summary_input(shell, tmp_path, line, message):
+    with pytest.raises(UsageError, match=message):
+        shell.run_line_magic("carbon", line.format(tmp=tmp_path))

@@ -12,9 +12,13 @@ import difflib
 import math
 import os
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .intensity import JOULES_PER_KWH, Intensity, check_pue, facility_energy_j
 from . import equivalents as _equivalents
+
+if TYPE_CHECKING:
+    from .cloud import CloudRegion
 
 
 @dataclass(frozen=True)
@@ -124,23 +128,28 @@ def _place_intensity(region, intensity, pue, environ, timezone):
     return place, base
 
 
-def _alternatives(place, intensity: Intensity, it_energy_j: float, emissions: float) -> list[Alternative]:
+def cleanest_regions(place) -> list[tuple[str, "CloudRegion"]]:
+    """The cloud regions that emit least per kWh of IT energy (grid intensity × PUE):
+    ``("same provider", region)`` when ``place`` is a cloud region, then ``("overall", region)``."""
     from .cloud import cloud_regions
 
     regions = list(cloud_regions().values())
 
-    def grams(region):
-        return facility_energy_j(it_energy_j, region.pue) / JOULES_PER_KWH * region.g_per_kwh
+    def per_it_kwh(region):
+        return (region.pue * region.g_per_kwh, region.key)
 
     scopes = []
     provider = getattr(place, "provider", None)
     if provider:
         scopes.append(("same provider", [r for r in regions if r.provider == provider]))
     scopes.append(("overall", regions))
+    return [(scope, min(pool, key=per_it_kwh)) for scope, pool in scopes]
+
+
+def _alternatives(place, intensity: Intensity, it_energy_j: float, emissions: float) -> list[Alternative]:
     out = []
-    for scope, pool in scopes:
-        best = min(pool, key=lambda r: (grams(r), r.key))
-        g = grams(best)
+    for scope, best in cleanest_regions(place):
+        g = facility_energy_j(it_energy_j, best.pue) / JOULES_PER_KWH * best.g_per_kwh
         saving = (1.0 - g / emissions) * 100.0 if emissions > 0 else 0.0
         out.append(Alternative(scope, best.key, best.name, best.g_per_kwh, best.pue, g, saving))
     return out
