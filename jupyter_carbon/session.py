@@ -23,11 +23,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .energy.base import COMPONENTS
+from .energy.base import COMPONENTS, weakest_method
 
 log = logging.getLogger("jupyter_carbon")
 
 SCHEMA_VERSION = 1
+_COMPONENT_ORDER = {c: i for i, c in enumerate(COMPONENTS)}
 STATUSES = ("ok", "error", "interrupted")
 
 Listener = Callable[[str, object], None]
@@ -46,7 +47,7 @@ def first_line(source: str, limit: int = 120) -> str:
     return ""
 
 
-@dataclass
+@dataclass(slots=True)
 class CellRecord:
     """What one cell cost, and how each number was obtained."""
 
@@ -85,11 +86,14 @@ class CellRecord:
 
     @classmethod
     def from_dict(cls, data: dict) -> "CellRecord":
-        known = {f for f in cls.__dataclass_fields__}
-        missing = [f for f in ("session_id", "index", "energy_j", "status") if f not in data]
+        missing = [f for f in _REQUIRED_FIELDS if f not in data]
         if missing:
             raise ValueError(f"cell record lacks {', '.join(missing)}")
-        return cls(**{k: v for k, v in data.items() if k in known})
+        return cls(**{k: v for k, v in data.items() if k in _RECORD_FIELDS})
+
+
+_RECORD_FIELDS = frozenset(CellRecord.__dataclass_fields__)
+_REQUIRED_FIELDS = ("session_id", "index", "energy_j", "status")
 
 
 @dataclass
@@ -107,8 +111,6 @@ class Totals:
     method: dict[str, str] = field(default_factory=dict)
 
     def add(self, record: CellRecord) -> None:
-        from .energy.base import weakest_method
-
         self.cells += 1
         self.errors += record.status != "ok"
         self.duration_s += record.duration_s
@@ -116,12 +118,15 @@ class Totals:
         self.device_energy_j += record.device_energy_j
         self.facility_energy_j += record.facility_energy_j
         self.emissions_g += record.emissions_g or 0.0
+        new_component = False
         for c, j in record.by_component.items():
+            new_component |= c not in self.by_component
             self.by_component[c] = self.by_component.get(c, 0.0) + j
         for c, m in record.method.items():
-            self.method[c] = weakest_method([m, self.method.get(c, m)])
-        order = {c: i for i, c in enumerate(COMPONENTS)}
-        self.by_component = dict(sorted(self.by_component.items(), key=lambda kv: order.get(kv[0], 9)))
+            previous = self.method.get(c)
+            self.method[c] = m if previous is None else weakest_method((m, previous))
+        if new_component:  # keep gpu, cpu, memory order for display
+            self.by_component = dict(sorted(self.by_component.items(), key=lambda kv: _COMPONENT_ORDER.get(kv[0], 9)))
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -180,6 +185,17 @@ def read_ledger(path: str | os.PathLike) -> LedgerContents:
     header: dict = {}
     records: list[CellRecord] = []
     skipped: list[int] = []
+    # Most cells of a session share their intensity and methods: keep one copy of each.
+    shared: dict[tuple, dict] = {}
+
+    def share(value):
+        if not isinstance(value, dict):
+            return value
+        try:
+            return shared.setdefault(tuple(value.items()), value)
+        except TypeError:  # a nested value: not worth sharing
+            return value
+
     with open(path, encoding="utf-8", errors="replace") as f:
         for number, line in enumerate(f, 1):
             if not line.strip():
@@ -191,7 +207,10 @@ def read_ledger(path: str | os.PathLike) -> LedgerContents:
                 if data.get("type") == "session":
                     header = data
                     continue
-                records.append(CellRecord.from_dict(data))
+                record = CellRecord.from_dict(data)
+                record.intensity = share(record.intensity)
+                record.method = share(record.method)
+                records.append(record)
             except (ValueError, TypeError) as err:
                 skipped.append(number)
                 if len(skipped) == 1:
