@@ -1,41 +1,12 @@
 """Short human-readable figures: the line under a ``%%carbon`` cell, the status line.
 
 Units inside the project are joules and grams; people read watt-hours and grams, scaled
-so a small cell does not show as "0.000 Wh".
+so a small cell does not show as "0.000 Wh" (the scaling rules live in ``report``).
 """
 
 from __future__ import annotations
 
-
-def format_energy(joules: float) -> str:
-    """Watt-hours with a prefix that keeps two or three significant figures."""
-    wh = joules / 3600.0
-    for scale, unit in ((1e3, "kWh"), (1.0, "Wh"), (1e-3, "mWh")):
-        if abs(wh) >= scale:
-            return f"{wh / scale:.3g} {unit}"
-    return f"{wh * 1e6:.3g} µWh" if wh else "0 Wh"
-
-
-def format_mass(grams: float | None) -> str:
-    """Grams of CO2e: mg, g, kg or t."""
-    if grams is None:
-        return "n/a"
-    for scale, unit in ((1e6, "t"), (1e3, "kg"), (1.0, "g")):
-        if abs(grams) >= scale:
-            return f"{grams / scale:.3g} {unit}"
-    return f"{grams * 1e3:.3g} mg" if grams else "0 g"
-
-
-def format_duration(seconds: float) -> str:
-    if seconds < 1:
-        return f"{seconds * 1e3:.0f} ms"
-    if seconds < 120:
-        return f"{seconds:.1f} s"
-    minutes, s = divmod(int(round(seconds)), 60)
-    if minutes < 60:
-        return f"{minutes} min {s:02d} s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes:02d} min"
+from .report import format_duration, format_energy, format_mass
 
 
 def format_intensity(intensity: dict | None) -> str:
