@@ -47,6 +47,8 @@ class CarbonExtension:
         self._cell = None
         self._cell_options = None
         self._failed_once = False
+        self.channel = None
+        self.widgets: list = []
 
     # -- lifetime -------------------------------------------------------------------------
     def register(self) -> None:
@@ -56,6 +58,14 @@ class CarbonExtension:
         cleanup = self.shell.input_transformers_cleanup
         if strip_cell_magic not in cleanup:
             cleanup.append(strip_cell_magic)
+        from .frontend import FrontendChannel
+
+        try:
+            channel = FrontendChannel(self)
+            channel.register()
+            self.channel = channel
+        except Exception:
+            log.exception("jupyter-carbon: no channel to the frontend; the status bar will not update")
 
     def unregister(self) -> None:
         events = self.shell.events
@@ -67,9 +77,14 @@ class CarbonExtension:
         cleanup = self.shell.input_transformers_cleanup
         if strip_cell_magic in cleanup:
             cleanup.remove(strip_cell_magic)
+        if self.channel is not None:
+            self.channel.close()
+            self.channel = None
 
     def close(self) -> None:
         self.unregister()
+        for meter_widget in self.widgets:
+            meter_widget.close()
         for part in (self.session, self.carbon, self.meter):
             try:
                 part.close()
@@ -189,6 +204,25 @@ def load_ipython_extension(shell) -> None:
     shell.register_magics(CarbonMagics(shell, ext))
     _loaded[id(shell)] = ext
     print(ext.banner())
+
+
+def show_widget(shell=None):
+    """Display a live meter for ``shell``'s session, loading the extension first if needed."""
+    from IPython import get_ipython
+    from IPython.display import display
+
+    from .live_meter import CarbonWidget
+
+    shell = shell or get_ipython()
+    if shell is None:
+        raise RuntimeError("the live meter needs an IPython kernel or shell; use jupyter_carbon.measure() elsewhere")
+    if extension_of(shell) is None:
+        load_ipython_extension(shell)
+    ext = extension_of(shell)
+    meter_widget = CarbonWidget(ext.session, ext.carbon)
+    ext.widgets.append(meter_widget)
+    display(meter_widget)
+    return meter_widget
 
 
 def unload_ipython_extension(shell) -> None:
