@@ -109,7 +109,7 @@ class CarbonWidget(widgets.VBox):
         self._header.value = (
             "<div style='font-family:var(--jp-ui-font-family,sans-serif);font-size:12px'>"
             f"<b>Session</b> {html.escape(format_energy(self.session_energy_j))} · "
-            f"{html.escape(format_mass(self.session_emissions_g))} CO2e · {totals.cells} cells"
+            f"{html.escape(format_mass(self.session_emissions_g))} CO2e · {totals.cells} cell{'' if totals.cells == 1 else 's'}"
             f"<br><span style='opacity:.7'>{html.escape(self.zone)} · {html.escape(methods)}</span></div>"
         )
         if self.running:

@@ -50,7 +50,7 @@ def test_traits_follow_the_meter_while_a_cell_runs_and_settle_at_its_end(session
     assert w.cell_energy_j == pytest.approx(record.energy_j) == pytest.approx(40.0)
     assert w.session_energy_j == pytest.approx(40.0)
     assert w.session_emissions_g == pytest.approx(record.emissions_g)
-    assert "1 cells" in w.children[0].value
+    assert "1 cell<" in w.children[0].value or "1 cell " in w.children[0].value
     w.close()
 
 
