@@ -101,11 +101,15 @@ class CarbonExtension:
             methods.setdefault(info.component, info.method)
         for component, method in methods.items():
             parts.append(f"{component} {method}")
+        hint = ""
         try:
-            zone = format_intensity(self.carbon.current().to_dict())
+            intensity = self.carbon.current()
+            zone = format_intensity(intensity.to_dict())
+            if intensity.guess:
+                hint = " Set the zone with `%carbon region ZONE` (e.g. CA-QC, FR, aws:eu-west-3);"
         except Exception:
             zone = "no carbon intensity"
-        return f"jupyter-carbon: metering every cell ({', '.join(parts) or 'nothing metered'}); {zone}. `%carbon help` for more."
+        return f"jupyter-carbon: metering every cell ({', '.join(parts) or 'nothing metered'}); {zone}.{hint} `%carbon help` for more."
 
     def cleaner_alternative(self) -> dict | None:
         """The cleanest cloud region (of the same provider, if this is a cloud region), for
@@ -217,7 +221,8 @@ def show_widget(shell=None):
     if shell is None:
         raise RuntimeError("the live meter needs an IPython kernel or shell; use jupyter_carbon.measure() elsewhere")
     if extension_of(shell) is None:
-        load_ipython_extension(shell)
+        # Through IPython's manager, so that %unload_ext and %reload_ext know about it.
+        shell.extension_manager.load_extension("jupyter_carbon")
     ext = extension_of(shell)
     meter_widget = CarbonWidget(ext.session, ext.carbon)
     ext.widgets.append(meter_widget)

@@ -290,3 +290,16 @@ def test_widget_function_loads_the_extension_when_needed(ip, tmp_path):
         assert "metering every cell" in out.stdout and extension_of(ip) is not None
     finally:
         ip.run_line_magic("unload_ext", "jupyter_carbon")
+    assert extension_of(ip) is None  # IPython's %unload_ext knew it was loaded
+
+
+def test_a_guessed_zone_says_how_to_set_it(ip, tmp_path, monkeypatch):
+    monkeypatch.delenv("JUPYTER_CARBON_REGION", raising=False)
+    monkeypatch.setenv("TZ", "Etc/UTC")  # no country: the world average, a guess
+    ip.config.CarbonMeter.ledger_dir = str(tmp_path)
+    with capture_output() as out:
+        ip.run_line_magic("load_ext", "jupyter_carbon")
+    try:
+        assert "%carbon region ZONE" in out.stdout
+    finally:
+        ip.run_line_magic("unload_ext", "jupyter_carbon")
