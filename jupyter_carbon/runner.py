@@ -45,7 +45,7 @@ from .session import CellRecord, Totals
 
 METADATA_KEY = "jupyter_carbon"
 
-#: Rounding of the footprint's figures: enough digits for a millijoule cell, no float noise.
+#: Significant digits kept in the footprint: finer than any meter, without float noise.
 _DIGITS = 6
 
 
@@ -107,7 +107,7 @@ def _call(function: str, *args) -> str:
 
 # -- the footprint ------------------------------------------------------------------------------
 def _round(x):
-    return round(x, _DIGITS) if isinstance(x, float) else x
+    return float(f"{x:.{_DIGITS}g}") if isinstance(x, float) else x
 
 
 def footprint(record: CellRecord) -> dict:
@@ -118,7 +118,7 @@ def footprint(record: CellRecord) -> dict:
         "by_component": {c: _round(j) for c, j in record.by_component.items()},
         "method": dict(record.method),
         "duration_s": _round(record.duration_s),
-        "emissions_g": None if record.emissions_g is None else float(f"{record.emissions_g:.6g}"),
+        "emissions_g": _round(record.emissions_g),
         "zone": it.get("zone"),
         "g_per_kwh": it.get("g_per_kwh"),
         "pue": record.pue,
@@ -271,7 +271,7 @@ def run_notebook(
         "session_id": result.session.get("session_id"),
         "cells": len(result.records),
         "energy_j": _round(totals.energy_j),
-        "emissions_g": float(f"{totals.emissions_g:.6g}"),
+        "emissions_g": _round(totals.emissions_g),
         "duration_s": _round(totals.duration_s),
         "status": "ok" if result.ok else "error",
     }
