@@ -151,6 +151,8 @@ class RunResult:
     session: dict = field(default_factory=dict)
     """What :func:`kernel_setup` said: banner, session_id, started_at, ledger, hardware, alternative."""
     failure: CellFailure | None = None
+    interrupted: bool = False
+    """Stopped by Ctrl-C."""
     totals: Totals = field(default_factory=Totals)
 
     @property
@@ -200,7 +202,7 @@ def run_notebook(
     code_cells = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and c.source.strip()]
     position = {cell_index: n for n, cell_index in enumerate(code_cells, 1)}
     result = RunResult(nb, [], [])
-    state = {"session_id": "", "seen": 0, "last_cell": 0}
+    state = {"session_id": "", "seen": 0, "last_cell": 0, "interrupts": 0}
     totals = result.totals
     client = NotebookClient(
         nb,
@@ -231,13 +233,33 @@ def run_notebook(
         try:
             result.session = _expression_value(content, "setup")
         except RunError as err:
+            # Raised before nbclient's clean-up is armed: stop the kernel here.
+            await client.km.shutdown_kernel(now=True)
             raise RunError(
                 f"the kernel {kernel_name!r} could not load jupyter_carbon ({err}); install jupyter-carbon "
                 "in that kernel's environment or choose another with --kernel"
             ) from None
         state["session_id"] = result.session["session_id"]
+        _take_over_ctrl_c()
         if started is not None:
             started(result.session)
+
+    def _take_over_ctrl_c():
+        # nbclient's own handler shuts the kernel down at once, losing the running cell's
+        # record. As in Jupyter, the first Ctrl-C interrupts the cell (which ends the run
+        # with its record kept); a second one, for a cell that ignores it, stops the kernel.
+        import asyncio
+        import signal
+
+        def on_sigint():
+            state["interrupts"] += 1
+            if state["interrupts"] == 1:
+                asyncio.ensure_future(client.km.interrupt_kernel())
+            else:
+                asyncio.ensure_future(client.km.shutdown_kernel(now=True))
+
+        with contextlib.suppress(NotImplementedError, RuntimeError):  # not the main thread, Windows
+            asyncio.get_running_loop().add_signal_handler(signal.SIGINT, on_sigint)
 
     async def on_cell_executed(cell, cell_index, execute_reply):
         content = await ask({"records": _call("kernel_records", state["session_id"], state["seen"])})
@@ -267,6 +289,7 @@ def run_notebook(
     except DeadKernelError as err:
         next_cell = next((i + 1 for i in code_cells if i + 1 > state["last_cell"]), 0)
         result.failure = CellFailure(next_cell, "DeadKernelError", str(err), f"the kernel died while running cell {next_cell}")
+    result.interrupted = state["interrupts"] > 0
     nb.metadata[METADATA_KEY] = {
         "session_id": result.session.get("session_id"),
         "cells": len(result.records),

@@ -7,6 +7,7 @@ import io
 import json
 import os
 import sys
+import time
 from pathlib import Path
 
 import nbformat
@@ -183,7 +184,7 @@ def test_timeout_interrupts_the_cell_and_reports_it(tmp_path):
     notebook = write_notebook(tmp_path / "slow.ipynb", cells)
     with environment(kernel_env(tmp_path)):
         code, _, err = cli("run", notebook, "--timeout", "1", "--output", tmp_path / "r.json", "--region", "SE")
-    assert code == 1 and "cell 2 failed" in err
+    assert code == 1 and "cell 2 ran longer than --timeout 1 s and was stopped" in err
     records = json.loads((tmp_path / "r.json").read_text())["cells"]
     assert [r["status"] for r in records] == ["ok", "interrupted"]
     assert records[1]["duration_s"] < 30
@@ -251,3 +252,47 @@ def test_footprint_is_compact_and_json_safe():
         "emissions_g": 0.000123457, "zone": "FR", "g_per_kwh": 31.0, "pue": 1.1, "status": "ok", "session_id": "s", "index": 4,
     }  # fmt: skip
     json.dumps(meta, allow_nan=False)
+
+
+@pytest.mark.slow
+def test_ctrl_c_interrupts_the_running_cell_and_keeps_its_record(tmp_path):
+    import signal
+    import subprocess
+
+    from test_cli_carbon import console_script
+
+    cells = [("code", "a = 1"), ("code", "import time\ntime.sleep(60)"), ("code", "print('never runs')")]
+    notebook = write_notebook(tmp_path / "long.ipynb", cells)
+    proc = subprocess.Popen(
+        [*console_script(), "run", str(notebook), "--output", str(tmp_path / "r.json")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, **kernel_env(tmp_path)},
+    )  # fmt: skip
+    try:
+        seen = []
+        for line in proc.stderr:
+            seen.append(line)
+            if line.startswith("[1/3]"):
+                break
+        time.sleep(0.5)  # into the sleeping cell
+        proc.send_signal(signal.SIGINT)
+        _, rest = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, "".join(seen) + rest
+    assert "interrupted in cell 2" in rest
+    records = json.loads((tmp_path / "r.json").read_text())["cells"]
+    assert [r["status"] for r in records] == ["ok", "interrupted"]
+
+
+@pytest.mark.slow
+def test_a_kernel_that_cannot_meter_is_stopped_and_reported(tmp_path):
+    import psutil
+
+    from jupyter_carbon.runner import RunError, run_notebook
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1")])
+    with environment(kernel_env(tmp_path)), pytest.raises(RunError, match="could not load jupyter_carbon .*UnknownRegion"):
+        run_notebook(nb, kernel_name="python3", cwd=tmp_path, region="atlantis")  # unchecked: the CLI checks it
+    time.sleep(0.5)
+    assert not [p for p in psutil.Process().children(recursive=True) if "ipykernel" in " ".join(p.cmdline())]

@@ -5,8 +5,9 @@ table and the totals go to stdout (to stderr with ``--output -``, which puts the
 stdout). The notebook file is only read; ``--save-executed PATH`` writes the executed copy,
 with each cell's footprint in its metadata (see :mod:`jupyter_carbon.runner`).
 
-Exit codes: 0 every cell ran; 1 a cell failed or the kernel died (the report of what ran is
-still written); 2 bad input, found before any cell runs.
+Exit codes: 0 every cell ran; 1 a cell failed, ran past ``--timeout`` or the kernel died;
+130 Ctrl-C (the first interrupts the running cell, a second stops the kernel); in all three
+the report of what ran is still written. 2: bad input, found before any cell runs.
 """
 
 from __future__ import annotations
@@ -151,10 +152,16 @@ def run(args) -> int:
     if result.session.get("ledger"):
         _eprint(f"jupyter-carbon: ledger {result.session['ledger']}")
 
-    if result.failure is not None:
-        f = result.failure
-        _eprint(f.message.rstrip())
-        _eprint(f"jupyter carbon: cell {f.cell_number} failed ({f.ename}: {f.evalue}); the run stopped there. "
-                f"The report covers the {len(result.records)} cells metered up to and including it.")  # fmt: skip
-        return 1
-    return 0
+    if result.failure is None:
+        return 0
+    f = result.failure
+    covered = f"The report covers the {len(result.records)} cells metered up to and including it."
+    if result.interrupted:
+        _eprint(f"jupyter carbon: interrupted in cell {f.cell_number}. {covered}")
+        return 130
+    _eprint(f.message.rstrip())
+    if f.ename == "KeyboardInterrupt" and args.timeout:
+        _eprint(f"jupyter carbon: cell {f.cell_number} ran longer than --timeout {args.timeout} s and was stopped. {covered}")
+    else:
+        _eprint(f"jupyter carbon: cell {f.cell_number} failed ({f.ename}: {f.evalue}); the run stopped there. {covered}")
+    return 1
