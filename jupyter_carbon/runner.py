@@ -30,11 +30,13 @@ The notebook's own metadata gets the same key with the run's totals (``energy_j`
 from __future__ import annotations
 
 import ast
+import asyncio
 import contextlib
 import io
 import json
 import os
 import re
+import signal
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -87,7 +89,7 @@ def kernel_records(shell, session_id: str, seen: int) -> str:
     """The records added since the caller had seen ``seen`` of session ``session_id``.
 
     A cell may start a new session (``%carbon reset``); then every record of the new one is
-    new. Returns ``{"session_id", "records": [...]}``.
+    new. Returns ``{"session_id", "ledger", "records": [...]}``.
     """
     from .extension import extension_of
 
@@ -96,7 +98,11 @@ def kernel_records(shell, session_id: str, seen: int) -> str:
         return json.dumps({"session_id": session_id, "records": []})
     session = ext.session
     start = seen if session.session_id == session_id else 0
-    return json.dumps({"session_id": session.session_id, "records": [r.to_dict() for r in session.records[start:]]})
+    return json.dumps({
+        "session_id": session.session_id,
+        "ledger": str(session.ledger.path) if session.ledger is not None else None,
+        "records": [r.to_dict() for r in session.records[start:]],
+    })  # fmt: skip
 
 
 def _call(function: str, *args) -> str:
@@ -170,7 +176,8 @@ Progress = Callable[[int, int, int, CellRecord | None, Totals], None]
 """``progress(n, of, cell_number, record, totals)`` after each code cell."""
 
 
-def _expression_value(content: dict, name: str) -> str:
+def _expression_value(content: dict, name: str):
+    """The JSON value a kernel-side function of this module returned, or RunError."""
     value = content.get("user_expressions", {}).get(name, {})
     if value.get("status") != "ok":
         raise RunError(f"{value.get('ename', 'error')}: {value.get('evalue', 'no value')}")
@@ -223,8 +230,6 @@ def run_notebook(
             # Right after a failing cell the kernel aborts requests for a moment.
             if content.get("status") != "aborted":
                 return content
-            import asyncio
-
             await asyncio.sleep(0.1)
         raise RunError("the kernel kept refusing requests after a failing cell")
 
@@ -233,7 +238,8 @@ def run_notebook(
         try:
             result.session = _expression_value(content, "setup")
         except RunError as err:
-            # Raised before nbclient's clean-up is armed: stop the kernel here.
+            # Raised before nbclient's clean-up is armed: stop the client and the kernel here.
+            client.kc.stop_channels()
             await client.km.shutdown_kernel(now=True)
             raise RunError(
                 f"the kernel {kernel_name!r} could not load jupyter_carbon ({err}); install jupyter-carbon "
@@ -248,9 +254,6 @@ def run_notebook(
         # nbclient's own handler shuts the kernel down at once, losing the running cell's
         # record. As in Jupyter, the first Ctrl-C interrupts the cell (which ends the run
         # with its record kept); a second one, for a cell that ignores it, stops the kernel.
-        import asyncio
-        import signal
-
         def on_sigint():
             state["interrupts"] += 1
             if state["interrupts"] == 1:
@@ -266,6 +269,7 @@ def run_notebook(
         answer = _expression_value(content, "records")
         if answer["session_id"] != state["session_id"]:
             state["session_id"], state["seen"] = answer["session_id"], 0
+            result.session["ledger"] = answer.get("ledger")
         records = [CellRecord.from_dict(r) for r in answer["records"]]
         state["seen"] += len(records)
         number = state["last_cell"] = cell_index + 1
@@ -275,11 +279,11 @@ def run_notebook(
             totals.add(record)
         if records:
             cell.metadata[METADATA_KEY] = footprint(records[-1])
-        else:
-            cell.metadata.pop(METADATA_KEY, None)  # a stale footprint from an earlier run
         if progress is not None:
             progress(position[cell_index], len(code_cells), number, records[-1] if records else None, totals)
 
+    for cell in nb.cells:  # footprints saved by an earlier run describe that run, not this one
+        cell.metadata.pop(METADATA_KEY, None)
     client.on_notebook_start = on_notebook_start
     client.on_cell_executed = on_cell_executed
     try:

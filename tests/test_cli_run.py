@@ -7,6 +7,7 @@ import io
 import json
 import os
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -196,8 +197,10 @@ def test_without_save_executed_nothing_but_the_report_is_written(tmp_path):
     notebook = write_notebook(tmp_path / "nb.ipynb", [("code", "open('made-by-the-notebook.txt', 'w').write('x')")])
     before = fingerprint(notebook)
     with environment(kernel_env(tmp_path)):
-        code, _, _ = cli("run", notebook, "--output", "-", "--format", "md", "--quiet")
+        code, out, err = cli("run", notebook, "--output", "-", "--format", "md", "--quiet")
     assert code == 0
+    assert out.startswith("# Energy and carbon report") and "so far" not in out  # stdout holds the report alone
+    assert err.splitlines()[0].split() == ["cell", "energy", "CO2e", "time", "how", "source"]
     assert fingerprint(notebook) == before
     # The kernel ran in the notebook's folder, as Jupyter runs it.
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "made-by-the-notebook.txt", "nb.ipynb"]
@@ -296,3 +299,24 @@ def test_a_kernel_that_cannot_meter_is_stopped_and_reported(tmp_path):
         run_notebook(nb, kernel_name="python3", cwd=tmp_path, region="atlantis")  # unchecked: the CLI checks it
     time.sleep(0.5)
     assert not [p for p in psutil.Process().children(recursive=True) if "ipykernel" in " ".join(p.cmdline())]
+    assert not [t for t in threading.enumerate() if t.__class__.__module__.startswith("jupyter_client")]
+
+
+@pytest.mark.slow
+def test_cells_that_reset_or_stop_metering_and_stale_footprints(tmp_path):
+    cells = [("code", "a = 1"), ("code", "%carbon reset"), ("code", "b = 2"), ("code", "%carbon off"), ("code", "c = 3")]
+    notebook = write_notebook(tmp_path / "nb.ipynb", cells)
+    nb = nbformat.read(str(notebook), as_version=4)
+    nb.cells[4].metadata[METADATA_KEY] = {"energy_j": 99.0}  # saved by an earlier run
+    nbformat.write(nb, str(notebook))
+    with environment(kernel_env(tmp_path)):
+        code, out, err = cli("run", notebook, "--save-executed", tmp_path / "out.ipynb")
+    assert code == 0, err
+    assert "[5/5] " in err and "(cell 5: not metered)" in err
+    executed = nbformat.read(str(tmp_path / "out.ipynb"), as_version=4)
+    sessions = [c.metadata.get(METADATA_KEY, {}).get("session_id") for c in executed.cells]
+    assert sessions[0] != sessions[1] == sessions[2] == sessions[3] and sessions[4] is None
+    assert "4 cells" in out
+    ledgers = sorted((tmp_path / "data" / "carbon" / "ledgers").glob("*.jsonl"))
+    assert err.strip().endswith(f"ledger {tmp_path / 'data' / 'carbon' / 'ledgers' / (sessions[1] + '.jsonl')}")
+    assert len(ledgers) == 2
