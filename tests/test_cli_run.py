@@ -14,7 +14,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from jupyter_carbon.cli import main
+from jupyter_carbon.cli import UsageError, main
 from jupyter_carbon.commands.report import resolve_format
 from jupyter_carbon.runner import METADATA_KEY, footprint
 from jupyter_carbon.session import CellRecord
@@ -240,6 +240,9 @@ def test_resolve_format():
     assert resolve_format("r.txt", "markdown", stdout_default=None) == "md"
     assert resolve_format(None, None, stdout_default="text") == "text"
     assert resolve_format(None, None, stdout_default=None) is None
+    assert resolve_format("-", "text", stdout_default=None) == "text"
+    with pytest.raises(UsageError, match="the text summary is for stdout"):
+        resolve_format("summary.txt", "text", stdout_default=None)
 
 
 def test_footprint_is_compact_and_json_safe():

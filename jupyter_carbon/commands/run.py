@@ -27,7 +27,7 @@ def register(subparsers) -> None:
     p.add_argument("notebook", help="the .ipynb file to run")
     p.add_argument("-o", "--output", metavar="PATH", help="write the report here; the suffix picks the format "
                    "(.html, .json, .csv, .md, .tex); '-' prints it to stdout (give --format)")  # fmt: skip
-    p.add_argument("--format", metavar="FORMAT", help="report format: json, csv, md, html or latex")
+    p.add_argument("--format", metavar="FORMAT", help="report format: json, csv, md, html, latex (text: the summary, stdout only)")
     p.add_argument("--region", metavar="ZONE", help="grid zone or cloud region, e.g. FR, quebec, aws:eu-west-3")
     p.add_argument("--pue", type=float, metavar="X", help="power usage effectiveness of the facility, at least 1.0")
     p.add_argument("--timeout", type=int, metavar="SECONDS", help="stop a cell that runs longer (default: no limit)")
@@ -141,7 +141,7 @@ def run(args) -> int:
     if args.save_executed:
         _eprint(f"jupyter-carbon: wrote the executed notebook to {runner.write_notebook(result.notebook, args.save_executed)}")
     if args.output == "-":
-        sys.stdout.write(render(report, fmt))
+        sys.stdout.write(summary_text(report) + "\n" if fmt == "text" else render(report, fmt))
         sys.stdout.flush()
     elif args.output:
         try:
