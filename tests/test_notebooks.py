@@ -10,7 +10,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from test_cli_carbon import console_script
-from test_cli_run import cli, environment, fingerprint, kernel_env
+from runs import cli, environment, fingerprint, kernel_env
 
 from jupyter_carbon.runner import METADATA_KEY
 

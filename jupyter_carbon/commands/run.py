@@ -118,8 +118,7 @@ def run(args) -> int:
     kernel = kernel_name(args.kernel, nb)
 
     def progress(n, of, number, record, totals):
-        if not args.quiet:
-            _eprint(runner.progress_line(n, of, number, record, totals))
+        _eprint(runner.progress_line(n, of, number, record, totals))
 
     try:
         result = runner.run_notebook(
@@ -155,7 +154,7 @@ def run(args) -> int:
     if result.failure is None:
         return 0
     f = result.failure
-    covered = f"The report covers the {len(result.records)} cells metered up to and including it."
+    covered = f"The figures cover the {len(result.records)} cells metered up to and including it."
     if result.interrupted:
         _eprint(f"jupyter carbon: interrupted in cell {f.cell_number}. {covered}")
         return 130
