@@ -14,7 +14,7 @@ import sys
 from ._version import __version__
 
 #: Subcommand modules, in the order ``--help`` lists them.
-COMMAND_MODULES = ["devices", "estimate", "regions", "enable"]
+COMMAND_MODULES = ["run", "report", "devices", "estimate", "regions", "enable"]
 
 
 class UsageError(Exception):

@@ -136,6 +136,23 @@ class CarbonWidget(widgets.VBox):
             f"<text x='2' y='10' font-size='9' fill='#666'>{top:.0f} W</text></svg>"
         )
 
+    def summary_text(self) -> str:
+        """The meter as one line of text, for frontends that cannot show widgets."""
+        totals = self._session.totals
+        zone = f" · {self.zone}" if self.zone else ""
+        return (
+            f"jupyter-carbon live meter: session {format_energy(self.session_energy_j)}, "
+            f"{format_mass(self.session_emissions_g)} CO2e over {totals.cells} cell{'' if totals.cells == 1 else 's'}{zone}"
+        )
+
+    def _repr_mimebundle_(self, **kwargs):
+        # ipywidgets' own text/plain is the constructor call with every child; a headless
+        # run (``jupyter carbon run``, nbconvert) or a text-only frontend shows this instead.
+        bundle = super()._repr_mimebundle_(**kwargs)
+        if bundle is not None:
+            bundle["text/plain"] = self.summary_text()
+        return bundle
+
     # -- lifetime -------------------------------------------------------------------------
     def close(self) -> None:
         """Stop listening to the session and close the widget and its children."""

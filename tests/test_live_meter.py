@@ -102,3 +102,15 @@ def test_reset_brings_the_meter_back_to_zero(session, clock):
     session.reset()
     assert w.session_energy_j == 0.0
     w.close()
+
+
+def test_text_only_frontends_get_the_totals_not_the_widget_constructor(session, clock):
+    w = CarbonWidget(session, clock=clock)
+    cell = session.begin()
+    clock.advance(2.0)
+    session.end(cell)
+    bundle = w._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert bundle["text/plain"].startswith("jupyter-carbon live meter: session 5.6 mWh, 0.56 mg CO2e")
+    assert "1 cell " in bundle["text/plain"] and "XX" in bundle["text/plain"]
+    w.close()

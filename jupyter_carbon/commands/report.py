@@ -1,0 +1,134 @@
+"""``jupyter carbon report LEDGER``: render a saved session ledger in any report format.
+
+LEDGER is a ledger file, a session id (a file name in the ledger folder, with or without
+``.jsonl``), or ``latest``/``previous``: the newest ledger on disk (outside a kernel there
+is no current session, so the two mean the same). Without ``--output`` the report goes to
+stdout, as the plain-text summary unless ``--format`` asks for another.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+NEWEST = ("latest", "previous")
+
+
+def register(subparsers) -> None:
+    from ..report import FORMATS
+
+    p = subparsers.add_parser(
+        "report",
+        help="render a saved session ledger (summary, json, csv, md, html, latex)",
+        description="Render a session ledger written by the extension or by `jupyter carbon run`. "
+        "LEDGER is a .jsonl path, a session id, or 'latest' (also 'previous'): the newest ledger on disk.",
+    )
+    p.add_argument("ledger", metavar="LEDGER", help="ledger file, session id, or latest/previous")
+    p.add_argument("-o", "--output", metavar="PATH", help="write here (the suffix picks the format) instead of stdout")
+    p.add_argument("--format", metavar="FORMAT", help=f"text (stdout only), {', '.join(FORMATS)}")
+    p.add_argument("--top", type=int, default=10, metavar="N", help="costliest cells in the text summary (default 10)")
+    p.add_argument("--ledger-dir", metavar="DIR", help="where ledgers are kept (default: JUPYTER_DATA_DIR/carbon/ledgers)")
+    p.set_defaults(func=run)
+
+
+def resolve_format(output: str | None, fmt: str | None, *, stdout_default: str | None) -> str | None:
+    """The export format from ``--format``, else ``--output``'s suffix, else the stdout default.
+
+    Returns ``"text"`` for the plain summary, None when nothing will be written, and raises
+    UsageError naming the formats and suffixes when neither says which.
+    """
+    from ..cli import UsageError
+    from ..report import _normalise, FORMATS, SUFFIXES
+
+    if fmt is not None:
+        if fmt.lower() == "text":
+            if output and output != "-":
+                raise UsageError("the text summary is for stdout; give a file one of the formats " + ", ".join(FORMATS))
+            return "text"
+        try:
+            return _normalise(fmt)
+        except ValueError as err:
+            raise UsageError(str(err)) from None
+    if output is None:
+        return stdout_default
+    if output == "-":
+        if stdout_default is None:
+            raise UsageError(f"--output - needs --format ({', '.join(FORMATS)})")
+        return stdout_default
+    suffix = Path(output).suffix.lower()
+    if suffix not in SUFFIXES:
+        raise UsageError(
+            f"cannot tell the report format from {Path(output).name!r}; use a suffix "
+            f"({', '.join(SUFFIXES)}) or --format ({', '.join(FORMATS)})"
+        )
+    return SUFFIXES[suffix]
+
+
+def find_ledger(query: str, directory: str | None) -> Path:
+    """The ledger file ``query`` names (see the module docstring)."""
+    from ..cli import UsageError
+    from ..session import default_ledger_dir, list_ledgers
+
+    folder = Path(directory).expanduser() if directory else default_ledger_dir()
+    if query.lower() in NEWEST:
+        ledgers = list_ledgers(folder)
+        if not ledgers:
+            raise UsageError(f"no session ledger in {folder}; run a notebook with %load_ext jupyter_carbon or `jupyter carbon run` first")
+        return ledgers[-1]
+    path = Path(query).expanduser()
+    if path.is_file():
+        return path
+    for candidate in (folder / query, folder / f"{query}.jsonl"):
+        if candidate.is_file():
+            return candidate
+    raise UsageError(f"no ledger {query!r}: not a file, nor a session in {folder}; 'latest' is the newest session there")
+
+
+def alternative_for(records) -> dict | None:
+    """The cleanest cloud region, if cleaner than the zone most of the cells ran in."""
+    from collections import Counter
+
+    from ..carbon import find_zone
+    from ..carbon.calculator import cleanest_regions
+
+    zones = Counter((r.intensity or {}).get("zone") for r in records if r.intensity)
+    if not zones:
+        return None
+    key = zones.most_common(1)[0][0]
+    try:
+        place = find_zone(key)
+        _, region = cleanest_regions(place)[0]
+    except Exception:
+        return None
+    here = next(r.intensity.get("g_per_kwh") for r in records if r.intensity and r.intensity.get("zone") == key)
+    if here is None or region.g_per_kwh >= here:
+        return None
+    return {"zone": region.key, "zone_name": region.name, "g_per_kwh": region.g_per_kwh, "source": region.source, "year": region.year}
+
+
+def run(args) -> int:
+    from ..cli import UsageError
+    from ..report import Report, export, render, summary_text
+    from ..session import read_ledger
+
+    fmt = resolve_format(args.output, args.format, stdout_default="text")
+    if args.top < 1:
+        raise UsageError(f"--top must be at least 1, got {args.top}")
+    path = find_ledger(args.ledger, args.ledger_dir)
+    try:
+        contents = read_ledger(path)
+    except OSError as err:
+        raise UsageError(f"cannot read the ledger {path}: {err.strerror or err}") from None
+    report = Report.from_ledger(contents, alternative=alternative_for(contents.records))
+    if args.output and args.output != "-":
+        try:
+            written = export(report, args.output, fmt)
+        except (OSError, ValueError) as err:
+            raise UsageError(f"cannot write {args.output}: {getattr(err, 'strerror', None) or err}") from None
+        print(f"jupyter-carbon: wrote {written} ({len(report.records)} cells from {path.name})", file=sys.stderr)
+        return 0
+    if fmt == "text":
+        print(summary_text(report, top=args.top))
+    else:
+        sys.stdout.write(render(report, fmt))
+    return 0

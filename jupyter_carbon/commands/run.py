@@ -1,0 +1,166 @@
+"""``jupyter carbon run NOTEBOOK``: execute a notebook headless, every cell metered.
+
+For CI, clusters and pipelines: progress goes to stderr, one line per cell; the per-cell
+table and the totals go to stdout (to stderr with ``--output -``, which puts the report on
+stdout). The notebook file is only read; ``--save-executed PATH`` writes the executed copy,
+with each cell's footprint in its metadata (see :mod:`jupyter_carbon.runner`).
+
+Exit codes: 0 every cell ran; 1 a cell failed, ran past ``--timeout`` or the kernel died;
+130 Ctrl-C (the first interrupts the running cell, a second stops the kernel); in all three
+the report of what ran is still written. 2: bad input, found before any cell runs.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "run",
+        help="execute a notebook with every cell metered, and write its report",
+        description="Execute NOTEBOOK headless (nbclient) with every code cell metered, print the "
+        "energy and CO2e of each cell and the totals, and write the report. The notebook file "
+        "is not modified. Exit code 1 if a cell fails (the report of what ran is still written).",
+    )
+    p.add_argument("notebook", help="the .ipynb file to run")
+    p.add_argument("-o", "--output", metavar="PATH", help="write the report here; the suffix picks the format "
+                   "(.html, .json, .csv, .md, .tex); '-' prints it to stdout (give --format)")  # fmt: skip
+    p.add_argument("--format", metavar="FORMAT", help="report format: json, csv, md, html, latex (text: the summary, stdout only)")
+    p.add_argument("--region", metavar="ZONE", help="grid zone or cloud region, e.g. FR, quebec, aws:eu-west-3")
+    p.add_argument("--pue", type=float, metavar="X", help="power usage effectiveness of the facility, at least 1.0")
+    p.add_argument("--timeout", type=int, metavar="SECONDS", help="stop a cell that runs longer (default: no limit)")
+    p.add_argument("--kernel", metavar="NAME", help="kernel to run it with (default: the notebook's, else python3)")
+    p.add_argument("--save-executed", metavar="PATH", help="write the executed notebook, with per-cell footprints in its metadata")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
+    p.set_defaults(func=run)
+
+
+def _eprint(*args) -> None:
+    print(*args, file=sys.stderr, flush=True)
+
+
+def _check_folder(path: str, what: str) -> None:
+    from ..cli import UsageError
+
+    folder = Path(path).expanduser().parent
+    if not folder.is_dir():
+        raise UsageError(f"cannot write {what} {path}: the folder {folder} does not exist")
+
+
+def read_notebook(path: str):
+    """The notebook at ``path`` as nbformat v4, or a UsageError saying what is wrong."""
+    import nbformat
+
+    from ..cli import UsageError
+
+    file = Path(path).expanduser()
+    if not file.is_file():
+        raise UsageError(f"no notebook at {path}" + ("" if file.suffix == ".ipynb" else " (expected an .ipynb file)"))
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise UsageError(f"cannot read {path}: {getattr(err, 'strerror', None) or err}") from None
+    try:
+        return nbformat.reads(text, as_version=4)
+    except Exception as err:
+        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise UsageError(f"{path} is not a notebook nbformat can read: {first}") from None
+
+
+def kernel_name(requested: str | None, nb) -> str:
+    """The kernel to use: ``--kernel``, else the notebook's own, else ``python3``; it must exist."""
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    from ..cli import UsageError
+
+    name = requested or (nb.metadata.get("kernelspec") or {}).get("name") or "python3"
+    manager = KernelSpecManager()
+    try:
+        manager.get_kernel_spec(name)
+    except NoSuchKernel:
+        known = ", ".join(sorted(manager.find_kernel_specs())) or "none"
+        hint = "" if requested else " (named in the notebook's metadata)"
+        raise UsageError(f"no kernel named {name!r}{hint}; installed kernels: {known}. Choose one with --kernel.") from None
+    return name
+
+
+def run(args) -> int:
+    from .. import runner
+    from ..cli import UsageError
+    from ..report import export, render, summary_text
+    from .report import resolve_format
+
+    # Everything that can be wrong with the input is found before the kernel starts.
+    fmt = resolve_format(args.output, args.format, stdout_default=None)
+    if args.output and args.output != "-":
+        _check_folder(args.output, "the report")
+    if args.save_executed:
+        _check_folder(args.save_executed, "the executed notebook")
+    if args.region:
+        from ..carbon import UnknownRegion, find_zone
+
+        try:
+            find_zone(args.region)
+        except UnknownRegion as err:
+            raise UsageError(str(err)) from None
+    if args.pue is not None:
+        from ..carbon.intensity import check_pue
+
+        try:
+            check_pue(args.pue)
+        except ValueError as err:
+            raise UsageError(str(err)) from None
+    if args.timeout is not None and args.timeout <= 0:
+        raise UsageError(f"--timeout must be a positive number of seconds, got {args.timeout}")
+    nb = read_notebook(args.notebook)
+    kernel = kernel_name(args.kernel, nb)
+
+    def progress(n, of, number, record, totals):
+        _eprint(runner.progress_line(n, of, number, record, totals))
+
+    try:
+        result = runner.run_notebook(
+            nb, kernel_name=kernel, cwd=Path(args.notebook).expanduser().resolve().parent, region=args.region,
+            pue=args.pue, timeout=args.timeout, progress=None if args.quiet else progress,
+            started=None if args.quiet else lambda session: _eprint(session["banner"]),
+        )  # fmt: skip
+    except runner.RunError as err:
+        raise UsageError(str(err)) from None
+
+    table_out = sys.stderr if args.output == "-" else sys.stdout
+    report = result.report()
+    if result.records:
+        print(runner.cell_table(result.records, result.cell_numbers), file=table_out)
+        print(file=table_out)
+    # The head of the summary, before its first blank line, is the totals block.
+    print(summary_text(report).split("\n\n")[0], file=table_out, flush=True)
+
+    if args.save_executed:
+        _eprint(f"jupyter-carbon: wrote the executed notebook to {runner.write_notebook(result.notebook, args.save_executed)}")
+    if args.output == "-":
+        sys.stdout.write(summary_text(report) + "\n" if fmt == "text" else render(report, fmt))
+        sys.stdout.flush()
+    elif args.output:
+        try:
+            written = export(report, args.output, fmt)
+        except (OSError, ValueError) as err:
+            raise UsageError(f"cannot write the report {args.output}: {getattr(err, 'strerror', None) or err}") from None
+        _eprint(f"jupyter-carbon: wrote {written} ({len(report.records)} cells)")
+    if result.session.get("ledger"):
+        _eprint(f"jupyter-carbon: ledger {result.session['ledger']}")
+
+    if result.failure is None:
+        return 0
+    f = result.failure
+    covered = f"The figures cover the {len(result.records)} cells metered up to and including it."
+    if result.interrupted:
+        _eprint(f"jupyter carbon: interrupted in cell {f.cell_number}. {covered}")
+        return 130
+    _eprint(f.message.rstrip())
+    if f.ename == "KeyboardInterrupt" and args.timeout:
+        _eprint(f"jupyter carbon: cell {f.cell_number} ran longer than --timeout {args.timeout} s and was stopped. {covered}")
+    else:
+        _eprint(f"jupyter carbon: cell {f.cell_number} failed ({f.ename}: {f.evalue}); the run stopped there. {covered}")
+    return 1
