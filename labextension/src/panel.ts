@@ -1,0 +1,155 @@
+/**
+ * The popup behind the status-bar item: totals, region, the costliest cells (click one
+ * to go to it) and export buttons that ask the kernel for a report and download it.
+ */
+import { Widget } from '@lumino/widgets';
+
+import { downloadText } from './download';
+import {
+  componentName,
+  formatDuration,
+  formatEnergy,
+  formatIntensity,
+  formatMass
+} from './format';
+import { CarbonModel } from './model';
+import { ExportFormat, ICellRecord, IExportReply } from './protocol';
+import { CarbonSettings } from './settings';
+
+export const PANEL_CLASS = 'jp-carbon-Panel';
+
+export const EXPORT_FORMATS: ReadonlyArray<[ExportFormat, string]> = [
+  ['json', 'JSON'],
+  ['csv', 'CSV'],
+  ['html', 'HTML']
+];
+
+export interface ICarbonPanelOptions {
+  model: CarbonModel;
+  settings: CarbonSettings;
+  /** Scroll the notebook to this cell; false if it is not in the notebook any more. */
+  goToCell: (cellId: string) => boolean;
+}
+
+export class CarbonPanel extends Widget {
+  private _model: CarbonModel;
+  private _settings: CarbonSettings;
+  private _goToCell: (cellId: string) => boolean;
+  private _message = '';
+
+  constructor(options: ICarbonPanelOptions) {
+    super();
+    this.addClass(PANEL_CLASS);
+    this._model = options.model;
+    this._settings = options.settings;
+    this._goToCell = options.goToCell;
+    this._model.changed.connect(this.render, this);
+    this._settings.changed.connect(this.render, this);
+    this.render();
+    // The kernel may know more than this page saw (cells from before a reload).
+    void this._model.request('summary', { top: 10 }).then(
+      () => this.render(),
+      () => undefined
+    );
+  }
+
+  dispose(): void {
+    this._model.changed.disconnect(this.render, this);
+    this._settings.changed.disconnect(this.render, this);
+    super.dispose();
+  }
+
+  render(): void {
+    const m = this._model;
+    const units = this._settings.units;
+    const t = m.totals;
+    const node = this.node;
+    node.textContent = '';
+    el(node, 'h3', 'Energy and carbon of this kernel session');
+    if (m.status === 'unmetered') {
+      el(node, 'p', 'This kernel is not metered: run %load_ext jupyter_carbon in a cell.');
+      return;
+    }
+    const totals = el(node, 'p', '');
+    totals.className = 'jp-carbon-totals';
+    totals.textContent =
+      `${t.cells} cell${t.cells === 1 ? '' : 's'} over ${formatDuration(t.duration_s)}: ` +
+      `${formatEnergy(t.energy_j, units.energy)}, ${formatMass(t.emissions_g, units.mass)} CO2e`;
+    const parts = Object.entries(t.by_component).map(
+      ([c, j]) => `${componentName(c)} ${formatEnergy(j, units.energy)} (${t.method[c] ?? '?'})`
+    );
+    if (parts.length) {
+      el(node, 'p', parts.join(', ')).className = 'jp-carbon-muted';
+    }
+    const region = el(node, 'p', `Region: ${formatIntensity(m.intensity)}`);
+    region.className = 'jp-carbon-region';
+
+    if (m.costliest.length) {
+      const table = el(node, 'table', '');
+      const head = el(table, 'tr', '');
+      for (const h of ['#', 'cell', 'energy', 'CO2e', 'time']) {
+        el(head, 'th', h);
+      }
+      for (const r of m.costliest) {
+        this._row(table, r);
+      }
+    } else {
+      el(node, 'p', 'No cell metered yet.').className = 'jp-carbon-muted';
+    }
+
+    const exports = el(node, 'div', 'Export: ');
+    exports.className = 'jp-carbon-exports';
+    for (const [format, label] of EXPORT_FORMATS) {
+      const button = el(exports, 'button', label) as HTMLButtonElement;
+      button.className = 'jp-mod-styled jp-carbon-export';
+      button.dataset.format = format;
+      button.onclick = () => void this.export(format);
+    }
+    if (this._message) {
+      el(node, 'p', this._message).className = 'jp-carbon-muted jp-carbon-message';
+    }
+  }
+
+  /** Ask the kernel to write the report, then hand its content to the browser. */
+  async export(format: ExportFormat): Promise<void> {
+    this._message = `Exporting ${format}…`;
+    this.render();
+    try {
+      const reply = await this._model.request<IExportReply>('export', { format, path: null });
+      if (reply.content === undefined) {
+        this._message = `Written to ${reply.path} (too large to download).`;
+      } else {
+        downloadText(reply.filename ?? `carbon.${format}`, reply.mimetype ?? 'text/plain', reply.content);
+        this._message = `Downloaded ${reply.filename} (also written to ${reply.path}).`;
+      }
+    } catch (err) {
+      this._message = `Export failed: ${err instanceof Error ? err.message : String(err)}`;
+    }
+    this.render();
+  }
+
+  private _row(table: HTMLElement, r: ICellRecord): void {
+    const units = this._settings.units;
+    const row = el(table, 'tr', '');
+    row.className = 'jp-carbon-cellRow';
+    el(row, 'td', r.execution_count != null ? `[${r.execution_count}]` : `${r.index}`);
+    el(row, 'td', r.source || '(empty)').className = 'jp-carbon-source';
+    el(row, 'td', formatEnergy(r.energy_j, units.energy));
+    el(row, 'td', formatMass(r.emissions_g, units.mass));
+    el(row, 'td', formatDuration(r.duration_s));
+    row.title = r.cell_id ? 'Go to this cell' : 'The kernel did not receive this cell\'s id';
+    row.onclick = () => {
+      if (!r.cell_id || !this._goToCell(r.cell_id)) {
+        this._message = 'That cell is not in this notebook any more.';
+        this.render();
+      }
+    };
+  }
+}
+
+function el(parent: HTMLElement, tag: string, text: string): HTMLElement {
+  const node = document.createElement(tag);
+  node.textContent = text;
+  parent.appendChild(node);
+  return node;
+}
