@@ -9,7 +9,7 @@
 
 from ._version import __version__
 
-__all__ = ["__version__", "Meter", "Measurement", "measure", "default_meter"]
+__all__ = ["__version__", "Meter", "Measurement", "measure", "default_meter", "widget"]
 
 _LAZY = {
     "Meter": "meter",
@@ -32,6 +32,16 @@ def unload_ipython_extension(shell):
     from .extension import unload_ipython_extension as unload
 
     unload(shell)
+
+
+def widget() -> None:
+    """Show the live meter under the current cell (loading the extension if needed).
+
+    Returns nothing, so that a call as a cell's last line does not show the meter twice.
+    """
+    from .extension import show_widget
+
+    show_widget()
 
 
 def __getattr__(name):

@@ -47,6 +47,8 @@ class CarbonExtension:
         self._cell = None
         self._cell_options = None
         self._failed_once = False
+        self.channel = None
+        self.widgets: list = []
 
     # -- lifetime -------------------------------------------------------------------------
     def register(self) -> None:
@@ -56,6 +58,14 @@ class CarbonExtension:
         cleanup = self.shell.input_transformers_cleanup
         if strip_cell_magic not in cleanup:
             cleanup.append(strip_cell_magic)
+        from .frontend import FrontendChannel
+
+        try:
+            channel = FrontendChannel(self)
+            channel.register()
+            self.channel = channel
+        except Exception:
+            log.exception("jupyter-carbon: no channel to the frontend; the status bar will not update")
 
     def unregister(self) -> None:
         events = self.shell.events
@@ -67,9 +77,14 @@ class CarbonExtension:
         cleanup = self.shell.input_transformers_cleanup
         if strip_cell_magic in cleanup:
             cleanup.remove(strip_cell_magic)
+        if self.channel is not None:
+            self.channel.close()
+            self.channel = None
 
     def close(self) -> None:
         self.unregister()
+        for meter_widget in self.widgets:
+            meter_widget.close()
         for part in (self.session, self.carbon, self.meter):
             try:
                 part.close()
@@ -86,11 +101,15 @@ class CarbonExtension:
             methods.setdefault(info.component, info.method)
         for component, method in methods.items():
             parts.append(f"{component} {method}")
+        hint = ""
         try:
-            zone = format_intensity(self.carbon.current().to_dict())
+            intensity = self.carbon.current()
+            zone = format_intensity(intensity.to_dict())
+            if intensity.guess:
+                hint = " Set the zone with `%carbon region ZONE` (e.g. CA-QC, FR, aws:eu-west-3);"
         except Exception:
             zone = "no carbon intensity"
-        return f"jupyter-carbon: metering every cell ({', '.join(parts) or 'nothing metered'}); {zone}. `%carbon help` for more."
+        return f"jupyter-carbon: metering every cell ({', '.join(parts) or 'nothing metered'}); {zone}.{hint} `%carbon help` for more."
 
     def cleaner_alternative(self) -> dict | None:
         """The cleanest cloud region (of the same provider, if this is a cloud region), for
@@ -189,6 +208,26 @@ def load_ipython_extension(shell) -> None:
     shell.register_magics(CarbonMagics(shell, ext))
     _loaded[id(shell)] = ext
     print(ext.banner())
+
+
+def show_widget(shell=None):
+    """Display a live meter for ``shell``'s session, loading the extension first if needed."""
+    from IPython import get_ipython
+    from IPython.display import display
+
+    from .live_meter import CarbonWidget
+
+    shell = shell or get_ipython()
+    if shell is None:
+        raise RuntimeError("the live meter needs an IPython kernel or shell; use jupyter_carbon.measure() elsewhere")
+    if extension_of(shell) is None:
+        # Through IPython's manager, so that %unload_ext and %reload_ext know about it.
+        shell.extension_manager.load_extension("jupyter_carbon")
+    ext = extension_of(shell)
+    meter_widget = CarbonWidget(ext.session, ext.carbon)
+    ext.widgets.append(meter_widget)
+    display(meter_widget)
+    return meter_widget
 
 
 def unload_ipython_extension(shell) -> None:

@@ -56,6 +56,7 @@ SUBCOMMANDS = {
     "off": "stop metering cells (%%carbon cells are still metered)",
     "reset": "start a new session: totals from zero, a new ledger; the old one stays on disk",
     "devices": "what this machine can meter, and how",
+    "widget": "show the live meter: power while a cell runs, session energy and CO2e",
     "estimate": "the emissions calculator, as `jupyter carbon estimate` (see %carbon estimate --help)",
     "help": "this list",
 }
@@ -152,6 +153,7 @@ class CarbonMagics(Magics):
                 self.ext.carbon.set_region(args[0])
             except UnknownRegion as err:
                 raise UsageError(str(err)) from None
+            self.ext.session.announce_totals()
         print(f"jupyter-carbon: {format_intensity(self._intensity())}")
 
     def _pue(self, args):
@@ -163,8 +165,15 @@ class CarbonMagics(Magics):
                 self.ext.carbon.set_pue(value)
             except ValueError as err:
                 raise UsageError(f"PUE must be a number of at least 1.0, e.g. %carbon pue 1.1 ({err}).") from None
+            self.ext.session.announce_totals()
         intensity = self._intensity() or {}
         print(f"jupyter-carbon: PUE {intensity.get('pue', 1.0):g}")
+
+    def _widget(self, args):
+        from .extension import show_widget
+
+        self._no_args("widget", args)
+        show_widget(self.shell)
 
     def _devices(self, args):
         from .commands.devices import render

@@ -154,19 +154,18 @@ class Measurement:
         return f"<Measurement {state} {self.duration_s:.3f} s: {parts or 'nothing metered'}>"
 
 
-def discover_sources(config=None, *, now: float, tree=None) -> tuple[list[EnergySource], list[str]]:
+def discover_sources(config=None, *, now: float, tree) -> tuple[list[EnergySource], list[str]]:
     """Open every source this machine offers, best first; say what is missing and why.
 
     CPU and memory fall back to the model for whichever of them no counter covers.
-    Returns the sources and notes for the user (e.g. how to make RAPL readable).
+    Returns the sources and notes for the user (e.g. how to make RAPL readable). ``tree``
+    is the kernel's process tree, shared by every source that charges by share of use.
     """
     from .config import CarbonMeter
     from .energy.model import ModelSource
-    from .energy.process import ProcessTree
     from .energy.rapl import GRANT_ACCESS
 
     config = config or CarbonMeter()
-    tree = tree or ProcessTree()
     sources: list[EnergySource] = []
     notes: list[str] = []
     if config.enable_nvml:
@@ -214,11 +213,19 @@ class Meter:
         interval: float | None = None,
         clock: Callable[[], float] = time.monotonic,
         start: bool = True,
+        tree=None,
     ):
+        """``sources`` default to every source this machine offers, sharing one process
+        ``tree`` (this process's by default), which each tick refreshes once."""
         self.clock = clock
         self.notes: list[str] = []
         if sources is None:
-            sources, self.notes = discover_sources(config, now=clock())
+            if tree is None:
+                from .energy.process import ProcessTree
+
+                tree = ProcessTree()
+            sources, self.notes = discover_sources(config, now=clock(), tree=tree)
+        self.tree = tree
         if interval is None:
             interval = config.sample_interval if config is not None else 0.5
         self.interval = float(interval)
@@ -263,6 +270,11 @@ class Meter:
     # -- sampling -------------------------------------------------------------------------
     def tick(self) -> PowerReading:
         """One sampler step: integrate power, refresh shares, tell the listeners."""
+        if self.tree is not None:
+            try:
+                self.tree.refresh()
+            except Exception:
+                log.exception("jupyter-carbon: could not refresh the process tree")
         now = self.clock()
         by_domain: dict[str, DomainPower] = {}
         for source in self._sources:

@@ -391,13 +391,17 @@ class Session:
             log.exception("jupyter-carbon: no carbon intensity for this cell")
             return None
 
+    def announce_totals(self) -> None:
+        """Tell the listeners the totals again, e.g. after the zone or PUE changed."""
+        self._emit("totals", self.totals)
+
     def reset(self) -> None:
         """Start a new session: totals from zero and a new ledger file; the old one stays."""
         if self.ledger is not None:
             self.ledger.close()
         self._current = None
         self._start_ledger()
-        self._emit("totals", self.totals)
+        self.announce_totals()
 
     def close(self) -> None:
         self._unsubscribe_power()

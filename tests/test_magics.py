@@ -263,3 +263,43 @@ def test_export_writes_each_format(shell, tmp_path, name, marker):
 def test_bad_export_and_summary_input(shell, tmp_path, line, message):
     with pytest.raises(UsageError, match=message):
         shell.run_line_magic("carbon", line.format(tmp=tmp_path))
+
+
+def test_widget_subcommand_and_function_show_the_live_meter(shell):
+    import jupyter_carbon
+    from jupyter_carbon.live_meter import CarbonWidget
+
+    with capture_output() as out:
+        shell.run_line_magic("carbon", "widget")
+        jupyter_carbon.widget()
+    ext = extension_of(shell)
+    assert len(ext.widgets) == 2 and all(isinstance(w, CarbonWidget) for w in ext.widgets)
+    assert len(out.outputs) == 2
+    run(shell, "x = 1")
+    assert all(w.session_energy_j == ext.session.totals.energy_j > 0 for w in ext.widgets)
+
+
+def test_widget_function_loads_the_extension_when_needed(ip, tmp_path):
+    import jupyter_carbon
+
+    ip.config.CarbonMeter.ledger_dir = str(tmp_path)
+    assert extension_of(ip) is None
+    with capture_output() as out:
+        jupyter_carbon.widget()
+    try:
+        assert "metering every cell" in out.stdout and extension_of(ip) is not None
+    finally:
+        ip.run_line_magic("unload_ext", "jupyter_carbon")
+    assert extension_of(ip) is None  # IPython's %unload_ext knew it was loaded
+
+
+def test_a_guessed_zone_says_how_to_set_it(ip, tmp_path, monkeypatch):
+    monkeypatch.delenv("JUPYTER_CARBON_REGION", raising=False)
+    monkeypatch.setenv("TZ", "Etc/UTC")  # no country: the world average, a guess
+    ip.config.CarbonMeter.ledger_dir = str(tmp_path)
+    with capture_output() as out:
+        ip.run_line_magic("load_ext", "jupyter_carbon")
+    try:
+        assert "%carbon region ZONE" in out.stdout
+    finally:
+        ip.run_line_magic("unload_ext", "jupyter_carbon")

@@ -5,7 +5,7 @@ import threading
 import time
 
 import pytest
-from fakes import FakeGpu, FakeNvml
+from fakes import FakeGpu, FakeNvml, FakeTree
 
 from jupyter_carbon.config import CarbonMeter
 from jupyter_carbon.energy.base import ESTIMATED, INTEGRATED, MEASURED, DomainPower, DomainReading
@@ -56,14 +56,16 @@ def full_machine(clock, tree, system, powercap):
         RaplSource(tree, clock(), root=powercap.root, system=system),
         ModelSource(tree, clock(), cpu=False, memory=True, memory_w_per_gb=0.5, system=system, brand="Test CPU 9000"),
     ]
-    return Meter(sources, clock=clock, start=False), devices
+    return Meter(sources, clock=clock, start=False, tree=tree), devices
 
 
 def test_measurement_is_a_subtraction_of_snapshots(clock, tree, system, powercap):
     meter, _ = full_machine(clock, tree, system, powercap)
     system.busy += 1.0
     tree.cpu += 1.0  # the kernel is the only busy process: it gets the whole package
+    refreshes = tree.refreshes
     meter.tick()
+    assert tree.refreshes == refreshes + 1  # one walk of the process tree per tick, for all sources
     a = meter.snapshot()
     clock.advance(2.0)
     b = meter.snapshot()
@@ -209,7 +211,7 @@ def test_model_source_tdp_comes_from_the_table_or_the_default(tree, system):
 def test_discovery_prefers_counters_and_models_the_rest(powercap, clock):
     powercap.add_zone("intel-rapl:0", "package-0", power_w=50.0)  # no dram zone
     config = CarbonMeter(enable_nvml=False, powercap_root=str(powercap.root))
-    sources, notes = discover_sources(config, now=clock())
+    sources, notes = discover_sources(config, now=clock(), tree=FakeTree())
     assert [s.name for s in sources] == ["rapl", "model"]
     model = sources[1]
     assert (model.with_cpu, model.with_memory) == (False, True)
@@ -219,7 +221,7 @@ def test_discovery_prefers_counters_and_models_the_rest(powercap, clock):
 
 def test_discovery_without_counters_estimates_and_says_why(tmp_path, clock):
     config = CarbonMeter(enable_nvml=False, powercap_root=str(tmp_path / "absent"))
-    sources, notes = discover_sources(config, now=clock())
+    sources, notes = discover_sources(config, now=clock(), tree=FakeTree())
     assert [s.name for s in sources] == ["model"]
     assert any("RAPL" in n for n in notes)
 

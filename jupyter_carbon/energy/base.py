@@ -73,7 +73,8 @@ class EnergySource(Protocol):
 
     ``read`` is on the hot path (called twice per cell) and must be cheap: a few counter
     reads. ``sample`` runs on the sampler thread: it may do slower work such as reading
-    power, refreshing the process tree or computing the kernel's share of a device.
+    power or computing the kernel's share of a device. The meter refreshes the process
+    tree the sources share once per tick, before any ``sample``.
     Both may raise; the meter then drops the source with one warning.
     """
 

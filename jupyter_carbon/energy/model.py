@@ -105,7 +105,6 @@ class ModelSource:
         return readings
 
     def sample(self, now: float) -> list[DomainPower]:
-        self.tree.refresh()
         busy = self.system.busy_seconds()
         cpu_s = self.tree.cpu_seconds()
         dt = now - self._last_t

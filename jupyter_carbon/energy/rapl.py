@@ -146,7 +146,6 @@ class RaplSource:
         return out
 
     def sample(self, now: float) -> list[DomainPower]:
-        self.tree.refresh()
         cpu_s, busy_s = self.tree.cpu_seconds(), self.system.busy_seconds()
         d_busy = busy_s - self._busy_last_s
         share = (cpu_s - self._cpu_last_s) / d_busy if d_busy > 0 else 0.0

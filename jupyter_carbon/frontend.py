@@ -1,0 +1,218 @@
+"""The comm channel that feeds frontends (the JupyterLab status bar) live figures.
+
+Kernel side of ``docs/protocol.md``. The kernel registers the comm target ``jupyter_carbon``;
+each frontend opens its own comm (so a reload or a second tab reattaches by opening a new
+one) and gets a ``hello``, then ``cell_start``, throttled ``power``, ``cell_end`` and ``totals``
+as the session moves. A comm that closes is forgotten without touching the others.
+
+Thread safety: session events arrive on the kernel's main thread (cells) and on the sampler
+thread (power); comm messages may arrive on a subshell thread while a cell runs (JupyterLab
+4.4+). The set of comms is guarded by a lock and every send goes through ipykernel's
+thread-safe IOPub socket.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from pathlib import Path
+
+from ._version import __version__
+
+log = logging.getLogger("jupyter_carbon")
+
+TARGET = "jupyter_carbon"
+PROTOCOL = 1
+MAX_EXPORT_CONTENT = 8 * 2**20
+MIMETYPES = {
+    "json": "application/json",
+    "csv": "text/csv",
+    "md": "text/markdown",
+    "html": "text/html",
+    "latex": "application/x-tex",
+}
+
+
+class FrontendChannel:
+    """All comms opened on the ``jupyter_carbon`` target of one kernel."""
+
+    def __init__(self, extension, *, comm_manager=None, min_interval: float = 0.5, clock=time.monotonic):
+        self.ext = extension
+        self.min_interval = min_interval
+        self.clock = clock
+        self._manager = comm_manager
+        self._comms: dict[str, object] = {}
+        self._last_power: dict[str, float] = {}
+        self._lock = threading.RLock()
+        self._unsubscribe = None
+
+    # -- lifetime -------------------------------------------------------------------------
+    def register(self) -> None:
+        if self._manager is None:
+            from comm import get_comm_manager
+
+            self._manager = get_comm_manager()
+        self._manager.register_target(TARGET, self._on_open)
+        self._unsubscribe = self.ext.session.subscribe(self._on_event)
+
+    def close(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+        if self._manager is not None:
+            try:
+                self._manager.unregister_target(TARGET, self._on_open)
+            except Exception:
+                pass
+        with self._lock:
+            comms, self._comms = list(self._comms.values()), {}
+        for comm in comms:
+            try:
+                comm.close()
+            except Exception:
+                pass
+
+    @property
+    def comms(self) -> list:
+        with self._lock:
+            return list(self._comms.values())
+
+    # -- comms ----------------------------------------------------------------------------
+    def _on_open(self, comm, open_msg) -> None:
+        with self._lock:
+            self._comms[comm.comm_id] = comm
+            self._last_power[comm.comm_id] = float("-inf")
+        comm.on_msg(lambda msg, comm=comm: self._on_msg(comm, msg))
+        comm.on_close(lambda msg, comm=comm: self._forget(comm))
+        data = (open_msg or {}).get("content", {}).get("data") or {}
+        asked = data.get("protocol", PROTOCOL)
+        if isinstance(asked, int) and asked > PROTOCOL:
+            self._send(comm, {"type": "error", "request_id": None, "message": f"this kernel speaks protocol {PROTOCOL}, not {asked}"})
+        self._send(comm, self.hello())
+
+    def _forget(self, comm) -> None:
+        with self._lock:
+            self._comms.pop(comm.comm_id, None)
+            self._last_power.pop(comm.comm_id, None)
+
+    def _send(self, comm, message: dict) -> None:
+        message = {"protocol": PROTOCOL, **message}
+        try:
+            comm.send(message)
+        except Exception as err:  # a comm whose frontend went away: forget it, tell no one else
+            log.debug("jupyter-carbon: dropping comm %s: %s", getattr(comm, "comm_id", "?"), err)
+            self._forget(comm)
+
+    def _broadcast(self, message: dict) -> None:
+        for comm in self.comms:
+            self._send(comm, message)
+
+    def _on_msg(self, comm, msg) -> None:
+        data = msg.get("content", {}).get("data") or {}
+        kind, request_id = data.get("type"), data.get("request_id")
+        try:
+            if kind == "hello":
+                self._send(comm, self.hello())
+            elif kind == "summary":
+                self._send(comm, {"type": "summary", "request_id": request_id, **self._summary(int(data.get("top", 10)))})
+            elif kind == "export":
+                self._send(comm, {"type": "export", "request_id": request_id, **self._export(data.get("format"), data.get("path"))})
+            else:
+                self._send(comm, {"type": "error", "request_id": request_id, "message": f"unknown request type {kind!r}; expected hello, summary or export"})
+        except Exception as err:
+            self._send(comm, {"type": "error", "request_id": request_id, "message": f"{type(err).__name__}: {err}"})
+
+    # -- payloads -------------------------------------------------------------------------
+    def _intensity(self) -> dict | None:
+        try:
+            return self.ext.carbon.current().to_dict()
+        except Exception:
+            return None
+
+    def hello(self) -> dict:
+        session = self.ext.session
+        running = session.current
+        return {
+            "type": "hello",
+            "version": __version__,
+            "session_id": session.session_id,
+            "enabled": self.ext.enabled,
+            "intensity": self._intensity(),
+            "devices": [info.__dict__ for info in self.ext.meter.describe()],
+            "totals": session.totals.to_dict(),
+            "costliest": self._summary(10)["costliest"],
+            "running": cell_start_payload(running) if running is not None else None,
+        }
+
+    def _summary(self, top: int) -> dict:
+        from .session import costliest
+
+        session = self.ext.session
+        top = max(1, min(int(top), 100))
+        return {"totals": session.totals.to_dict(), "costliest": [r.to_dict() for r in costliest(session.records, top)]}
+
+    def _export(self, fmt, path) -> dict:
+        from . import report
+
+        if fmt not in report.FORMATS:
+            return {"ok": False, "error": f"format must be one of {', '.join(report.FORMATS)}, not {fmt!r}"}
+        session = self.ext.session
+        suffix = {"latex": "tex"}.get(fmt, fmt)
+        target = Path(path) if path else Path.cwd() / f"carbon-{session.session_id}.{suffix}"
+        rep = report.Report.from_session(
+            session, hardware=[f"{i.name} ({i.method})" for i in self.ext.meter.describe()], alternative=self.ext.cleaner_alternative()
+        )
+        try:
+            written = report.export(rep, target, fmt)
+        except (OSError, ValueError) as err:
+            return {"ok": False, "format": fmt, "error": f"cannot write {target}: {getattr(err, 'strerror', None) or err}"}
+        reply = {"ok": True, "format": fmt, "path": str(written), "filename": written.name, "mimetype": MIMETYPES[fmt]}
+        if written.stat().st_size <= MAX_EXPORT_CONTENT:
+            reply["content"] = written.read_text(encoding="utf-8")
+        return reply
+
+    # -- session events -------------------------------------------------------------------
+    def _on_event(self, event: str, payload) -> None:
+        if event == "power":
+            self._on_power(payload)
+        elif event == "cell_start":
+            self._broadcast(cell_start_payload(payload))
+        elif event == "cell_end":
+            self._broadcast({"type": "cell_end", "record": payload.to_dict()})
+        elif event == "totals":
+            self._broadcast(
+                {"type": "totals", "session_id": self.ext.session.session_id, "totals": payload.to_dict(), "intensity": self._intensity()}
+            )
+
+    def _on_power(self, reading) -> None:
+        now = self.clock()
+        with self._lock:
+            due = [c for cid, c in self._comms.items() if now - self._last_power.get(cid, float("-inf")) >= self.min_interval]
+            for comm in due:
+                self._last_power[comm.comm_id] = now
+        if not due:
+            return
+        cell = self.ext.session.current
+        message = {
+            "type": "power",
+            "time_s": reading.time_s,
+            "by_component": dict(reading.by_component),
+            "total_w": reading.total_w,
+            "device_by_component": dict(reading.device_by_component),
+            "cell_id": cell.cell_id if cell is not None else None,
+            "cell_energy_j": self.ext.session.live_energy_j() if cell is not None else None,
+        }
+        for comm in due:
+            self._send(comm, message)
+
+
+def cell_start_payload(cell) -> dict:
+    return {
+        "type": "cell_start",
+        "protocol": PROTOCOL,
+        "cell_id": cell.cell_id,
+        "execution_count": cell.execution_count,
+        "index": cell.index,
+        "started_at": cell.started_at,
+    }
