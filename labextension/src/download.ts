@@ -5,10 +5,9 @@ export function downloadText(filename: string, mimetype: string, content: string
   const a = document.createElement('a');
   a.href = url;
   a.download = filename;
-  a.style.display = 'none';
-  document.body.appendChild(a);
+  // Left out of the document: a click that reached `document` would close the popup
+  // this was started from, as popups close on any click outside themselves.
   a.click();
-  a.remove();
   // Revoke later: some browsers read the URL after click() returns.
   setTimeout(() => URL.revokeObjectURL(url), 60000);
 }

@@ -42,14 +42,23 @@ const plugin: JupyterFrontEndPlugin<void> = {
     }
 
     const meters = new Map<NotebookPanel, NotebookCarbon>();
-    tracker.widgetAdded.connect((_, panel) => {
-      const meter = new NotebookCarbon(panel, settings);
-      meters.set(panel, meter);
-      panel.disposed.connect(() => {
-        meter.dispose();
-        meters.delete(panel);
-      });
-    });
+    // The tracker may announce a notebook as current before it says it was added:
+    // whichever comes first creates its meter.
+    const meterOf = (panel: NotebookPanel): NotebookCarbon => {
+      let meter = meters.get(panel);
+      if (!meter) {
+        const created = new NotebookCarbon(panel, settings);
+        meters.set(panel, created);
+        panel.disposed.connect(() => {
+          created.dispose();
+          meters.delete(panel);
+        });
+        meter = created;
+      }
+      return meter;
+    };
+    tracker.forEach(meterOf);
+    tracker.widgetAdded.connect((_, panel) => void meterOf(panel));
 
     if (!statusBar) {
       return;
@@ -60,15 +69,14 @@ const plugin: JupyterFrontEndPlugin<void> = {
       popup?.dispose();
       popup = null;
       const panel = tracker.currentWidget;
-      item.model = panel ? meters.get(panel)?.model ?? null : null;
+      item.model = panel ? meterOf(panel).model : null;
     };
     tracker.currentChanged.connect(follow);
-    // widgetAdded fires before currentChanged for a new notebook, so the meter exists.
     follow();
 
     item.clicked.connect(() => {
       const panel = tracker.currentWidget;
-      const meter = panel ? meters.get(panel) : undefined;
+      const meter = panel ? meterOf(panel) : undefined;
       if (popup && !popup.isDisposed) {
         popup.dispose();
         popup = null;
@@ -84,7 +92,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
           goToCell: id => meter.goToCell(id)
         }),
         anchor: item,
-        align: 'left'
+        align: 'left',
+        hasDynamicSize: true
       });
     });
 

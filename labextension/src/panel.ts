@@ -35,7 +35,11 @@ export class CarbonPanel extends Widget {
   private _model: CarbonModel;
   private _settings: CarbonSettings;
   private _goToCell: (cellId: string) => boolean;
-  private _message = '';
+  // Rebuilt on every change; the export buttons stay: a click must land on a node
+  // still in the popup, or the popup takes it for a click outside and closes.
+  private _body: HTMLElement;
+  private _exports: HTMLElement;
+  private _message: HTMLElement;
 
   constructor(options: ICarbonPanelOptions) {
     super();
@@ -43,6 +47,18 @@ export class CarbonPanel extends Widget {
     this._model = options.model;
     this._settings = options.settings;
     this._goToCell = options.goToCell;
+    el(this.node, 'h3', 'Energy and carbon of this kernel session');
+    this._body = el(this.node, 'div', '');
+    this._exports = el(this.node, 'div', 'Export: ');
+    this._exports.className = 'jp-carbon-exports';
+    for (const [format, label] of EXPORT_FORMATS) {
+      const button = el(this._exports, 'button', label) as HTMLButtonElement;
+      button.className = 'jp-mod-styled jp-carbon-export';
+      button.dataset.format = format;
+      button.onclick = () => void this.export(format);
+    }
+    this._message = el(this.node, 'p', '');
+    this._message.className = 'jp-carbon-muted jp-carbon-message';
     this._model.changed.connect(this.render, this);
     this._settings.changed.connect(this.render, this);
     this.render();
@@ -63,10 +79,11 @@ export class CarbonPanel extends Widget {
     const m = this._model;
     const units = this._settings.units;
     const t = m.totals;
-    const node = this.node;
+    const node = this._body;
     node.textContent = '';
-    el(node, 'h3', 'Energy and carbon of this kernel session');
-    if (m.status === 'unmetered') {
+    const metered = m.status !== 'unmetered';
+    this._exports.hidden = !metered;
+    if (!metered) {
       el(node, 'p', 'This kernel is not metered: run %load_ext jupyter_carbon in a cell.');
       return;
     }
@@ -85,6 +102,7 @@ export class CarbonPanel extends Widget {
     region.className = 'jp-carbon-region';
 
     if (m.costliest.length) {
+      el(node, 'p', 'Costliest cells (click to go to one):').className = 'jp-carbon-muted';
       const table = el(node, 'table', '');
       const head = el(table, 'tr', '');
       for (const h of ['#', 'cell', 'energy', 'CO2e', 'time']) {
@@ -96,36 +114,23 @@ export class CarbonPanel extends Widget {
     } else {
       el(node, 'p', 'No cell metered yet.').className = 'jp-carbon-muted';
     }
-
-    const exports = el(node, 'div', 'Export: ');
-    exports.className = 'jp-carbon-exports';
-    for (const [format, label] of EXPORT_FORMATS) {
-      const button = el(exports, 'button', label) as HTMLButtonElement;
-      button.className = 'jp-mod-styled jp-carbon-export';
-      button.dataset.format = format;
-      button.onclick = () => void this.export(format);
-    }
-    if (this._message) {
-      el(node, 'p', this._message).className = 'jp-carbon-muted jp-carbon-message';
-    }
   }
 
   /** Ask the kernel to write the report, then hand its content to the browser. */
   async export(format: ExportFormat): Promise<void> {
-    this._message = `Exporting ${format}…`;
-    this.render();
+    this._message.textContent = `Exporting ${format}…`;
     try {
       const reply = await this._model.request<IExportReply>('export', { format, path: null });
       if (reply.content === undefined) {
-        this._message = `Written to ${reply.path} (too large to download).`;
+        this._message.textContent = `Written to ${reply.path} (too large to download).`;
       } else {
         downloadText(reply.filename ?? `carbon.${format}`, reply.mimetype ?? 'text/plain', reply.content);
-        this._message = `Downloaded ${reply.filename} (also written to ${reply.path}).`;
+        this._message.textContent = `Downloaded ${reply.filename}.`;
+        this._message.title = `Also written by the kernel to ${reply.path}`;
       }
     } catch (err) {
-      this._message = `Export failed: ${err instanceof Error ? err.message : String(err)}`;
+      this._message.textContent = `Export failed: ${err instanceof Error ? err.message : String(err)}`;
     }
-    this.render();
   }
 
   private _row(table: HTMLElement, r: ICellRecord): void {
@@ -137,11 +142,11 @@ export class CarbonPanel extends Widget {
     el(row, 'td', formatEnergy(r.energy_j, units.energy));
     el(row, 'td', formatMass(r.emissions_g, units.mass));
     el(row, 'td', formatDuration(r.duration_s));
-    row.title = r.cell_id ? 'Go to this cell' : 'The kernel did not receive this cell\'s id';
+    row.dataset.cellId = r.cell_id ?? '';
+    row.title = r.cell_id ? 'Go to this cell' : "The kernel did not receive this cell's id";
     row.onclick = () => {
       if (!r.cell_id || !this._goToCell(r.cell_id)) {
-        this._message = 'That cell is not in this notebook any more.';
-        this.render();
+        this._message.textContent = 'That cell is not in this notebook any more.';
       }
     };
   }

@@ -1,0 +1,247 @@
+"""End to end: a real JupyterLab in headless Chromium meters a notebook's cells.
+
+Starts ``jupyter lab`` on 127.0.0.1 with a token in a temporary root, opens a notebook in
+Debian's Chromium through Playwright, and checks what a user sees: "not metered" before
+``%load_ext``, the status bar leaving zero, the line under the metered cell, the figures
+saved in the cell's metadata, the totals coming back after a page reload, the panel with
+the costliest cells, a CSV export downloaded from it, and the state after a kernel
+restart. The screenshot goes to ``artifacts/e2e-statusbar.png``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "artifacts"
+CHROMIUM_FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync",
+]
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium (apt-get install -y chromium); CI installs it"),
+]
+
+STATUS = ".jp-carbon-StatusItem"
+LOAD_CELL = "%load_ext jupyter_carbon"
+WORK_CELL = "total = sum(i * i for i in range(3_000_000))\ntotal"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _notebook() -> dict:
+    def cell(source):
+        return {"cell_type": "code", "id": uuid.uuid4().hex[:12], "metadata": {}, "execution_count": None, "outputs": [], "source": source}
+
+    return {
+        "nbformat": 4, "nbformat_minor": 5,
+        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+        "cells": [cell(LOAD_CELL), cell(WORK_CELL)],
+    }
+
+
+@pytest.fixture
+def lab(tmp_path):
+    """A running JupyterLab: yields (base_url, token, root_dir)."""
+    pytest.importorskip("jupyterlab", reason="jupyterlab is in the test extra")
+    root = tmp_path / "root"
+    home = tmp_path / "home"
+    root.mkdir()
+    home.mkdir()
+    (root / "carbon-e2e.ipynb").write_text(json.dumps(_notebook()))
+    # No "would you like Jupyter news?" toast over the page.
+    labconfig = home / ".jupyter" / "labconfig"
+    labconfig.mkdir(parents=True)
+    (labconfig / "page_config.json").write_text(
+        json.dumps({"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True}})
+    )
+    token = uuid.uuid4().hex
+    port = _free_port()
+    env = {
+        **os.environ,
+        "HOME": str(home),
+        "JUPYTER_CONFIG_DIR": str(home / ".jupyter"),
+        "JUPYTER_DATA_DIR": str(home / "data"),
+        "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
+        "IPYTHONDIR": str(home / "ipython"),
+        "JUPYTER_CARBON_REGION": "FR",
+        # the kernelspec runs `python`: make it this environment's
+        "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
+    }
+    log = open(tmp_path / "lab.log", "w")
+    proc = subprocess.Popen(
+        [
+            sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1",
+            f"--port={port}", "--port-retries=0", f"--IdentityProvider.token={token}",
+            f"--ServerApp.root_dir={root}", "--LabApp.expose_app_in_browser=True",
+            "--allow-root", "--LabApp.extension_manager=readonly", "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+            f"--LabApp.user_settings_dir={home / 'settings'}", f"--LabApp.workspaces_dir={home / 'workspaces'}",
+        ],
+        cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"jupyter lab did not start:\n{(tmp_path / 'lab.log').read_text()[-3000:]}")
+            time.sleep(0.5)
+        yield base, token, root
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+def _status(page) -> dict:
+    return page.eval_on_selector(STATUS, "el => ({...el.dataset, text: el.textContent, title: el.title})")
+
+
+def _wait_status(page, condition: str, timeout_ms: int = 60000) -> dict:
+    """Wait until ``condition`` (JS, over the status item's dataset ``d``) holds."""
+    page.wait_for_function(
+        f"() => {{ const el = document.querySelector('{STATUS}'); if (!el) return false; const d = el.dataset; return {condition}; }}",
+        timeout=timeout_ms,
+    )
+    return _status(page)
+
+
+def _run_cell(page, index: int) -> None:
+    page.evaluate(
+        """async (index) => {
+            const app = window.jupyterapp;
+            const panel = app.shell.currentWidget;
+            panel.content.activeCellIndex = index;
+            await app.commands.execute('notebook:run-cell');
+        }""",
+        index,
+    )
+
+
+def test_status_bar_and_footer_in_a_real_browser(lab, tmp_path):
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is in the test extra")
+    base, token, root = lab
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_FLAGS)
+        try:
+            context = browser.new_context(viewport={"width": 1280, "height": 800}, accept_downloads=True)
+            page = context.new_page()
+            console: list[str] = []
+            page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
+            try:
+                _scenario(sync_api, page, base, token, root)
+            except Exception:
+                # What the browser saw, for the CI artefacts.
+                page.screenshot(path=str(ARTIFACTS / "e2e-failure.png"))
+                (ARTIFACTS / "e2e-console.log").write_text("\n".join(console))
+                raise
+        finally:
+            browser.close()
+
+
+def _scenario(sync_api, page, base, token, root) -> None:
+    if True:
+        if True:
+            page.goto(f"{base}/lab/tree/carbon-e2e.ipynb?token={token}")
+            page.wait_for_selector(".jp-Notebook .jp-CodeCell", timeout=90000)
+
+            # A Python kernel without the extension says so, and how to fix it.
+            before = _wait_status(page, "d.status === 'unmetered'", 90000)
+            assert "%load_ext jupyter_carbon" in before["text"]
+
+            # Loading it in a cell is noticed without reloading the page.
+            _run_cell(page, 0)
+            _wait_status(page, "d.status === 'metered'")
+            _run_cell(page, 1)
+            after = _wait_status(page, "Number(d.cells) >= 1 && Number(d.energyJ) > 0")
+            assert after["text"].startswith("Carbon: ") and "CO2e" in after["text"]
+            shown = re.match(r"Carbon: ([\d.]+) (mWh|Wh|kWh) · ", after["text"])
+            assert shown and float(shown.group(1)) > 0, after["text"]
+            assert "zone FR" in after["title"]
+
+            footer = page.locator(".jp-CodeCell").nth(1).locator(".jp-carbon-CellFooter")
+            sync_api.expect(footer).to_be_visible(timeout=30000)
+            assert footer.text_content().startswith("carbon: ")
+            assert "Wh" in footer.text_content() and "FR" in footer.text_content()
+            # The load cell itself is not metered: no line under it.
+            assert not page.locator(".jp-CodeCell").nth(0).locator(".jp-carbon-CellFooter").is_visible()
+
+            page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
+            saved = _wait_saved(root / "carbon-e2e.ipynb")
+            meta = saved["cells"][1]["metadata"]["jupyter_carbon"]
+            assert set(meta) == {"energy_j", "by_component", "method", "emissions_g", "duration_s", "zone", "g_per_kwh", "status"}
+            assert meta["energy_j"] > 0 and meta["zone"] == "FR" and meta["status"] == "ok"
+
+            # A reload re-opens the comm: the kernel's totals come back; the footer comes from the saved metadata.
+            page.reload()
+            page.wait_for_selector(".jp-Notebook .jp-CodeCell", timeout=90000)
+            again = _wait_status(page, f"d.status === 'metered' && d.cells === '{after['cells']}'")
+            assert float(again["energyJ"]) == pytest.approx(float(after["energyJ"]))
+            sync_api.expect(page.locator(".jp-CodeCell").nth(1).locator(".jp-carbon-CellFooter")).to_have_text(
+                footer.text_content(), timeout=30000
+            )
+
+            # The panel: totals, region, the costliest cells, and an export the browser downloads.
+            page.click(STATUS)
+            panel = page.locator(".jp-carbon-Panel")
+            sync_api.expect(panel.locator("tr.jp-carbon-cellRow")).to_have_count(1, timeout=30000)
+            sync_api.expect(panel.locator("tr.jp-carbon-cellRow")).to_contain_text("total = sum")
+            sync_api.expect(panel.locator(".jp-carbon-region")).to_contain_text("zone FR")
+            with page.expect_download(timeout=60000) as download:
+                panel.locator("button[data-format=csv]").click()
+            csv_text = Path(download.value.path()).read_text()
+            assert download.value.suggested_filename.endswith(".csv")
+            assert "total = sum" in csv_text
+            sync_api.expect(panel.locator(".jp-carbon-message")).to_contain_text("Downloaded")
+            page.screenshot(path=str(ARTIFACTS / "e2e-statusbar.png"))
+
+            # Clicking a cell in the list goes to it.
+            page.evaluate("() => { window.jupyterapp.shell.currentWidget.content.activeCellIndex = 0; }")
+            panel.locator("tr.jp-carbon-cellRow").first.click()
+            page.wait_for_function("() => window.jupyterapp.shell.currentWidget.content.activeCellIndex === 1", timeout=10000)
+
+            # A restart starts a kernel without the extension: the item says so again.
+            page.keyboard.press("Escape")
+            page.evaluate("() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.restart()")
+            restarted = _wait_status(page, "d.status === 'unmetered'")
+            assert "%load_ext jupyter_carbon" in restarted["text"]
+
+
+def _wait_saved(path: Path, timeout_s: float = 30) -> dict:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        nb = json.loads(path.read_text())
+        if "jupyter_carbon" in nb["cells"][1].get("metadata", {}):
+            return nb
+        if time.monotonic() > deadline:
+            pytest.fail(f"the saved notebook has no jupyter_carbon metadata: {nb['cells'][1]}")
+        time.sleep(0.3)
