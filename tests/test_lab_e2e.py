@@ -10,6 +10,7 @@ restart. The screenshot goes to ``artifacts/e2e-statusbar.png``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -60,7 +61,7 @@ def _notebook() -> dict:
 
 @pytest.fixture
 def lab(tmp_path):
-    """A running JupyterLab: yields (base_url, token, root_dir)."""
+    """A running JupyterLab: yields (base_url, token, root_dir, user_settings_dir)."""
     pytest.importorskip("jupyterlab", reason="jupyterlab is in the test extra")
     root = tmp_path / "root"
     home = tmp_path / "home"
@@ -110,7 +111,7 @@ def lab(tmp_path):
             if proc.poll() is not None or time.monotonic() > deadline:
                 pytest.fail(f"jupyter lab did not start:\n{(tmp_path / 'lab.log').read_text()[-3000:]}")
             time.sleep(0.5)
-        yield base, token, root
+        yield base, token, root, home / "settings"
     finally:
         proc.terminate()
         try:
@@ -146,94 +147,121 @@ def _run_cell(page, index: int) -> None:
     )
 
 
-def test_status_bar_and_footer_in_a_real_browser(lab, tmp_path):
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is in the test extra")
-    base, token, root = lab
-    ARTIFACTS.mkdir(exist_ok=True)
+@contextlib.contextmanager
+def _page(sync_api, name: str):
+    """A page in headless Chromium; on failure, a screenshot and the console go to artifacts/."""
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_FLAGS)
         try:
-            context = browser.new_context(viewport={"width": 1280, "height": 800}, accept_downloads=True)
-            page = context.new_page()
+            page = browser.new_context(viewport={"width": 1280, "height": 800}, accept_downloads=True).new_page()
             console: list[str] = []
             page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
             try:
-                _scenario(sync_api, page, base, token, root)
+                yield page
             except Exception:
-                # What the browser saw, for the CI artefacts.
-                page.screenshot(path=str(ARTIFACTS / "e2e-failure.png"))
-                (ARTIFACTS / "e2e-console.log").write_text("\n".join(console))
+                ARTIFACTS.mkdir(exist_ok=True)
+                page.screenshot(path=str(ARTIFACTS / f"{name}-failure.png"))
+                (ARTIFACTS / f"{name}-console.log").write_text("\n".join(console))
                 raise
         finally:
             browser.close()
 
 
-def _scenario(sync_api, page, base, token, root) -> None:
-    if True:
-        if True:
-            page.goto(f"{base}/lab/tree/carbon-e2e.ipynb?token={token}")
-            page.wait_for_selector(".jp-Notebook .jp-CodeCell", timeout=90000)
+def test_status_bar_and_footer_in_a_real_browser(lab):
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is in the test extra")
+    base, token, root, _ = lab
+    ARTIFACTS.mkdir(exist_ok=True)
+    with _page(sync_api, "e2e") as page:
+        page.goto(f"{base}/lab/tree/carbon-e2e.ipynb?token={token}")
+        page.wait_for_selector(".jp-Notebook .jp-CodeCell", timeout=90000)
 
-            # A Python kernel without the extension says so, and how to fix it.
-            before = _wait_status(page, "d.status === 'unmetered'", 90000)
-            assert "%load_ext jupyter_carbon" in before["text"]
+        # A Python kernel without the extension says so, and how to fix it.
+        before = _wait_status(page, "d.status === 'unmetered'", 90000)
+        assert "%load_ext jupyter_carbon" in before["text"]
 
-            # Loading it in a cell is noticed without reloading the page.
-            _run_cell(page, 0)
-            _wait_status(page, "d.status === 'metered'")
-            _run_cell(page, 1)
-            after = _wait_status(page, "Number(d.cells) >= 1 && Number(d.energyJ) > 0")
-            assert after["text"].startswith("Carbon: ") and "CO2e" in after["text"]
-            shown = re.match(r"Carbon: ([\d.]+) (mWh|Wh|kWh) · ", after["text"])
-            assert shown and float(shown.group(1)) > 0, after["text"]
-            assert "zone FR" in after["title"]
+        # Loading it in a cell is noticed without reloading the page.
+        _run_cell(page, 0)
+        _wait_status(page, "d.status === 'metered'")
+        _run_cell(page, 1)
+        after = _wait_status(page, "Number(d.cells) >= 1 && Number(d.energyJ) > 0")
+        assert after["text"].startswith("Carbon: ") and "CO2e" in after["text"]
+        shown = re.match(r"Carbon: ([\d.]+) (mWh|Wh|kWh) · ", after["text"])
+        assert shown and float(shown.group(1)) > 0, after["text"]
+        assert "zone FR" in after["title"]
 
-            footer = page.locator(".jp-CodeCell").nth(1).locator(".jp-carbon-CellFooter")
-            sync_api.expect(footer).to_be_visible(timeout=30000)
-            assert footer.text_content().startswith("carbon: ")
-            assert "Wh" in footer.text_content() and "FR" in footer.text_content()
-            # The load cell itself is not metered: no line under it.
-            assert not page.locator(".jp-CodeCell").nth(0).locator(".jp-carbon-CellFooter").is_visible()
+        footer = page.locator(".jp-CodeCell").nth(1).locator(".jp-carbon-CellFooter")
+        sync_api.expect(footer).to_be_visible(timeout=30000)
+        assert footer.text_content().startswith("carbon: ")
+        assert "Wh" in footer.text_content() and "FR" in footer.text_content()
+        # The load cell itself is not metered: no line under it.
+        assert not page.locator(".jp-CodeCell").nth(0).locator(".jp-carbon-CellFooter").is_visible()
 
-            page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
-            saved = _wait_saved(root / "carbon-e2e.ipynb")
-            meta = saved["cells"][1]["metadata"]["jupyter_carbon"]
-            assert set(meta) == {"energy_j", "by_component", "method", "emissions_g", "duration_s", "zone", "g_per_kwh", "status"}
-            assert meta["energy_j"] > 0 and meta["zone"] == "FR" and meta["status"] == "ok"
+        page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
+        saved = _wait_saved(root / "carbon-e2e.ipynb")
+        meta = saved["cells"][1]["metadata"]["jupyter_carbon"]
+        assert set(meta) == {"energy_j", "by_component", "method", "emissions_g", "duration_s", "zone", "g_per_kwh", "status"}
+        assert meta["energy_j"] > 0 and meta["zone"] == "FR" and meta["status"] == "ok"
 
-            # A reload re-opens the comm: the kernel's totals come back; the footer comes from the saved metadata.
-            page.reload()
-            page.wait_for_selector(".jp-Notebook .jp-CodeCell", timeout=90000)
-            again = _wait_status(page, f"d.status === 'metered' && d.cells === '{after['cells']}'")
-            assert float(again["energyJ"]) == pytest.approx(float(after["energyJ"]))
-            sync_api.expect(page.locator(".jp-CodeCell").nth(1).locator(".jp-carbon-CellFooter")).to_have_text(
-                footer.text_content(), timeout=30000
-            )
+        # A reload re-opens the comm: the kernel's totals come back; the footer comes from the saved metadata.
+        page.reload()
+        page.wait_for_selector(".jp-Notebook .jp-CodeCell", timeout=90000)
+        again = _wait_status(page, f"d.status === 'metered' && d.cells === '{after['cells']}'")
+        assert float(again["energyJ"]) == pytest.approx(float(after["energyJ"]))
+        sync_api.expect(page.locator(".jp-CodeCell").nth(1).locator(".jp-carbon-CellFooter")).to_have_text(
+            footer.text_content(), timeout=30000
+        )
 
-            # The panel: totals, region, the costliest cells, and an export the browser downloads.
-            page.click(STATUS)
-            panel = page.locator(".jp-carbon-Panel")
-            sync_api.expect(panel.locator("tr.jp-carbon-cellRow")).to_have_count(1, timeout=30000)
-            sync_api.expect(panel.locator("tr.jp-carbon-cellRow")).to_contain_text("total = sum")
-            sync_api.expect(panel.locator(".jp-carbon-region")).to_contain_text("zone FR")
-            with page.expect_download(timeout=60000) as download:
-                panel.locator("button[data-format=csv]").click()
-            csv_text = Path(download.value.path()).read_text()
-            assert download.value.suggested_filename.endswith(".csv")
-            assert "total = sum" in csv_text
-            sync_api.expect(panel.locator(".jp-carbon-message")).to_contain_text("Downloaded")
-            page.screenshot(path=str(ARTIFACTS / "e2e-statusbar.png"))
+        # The panel: totals, region, the costliest cells, and an export the browser downloads.
+        page.click(STATUS)
+        panel = page.locator(".jp-carbon-Panel")
+        sync_api.expect(panel.locator("tr.jp-carbon-cellRow")).to_have_count(1, timeout=30000)
+        sync_api.expect(panel.locator("tr.jp-carbon-cellRow")).to_contain_text("total = sum")
+        sync_api.expect(panel.locator(".jp-carbon-region")).to_contain_text("zone FR")
+        with page.expect_download(timeout=60000) as download:
+            panel.locator("button[data-format=csv]").click()
+        csv_text = Path(download.value.path()).read_text()
+        assert download.value.suggested_filename.endswith(".csv")
+        assert "total = sum" in csv_text
+        sync_api.expect(panel.locator(".jp-carbon-message")).to_contain_text("Downloaded")
+        page.screenshot(path=str(ARTIFACTS / "e2e-statusbar.png"))
 
-            # Clicking a cell in the list goes to it.
-            page.evaluate("() => { window.jupyterapp.shell.currentWidget.content.activeCellIndex = 0; }")
-            panel.locator("tr.jp-carbon-cellRow").first.click()
-            page.wait_for_function("() => window.jupyterapp.shell.currentWidget.content.activeCellIndex === 1", timeout=10000)
+        # Clicking a cell in the list goes to it.
+        page.evaluate("() => { window.jupyterapp.shell.currentWidget.content.activeCellIndex = 0; }")
+        panel.locator("tr.jp-carbon-cellRow").first.click()
+        page.wait_for_function("() => window.jupyterapp.shell.currentWidget.content.activeCellIndex === 1", timeout=10000)
 
-            # A restart starts a kernel without the extension: the item says so again.
-            page.keyboard.press("Escape")
-            page.evaluate("() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.restart()")
-            restarted = _wait_status(page, "d.status === 'unmetered'")
-            assert "%load_ext jupyter_carbon" in restarted["text"]
+        # A restart starts a kernel without the extension: the item says so again.
+        page.keyboard.press("Escape")
+        page.evaluate("() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.restart()")
+        restarted = _wait_status(page, "d.status === 'unmetered'")
+        assert "%load_ext jupyter_carbon" in restarted["text"]
+
+
+def test_autoload_setting_meters_without_load_ext(lab):
+    """With autoLoad on, opening the notebook loads the kernel extension silently; the
+    units setting applies to the status bar and the line under the cell."""
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is in the test extra")
+    base, token, _, settings = lab
+    (settings / "jupyter-carbon").mkdir(parents=True)
+    (settings / "jupyter-carbon" / "plugin.jupyterlab-settings").write_text(
+        json.dumps({"autoLoad": True, "energyUnit": "Wh", "massUnit": "g"})
+    )
+    with _page(sync_api, "e2e-autoload") as page:
+        page.goto(f"{base}/lab/tree/carbon-e2e.ipynb?token={token}")
+        page.wait_for_selector(".jp-Notebook .jp-CodeCell", timeout=90000)
+        _wait_status(page, "d.status === 'metered'", 90000)
+        _run_cell(page, 1)  # the work cell; the %load_ext cell never runs
+        after = _wait_status(page, "Number(d.cells) >= 1 && Number(d.energyJ) > 0")
+        assert re.match(r"Carbon: [\d.e-]+ Wh · [\d.e-]+ g CO2e$", after["text"]), after["text"]
+        footer = page.locator(".jp-CodeCell").nth(1).locator(".jp-carbon-CellFooter")
+        sync_api.expect(footer).to_contain_text(" Wh · ", timeout=30000)
+        assert "mWh" not in footer.text_content()
+        # Silent: the load left no output and no execution count anywhere.
+        assert page.locator(".jp-CodeCell").nth(0).locator(".jp-OutputArea-output").count() == 0
+
+        # After a restart the new kernel is loaded and metered again, from zero.
+        page.evaluate("() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.restart()")
+        _wait_status(page, "d.status === 'metered' && d.cells === '0'")
 
 
 def _wait_saved(path: Path, timeout_s: float = 30) -> dict:

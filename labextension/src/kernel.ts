@@ -86,9 +86,23 @@ export class KernelLink implements IDisposable {
     }
   }
 
+  /**
+   * The settings changed: with autoLoad newly on, load the extension in a kernel that
+   * is not metered yet (the settings may also simply arrive after the kernel did).
+   */
+  autoLoadChanged(): void {
+    if (this._autoLoad() && this._model.status === 'unmetered') {
+      this._needsLoad = true;
+      void this.reconnect();
+    }
+  }
+
   private _onKernelChanged(): void {
-    this._closeComm();
     const kernel = this._context.session?.kernel ?? null;
+    if (kernel && kernel === this._kernel && (this._comm || this._connecting)) {
+      return; // `ready` and `kernelChanged` both announce the first kernel
+    }
+    this._closeComm();
     this._watch(kernel);
     this._needsLoad = true;
     if (!kernel) {

@@ -15,10 +15,12 @@ export class NotebookCarbon implements IDisposable {
   readonly model = new CarbonModel();
   readonly panel: NotebookPanel;
   private _link: KernelLink;
+  private _settings: CarbonSettings;
   private _disposed = false;
 
   constructor(panel: NotebookPanel, settings: CarbonSettings) {
     this.panel = panel;
+    this._settings = settings;
     new NotebookFooters(panel.content, settings);
     this._link = new KernelLink({
       sessionContext: panel.sessionContext,
@@ -26,6 +28,7 @@ export class NotebookCarbon implements IDisposable {
       autoLoad: () => settings.values.autoLoad
     });
     this.model.cellEnded.connect(this._onCellEnded, this);
+    settings.changed.connect(this._onSettings, this);
   }
 
   get isDisposed(): boolean {
@@ -38,6 +41,7 @@ export class NotebookCarbon implements IDisposable {
     }
     this._disposed = true;
     this.model.cellEnded.disconnect(this._onCellEnded, this);
+    this._settings.changed.disconnect(this._onSettings, this);
     this._link.dispose();
   }
 
@@ -51,6 +55,10 @@ export class NotebookCarbon implements IDisposable {
     notebook.activeCellIndex = index;
     void notebook.scrollToCell(notebook.widgets[index], 'center');
     return true;
+  }
+
+  private _onSettings(): void {
+    this._link.autoLoadChanged();
   }
 
   /** Save the figures in the cell that ran, so the saved notebook carries them. */
