@@ -40,6 +40,7 @@ pytestmark = [
 STATUS = ".jp-carbon-StatusItem"
 LOAD_CELL = "%load_ext jupyter_carbon"
 WORK_CELL = "total = sum(i * i for i in range(3_000_000))\ntotal"
+SLOW_CELL = "import time\ntime.sleep(4)"
 
 
 def _free_port() -> int:
@@ -55,7 +56,7 @@ def _notebook() -> dict:
     return {
         "nbformat": 4, "nbformat_minor": 5,
         "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
-        "cells": [cell(LOAD_CELL), cell(WORK_CELL)],
+        "cells": [cell(LOAD_CELL), cell(WORK_CELL), cell(SLOW_CELL)],
     }
 
 
@@ -135,15 +136,17 @@ def _wait_status(page, condition: str, timeout_ms: int = 60000) -> dict:
     return _status(page)
 
 
-def _run_cell(page, index: int) -> None:
+def _run_cell(page, index: int, wait: bool = True) -> None:
+    """Run one cell; with ``wait``, return once it has run."""
     page.evaluate(
-        """async (index) => {
+        """async ([index, wait]) => {
             const app = window.jupyterapp;
             const panel = app.shell.currentWidget;
             panel.content.activeCellIndex = index;
-            await app.commands.execute('notebook:run-cell');
+            const done = app.commands.execute('notebook:run-cell');
+            if (wait) await done;
         }""",
-        index,
+        [index, wait],
     )
 
 
@@ -179,9 +182,10 @@ def test_status_bar_and_footer_in_a_real_browser(lab):
         before = _wait_status(page, "d.status === 'unmetered'", 90000)
         assert "%load_ext jupyter_carbon" in before["text"]
 
-        # Loading it in a cell is noticed without reloading the page.
-        _run_cell(page, 0)
-        _wait_status(page, "d.status === 'metered'")
+        # Loading it in a cell is noticed without reloading the page. The two cells run
+        # back to back, as "run all" does: the work cell ends before the comm can open,
+        # so its line comes from the kernel's summary once it does.
+        _run_cell(page, 0, wait=False)
         _run_cell(page, 1)
         after = _wait_status(page, "Number(d.cells) >= 1 && Number(d.energyJ) > 0")
         assert after["text"].startswith("Carbon: ") and "CO2e" in after["text"]
@@ -258,6 +262,12 @@ def test_autoload_setting_meters_without_load_ext(lab):
         assert "mWh" not in footer.text_content()
         # Silent: the load left no output and no execution count anywhere.
         assert page.locator(".jp-CodeCell").nth(0).locator(".jp-OutputArea-output").count() == 0
+
+        # While a cell runs the item shows live power and the cell's energy so far.
+        _run_cell(page, 2, wait=False)
+        live = _wait_status(page, "document.querySelector('.jp-carbon-mod-running') !== null && / W · cell /.test(document.querySelector('.jp-carbon-StatusItem').textContent)", 15000)
+        assert re.match(r"Carbon: [\d.]+ k?W · cell [\d.e-]+ Wh$", live["text"]), live["text"]
+        _wait_status(page, "d.cells === '2' && !document.querySelector('.jp-carbon-mod-running')", 30000)
 
         # After a restart the new kernel is loaded and metered again, from zero.
         page.evaluate("() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.restart()")

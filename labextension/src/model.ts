@@ -55,6 +55,7 @@ export class CarbonModel {
   private _changed = new Signal<this, void>(this);
   private _cellStarted = new Signal<this, ICellStart>(this);
   private _cellEnded = new Signal<this, ICellRecord>(this);
+  private _greeted = new Signal<this, void>(this);
 
   version: string | null = null;
   sessionId: string | null = null;
@@ -86,6 +87,11 @@ export class CarbonModel {
   /** Emitted once per `cell_end`, before `changed`: the record to write into the cell. */
   get cellEnded(): ISignal<this, ICellRecord> {
     return this._cellEnded;
+  }
+
+  /** Emitted after each `hello`: a comm (re)opened, and cells may have ended unseen. */
+  get greeted(): ISignal<this, void> {
+    return this._greeted;
   }
 
   get isRunning(): boolean {
@@ -155,7 +161,9 @@ export class CarbonModel {
         this.running = m.running ?? null;
         this.power = null;
         this._status = 'metered';
-        break;
+        this._changed.emit();
+        this._greeted.emit();
+        return;
       case 'cell_start':
         this.running = m;
         this.power = null;

@@ -2,13 +2,14 @@
  * One notebook's meter: its model, its kernel link, its footers, and the writing of
  * each cell's figures into that cell's metadata.
  */
+import { ICellModel, ICodeCellModel } from '@jupyterlab/cells';
 import { NotebookPanel } from '@jupyterlab/notebook';
 import { IDisposable } from '@lumino/disposable';
 
 import { NotebookFooters } from './footer';
 import { KernelLink } from './kernel';
 import { CarbonModel } from './model';
-import { ICellRecord, METADATA_KEY, cellMetadata } from './protocol';
+import { ICellRecord, ISummary, METADATA_KEY, cellMetadata } from './protocol';
 import { CarbonSettings } from './settings';
 
 export class NotebookCarbon implements IDisposable {
@@ -28,6 +29,7 @@ export class NotebookCarbon implements IDisposable {
       autoLoad: () => settings.values.autoLoad
     });
     this.model.cellEnded.connect(this._onCellEnded, this);
+    this.model.greeted.connect(this._backfill, this);
     settings.changed.connect(this._onSettings, this);
   }
 
@@ -41,6 +43,7 @@ export class NotebookCarbon implements IDisposable {
     }
     this._disposed = true;
     this.model.cellEnded.disconnect(this._onCellEnded, this);
+    this.model.greeted.disconnect(this._backfill, this);
     this._settings.changed.disconnect(this._onSettings, this);
     this._link.dispose();
   }
@@ -63,15 +66,53 @@ export class NotebookCarbon implements IDisposable {
 
   /** Save the figures in the cell that ran, so the saved notebook carries them. */
   private _onCellEnded(_: CarbonModel, record: ICellRecord): void {
-    const cells = this.panel.content.model?.cells;
-    if (!record.cell_id || !cells) {
-      return;
+    const cell = this._cell(record.cell_id);
+    if (cell) {
+      writeMetadata(cell, record);
     }
-    for (const cell of cells) {
-      if (cell.id === record.cell_id) {
-        cell.setMetadata(METADATA_KEY, cellMetadata(record));
-        return;
+  }
+
+  /**
+   * Cells that ended while no comm was open (run all after `%load_ext`: the comm opens
+   * only when the kernel is idle again) get their figures from the kernel's summary,
+   * but only where the cell's execution count says the record is its latest run.
+   */
+  private async _backfill(): Promise<void> {
+    let summary: ISummary;
+    try {
+      summary = await this.model.request<ISummary>('summary', { top: BACKFILL_TOP });
+    } catch {
+      return; // the comm closed again: nothing to fill
+    }
+    for (const record of summary.costliest ?? []) {
+      const cell = this._cell(record.cell_id);
+      if (cell && record.execution_count != null && cell.type === 'code' && (cell as ICodeCellModel).executionCount === record.execution_count) {
+        writeMetadata(cell, record);
       }
     }
+  }
+
+  private _cell(cellId: string | null): ICellModel | null {
+    const cells = this.panel.content.model?.cells;
+    if (!cellId || !cells) {
+      return null;
+    }
+    for (const cell of cells) {
+      if (cell.id === cellId) {
+        return cell;
+      }
+    }
+    return null;
+  }
+}
+
+/** How many of the kernel's costliest records to match against the notebook's cells. */
+const BACKFILL_TOP = 100;
+
+/** Write a record's figures into the cell, unless they are there already (no needless dirty). */
+function writeMetadata(cell: ICellModel, record: ICellRecord): void {
+  const value = cellMetadata(record);
+  if (JSON.stringify(cell.getMetadata(METADATA_KEY)) !== JSON.stringify(value)) {
+    cell.setMetadata(METADATA_KEY, value);
   }
 }

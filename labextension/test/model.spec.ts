@@ -57,7 +57,11 @@ function connected(): { model: CarbonModel; sent: Record<string, unknown>[] } {
 
 describe('CarbonModel', () => {
   it('becomes metered on hello and shows the totals', () => {
-    const { model } = connected();
+    const model = new CarbonModel();
+    let greeted = 0;
+    model.greeted.connect(() => greeted++);
+    model.handle(hello());
+    expect(greeted).toBe(1);
     expect(model.status).toBe('metered');
     expect(model.totals.energy_j).toBe(360);
     expect(statusText(model, AUTO_UNITS)).toBe('Carbon: 100 mWh · 5.6 mg CO2e');
