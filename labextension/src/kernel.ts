@@ -30,11 +30,14 @@ export class KernelLink implements IDisposable {
   private _kernel: Kernel.IKernelConnection | null = null;
   /** Bumped on every (re)connection: callbacks of older comms see it and stand down. */
   private _generation = 0;
-  private _connecting = false;
+  /** The epoch a connection is under way in, or null: at most one per epoch. */
+  private _connectingIn: number | null = null;
   /** A user cell ran while unmetered: it may have loaded the extension; try at idle. */
   private _retryAtIdle = false;
   private _needsLoad = true;
   private _disposed = false;
+  /** Bumped on restarts and kernel changes: a connection begun before one starts over. */
+  private _epoch = 0;
 
   constructor(options: IKernelLinkOptions) {
     this._context = options.sessionContext;
@@ -63,26 +66,34 @@ export class KernelLink implements IDisposable {
   /** Open a fresh comm now (e.g. after loading the extension by hand). */
   async reconnect(): Promise<void> {
     const kernel = this._context.session?.kernel ?? null;
-    if (!kernel || this._disposed || this._connecting) {
+    const epoch = this._epoch;
+    if (!kernel || this._disposed || this._connectingIn === epoch) {
       return;
     }
-    this._connecting = true;
+    this._connectingIn = epoch;
     try {
-      if (!(await isPython(kernel))) {
+      const python = await isPython(kernel);
+      if (epoch === this._epoch && !python) {
         this._model.detach('other');
         return;
       }
-      if (this._needsLoad && this._autoLoad()) {
+      if (epoch === this._epoch && this._needsLoad && this._autoLoad()) {
         this._needsLoad = false;
         await loadExtension(kernel);
       }
-      if (kernel === this._context.session?.kernel && !this._disposed) {
+      if (epoch === this._epoch && !this._disposed) {
         this._openComm(kernel);
       }
     } catch (err) {
       console.warn('jupyter-carbon: cannot reach the kernel', err);
     } finally {
-      this._connecting = false;
+      if (this._connectingIn === epoch) {
+        this._connectingIn = null;
+      }
+    }
+    if (epoch !== this._epoch && !this._disposed) {
+      // The kernel restarted or changed meanwhile: what was opened went with it.
+      void this.reconnect();
     }
   }
 
@@ -99,9 +110,10 @@ export class KernelLink implements IDisposable {
 
   private _onKernelChanged(): void {
     const kernel = this._context.session?.kernel ?? null;
-    if (kernel && kernel === this._kernel && (this._comm || this._connecting)) {
+    if (kernel && kernel === this._kernel && (this._comm || this._connectingIn === this._epoch)) {
       return; // `ready` and `kernelChanged` both announce the first kernel
     }
+    this._epoch++;
     this._closeComm();
     this._watch(kernel);
     this._needsLoad = true;
@@ -117,6 +129,7 @@ export class KernelLink implements IDisposable {
   private _onStatus(_: ISessionContext, status: Kernel.Status): void {
     if (status === 'restarting' || status === 'autorestarting' || status === 'dead') {
       // The kernel's comms die with it; a new session starts from zero.
+      this._epoch++;
       this._closeComm();
       this._needsLoad = true;
       this._model.clear();
