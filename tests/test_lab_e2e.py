@@ -49,15 +49,46 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _notebook() -> dict:
+def _notebook(kernel: str = "python3", language: str = "python") -> dict:
     def cell(source):
         return {"cell_type": "code", "id": uuid.uuid4().hex[:12], "metadata": {}, "execution_count": None, "outputs": [], "source": source}
 
     return {
         "nbformat": 4, "nbformat_minor": 5,
-        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+        "metadata": {"kernelspec": {"name": kernel, "display_name": kernel, "language": language}},
         "cells": [cell(LOAD_CELL), cell(WORK_CELL), cell(SLOW_CELL)],
     }
+
+
+# A kernel in another language: the status-bar item has nothing to say about it.
+ECHO_KERNEL = """
+from ipykernel.kernelapp import IPKernelApp
+from ipykernel.kernelbase import Kernel
+
+
+class EchoKernel(Kernel):
+    implementation = "echo"
+    implementation_version = "1.0"
+    language_info = {"name": "echo", "mimetype": "text/plain", "file_extension": ".txt"}
+    banner = "echo"
+
+    def do_execute(self, code, silent, store_history=True, user_expressions=None, allow_stdin=False, **kwargs):
+        return {"status": "ok", "execution_count": self.execution_count, "payload": [], "user_expressions": {}}
+
+
+if __name__ == "__main__":
+    IPKernelApp.launch_instance(kernel_class=EchoKernel)
+"""
+
+
+def _install_echo_kernel(data_dir: Path, module_dir: Path) -> None:
+    (module_dir / "echo_kernel.py").write_text(ECHO_KERNEL)
+    spec = data_dir / "kernels" / "echo"
+    spec.mkdir(parents=True)
+    (spec / "kernel.json").write_text(json.dumps({
+        "argv": [sys.executable, "-m", "echo_kernel", "-f", "{connection_file}"],
+        "display_name": "Echo", "language": "echo", "env": {"PYTHONPATH": str(module_dir)},
+    }))
 
 
 @pytest.fixture
@@ -69,6 +100,8 @@ def lab(tmp_path):
     root.mkdir()
     home.mkdir()
     (root / "carbon-e2e.ipynb").write_text(json.dumps(_notebook()))
+    (root / "other.ipynb").write_text(json.dumps(_notebook("echo", "echo")))
+    _install_echo_kernel(home / "data", tmp_path)
     # No "would you like Jupyter news?" toast over the page.
     labconfig = home / ".jupyter" / "labconfig"
     labconfig.mkdir(parents=True)
@@ -272,6 +305,15 @@ def test_autoload_setting_meters_without_load_ext(lab):
         # After a restart the new kernel is loaded and metered again, from zero.
         page.evaluate("() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.restart()")
         _wait_status(page, "d.status === 'metered' && d.cells === '0'")
+
+        # The item follows the active notebook: hidden for a kernel in another language,
+        # back with this notebook's figures when it is active again.
+        first = page.evaluate("() => window.jupyterapp.shell.currentWidget.id")
+        page.evaluate("() => window.jupyterapp.commands.execute('docmanager:open', {path: 'other.ipynb'})")
+        _wait_status(page, "d.status === 'other' && d.active === 'false'", 60000)
+        assert not page.locator(STATUS).is_visible()
+        page.evaluate("(id) => window.jupyterapp.shell.activateById(id)", first)
+        _wait_status(page, "d.status === 'metered' && d.active === 'true'")
 
 
 def _wait_saved(path: Path, timeout_s: float = 30) -> dict:
