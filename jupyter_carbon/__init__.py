@@ -20,6 +20,11 @@ _LAZY = {
 }
 
 
+def _jupyter_labextension_paths():
+    """Where the prebuilt JupyterLab extension lives (``jupyter labextension develop``)."""
+    return [{"src": "labextension", "dest": "jupyter-carbon"}]
+
+
 def load_ipython_extension(shell):
     """``%load_ext jupyter_carbon``: meter every cell of this shell."""
     from .extension import load_ipython_extension as load

@@ -1,0 +1,100 @@
+/**
+ * The line under each metered code cell, drawn from the cell's `jupyter_carbon`
+ * metadata: the same path whether the figures just arrived from the kernel or the
+ * notebook was saved elsewhere (the headless runner writes the same shape).
+ */
+import { Cell, CodeCell, ICellModel } from '@jupyterlab/cells';
+import { Notebook } from '@jupyterlab/notebook';
+import { PanelLayout, Widget } from '@lumino/widgets';
+
+import { METADATA_KEY, readCellMetadata } from './protocol';
+import { CarbonSettings } from './settings';
+import { footerText, footerTooltip } from './text';
+
+export const FOOTER_CLASS = 'jp-carbon-CellFooter';
+
+/** One line under one code cell; empty and hidden while the cell has no figures. */
+export class CellFooter extends Widget {
+  private _model: ICellModel;
+  private _settings: CarbonSettings;
+
+  constructor(model: ICellModel, settings: CarbonSettings) {
+    super();
+    this.addClass(FOOTER_CLASS);
+    this._model = model;
+    this._settings = settings;
+    model.metadataChanged.connect(this.render, this);
+    settings.changed.connect(this.render, this);
+    this.render();
+  }
+
+  dispose(): void {
+    if (this.isDisposed) {
+      return;
+    }
+    this._model.metadataChanged.disconnect(this.render, this);
+    this._settings.changed.disconnect(this.render, this);
+    super.dispose();
+  }
+
+  render(): void {
+    const meta = readCellMetadata(this._model.getMetadata(METADATA_KEY));
+    const show = meta !== null && this._settings.values.showFooter;
+    this.node.textContent = meta ? footerText(meta, this._settings.units) : '';
+    this.node.title = meta ? footerTooltip(meta, this._settings.units) : '';
+    this.node.classList.toggle('jp-carbon-mod-error', !!meta && meta.status !== 'ok');
+    this.setHidden(!show);
+  }
+}
+
+/** Gives every code cell of one notebook a footer, including cells added later. */
+export class NotebookFooters {
+  private _notebook: Notebook;
+  private _settings: CarbonSettings;
+  private _footers = new WeakMap<Cell, CellFooter>();
+  private _scheduled = false;
+
+  constructor(notebook: Notebook, settings: CarbonSettings) {
+    this._notebook = notebook;
+    this._settings = settings;
+    notebook.modelChanged.connect(this._onModel, this);
+    this._onModel();
+  }
+
+  private _onModel(): void {
+    // The notebook creates its cell widgets on the same signal; look once it has.
+    this._notebook.model?.cells.changed.connect(this._schedule, this);
+    this._schedule();
+  }
+
+  private _schedule(): void {
+    if (this._scheduled) {
+      return;
+    }
+    this._scheduled = true;
+    setTimeout(() => {
+      this._scheduled = false;
+      this._sync();
+    }, 0);
+  }
+
+  private _sync(): void {
+    if (this._notebook.isDisposed) {
+      return;
+    }
+    for (const cell of this._notebook.widgets) {
+      if (!(cell instanceof CodeCell) || this._footers.has(cell)) {
+        continue;
+      }
+      const footer = new CellFooter(cell.model, this._settings);
+      this._footers.set(cell, footer);
+      // A cell builds its layout when first shown; append after that, under the output.
+      void cell.ready.then(() => {
+        if (!cell.isDisposed && !footer.isDisposed) {
+          (cell.layout as PanelLayout).addWidget(footer);
+        }
+      });
+      cell.disposed.connect(() => footer.dispose());
+    }
+  }
+}

@@ -1,0 +1,178 @@
+/**
+ * Figures for people: the same rules as the kernel's `jupyter_carbon.report`
+ * (`format_energy`, `format_mass`, `format_duration`), so the status bar, the
+ * footer and `%carbon` print the same numbers for the same record.
+ *
+ * Units inside are joules, grams, watts and seconds; Wh, kWh and kg are for display.
+ */
+
+export type EnergyUnit = 'auto' | 'Wh' | 'kWh';
+export type MassUnit = 'auto' | 'g' | 'kg';
+
+export interface IUnits {
+  energy: EnergyUnit;
+  mass: MassUnit;
+}
+
+export const AUTO_UNITS: IUnits = { energy: 'auto', mass: 'auto' };
+
+type Scale = ReadonlyArray<readonly [number, string]>;
+
+const ENERGY: Scale = [
+  [3.6, 'mWh'],
+  [3600, 'Wh'],
+  [3.6e6, 'kWh']
+];
+const MASS: Scale = [
+  [1e-3, 'mg'],
+  [1, 'g'],
+  [1e3, 'kg'],
+  [1e6, 't']
+];
+
+/** Two significant figures below 10, whole numbers above: what the meters can back. */
+export function num(x: number): string {
+  if (x > 0 && x < 1) {
+    const decimals = 1 - Math.floor(Math.log10(x));
+    if (roundTo(x, decimals) < 1) {
+      return x.toFixed(decimals);
+    }
+  }
+  if (x >= 9.95) {
+    return x.toFixed(0);
+  }
+  if (x >= 1 || x > 0.95) {
+    return x.toFixed(1);
+  }
+  return '0';
+}
+
+function roundTo(x: number, decimals: number): number {
+  return Number(x.toFixed(decimals));
+}
+
+/** `value` in the largest unit it reaches (units ascending); the smallest below that. */
+function scaled(value: number | null | undefined, units: Scale): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) {
+    return 'n/a';
+  }
+  const sign = value < 0 ? '-' : '';
+  const v = Math.abs(value);
+  let chosen = 0;
+  units.forEach(([factor], i) => {
+    if (v >= factor) {
+      chosen = i;
+    }
+  });
+  let text = num(v / units[chosen][0]);
+  // 999.7 Wh rounds to "1000 Wh": say "1.0 kWh" instead.
+  if (chosen + 1 < units.length && Number(text) >= units[chosen + 1][0] / units[chosen][0]) {
+    chosen += 1;
+    text = num(v / units[chosen][0]);
+  }
+  return `${sign}${text} ${units[chosen][1]}`;
+}
+
+/** A fixed unit: three significant figures, so a small cell still shows as non-zero. */
+function fixed(value: number | null | undefined, factor: number, unit: string): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) {
+    return 'n/a';
+  }
+  const v = value / factor;
+  if (v === 0) {
+    return `0 ${unit}`;
+  }
+  const text = Math.abs(v) >= 100 ? v.toFixed(0) : Number(v.toPrecision(3)).toString();
+  return `${text} ${unit}`;
+}
+
+/** Joules as mWh, Wh or kWh (`auto`), or always in the unit the user chose. */
+export function formatEnergy(joules: number | null | undefined, unit: EnergyUnit = 'auto'): string {
+  if (unit === 'Wh') {
+    return fixed(joules, 3600, 'Wh');
+  }
+  if (unit === 'kWh') {
+    return fixed(joules, 3.6e6, 'kWh');
+  }
+  return scaled(joules, ENERGY);
+}
+
+/** Grams of CO2e as mg, g, kg or t (`auto`), or in the chosen unit; null (not priced) as n/a. */
+export function formatMass(grams: number | null | undefined, unit: MassUnit = 'auto'): string {
+  if (unit === 'g') {
+    return fixed(grams, 1, 'g');
+  }
+  if (unit === 'kg') {
+    return fixed(grams, 1e3, 'kg');
+  }
+  return scaled(grams, MASS);
+}
+
+export function formatPower(watts: number | null | undefined): string {
+  if (watts === null || watts === undefined || !Number.isFinite(watts)) {
+    return 'n/a';
+  }
+  return watts >= 1000 ? `${num(watts / 1000)} kW` : `${num(watts)} W`;
+}
+
+export function formatDuration(seconds: number): string {
+  if (seconds < 60) {
+    return `${num(seconds)} s`;
+  }
+  const total = Math.round(seconds);
+  const minutes = Math.floor(total / 60);
+  const s = total % 60;
+  if (minutes < 60) {
+    return `${minutes} min ${String(s).padStart(2, '0')} s`;
+  }
+  return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min`;
+}
+
+/** "CPU 1.2 Wh estimated, memory 40 mWh estimated" */
+export function formatComponents(
+  byComponent: Record<string, number>,
+  method: Record<string, string>,
+  unit: EnergyUnit = 'auto'
+): string {
+  return Object.entries(byComponent)
+    .map(([c, j]) => `${componentName(c)} ${formatEnergy(j, unit)} ${method[c] ?? ''}`.trimEnd())
+    .join(', ');
+}
+
+const COMPONENT_NAMES: Record<string, string> = { gpu: 'GPU', cpu: 'CPU', memory: 'memory' };
+
+export function componentName(component: string): string {
+  return COMPONENT_NAMES[component] ?? component;
+}
+
+/** "zone FR 56 g/kWh (Electricity Maps 2025; config)", with live or guess noted. */
+export function formatIntensity(intensity: IIntensityLike | null | undefined): string {
+  if (!intensity) {
+    return 'no carbon intensity';
+  }
+  let how = intensity.chosen_by ?? '';
+  if (intensity.guess) {
+    how = how && how !== 'default' ? `guessed from ${how}` : 'world average, no zone set';
+  }
+  let source = intensity.source ?? '';
+  if (intensity.year && !source.includes(String(intensity.year))) {
+    source = `${source} ${intensity.year}`.trim();
+  }
+  const signal = intensity.signal === 'marginal' ? ' marginal' : '';
+  const live = intensity.live ? ' live' : '';
+  const details = [source, how].filter(Boolean).join('; ');
+  const g = intensity.g_per_kwh ?? 0;
+  return `zone ${intensity.zone ?? '?'} ${Number(g.toPrecision(4))} g/kWh${signal}${live} (${details})`;
+}
+
+/** The fields of an intensity this module reads; see `IIntensity` in protocol.ts. */
+export interface IIntensityLike {
+  g_per_kwh?: number | null;
+  zone?: string | null;
+  source?: string | null;
+  year?: number | null;
+  signal?: string | null;
+  chosen_by?: string | null;
+  guess?: boolean | null;
+  live?: boolean | null;
+}

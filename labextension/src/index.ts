@@ -1,0 +1,110 @@
+/**
+ * jupyter-carbon for JupyterLab: a status-bar meter for the active notebook's kernel,
+ * a line of energy and CO2e under each metered cell, and settings for both.
+ */
+import {
+  JupyterFrontEnd,
+  JupyterFrontEndPlugin
+} from '@jupyterlab/application';
+import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
+import { ISettingRegistry } from '@jupyterlab/settingregistry';
+import { IStatusBar, Popup, showPopup } from '@jupyterlab/statusbar';
+
+import { NotebookCarbon } from './notebook';
+import { CarbonPanel } from './panel';
+import { CarbonSettings } from './settings';
+import { CarbonStatus } from './statusbar';
+
+const PLUGIN_ID = 'jupyter-carbon:plugin';
+
+const plugin: JupyterFrontEndPlugin<void> = {
+  id: PLUGIN_ID,
+  description: 'Energy and carbon of notebook cells: status-bar meter and per-cell footer.',
+  autoStart: true,
+  requires: [INotebookTracker],
+  optional: [IStatusBar, ISettingRegistry],
+  activate: (
+    app: JupyterFrontEnd,
+    tracker: INotebookTracker,
+    statusBar: IStatusBar | null,
+    registry: ISettingRegistry | null
+  ) => {
+    const settings = new CarbonSettings();
+    if (registry) {
+      registry
+        .load(PLUGIN_ID)
+        .then(s => {
+          const apply = () => settings.update(s.composite as any);
+          s.changed.connect(apply);
+          apply();
+        })
+        .catch(err => console.warn('jupyter-carbon: settings not loaded', err));
+    }
+
+    const meters = new Map<NotebookPanel, NotebookCarbon>();
+    // The tracker may announce a notebook as current before it says it was added:
+    // whichever comes first creates its meter.
+    const meterOf = (panel: NotebookPanel): NotebookCarbon => {
+      let meter = meters.get(panel);
+      if (!meter) {
+        const created = new NotebookCarbon(panel, settings);
+        meters.set(panel, created);
+        panel.disposed.connect(() => {
+          created.dispose();
+          meters.delete(panel);
+        });
+        meter = created;
+      }
+      return meter;
+    };
+    tracker.forEach(meterOf);
+    tracker.widgetAdded.connect((_, panel) => void meterOf(panel));
+
+    if (!statusBar) {
+      return;
+    }
+    const item = new CarbonStatus(settings);
+    let popup: Popup | null = null;
+    const follow = () => {
+      popup?.dispose();
+      popup = null;
+      const panel = tracker.currentWidget;
+      item.model = panel ? meterOf(panel).model : null;
+    };
+    tracker.currentChanged.connect(follow);
+    follow();
+
+    item.clicked.connect(() => {
+      const panel = tracker.currentWidget;
+      const meter = panel ? meterOf(panel) : undefined;
+      if (popup && !popup.isDisposed) {
+        popup.dispose();
+        popup = null;
+        return;
+      }
+      if (!meter) {
+        return;
+      }
+      popup = showPopup({
+        body: new CarbonPanel({
+          model: meter.model,
+          settings,
+          goToCell: id => meter.goToCell(id)
+        }),
+        anchor: item,
+        align: 'left',
+        hasDynamicSize: true
+      });
+    });
+
+    statusBar.registerStatusItem(PLUGIN_ID, {
+      item,
+      align: 'left',
+      rank: 4,
+      isActive: () => item.isActive,
+      activeStateChanged: item.activeChanged
+    });
+  }
+};
+
+export default plugin;

@@ -1,0 +1,268 @@
+/**
+ * The state of one kernel's meter as the frontend knows it, fed by comm messages.
+ *
+ * It knows nothing of comms or widgets: `KernelLink` (kernel.ts) attaches a send
+ * function and hands it every message, views listen to `changed`. That keeps the
+ * protocol's state machine testable without a kernel.
+ */
+import { ISignal, Signal } from '@lumino/signaling';
+
+import {
+  ICellRecord,
+  ICellStart,
+  IDevice,
+  IIntensity,
+  IPower,
+  ITotals,
+  KernelMessage,
+  PROTOCOL_VERSION
+} from './protocol';
+
+/**
+ * - `connecting`: a comm was opened (or a kernel is starting) and no answer came yet.
+ * - `metered`: the kernel answered `hello`.
+ * - `unmetered`: a Python kernel without the extension (it closed the comm).
+ * - `other`: not a Python kernel, or no kernel: nothing to show.
+ */
+export type MeterStatus = 'connecting' | 'metered' | 'unmetered' | 'other';
+
+/** How many of the costliest cells the panel lists, as the kernel's `hello` does. */
+export const COSTLIEST = 10;
+
+export const EMPTY_TOTALS: ITotals = {
+  cells: 0,
+  errors: 0,
+  duration_s: 0,
+  energy_j: 0,
+  emissions_g: 0,
+  by_component: {},
+  method: {}
+};
+
+type Send = (data: Record<string, unknown>) => void;
+
+interface IPending {
+  resolve: (reply: KernelMessage) => void;
+  reject: (error: Error) => void;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+export class CarbonModel {
+  private _status: MeterStatus = 'connecting';
+  private _send: Send | null = null;
+  private _pending = new Map<string, IPending>();
+  private _nextRequest = 1;
+  private _changed = new Signal<this, void>(this);
+  private _cellStarted = new Signal<this, ICellStart>(this);
+  private _cellEnded = new Signal<this, ICellRecord>(this);
+  private _greeted = new Signal<this, void>(this);
+
+  version: string | null = null;
+  sessionId: string | null = null;
+  enabled = true;
+  intensity: IIntensity | null = null;
+  devices: IDevice[] = [];
+  totals: ITotals = EMPTY_TOTALS;
+  costliest: ICellRecord[] = [];
+  /** The cell running now, or null. */
+  running: ICellStart | null = null;
+  /** The latest power reading while a cell runs; null at rest. */
+  power: IPower | null = null;
+  /** The kernel's last complaint (an `error` message with no request to answer). */
+  lastError: string | null = null;
+
+  get status(): MeterStatus {
+    return this._status;
+  }
+
+  /** Emitted after any change a view would show. */
+  get changed(): ISignal<this, void> {
+    return this._changed;
+  }
+
+  get cellStarted(): ISignal<this, ICellStart> {
+    return this._cellStarted;
+  }
+
+  /** Emitted once per `cell_end`, before `changed`: the record to write into the cell. */
+  get cellEnded(): ISignal<this, ICellRecord> {
+    return this._cellEnded;
+  }
+
+  /** Emitted after each `hello`: a comm (re)opened, and cells may have ended unseen. */
+  get greeted(): ISignal<this, void> {
+    return this._greeted;
+  }
+
+  get isRunning(): boolean {
+    return this.running !== null;
+  }
+
+  setStatus(status: MeterStatus): void {
+    if (status === this._status) {
+      return;
+    }
+    this._status = status;
+    if (status !== 'metered') {
+      this.running = null;
+      this.power = null;
+    }
+    this._changed.emit();
+  }
+
+  /** A comm is open: requests go through `send` until `detach`. */
+  attach(send: Send): void {
+    this._send = send;
+  }
+
+  /**
+   * The comm is gone (closed, kernel restarted or changed). Pending requests fail;
+   * figures stay on screen until the next `hello` replaces them, unless `status`
+   * says there is nothing metered any more.
+   */
+  detach(status: MeterStatus): void {
+    this._send = null;
+    for (const [id, pending] of this._pending) {
+      clearTimeout(pending.timer);
+      pending.reject(new Error('the kernel connection closed'));
+      this._pending.delete(id);
+    }
+    if (status !== 'metered' && status !== 'connecting') {
+      this.clear();
+    }
+    this.setStatus(status);
+  }
+
+  /** Forget the session's figures (a new kernel, or one that is not metered). */
+  clear(): void {
+    this.version = null;
+    this.sessionId = null;
+    this.intensity = null;
+    this.devices = [];
+    this.totals = EMPTY_TOTALS;
+    this.costliest = [];
+    this.running = null;
+    this.power = null;
+    this._changed.emit();
+  }
+
+  /** Apply one message from the kernel; unknown types and fields are ignored. */
+  handle(msg: KernelMessage | Record<string, unknown>): void {
+    const m = msg as KernelMessage;
+    switch (m.type) {
+      case 'hello':
+        this.version = m.version ?? null;
+        this.sessionId = m.session_id ?? null;
+        this.enabled = m.enabled !== false;
+        this.intensity = m.intensity ?? null;
+        this.devices = m.devices ?? [];
+        this.totals = m.totals ?? EMPTY_TOTALS;
+        this.costliest = (m.costliest ?? []).slice(0, COSTLIEST);
+        this.running = m.running ?? null;
+        this.power = null;
+        this._status = 'metered';
+        this._changed.emit();
+        this._greeted.emit();
+        return;
+      case 'cell_start':
+        this.running = m;
+        this.power = null;
+        this._cellStarted.emit(m);
+        break;
+      case 'power':
+        // Between cells a reading only says the machine idles: nothing to show.
+        this.power = m.cell_id !== null || this.running ? m : null;
+        break;
+      case 'cell_end':
+        this.running = null;
+        this.power = null;
+        this.costliest = insertCostliest(this.costliest, m.record);
+        this._cellEnded.emit(m.record);
+        break;
+      case 'totals':
+        if (m.session_id && this.sessionId && m.session_id !== this.sessionId) {
+          // `%carbon reset`: a new ledger, so the old costliest cells no longer count.
+          this.costliest = [];
+        }
+        this.sessionId = m.session_id ?? this.sessionId;
+        this.totals = m.totals ?? this.totals;
+        this.intensity = m.intensity ?? this.intensity;
+        break;
+      case 'summary':
+        // The kernel's word is fresher than what this page pieced together.
+        this.totals = m.totals ?? this.totals;
+        this.costliest = (m.costliest ?? this.costliest).slice(0, COSTLIEST);
+        this._answer(m.request_id, m, null);
+        break;
+      case 'export':
+        this._answer(m.request_id, m, null);
+        return;
+      case 'error':
+        if (m.request_id && this._pending.has(m.request_id)) {
+          this._answer(m.request_id, null, new Error(m.message));
+          return;
+        }
+        this.lastError = m.message;
+        break;
+      default:
+        return;
+    }
+    this._changed.emit();
+  }
+
+  /**
+   * Send a request and wait for the reply that echoes its `request_id`. Rejects when
+   * the kernel answers `error` or `ok: false`, when the comm closes, or after `timeoutMs`.
+   */
+  request<T extends KernelMessage>(
+    type: 'hello' | 'summary' | 'export',
+    fields: Record<string, unknown> = {},
+    timeoutMs = 60000
+  ): Promise<T> {
+    const send = this._send;
+    if (!send) {
+      return Promise.reject(new Error('this kernel is not metered'));
+    }
+    const id = `${Date.now().toString(36)}-${this._nextRequest++}`;
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this._pending.delete(id);
+        reject(new Error(`no answer from the kernel to ${type} in ${timeoutMs / 1000} s`));
+      }, timeoutMs);
+      this._pending.set(id, { resolve: resolve as (r: KernelMessage) => void, reject, timer });
+      try {
+        send({ ...fields, type, protocol: PROTOCOL_VERSION, request_id: id });
+      } catch (err) {
+        clearTimeout(timer);
+        this._pending.delete(id);
+        reject(err instanceof Error ? err : new Error(String(err)));
+      }
+    });
+  }
+
+  private _answer(id: string | undefined, reply: KernelMessage | null, error: Error | null): void {
+    const pending = id === undefined ? undefined : this._pending.get(id);
+    if (!pending || id === undefined) {
+      return;
+    }
+    this._pending.delete(id);
+    clearTimeout(pending.timer);
+    if (error) {
+      pending.reject(error);
+    } else if (reply && reply.type === 'export' && !reply.ok) {
+      pending.reject(new Error(reply.error ?? 'the export failed'));
+    } else if (reply) {
+      pending.resolve(reply);
+    }
+  }
+}
+
+/** `costliest` with `record` in its place (costliest first), at most COSTLIEST long. */
+export function insertCostliest(costliest: ICellRecord[], record: ICellRecord): ICellRecord[] {
+  const others = costliest.filter(
+    r => !(r.index === record.index && r.session_id === record.session_id)
+  );
+  others.push(record);
+  others.sort((a, b) => b.energy_j - a.energy_j || a.index - b.index);
+  return others.slice(0, COSTLIEST);
+}
