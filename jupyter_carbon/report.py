@@ -442,7 +442,7 @@ def _zone_lines(report: Report) -> list[str]:
         if z.fallback_reasons:
             bits.append("fallback: " + "; ".join(z.fallback_reasons))
         if len(report.facts.zones) > 1:
-            bits.append(f"{z.cells} cells")
+            bits.append(f"{z.cells} cell{'' if z.cells == 1 else 's'}")
         lines.append("; ".join(bits))
     return lines
 

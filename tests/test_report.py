@@ -194,6 +194,14 @@ def test_mixed_zones_use_each_records_own_emissions():
     assert f"estimated {format_mass(sum(r.emissions_g for r in records))}CO$_2$e" in tex
 
 
+def test_summary_counts_each_zones_cells():
+    records = [record(1, 3600.0, zone="FR", name="France", g=50.0), record(2, 3600.0), record(3, 3600.0)]
+    grid_lines = [line for line in summary_text(make_report(records)).splitlines() if line.startswith("Grid:")]
+    assert len(grid_lines) == 2
+    assert next(line for line in grid_lines if "(FR)" in line).endswith("; 1 cell")
+    assert next(line for line in grid_lines if "(DE)" in line).endswith("; 2 cells")
+
+
 def test_unpriced_session_says_emissions_were_not_estimated():
     records = [record(1, 3600.0, priced=False)]
     tex = render(make_report(records, alternative=SWEDEN), "latex")
