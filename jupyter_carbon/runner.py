@@ -274,6 +274,9 @@ def run_notebook(
         state["seen"] += len(records)
         number = state["last_cell"] = cell_index + 1
         for record in records:
+            # nbclient does not send the cell's id with the execute request, so the kernel
+            # cannot know it; the runner does, and the report and executed copy carry it.
+            record.cell_id = record.cell_id or cell.get("id")
             result.records.append(record)
             result.cell_numbers.append(number)
             totals.add(record)

@@ -49,6 +49,8 @@ def test_run_exits_zero_and_reports_every_code_cell(good_run):
     assert all(r["status"] == "ok" and r["energy_j"] > 0 for r in records)
     assert {r["intensity"]["zone"] for r in records} == {"FR"}
     assert {r["pue"] for r in records} == {1.2}
+    code_cells = [c for c in nbformat.read(str(good_run["notebook"]), as_version=4).cells if c.cell_type == "code"]
+    assert [r["cell_id"] for r in records] == [c.id for c in code_cells]
 
 
 @pytest.mark.slow
