@@ -193,7 +193,7 @@ class Report:
         if totals.cells != len(records):  # a cell ended between the two reads
             totals = _totals(records)
         else:
-            totals = Totals(**{**totals.to_dict()})
+            totals = Totals(**totals.to_dict())  # a copy: the session's goes on counting
         return cls(records, totals, session.session_id, session.started_at, list(hardware), alternative)
 
     @classmethod
@@ -216,10 +216,10 @@ class Report:
         for r in self.records:
             for c, m in r.method.items():
                 methods.setdefault(c, {})[m] = None
-            it = r.intensity
-            if r.emissions_g is None or not it:
+            if r.emissions_g is None:
                 unpriced += 1
                 continue
+            it = r.intensity or {}
             key = it.get("zone")
             z = zones.get(key)
             if z is None:
@@ -229,7 +229,7 @@ class Report:
             z.emissions_g += r.emissions_g
             priced_j += r.facility_energy_j
             g = it.get("g_per_kwh")
-            if g is not None:
+            if isinstance(g, (int, float)):
                 z.g_min = min(z.g_min, g)
                 z.g_max = max(z.g_max, g)
             src = " ".join(str(x) for x in (it.get("source"), it.get("year")) if x)
@@ -298,7 +298,9 @@ def export(report: Report, path: str | os.PathLike, fmt: str | None = None) -> P
 
     The text goes to a temporary file in the same folder, renamed over ``path`` only once
     complete: readers never see half a report, and a failure leaves any earlier file as it
-    was. The folder must exist (a typo in it should not silently create a tree).
+    was. The folder must exist (a typo in it should not silently create a tree). A file
+    replaced keeps its permissions; a new one is readable by all (0644), as reports are
+    meant to be shared.
     """
     path = Path(path).expanduser()
     if fmt is None:

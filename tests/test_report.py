@@ -383,3 +383,14 @@ def test_a_live_intensity_that_varied_is_shown_as_its_energy_weighted_mean():
     text = summary_text(make_report(records))
     assert "450 gCO2e/kWh (from 300 to 500)" in text
     assert "an average carbon intensity of 450 gCO$_2$e/kWh" in render(make_report(records), "latex")
+
+
+def test_emissions_without_an_intensity_still_count_as_priced():
+    r = record(1, 3600.0)
+    r.intensity = None
+    report = make_report([r], alternative=SWEDEN)
+    assert report.facts.unpriced == 0
+    assert "unknown zone" in summary_text(report)
+    grams, percent = report.alternative_comparison()
+    assert grams == pytest.approx(r.facility_energy_j / 3.6e6 * 40.0)
+    assert percent == pytest.approx(90.0)
