@@ -193,7 +193,7 @@ class Report:
         if totals.cells != len(records):  # a cell ended between the two reads
             totals = _totals(records)
         else:
-            totals = Totals(**{**totals.to_dict()})
+            totals = Totals(**totals.to_dict())  # a copy: the session's goes on counting
         return cls(records, totals, session.session_id, session.started_at, list(hardware), alternative)
 
     @classmethod
@@ -216,10 +216,10 @@ class Report:
         for r in self.records:
             for c, m in r.method.items():
                 methods.setdefault(c, {})[m] = None
-            it = r.intensity
-            if r.emissions_g is None or not it:
+            if r.emissions_g is None:
                 unpriced += 1
                 continue
+            it = r.intensity or {}
             key = it.get("zone")
             z = zones.get(key)
             if z is None:
@@ -229,7 +229,7 @@ class Report:
             z.emissions_g += r.emissions_g
             priced_j += r.facility_energy_j
             g = it.get("g_per_kwh")
-            if g is not None:
+            if isinstance(g, (int, float)):
                 z.g_min = min(z.g_min, g)
                 z.g_max = max(z.g_max, g)
             src = " ".join(str(x) for x in (it.get("source"), it.get("year")) if x)
@@ -298,7 +298,9 @@ def export(report: Report, path: str | os.PathLike, fmt: str | None = None) -> P
 
     The text goes to a temporary file in the same folder, renamed over ``path`` only once
     complete: readers never see half a report, and a failure leaves any earlier file as it
-    was. The folder must exist (a typo in it should not silently create a tree).
+    was. The folder must exist (a typo in it should not silently create a tree). A file
+    replaced keeps its permissions; a new one is readable by all (0644), as reports are
+    meant to be shared.
     """
     path = Path(path).expanduser()
     if fmt is None:
@@ -395,6 +397,10 @@ def _write_csv(report: Report, write: Write) -> None:
 
 
 # shared prose ---------------------------------------------------------------------------------
+def _cells(n: int) -> str:
+    return f"{n} cell{'' if n == 1 else 's'}"
+
+
 def _cell_label(r: CellRecord) -> str:
     return f"#{r.index}" + (f" [{r.execution_count}]" if r.execution_count is not None else "")
 
@@ -406,7 +412,7 @@ def _share(part: float, whole: float) -> str:
 def _headline(report: Report) -> str:
     t = report.totals
     failed = f" ({t.errors} failed)" if t.errors else ""
-    return f"{t.cells} cell{'s' if t.cells != 1 else ''}{failed}, {format_duration(t.duration_s)} of running time"
+    return f"{_cells(t.cells)}{failed}, {format_duration(t.duration_s)} of running time"
 
 
 def _component_parts(report: Report) -> list[tuple[str, float, str]]:
@@ -421,7 +427,7 @@ def _emissions_line(report: Report) -> str:
         return "Emissions: not estimated (no grid carbon intensity was available)"
     line = f"Emissions: {format_mass(t.emissions_g)} CO2e"
     if f.unpriced:
-        line += f" ({f.unpriced} cell{'s' if f.unpriced != 1 else ''} without an intensity not counted)"
+        line += f" ({_cells(f.unpriced)} without an intensity not counted)"
     return line
 
 
@@ -442,7 +448,7 @@ def _zone_lines(report: Report) -> list[str]:
         if z.fallback_reasons:
             bits.append("fallback: " + "; ".join(z.fallback_reasons))
         if len(report.facts.zones) > 1:
-            bits.append(f"{z.cells} cell{'' if z.cells == 1 else 's'}")
+            bits.append(_cells(z.cells))
         lines.append("; ".join(bits))
     return lines
 
@@ -481,7 +487,7 @@ def summary_text(report: Report, top: int = 10) -> str:
         lines.append("Hardware: " + ", ".join(report.hardware))
 
     rows = costliest(report.records, top)
-    lines += ["", f"Costliest {len(rows)} cell{'s' if len(rows) != 1 else ''}:"]
+    lines += ["", f"Costliest {_cells(len(rows))}:"]
     table = [("cell", "energy", "share", "CO2e", "time", "", "source")]
     peak = rows[0].energy_j if rows else 0.0
     for r in rows:
@@ -540,7 +546,7 @@ def _write_md(report: Report, write: Write) -> None:
         f"- **Energy:** {format_energy(t.energy_j)} (IT equipment charged to this kernel; "
         f"{format_energy(t.device_energy_j)} machine-wide)",
         f"- **Facility energy:** {format_energy(t.facility_energy_j)}",
-        f"- **{_md(_emissions_line(report).split(': ', 1)[0])}:** {_md(_emissions_line(report).split(': ', 1)[1])}",
+        "- **{}:** {}".format(*map(_md, _emissions_line(report).split(": ", 1))),
     ]
     if report.hardware:
         out.append("- **Hardware:** " + ", ".join(_md(h) for h in report.hardware))

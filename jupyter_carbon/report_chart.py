@@ -3,7 +3,8 @@
 Computed in one pass over the records. A long session is bucketed to at most
 :data:`MAX_BARS` bars (each bar the energy of consecutive cells), so the SVG stays a few
 tens of kilobytes whether the session ran 40 cells or 40,000. Plain SVG with inline
-styles: it renders in a notebook, in a saved HTML file and offline, with no script.
+styles, meant to sit inside HTML (so it carries no XML namespace): it renders in a
+notebook, in a saved HTML file and offline, with no script.
 """
 
 from __future__ import annotations
@@ -76,7 +77,7 @@ def svg(
     height: int = 240,
 ) -> str:
     """An inline SVG: bars on the left axis (energy), a line on the right axis (CO2e)."""
-    left, right, top, bottom = 70, 70 if s.priced else 16, 24, 34
+    left, right, top, bottom = 70, 84 if s.priced else 16, 24, 34
     plot_w, plot_h = width - left - right, height - top - bottom
     n = len(s.energy_j)
     emax = max(s.energy_j, default=0.0) or 1.0

@@ -194,14 +194,6 @@ def test_mixed_zones_use_each_records_own_emissions():
     assert f"estimated {format_mass(sum(r.emissions_g for r in records))}CO$_2$e" in tex
 
 
-def test_summary_counts_each_zones_cells():
-    records = [record(1, 3600.0, zone="FR", name="France", g=50.0), record(2, 3600.0), record(3, 3600.0)]
-    grid_lines = [line for line in summary_text(make_report(records)).splitlines() if line.startswith("Grid:")]
-    assert len(grid_lines) == 2
-    assert next(line for line in grid_lines if "(FR)" in line).endswith("; 1 cell")
-    assert next(line for line in grid_lines if "(DE)" in line).endswith("; 2 cells")
-
-
 def test_unpriced_session_says_emissions_were_not_estimated():
     records = [record(1, 3600.0, priced=False)]
     tex = render(make_report(records, alternative=SWEDEN), "latex")
@@ -375,3 +367,30 @@ def test_format_mass_picks_a_readable_unit(grams, text):
 def test_small_energies_never_print_as_zero():
     for joules in (1e-9, 1e-5, 0.01, 0.5):
         assert not re.match(r"0(\.0+)? ", format_energy(joules))
+
+
+def test_each_zone_of_a_mixed_session_gets_its_own_line():
+    records = [record(1, 3600.0, zone="FR", name="France", g=50.0), record(2, 3600.0), record(3, 3600.0)]
+    grid = [line for line in summary_text(make_report(records)).splitlines() if line.startswith("Grid:")]
+    assert grid == [
+        "Grid: France (FR): 50 gCO2e/kWh; source Ember & co 2024; average signal; zone chosen by config; 1 cell",
+        "Grid: Germany (DE): 400 gCO2e/kWh; source Ember & co 2024; average signal; zone chosen by config; 2 cells",
+    ]
+
+
+def test_a_live_intensity_that_varied_is_shown_as_its_energy_weighted_mean():
+    records = [record(1, 3600.0, g=300.0), record(2, 10800.0, g=500.0)]
+    text = summary_text(make_report(records))
+    assert "450 gCO2e/kWh (from 300 to 500)" in text
+    assert "an average carbon intensity of 450 gCO$_2$e/kWh" in render(make_report(records), "latex")
+
+
+def test_emissions_without_an_intensity_still_count_as_priced():
+    r = record(1, 3600.0)
+    r.intensity = None
+    report = make_report([r], alternative=SWEDEN)
+    assert report.facts.unpriced == 0
+    assert "unknown zone" in summary_text(report)
+    grams, percent = report.alternative_comparison()
+    assert grams == pytest.approx(r.facility_energy_j / 3.6e6 * 40.0)
+    assert percent == pytest.approx(90.0)
