@@ -6,6 +6,7 @@
 * ``FakeTree`` and ``FakeSystem`` stand in for the kernel's process tree and the machine's
   CPU accounting, so shares are exact.
 * ``FakeClock`` is the monotonic clock both the meter and the fakes read.
+* ``run_cell`` runs one cell of a session for a given number of fake seconds.
 
 Energy truth is exact: power is piecewise constant, changed only by the test, and every
 fake integrates it as the clock advances.
@@ -259,3 +260,10 @@ class FakePowercap:
 
     def make_unreadable(self, zone: str) -> None:
         os.chmod(self.root / zone / "energy_uj", 0)
+
+
+def run_cell(session, clock: FakeClock, seconds: float, **kw):
+    """Begin a cell, let ``seconds`` pass on ``clock``, end it; returns its record."""
+    cell = session.begin(source=kw.pop("source", "x = 1"), execution_count=kw.pop("execution_count", None))
+    clock.advance(seconds)
+    return session.end(cell, **kw)

@@ -1,7 +1,7 @@
 """The ipywidgets live meter, driven by a session over a fake meter."""
 
 import pytest
-from fakes import FakeClock
+from fakes import FakeClock, run_cell
 from test_meter import ScriptedSource
 
 from jupyter_carbon.live_meter import CarbonWidget
@@ -86,18 +86,14 @@ def test_two_widgets_agree_and_closing_one_releases_its_listener(session, clock)
     a.close()
     assert len(session._listeners) == listeners - 1
     frozen = a.session_energy_j
-    cell = session.begin()
-    clock.advance(1.0)
-    session.end(cell)
+    run_cell(session, clock, 1.0)
     assert a.session_energy_j == frozen and b.session_energy_j > frozen
     b.close()
 
 
 def test_reset_brings_the_meter_back_to_zero(session, clock):
     w = CarbonWidget(session, clock=clock)
-    cell = session.begin()
-    clock.advance(1.0)
-    session.end(cell)
+    run_cell(session, clock, 1.0)
     assert w.session_energy_j > 0
     session.reset()
     assert w.session_energy_j == 0.0
@@ -106,9 +102,7 @@ def test_reset_brings_the_meter_back_to_zero(session, clock):
 
 def test_text_only_frontends_get_the_totals_not_the_widget_constructor(session, clock):
     w = CarbonWidget(session, clock=clock)
-    cell = session.begin()
-    clock.advance(2.0)
-    session.end(cell)
+    run_cell(session, clock, 2.0)
     bundle = w._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle
     assert bundle["text/plain"].startswith("jupyter-carbon live meter: session 5.6 mWh, 0.56 mg CO2e")

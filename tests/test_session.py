@@ -4,7 +4,7 @@ import json
 import logging
 
 import pytest
-from fakes import FakeClock
+from fakes import FakeClock, run_cell
 from test_meter import ScriptedSource
 
 from jupyter_carbon.carbon import CarbonContext
@@ -26,12 +26,6 @@ def session(tmp_path, clock):
     yield s
     s.close()
     carbon.close()
-
-
-def run_cell(session, clock, seconds, **kw):
-    cell = session.begin(source=kw.pop("source", "x = 1"), execution_count=kw.pop("execution_count", None))
-    clock.advance(seconds)
-    return session.end(cell, **kw)
 
 
 def test_a_cell_is_measured_priced_and_on_disk_when_it_ends(session, clock):
