@@ -7,11 +7,11 @@ CPU @ 2.50GHz") or people type ("V100"), so names are compared as sets of tokens
 
 from __future__ import annotations
 
-import csv
 import functools
 import re
 from dataclasses import dataclass
-from importlib import resources
+
+from .tables import read_table
 
 #: Watts per core for a CPU missing from the table: Green Algorithms' value for "Any" CPU
 #: (greenalgorithms-TDP_cpu.csv), the same default their calculator uses.
@@ -46,9 +46,8 @@ def tokens(name: str) -> tuple[str, ...]:
 
 @functools.lru_cache(maxsize=1)
 def table() -> tuple[Hardware, ...]:
-    text = (resources.files("jupyter_carbon") / "data" / "hardware.csv").read_text(encoding="utf-8")
     rows = []
-    for row in csv.DictReader(text.splitlines()):
+    for row in read_table("hardware.csv"):
         rows.append(
             Hardware(
                 kind=row["kind"],

@@ -7,7 +7,8 @@ import re
 from dataclasses import dataclass
 
 from .intensity import Intensity
-from .zones import Zone, _read_csv, zones
+from ..tables import read_table
+from .zones import Zone, zones
 
 #: Names people use for a provider, to the key used in region keys ("aws:eu-west-3").
 PROVIDER_ALIASES = {
@@ -81,7 +82,7 @@ def cloud_regions() -> dict[str, CloudRegion]:
             pue=float(row["pue"]),
             pue_source=row["pue_source"],
         )
-        for row in _read_csv("cloud_regions.csv")
+        for row in read_table("cloud_regions.csv")
     }
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
-from .zones import _read_csv
+from ..tables import read_table
 
 #: Shown by default: the three the ML Emissions Calculator made familiar.
 DEFAULT_KEYS = ("car_km", "smartphone_charges", "tree_seedlings_10y")
@@ -38,7 +38,7 @@ def equivalents() -> dict[str, Equivalent]:
             year=int(row["year"]) if row["year"] else None,
             url=row["url"],
         )
-        for row in _read_csv("equivalents.csv")
+        for row in read_table("equivalents.csv")
     }
 
 

@@ -12,7 +12,8 @@ import functools
 import os
 from dataclasses import dataclass
 
-from .zones import UnknownRegion, _read_csv, find_zone, world, zones
+from ..tables import read_table
+from .zones import UnknownRegion, find_zone, world, zones
 
 ENV_VAR = "JUPYTER_CARBON_REGION"
 
@@ -28,7 +29,7 @@ class Choice:
 
 @functools.lru_cache(maxsize=1)
 def timezone_table() -> dict[str, str]:
-    return {row["tz"]: row["zone"] for row in _read_csv("timezones.csv")}
+    return {row["tz"]: row["zone"] for row in read_table("timezones.csv")}
 
 
 def machine_timezone(environ=None, root: str = "/") -> str | None:

@@ -7,13 +7,12 @@ that only one provider uses). Comparison ignores case, accents, spaces and under
 
 from __future__ import annotations
 
-import csv
 import difflib
 import functools
 import unicodedata
 from dataclasses import dataclass
-from importlib import resources
 
+from ..tables import read_table
 from .intensity import Intensity
 
 WORLD = "WORLD"
@@ -83,16 +82,11 @@ def normalise(text: str) -> str:
     return " ".join(plain.lower().replace("_", " ").split())
 
 
-def _read_csv(name: str) -> list[dict[str, str]]:
-    text = (resources.files("jupyter_carbon") / "data" / name).read_text(encoding="utf-8")
-    return list(csv.DictReader(text.splitlines()))
-
-
 @functools.lru_cache(maxsize=1)
 def zones() -> dict[str, Zone]:
     """Every bundled zone by key, loaded on first use."""
     out = {}
-    for row in _read_csv("zones.csv"):
+    for row in read_table("zones.csv"):
         out[row["key"]] = Zone(
             key=row["key"],
             name=row["name"],

@@ -1,0 +1,16 @@
+"""The bundled data tables (``jupyter_carbon/data/*.csv``), read from the installed package.
+
+The tables are derived by ``scripts/derive_data.py``; ``data/README.md`` gives their sources.
+Each reader caches its own typed view, so a table is parsed once per process, on first use.
+"""
+
+from __future__ import annotations
+
+import csv
+from importlib import resources
+
+
+def read_table(name: str) -> list[dict[str, str]]:
+    """The rows of the bundled table ``name`` (e.g. ``"zones.csv"``), as dicts of strings."""
+    text = (resources.files("jupyter_carbon") / "data" / name).read_text(encoding="utf-8")
+    return list(csv.DictReader(text.splitlines()))
