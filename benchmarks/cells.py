@@ -25,7 +25,7 @@ from pathlib import Path
 
 HOOK_TIMING = """
 import time, statistics, json
-from jupyter_carbon.extension import extension_of
+from jupyter_carbon.kernel.extension import extension_of
 _ext = extension_of(get_ipython())
 class _Info: raw_cell = "pass"; cell_id = None
 class _Result: error_in_exec = None; error_before_exec = None; execution_count = None

@@ -20,7 +20,8 @@ import tracemalloc
 from pathlib import Path
 
 from jupyter_carbon.report import FORMATS, Report, Summary, export, summary_text
-from jupyter_carbon.session import CellRecord, Ledger, read_ledger
+from jupyter_carbon.ledger import Ledger, read_ledger
+from jupyter_carbon.records import CellRecord
 
 TIME_TARGET_S = 0.5
 MEMORY_TARGET_MB = 20.0

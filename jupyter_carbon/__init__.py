@@ -27,14 +27,14 @@ def _jupyter_labextension_paths():
 
 def load_ipython_extension(shell):
     """``%load_ext jupyter_carbon``: meter every cell of this shell."""
-    from .extension import load_ipython_extension as load
+    from .kernel.extension import load_ipython_extension as load
 
     load(shell)
 
 
 def unload_ipython_extension(shell):
     """``%unload_ext jupyter_carbon``: stop the sampler, remove the hooks and magics."""
-    from .extension import unload_ipython_extension as unload
+    from .kernel.extension import unload_ipython_extension as unload
 
     unload(shell)
 
@@ -44,7 +44,7 @@ def widget() -> None:
 
     Returns nothing, so that a call as a cell's last line does not show the meter twice.
     """
-    from .extension import show_widget
+    from .kernel.extension import show_widget
 
     show_widget()
 

@@ -1,7 +1,7 @@
 """User settings, as traitlets configuration.
 
-Set them in the usual IPython/Jupyter config files, e.g. ``ipython_config.py`` or
-``jupyter_server_config.py``::
+Set them in the IPython profile's config files, ``ipython_config.py`` (terminal IPython and
+every kernel) or ``ipython_kernel_config.py`` (kernels only), or their ``.json`` twins::
 
     c.CarbonMeter.region = "CA-QC"
     c.CarbonMeter.pue = 1.1
@@ -9,13 +9,20 @@ Set them in the usual IPython/Jupyter config files, e.g. ``ipython_config.py`` o
     c.CarbonMeter.live_provider = "uk-national-grid"   # opt-in network access
 
 Every trait has a default that works on a laptop with no configuration at all, and none of
-the defaults reaches the network.
+the defaults reaches the network. A kernel reads them through IPython; the command line
+reads the same files with :func:`load_settings`, so both see the same settings.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from traitlets import Bool, Enum, Float, Unicode
-from traitlets.config import Configurable
+from traitlets.config import Config, Configurable
+
+#: The profile files a kernel reads, in the order later ones override earlier ones (as
+#: IPython's kernel application loads them: each name's ``.py``, then its ``.json``).
+PROFILE_FILES = ("ipython_config.py", "ipython_config.json", "ipython_kernel_config.py", "ipython_kernel_config.json")
 
 
 class CarbonMeter(Configurable):
@@ -162,3 +169,22 @@ class CarbonMeter(Configurable):
         help="WattTime grid region code (e.g. 'CAISO_NORTH'); WattTime's regions are not "
         "Electricity Maps' zones, so it is named explicitly.",
     ).tag(config=True)
+
+
+def load_config(profile: str = "default", ipython_dir: str | None = None) -> Config:
+    """The traitlets configuration an IPython kernel of ``profile`` would read."""
+    from IPython.paths import get_ipython_dir
+    from traitlets.config.loader import JSONFileConfigLoader, PyFileConfigLoader
+
+    folder = Path(ipython_dir or get_ipython_dir()) / f"profile_{profile}"
+    config = Config()
+    for name in PROFILE_FILES:
+        if (folder / name).is_file():
+            loader = PyFileConfigLoader if name.endswith(".py") else JSONFileConfigLoader
+            config.merge(loader(name, str(folder)).load_config())
+    return config
+
+
+def load_settings(profile: str = "default", ipython_dir: str | None = None) -> CarbonMeter:
+    """The settings a kernel of ``profile`` would use, for the command line."""
+    return CarbonMeter(config=load_config(profile, ipython_dir))

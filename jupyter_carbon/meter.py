@@ -12,12 +12,13 @@ later snapshot, and the other sources go on. Metering never breaks the caller.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import os
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .energy.base import (
     COMPONENTS,
@@ -25,11 +26,12 @@ from .energy.base import (
     DomainPower,
     DomainReading,
     EnergySource,
-    SourceUnavailable,
     weakest_method,
 )
 
 log = logging.getLogger("jupyter_carbon")
+
+_COMPONENT_ORDER = {c: i for i, c in enumerate(COMPONENTS)}
 
 PowerListener = Callable[["PowerReading"], None]
 
@@ -56,59 +58,54 @@ class PowerReading:
         return sum(self.by_component.values())
 
 
+@dataclass(frozen=True)
+class DomainEnergy:
+    """One domain's share of a measurement."""
+
+    component: str
+    method: str
+    energy_j: float
+    device_energy_j: float
+
+
+@dataclass(frozen=True)
 class Measurement:
-    """Energy between two snapshots; while open, between the start and now.
+    """Energy between two snapshots: a value, computed once, that never changes.
 
     ``energy_j`` and ``by_component`` are what this kernel is charged; ``device_*`` keep the
     machine-wide figures beside them. ``method`` says per component how the number was
     obtained: ``measured``, ``integrated`` or ``estimated`` (the weakest of its domains).
     """
 
-    def __init__(self, start: Snapshot, end: Snapshot | None = None, meter: "Meter | None" = None):
-        self.start = start
-        self.end = end
-        self._meter = meter
+    duration_s: float
+    by_component: Mapping[str, float]
+    device_by_component: Mapping[str, float]
+    method: Mapping[str, str]
+    domains: Mapping[str, DomainEnergy]
 
     @classmethod
     def between(cls, start: Snapshot, end: Snapshot) -> "Measurement":
-        return cls(start, end)
-
-    def _end(self) -> Snapshot:
-        if self.end is not None:
-            return self.end
-        if self._meter is None:
-            raise ValueError("an open measurement needs its meter; use Measurement.between(start, end)")
-        return self._meter.snapshot()
-
-    def _deltas(self) -> tuple[Snapshot, dict[str, tuple[DomainReading, float, float]]]:
-        end = self._end()
-        out = {}
+        domains: dict[str, DomainEnergy] = {}
+        by_component: dict[str, float] = {}
+        device: dict[str, float] = {}
+        methods: dict[str, list[str]] = {}
         for domain, last in end.readings.items():
-            first = self.start.readings.get(domain)
-            base_j = first.energy_j if first else 0.0
-            base_device_j = first.device_energy_j if first else 0.0
-            out[domain] = (last, max(0.0, last.energy_j - base_j), max(0.0, last.device_energy_j - base_device_j))
-        return end, out
-
-    @property
-    def duration_s(self) -> float:
-        return self._end().time_s - self.start.time_s
-
-    @property
-    def by_domain(self) -> dict[str, float]:
-        return {d: j for d, (_, j, _) in self._deltas()[1].items()}
-
-    @property
-    def by_component(self) -> dict[str, float]:
-        return self._summary()["by_component"]
-
-    @property
-    def device_by_component(self) -> dict[str, float]:
-        return self._summary()["device_by_component"]
-
-    @property
-    def method(self) -> dict[str, str]:
-        return self._summary()["method"]
+            first = start.readings.get(domain)
+            joules = max(0.0, last.energy_j - (first.energy_j if first else 0.0))
+            device_joules = max(0.0, last.device_energy_j - (first.device_energy_j if first else 0.0))
+            domains[domain] = DomainEnergy(last.component, last.method, joules, device_joules)
+            c = last.component
+            by_component[c] = by_component.get(c, 0.0) + joules
+            device[c] = device.get(c, 0.0) + device_joules
+            methods.setdefault(c, []).append(last.method)
+        ordered = sorted(by_component, key=lambda c: _COMPONENT_ORDER.get(c, len(_COMPONENT_ORDER)))
+        return cls(
+            duration_s=end.time_s - start.time_s,
+            by_component={c: by_component[c] for c in ordered},
+            device_by_component={c: device[c] for c in ordered},
+            method={c: weakest_method(methods[c]) for c in ordered},
+            domains=domains,
+        )
 
     @property
     def energy_j(self) -> float:
@@ -118,88 +115,57 @@ class Measurement:
     def device_energy_j(self) -> float:
         return sum(self.device_by_component.values())
 
-    def _summary(self) -> dict:
-        end, deltas = self._deltas()
-        by_component: dict[str, float] = {}
-        device: dict[str, float] = {}
-        methods: dict[str, list[str]] = {}
-        for reading, joules, device_joules in deltas.values():
-            c = reading.component
-            by_component[c] = by_component.get(c, 0.0) + joules
-            device[c] = device.get(c, 0.0) + device_joules
-            methods.setdefault(c, []).append(reading.method)
-        order = {c: i for i, c in enumerate(COMPONENTS)}
-        ordered = sorted(by_component, key=lambda c: order.get(c, len(order)))
-        return {
-            "duration_s": end.time_s - self.start.time_s,
-            "by_component": {c: by_component[c] for c in ordered},
-            "device_by_component": {c: device[c] for c in ordered},
-            "method": {c: weakest_method(methods[c]) for c in ordered},
-        }
+    @property
+    def by_domain(self) -> dict[str, float]:
+        """Joules charged to this kernel per domain (``gpu:0``, ``cpu:package-0``, ...)."""
+        return {d: e.energy_j for d, e in self.domains.items()}
 
     def to_dict(self) -> dict:
         """A JSON-safe record of the measurement, with the per-domain detail."""
-        summary = self._summary()
-        summary["energy_j"] = sum(summary["by_component"].values())
-        summary["device_energy_j"] = sum(summary["device_by_component"].values())
-        summary["by_domain"] = {
-            d: {"component": r.component, "method": r.method, "energy_j": j, "device_energy_j": dj}
-            for d, (r, j, dj) in self._deltas()[1].items()
+        return {
+            "duration_s": self.duration_s,
+            "by_component": dict(self.by_component),
+            "device_by_component": dict(self.device_by_component),
+            "method": dict(self.method),
+            "energy_j": self.energy_j,
+            "device_energy_j": self.device_energy_j,
+            "by_domain": {d: dataclasses.asdict(e) for d, e in self.domains.items()},
         }
-        return summary
 
-    def __repr__(self) -> str:
-        state = "open" if self.end is None else "closed"
+    def describe(self, state: str = "closed") -> str:
         parts = ", ".join(f"{c}={j:.3g} J ({self.method[c]})" for c, j in self.by_component.items())
         return f"<Measurement {state} {self.duration_s:.3f} s: {parts or 'nothing metered'}>"
 
+    def __repr__(self) -> str:
+        return self.describe()
 
-def discover_sources(config=None, *, now: float, tree) -> tuple[list[EnergySource], list[str]]:
-    """Open every source this machine offers, best first; say what is missing and why.
 
-    CPU and memory fall back to the model for whichever of them no counter covers.
-    Returns the sources and notes for the user (e.g. how to make RAPL readable). ``tree``
-    is the kernel's process tree, shared by every source that charges by share of use.
-    """
-    from .config import CarbonMeter
-    from .energy.model import ModelSource
-    from .energy.rapl import GRANT_ACCESS
+class OpenMeasurement:
+    """A measurement still running: its figures are from its start to now until
+    :meth:`close` freezes them into a :class:`Measurement` (``result``)."""
 
-    config = config or CarbonMeter()
-    sources: list[EnergySource] = []
-    notes: list[str] = []
-    if config.enable_nvml:
-        from .energy.nvml import NvmlSource
+    def __init__(self, start: Snapshot, meter: "Meter"):
+        self.start = start
+        self._meter = meter
+        self.result: Measurement | None = None
 
-        try:
-            sources.append(NvmlSource(tree, now, attribution=config.gpu_attribution))
-        except SourceUnavailable as err:
-            notes.append(f"GPU: not metered ({err}).")
-    covered = set()
-    if config.enable_rapl:
-        from .energy.rapl import RaplSource
+    def close(self) -> Measurement:
+        if self.result is None:
+            self.result = Measurement.between(self.start, self._meter.snapshot())
+        return self.result
 
-        try:
-            rapl = RaplSource(tree, now, root=config.powercap_root)
-            sources.append(rapl)
-            covered = {z.component for z in rapl.zones}
-        except SourceUnavailable as err:
-            message = str(err)
-            notes.append(message if message == GRANT_ACCESS else f"CPU: no RAPL counters ({message}); estimated instead.")
-            if message == GRANT_ACCESS:
-                log.warning("jupyter-carbon: %s", message)
-    if {"cpu", "memory"} - covered:
-        sources.append(
-            ModelSource(
-                tree,
-                now,
-                cpu="cpu" not in covered,
-                memory="memory" not in covered,
-                cpu_tdp_w=config.cpu_tdp_w,
-                memory_w_per_gb=config.memory_w_per_gb,
-            )
-        )
-    return sources, notes
+    def _now(self) -> Measurement:
+        return self.result or Measurement.between(self.start, self._meter.snapshot())
+
+    def __getattr__(self, name):
+        # The figures (energy_j, by_component, method, duration_s, to_dict, ...) of the
+        # measurement so far, or of the closed one.
+        if name.startswith("_") or name in ("start", "result"):
+            raise AttributeError(name)
+        return getattr(self._now(), name)
+
+    def __repr__(self) -> str:
+        return self._now().describe("closed" if self.result is not None else "open")
 
 
 class Meter:
@@ -224,6 +190,8 @@ class Meter:
                 from .energy.process import ProcessTree
 
                 tree = ProcessTree()
+            from .energy.sources import discover_sources
+
             sources, self.notes = discover_sources(config, now=clock(), tree=tree)
         self.tree = tree
         if interval is None:
@@ -259,9 +227,14 @@ class Meter:
                 readings[r.domain] = r
         return Snapshot(now, readings)
 
-    def measure(self) -> "Measurement":
-        """An open measurement from now; close it with ``stop()`` or use :func:`measure`."""
-        return Measurement(self.snapshot(), meter=self)
+    def add_source(self, source: EnergySource) -> None:
+        """Meter one more source from now on (its energy so far is not counted)."""
+        with self._lock:
+            self._sources = (*self._sources, source)
+
+    def measure(self) -> OpenMeasurement:
+        """An open measurement from now; ``close()`` it, or use :func:`measure`."""
+        return OpenMeasurement(self.snapshot(), self)
 
     def power(self) -> PowerReading | None:
         """Watts per component at the last sampler tick (None before the first)."""
@@ -397,11 +370,11 @@ if hasattr(os, "register_at_fork"):
 
 
 @contextlib.contextmanager
-def measure(meter: Meter | None = None) -> Iterator[Measurement]:
+def measure(meter: Meter | None = None) -> Iterator[OpenMeasurement]:
     """Meter the enclosed block: ``with measure() as m: ...`` then ``m.energy_j``."""
     meter = meter or default_meter()
-    m = Measurement(meter.snapshot(), meter=meter)
+    m = meter.measure()
     try:
         yield m
     finally:
-        m.end = meter.snapshot()
+        m.close()

@@ -1,237 +1,35 @@
-"""The session ledger: one record per metered cell, running totals, and the file on disk.
+"""The session: meters cells, prices them, keeps their records and totals, tells listeners.
 
-Each record is appended to a JSONL file and flushed the moment its cell ends, so a crash or
-a restart loses at most the cell that was running; a later kernel can read it back with
-:func:`read_ledger`. Totals are kept incrementally, so a status line costs nothing however
-long the session. Listeners (the widget, the JupyterLab status bar) subscribe to the events
-``cell_start``, ``power``, ``cell_end`` and ``totals``.
-
-Flushing hands each line to the operating system, which survives the kernel process dying;
-it does not ``fsync``, which would cost milliseconds per cell to survive a power cut.
+``begin`` takes a snapshot of the meter, ``end`` takes another and turns the difference into
+a :class:`~jupyter_carbon.records.CellRecord`, priced with the carbon context's intensity by
+the one emissions formula (:func:`jupyter_carbon.carbon.intensity.emissions_g`), appended to
+the ledger and added to the totals, so a status line costs nothing however long the session.
+Listeners (the widget, the comm to JupyterLab) subscribe to the events ``cell_start``,
+``power``, ``cell_end`` and ``totals``.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as _dt
-import json
 import logging
 import os
 import threading
 import uuid
-from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
-from .energy.base import COMPONENTS, weakest_method
+from .carbon.intensity import emissions_g, facility_energy_j
+from .ledger import Ledger, default_ledger_dir
+from .meter import Measurement
+from .records import STATUSES, CellRecord, Totals, first_line, utc_now
 
 log = logging.getLogger("jupyter_carbon")
-
-SCHEMA_VERSION = 1
-_COMPONENT_ORDER = {c: i for i, c in enumerate(COMPONENTS)}
-STATUSES = ("ok", "error", "interrupted")
 
 Listener = Callable[[str, object], None]
 
 
-def utc_now() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="milliseconds")
-
-
-def first_line(source: str, limit: int = 120) -> str:
-    """The first non-blank line of a cell, shortened: enough to recognise it in a table."""
-    for line in source.splitlines():
-        if line.strip():
-            line = line.strip()
-            return line if len(line) <= limit else line[: limit - 1] + "…"
-    return ""
-
-
-@dataclass(slots=True)
-class CellRecord:
-    """What one cell cost, and how each number was obtained."""
-
-    session_id: str
-    index: int
-    """Order of the cell in this session, from 1."""
-    execution_count: int | None
-    cell_id: str | None
-    source: str
-    """First line of the cell's source."""
-    started_at: str
-    ended_at: str
-    duration_s: float
-    status: str
-    """``ok``, ``error`` or ``interrupted``."""
-    error: str | None
-    energy_j: float
-    """IT energy charged to this kernel, all components."""
-    by_component: dict[str, float]
-    method: dict[str, str]
-    device_energy_j: float
-    """The same, machine-wide: every process's use of the devices this kernel metered."""
-    device_by_component: dict[str, float]
-    pue: float
-    facility_energy_j: float
-    """IT energy × PUE: what the building drew from the grid for this cell."""
-    emissions_g: float | None
-    intensity: dict | None
-    """Grid intensity used: g_per_kwh, zone, zone_name, source, year, signal, chosen_by, ..."""
-    magic: bool = False
-    """Run under ``%%carbon``."""
-    type: str = "cell"
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "CellRecord":
-        missing = [f for f in _REQUIRED_FIELDS if f not in data]
-        if missing:
-            raise ValueError(f"cell record lacks {', '.join(missing)}")
-        return cls(**{k: v for k, v in data.items() if k in _RECORD_FIELDS})
-
-
-_RECORD_FIELDS = frozenset(CellRecord.__dataclass_fields__)
-_REQUIRED_FIELDS = ("session_id", "index", "energy_j", "status")
-
-
-@dataclass
-class Totals:
-    """Running totals of a session, updated as each cell ends."""
-
-    cells: int = 0
-    errors: int = 0
-    duration_s: float = 0.0
-    energy_j: float = 0.0
-    device_energy_j: float = 0.0
-    facility_energy_j: float = 0.0
-    emissions_g: float = 0.0
-    by_component: dict[str, float] = field(default_factory=dict)
-    method: dict[str, str] = field(default_factory=dict)
-
-    def add(self, record: CellRecord) -> None:
-        self.cells += 1
-        self.errors += record.status != "ok"
-        self.duration_s += record.duration_s
-        self.energy_j += record.energy_j
-        self.device_energy_j += record.device_energy_j
-        self.facility_energy_j += record.facility_energy_j
-        self.emissions_g += record.emissions_g or 0.0
-        new_component = False
-        for c, j in record.by_component.items():
-            new_component |= c not in self.by_component
-            self.by_component[c] = self.by_component.get(c, 0.0) + j
-        for c, m in record.method.items():
-            previous = self.method.get(c)
-            self.method[c] = m if previous is None else weakest_method((m, previous))
-        if new_component:  # keep gpu, cpu, memory order for display
-            self.by_component = dict(sorted(self.by_component.items(), key=lambda kv: _COMPONENT_ORDER.get(kv[0], 9)))
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-
-# -- the file -----------------------------------------------------------------------------------
-def default_ledger_dir() -> Path:
-    from jupyter_core.paths import jupyter_data_dir
-
-    return Path(jupyter_data_dir()) / "carbon" / "ledgers"
-
-
-class Ledger:
-    """An append-only JSONL file: a header line, then one line per cell."""
-
-    def __init__(self, path: str | os.PathLike, header: dict):
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.Lock()
-        self._file = open(self.path, "a", encoding="utf-8")
-        if self._file.tell() == 0:
-            self._write({"type": "session", "schema_version": SCHEMA_VERSION, **header})
-
-    def _write(self, obj: dict) -> None:
-        self._file.write(json.dumps(obj, separators=(",", ":"), allow_nan=False) + "\n")
-        self._file.flush()
-
-    def append(self, record: CellRecord) -> None:
-        with self._lock:
-            self._write(record.to_dict())
-
-    def close(self) -> None:
-        with self._lock, contextlib.suppress(Exception):
-            self._file.close()
-
-
-@dataclass
-class LedgerContents:
-    path: Path
-    header: dict
-    records: list[CellRecord]
-    skipped: list[int]
-    """Line numbers that could not be read (a torn last line after a crash, hand edits)."""
-
-    @property
-    def totals(self) -> Totals:
-        totals = Totals()
-        for r in self.records:
-            totals.add(r)
-        return totals
-
-
-def read_ledger(path: str | os.PathLike) -> LedgerContents:
-    """Read a ledger back, skipping (and warning once about) lines that are not records."""
-    path = Path(path)
-    header: dict = {}
-    records: list[CellRecord] = []
-    skipped: list[int] = []
-    # Most cells of a session share their intensity and methods: keep one copy of each.
-    shared: dict[tuple, dict] = {}
-
-    def share(value):
-        if not isinstance(value, dict):
-            return value
-        try:
-            return shared.setdefault(tuple(value.items()), value)
-        except TypeError:  # a nested value: not worth sharing
-            return value
-
-    with open(path, encoding="utf-8", errors="replace") as f:
-        for number, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                data = json.loads(line)
-                if not isinstance(data, dict):
-                    raise ValueError("not a JSON object")
-                if data.get("type") == "session":
-                    header = data
-                    continue
-                record = CellRecord.from_dict(data)
-                record.intensity = share(record.intensity)
-                record.method = share(record.method)
-                records.append(record)
-            except (ValueError, TypeError) as err:
-                skipped.append(number)
-                if len(skipped) == 1:
-                    first_error = f"{type(err).__name__}: {err}"
-    if skipped:
-        log.warning(
-            "jupyter-carbon: skipped %d unreadable line(s) in %s (line %s%s; first error: %s)",
-            len(skipped), path, ", ".join(map(str, skipped[:5])), ", ..." if len(skipped) > 5 else "", first_error,
-        )
-    return LedgerContents(path, header, records, skipped)
-
-
-def list_ledgers(directory: str | os.PathLike | None = None) -> list[Path]:
-    """Ledgers on disk, oldest first."""
-    directory = Path(directory) if directory else default_ledger_dir()
-    if not directory.is_dir():
-        return []
-    return sorted(directory.glob("*.jsonl"), key=lambda p: (p.stat().st_mtime, p.name))
-
-
-# -- the session --------------------------------------------------------------------------------
 @dataclass
 class OpenCell:
     """A cell between its start and its end."""
@@ -248,8 +46,8 @@ class OpenCell:
 class Session:
     """Meters cells with a meter, prices them with a carbon context, records them in a ledger.
 
-    ``carbon`` is anything with ``current() -> Intensity`` and ``emissions_g(joules,
-    intensity)``; ``None`` records energy without emissions.
+    ``carbon`` is anything with ``current() -> Intensity`` (a ``CarbonContext``); ``None``
+    records energy without emissions.
     """
 
     def __init__(self, meter, carbon=None, *, ledger_dir: str | os.PathLike | None = None, persist: bool = True):
@@ -324,28 +122,16 @@ class Session:
         cell = self._current
         if cell is None:
             return 0.0
-        from .meter import Measurement
-
         return Measurement.between(cell.start, self.meter.snapshot()).energy_j
 
     def end(self, cell: OpenCell, *, status: str = "ok", error: str | None = None, intensity=None) -> CellRecord:
         """Close a cell: measure it, price it, append it to the ledger, update the totals."""
-        from .meter import Measurement
-
         if status not in STATUSES:
             raise ValueError(f"status must be one of {', '.join(STATUSES)}, not {status!r}")
         m = Measurement.between(cell.start, self.meter.snapshot())
-        summary = m._summary()
-        energy_j = sum(summary["by_component"].values())
+        energy_j = m.energy_j
         intensity = intensity or self._intensity()
         pue = float(getattr(intensity, "pue", 1.0) or 1.0)
-        facility_j = energy_j * pue
-        emissions = None
-        if intensity is not None:
-            try:
-                emissions = float(self.carbon.emissions_g(energy_j, intensity))
-            except Exception:
-                emissions = facility_j / 3.6e6 * intensity.g_per_kwh
         record = CellRecord(
             session_id=self.session_id,
             index=cell.index,
@@ -354,17 +140,17 @@ class Session:
             source=cell.source,
             started_at=cell.started_at,
             ended_at=utc_now(),
-            duration_s=summary["duration_s"],
+            duration_s=m.duration_s,
             status=status,
             error=error,
             energy_j=energy_j,
-            by_component=summary["by_component"],
-            method=summary["method"],
-            device_energy_j=sum(summary["device_by_component"].values()),
-            device_by_component=summary["device_by_component"],
+            by_component=dict(m.by_component),
+            method=dict(m.method),
+            device_energy_j=m.device_energy_j,
+            device_by_component=dict(m.device_by_component),
             pue=pue,
-            facility_energy_j=facility_j,
-            emissions_g=emissions,
+            facility_energy_j=facility_energy_j(energy_j, pue),
+            emissions_g=_priced(energy_j, intensity),
             intensity=_intensity_dict(intensity),
             magic=cell.magic,
         )
@@ -409,6 +195,17 @@ class Session:
             self.ledger.close()
 
 
+def _priced(energy_j: float, intensity) -> float | None:
+    """Grams of CO2e for the cell, or None when no intensity applies or it cannot price."""
+    if intensity is None:
+        return None
+    try:
+        return float(emissions_g(energy_j, intensity))
+    except (TypeError, ValueError):
+        log.exception("jupyter-carbon: could not price this cell's energy")
+        return None
+
+
 def _intensity_dict(intensity) -> dict | None:
     if intensity is None:
         return None
@@ -417,6 +214,3 @@ def _intensity_dict(intensity) -> dict | None:
     return dict(intensity)
 
 
-def costliest(records: Iterable[CellRecord], n: int = 10) -> list[CellRecord]:
-    """The n cells that used the most energy, costliest first."""
-    return sorted(records, key=lambda r: r.energy_j, reverse=True)[:n]

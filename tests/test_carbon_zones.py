@@ -10,7 +10,8 @@ import pytest
 
 from jupyter_carbon.carbon import Intensity, UnknownRegion, facility_energy_j, find_zone
 from jupyter_carbon.carbon.intensity import emissions_g
-from jupyter_carbon.carbon.zones import search, zones
+from jupyter_carbon.carbon.places import search
+from jupyter_carbon.carbon.zones import zones
 
 
 @pytest.mark.parametrize(

@@ -12,10 +12,10 @@ import pytest
 
 from runs import cli, environment, fingerprint, kernel_env, write_notebook
 
-from jupyter_carbon.cli import UsageError
-from jupyter_carbon.commands.report import resolve_format
-from jupyter_carbon.runner import METADATA_KEY, footprint
-from jupyter_carbon.session import CellRecord
+from jupyter_carbon.cli.commands.report import resolve_format
+from jupyter_carbon.cli.errors import UsageError
+from jupyter_carbon.footprint import METADATA_KEY, footprint
+from jupyter_carbon.records import CellRecord
 
 CELLS = [
     ("markdown", "# A notebook"),
@@ -263,7 +263,7 @@ def test_ctrl_c_interrupts_the_running_cell_and_keeps_its_record(tmp_path):
 def test_a_kernel_that_cannot_meter_is_stopped_and_reported(tmp_path):
     import psutil
 
-    from jupyter_carbon.runner import RunError, run_notebook
+    from jupyter_carbon.cli.runner import RunError, run_notebook
 
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1")])
     with environment(kernel_env(tmp_path)), pytest.raises(RunError, match="could not load jupyter_carbon .*UnknownRegion"):

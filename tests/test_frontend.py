@@ -10,8 +10,9 @@ from fakes import FakeClock
 from test_live_meter import FixedCarbon
 from test_meter import ScriptedSource
 
-from jupyter_carbon.frontend import PROTOCOL, TARGET, FrontendChannel
+from jupyter_carbon.kernel.comm import PROTOCOL, TARGET, FrontendChannel
 from jupyter_carbon.meter import Meter
+from jupyter_carbon.report import Report
 from jupyter_carbon.session import Session
 
 
@@ -72,6 +73,12 @@ class FakeExtension:
 
     def cleaner_alternative(self):
         return None
+
+    def intensity_dict(self):
+        return self.carbon.current().to_dict()
+
+    def report(self):
+        return Report.from_session(self.session, hardware=[], alternative=self.cleaner_alternative())
 
 
 @pytest.fixture

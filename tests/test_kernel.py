@@ -76,7 +76,7 @@ def test_interrupt_and_restart_keep_every_record(kernel_env):
         # A new kernel: a new session, and the previous one is on disk to read back.
         assert run(kc, "%load_ext jupyter_carbon")["status"] == "ok"
         code = (
-            "from jupyter_carbon.session import list_ledgers, read_ledger\n"
+            "from jupyter_carbon.ledger import list_ledgers, read_ledger\n"
             "import json\n"
             "paths = list_ledgers()\n"
             "print(json.dumps([[r.status for r in read_ledger(p).records] for p in paths]))"

@@ -4,7 +4,7 @@ import pytest
 from fakes import FakeClock, run_cell
 from test_meter import ScriptedSource
 
-from jupyter_carbon.live_meter import CarbonWidget
+from jupyter_carbon.kernel.widget import CarbonWidget
 from jupyter_carbon.meter import Meter
 from jupyter_carbon.session import Session
 

@@ -6,8 +6,8 @@ from IPython.core.interactiveshell import InteractiveShell
 from IPython.testing.globalipapp import start_ipython
 from IPython.utils.capture import capture_output
 
-from jupyter_carbon.extension import extension_of
-from jupyter_carbon.session import read_ledger
+from jupyter_carbon.kernel.extension import extension_of
+from jupyter_carbon.ledger import read_ledger
 
 
 @pytest.fixture
@@ -267,7 +267,7 @@ def test_bad_export_and_summary_input(shell, tmp_path, line, message):
 
 def test_widget_subcommand_and_function_show_the_live_meter(shell):
     import jupyter_carbon
-    from jupyter_carbon.live_meter import CarbonWidget
+    from jupyter_carbon.kernel.widget import CarbonWidget
 
     with capture_output() as out:
         shell.run_line_magic("carbon", "widget")

@@ -12,7 +12,8 @@ from jupyter_carbon.energy.base import ESTIMATED, INTEGRATED, MEASURED, DomainPo
 from jupyter_carbon.energy.model import ModelSource
 from jupyter_carbon.energy.nvml import NvmlSource
 from jupyter_carbon.energy.rapl import RaplSource
-from jupyter_carbon.meter import Measurement, Meter, discover_sources, measure
+from jupyter_carbon.energy.sources import discover_sources
+from jupyter_carbon.meter import Measurement, Meter, measure
 
 OURS = 4242
 

@@ -12,7 +12,7 @@ import pytest
 from test_cli_carbon import console_script
 from runs import cli, environment, fingerprint, kernel_env
 
-from jupyter_carbon.runner import METADATA_KEY
+from jupyter_carbon.footprint import METADATA_KEY
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import math
@@ -11,9 +12,12 @@ from types import SimpleNamespace
 
 import pytest
 
-from jupyter_carbon import report as rep
-from jupyter_carbon.report import FORMATS, Report, Summary, export, format_energy, format_mass, render, summary_text
-from jupyter_carbon.session import SCHEMA_VERSION, CellRecord, Ledger, Totals, read_ledger
+from jupyter_carbon import units
+from jupyter_carbon.ledger import Ledger, read_ledger
+from jupyter_carbon.records import SCHEMA_VERSION, CellRecord, Totals
+from jupyter_carbon.report import FORMATS, Report, Summary, chart, export, formats, latex, render, summary_text, tabular
+from jupyter_carbon.report import html as report_html
+from jupyter_carbon.units import format_energy, format_mass
 
 NASTY = 'df["a|b"] = x & y  # 50% <script>alert("x")</script>, {done}_~^\\$'
 
@@ -111,7 +115,7 @@ def test_csv_has_one_row_a_cell_and_the_right_sums():
     records = varied_records()
     rows = list(csv.DictReader(io.StringIO(render(make_report(records), "csv"))))
     assert len(rows) == len(records)
-    assert tuple(rows[0]) == rep.CSV_COLUMNS
+    assert tuple(rows[0]) == tabular.CSV_COLUMNS
     assert sum(float(r["energy_j"]) for r in rows) == pytest.approx(sum(r.energy_j for r in records))
     assert sum(float(r["gpu_j"]) for r in rows) == pytest.approx(sum(r.by_component["gpu"] for r in records))
     assert sum(float(r["emissions_g"] or 0) for r in rows) == pytest.approx(sum(r.emissions_g or 0 for r in records))
@@ -132,7 +136,7 @@ def test_html_escapes_user_text_and_fetches_nothing():
 
 
 def test_html_limits_the_all_cells_table(monkeypatch):
-    monkeypatch.setattr(rep, "HTML_ROW_LIMIT", 3)
+    monkeypatch.setattr(report_html, "HTML_ROW_LIMIT", 3)
     page = render(make_report(), "html")
     assert "The first 3 of 5 cells" in page
 
@@ -153,7 +157,7 @@ def test_latex_escapes_specials_and_states_the_totals():
     assert r"\emph{Tesla\_V100 \& more}" in tex
     assert r"Ember \& co 2024" in tex
     hours = sum(r.duration_s for r in records) / 3600
-    assert f"{rep._num(hours)} hours" in tex
+    assert f"{units.num(hours)} hours" in tex
     assert format_energy(sum(r.energy_j for r in records)) in tex
     assert format_energy(sum(r.facility_energy_j for r in records)) in tex
     grams = sum(r.emissions_g for r in records if r.emissions_g is not None)
@@ -164,7 +168,7 @@ def test_latex_escapes_specials_and_states_the_totals():
 
 
 def test_latex_escape_covers_every_special():
-    assert rep.tex_escape(r"& % $ # _ { } ~ ^ \ ") == (
+    assert latex.tex_escape(r"& % $ # _ { } ~ ^ \ ") == (
         r"\& \% \$ \# \_ \{ \} \textasciitilde{} \textasciicircum{} \textbackslash{} "
     )
 
@@ -236,8 +240,8 @@ def test_summary_object_shows_html_in_notebooks_and_text_elsewhere():
 
 def test_chart_buckets_long_sessions():
     records = [record(i, 10.0) for i in range(1, 1001)]
-    series = rep.report_chart.series(records)
-    assert len(series.energy_j) <= rep.report_chart.MAX_BARS
+    series = chart.series(records)
+    assert len(series.energy_j) <= chart.MAX_BARS
     assert series.bucket == 5
     assert sum(series.energy_j) == pytest.approx(10_000.0)
     assert series.cumulative_g[-1] == pytest.approx(sum(r.emissions_g for r in records))
@@ -311,7 +315,7 @@ def test_a_failed_export_leaves_the_old_file_and_no_temp_file(tmp_path, monkeypa
         write("# half a rep")
         raise RuntimeError("disk gremlin")
 
-    monkeypatch.setitem(rep._WRITERS, "md", half_then_fail)
+    monkeypatch.setitem(formats.REGISTRY, "md", dataclasses.replace(formats.REGISTRY["md"], write=half_then_fail))
     with pytest.raises(RuntimeError, match="disk gremlin"):
         export(make_report(), target)
     assert target.read_text(encoding="utf-8") == "the previous report\n"

@@ -10,7 +10,9 @@ from test_meter import ScriptedSource
 from jupyter_carbon.carbon import CarbonContext
 from jupyter_carbon.config import CarbonMeter
 from jupyter_carbon.meter import Meter
-from jupyter_carbon.session import CellRecord, Session, list_ledgers, read_ledger
+from jupyter_carbon.ledger import list_ledgers, read_ledger
+from jupyter_carbon.records import CellRecord
+from jupyter_carbon.session import Session
 
 
 @pytest.fixture

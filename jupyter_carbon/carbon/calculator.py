@@ -14,7 +14,7 @@ import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .intensity import JOULES_PER_KWH, Intensity, check_pue, facility_energy_j
+from .intensity import JOULES_PER_KWH, Intensity, check_pue, emissions_g, facility_energy_j, grams_for
 from . import equivalents as _equivalents
 
 if TYPE_CHECKING:
@@ -49,6 +49,10 @@ class Estimate:
     alternatives: list
 
     @property
+    def it_energy_kwh(self) -> float:
+        return self.it_energy_j / JOULES_PER_KWH
+
+    @property
     def facility_energy_kwh(self) -> float:
         return self.facility_energy_j / JOULES_PER_KWH
 
@@ -59,7 +63,7 @@ class Estimate:
     def to_dict(self) -> dict:
         data = dataclasses.asdict(self)
         data["intensity"] = self.intensity.to_dict()
-        data["it_energy_kwh"] = self.it_energy_j / JOULES_PER_KWH
+        data["it_energy_kwh"] = self.it_energy_kwh
         data["facility_energy_kwh"] = self.facility_energy_kwh
         data["emissions_kg"] = self.emissions_kg
         return data
@@ -101,7 +105,7 @@ def _positive(value, what: str, example: str) -> float:
     return number
 
 
-def _place_intensity(region, intensity, pue, environ, timezone):
+def _place_intensity(region, intensity, pue, environ, timezone, config_region=None, config_pue=None):
     from .resolve import machine_timezone, resolve
 
     if region is None and intensity is not None:
@@ -113,7 +117,7 @@ def _place_intensity(region, intensity, pue, environ, timezone):
     else:
         environ = os.environ if environ is None else environ
         tz = machine_timezone(environ) if timezone is None else timezone
-        choice = resolve(explicit=region, environ=environ, timezone=tz)
+        choice = resolve(explicit=region, config_region=config_region, environ=environ, timezone=tz)
         place = choice.place
         base = place.intensity(chosen_by=choice.chosen_by, guess=choice.guess)
     if intensity is not None:
@@ -121,6 +125,8 @@ def _place_intensity(region, intensity, pue, environ, timezone):
         if not g >= 0 or math.isinf(g):
             raise ValueError(f"intensity must be a non-negative number of g/kWh (e.g. 432.7), not {intensity!r}")
         base = base.replace(g_per_kwh=g, source="given by the user", year=None)
+    if pue is None:
+        pue = config_pue
     if pue is not None:
         base = base.replace(pue=check_pue(pue))
     elif place is not None and place.pue is not None:
@@ -146,10 +152,19 @@ def cleanest_regions(place) -> list[tuple[str, "CloudRegion"]]:
     return [(scope, min(pool, key=per_it_kwh)) for scope, pool in scopes]
 
 
+def cleaner_alternative(place, g_per_kwh: float) -> dict | None:
+    """The cleanest cloud region (of the same provider, if ``place`` is a cloud region) as
+    the reports name it, or None if it is no cleaner than ``g_per_kwh``."""
+    _, region = cleanest_regions(place)[0]
+    if region.g_per_kwh >= g_per_kwh:
+        return None
+    return {"zone": region.key, "zone_name": region.name, "g_per_kwh": region.g_per_kwh, "source": region.source, "year": region.year}
+
+
 def _alternatives(place, intensity: Intensity, it_energy_j: float, emissions: float) -> list[Alternative]:
     out = []
     for scope, best in cleanest_regions(place):
-        g = facility_energy_j(it_energy_j, best.pue) / JOULES_PER_KWH * best.g_per_kwh
+        g = grams_for(facility_energy_j(it_energy_j, best.pue), best.g_per_kwh)
         saving = (1.0 - g / emissions) * 100.0 if emissions > 0 else 0.0
         out.append(Alternative(scope, best.key, best.name, best.g_per_kwh, best.pue, g, saving))
     return out
@@ -167,17 +182,20 @@ def estimate(
     equivalents=_equivalents.DEFAULT_KEYS,
     environ=None,
     timezone: str | None = None,
+    config_region: str | None = None,
+    config_pue: float | None = None,
 ) -> Estimate:
     """Energy and emissions of running ``count`` × ``hardware`` (or ``power_w`` watts in
     all) for ``hours``. The zone is ``region`` or, failing that, resolved as for a kernel
     (environment, time zone, world average); ``intensity`` (g/kWh) overrides the zone's
-    value; ``pue`` overrides the provider's (1.0 off the cloud). Raises ValueError (or its
+    value; ``pue`` overrides the provider's (1.0 off the cloud). ``config_region`` and
+    ``config_pue`` are the user's configured defaults (``c.CarbonMeter``). Raises ValueError (or its
     subclass UnknownRegion) naming what was wrong."""
     hours = _positive(hours, "hours", "e.g. 12")
     if (hardware is None) == (power_w is None):
         raise ValueError("give either a hardware name (e.g. 'V100 SXM2') with a count, or a total power in watts")
     hw = None
-    place, chosen = _place_intensity(region, intensity, pue, environ, timezone)
+    place, chosen = _place_intensity(region, intensity, pue, environ, timezone, config_region, config_pue)
     if hardware is not None:
         if isinstance(count, bool) or not isinstance(count, int) or count < 1:
             raise ValueError(f"count must be a whole number of at least 1, not {count!r}")
@@ -188,7 +206,7 @@ def estimate(
         count = 1
     it_energy = power * hours * 3600.0
     facility = facility_energy_j(it_energy, chosen.pue)
-    grams = facility / JOULES_PER_KWH * chosen.g_per_kwh
+    grams = emissions_g(it_energy, chosen)
     return Estimate(
         hardware=hw.name if hw else None,
         hardware_source=hw.source if hw else None,

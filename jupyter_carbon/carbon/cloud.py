@@ -6,8 +6,8 @@ import functools
 import re
 from dataclasses import dataclass
 
-from .intensity import Intensity
 from ..tables import read_table
+from .intensity import Intensity
 from .zones import Zone, zones
 
 #: Names people use for a provider, to the key used in region keys ("aws:eu-west-3").
@@ -84,10 +84,6 @@ def cloud_regions() -> dict[str, CloudRegion]:
         )
         for row in read_table("cloud_regions.csv")
     }
-
-
-def providers() -> list[str]:
-    return sorted({r.provider for r in cloud_regions().values()})
 
 
 def canonical_key(text: str) -> str | None:

@@ -33,7 +33,6 @@ class CarbonContext:
         self._pue: float | None = None
         self._live = None
         self._closed = False
-        self.cloud_reason: str | None = None
         self._choice: Choice = self._resolve()
         self._fallback = self._choice.place.intensity(chosen_by=self._choice.chosen_by, guess=self._choice.guess)
         self._provider = None
@@ -117,7 +116,7 @@ class CarbonContext:
 
     def set_region(self, query: str) -> Intensity:
         """Choose the zone or cloud region explicitly (``%carbon region ...``)."""
-        from .zones import find_zone
+        from .places import find_zone
 
         find_zone(query)  # raises UnknownRegion before anything changes
         with self._lock:
@@ -130,7 +129,7 @@ class CarbonContext:
     def intensity_for(self, query: str) -> Intensity:
         """The bundled intensity of another zone, for one cell (``%%carbon --region``),
         without changing the session's zone. Raises UnknownRegion."""
-        from .zones import find_zone
+        from .places import find_zone
 
         place = find_zone(query)
         with self._lock:

@@ -75,6 +75,12 @@ def facility_energy_j(it_energy_j: float, pue: float) -> float:
     return it_energy_j * check_pue(pue)
 
 
+def grams_for(facility_energy_j: float, g_per_kwh: float) -> float:
+    """Grams of CO2e for energy the facility drew: J / 3.6e6 × g/kWh. The one place the
+    grid's intensity meets energy; everything that prices energy comes through here."""
+    return facility_energy_j / JOULES_PER_KWH * g_per_kwh
+
+
 def emissions_g(it_energy_j: float, intensity: Intensity) -> float:
     """Grams of CO2e: IT energy (J) / 3.6e6 × PUE × intensity (g/kWh)."""
-    return facility_energy_j(it_energy_j, intensity.pue) / JOULES_PER_KWH * intensity.g_per_kwh
+    return grams_for(facility_energy_j(it_energy_j, intensity.pue), intensity.g_per_kwh)

@@ -13,7 +13,8 @@ import os
 from dataclasses import dataclass
 
 from ..tables import read_table
-from .zones import UnknownRegion, find_zone, world, zones
+from .places import UnknownRegion, find_zone
+from .zones import world, zones
 
 ENV_VAR = "JUPYTER_CARBON_REGION"
 

@@ -42,7 +42,7 @@ def _eprint(*args) -> None:
 
 
 def _check_folder(path: str, what: str) -> None:
-    from ..cli import UsageError
+    from ..errors import UsageError
 
     folder = Path(path).expanduser().parent
     if not folder.is_dir():
@@ -53,7 +53,7 @@ def read_notebook(path: str):
     """The notebook at ``path`` as nbformat v4, or a UsageError saying what is wrong."""
     import nbformat
 
-    from ..cli import UsageError
+    from ..errors import UsageError
 
     file = Path(path).expanduser()
     if not file.is_file():
@@ -73,7 +73,7 @@ def kernel_name(requested: str | None, nb) -> str:
     """The kernel to use: ``--kernel``, else the notebook's own, else ``python3``; it must exist."""
     from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 
-    from ..cli import UsageError
+    from ..errors import UsageError
 
     name = requested or (nb.metadata.get("kernelspec") or {}).get("name") or "python3"
     manager = KernelSpecManager()
@@ -88,8 +88,8 @@ def kernel_name(requested: str | None, nb) -> str:
 
 def run(args) -> int:
     from .. import runner
-    from ..cli import UsageError
-    from ..report import export, render, summary_text
+    from ..errors import UsageError
+    from ...report import export, render, summary_text
     from .report import resolve_format
 
     # Everything that can be wrong with the input is found before the kernel starts.
@@ -99,14 +99,14 @@ def run(args) -> int:
     if args.save_executed:
         _check_folder(args.save_executed, "the executed notebook")
     if args.region:
-        from ..carbon import UnknownRegion, find_zone
+        from ...carbon import UnknownRegion, find_zone
 
         try:
             find_zone(args.region)
         except UnknownRegion as err:
             raise UsageError(str(err)) from None
     if args.pue is not None:
-        from ..carbon.intensity import check_pue
+        from ...carbon.intensity import check_pue
 
         try:
             check_pue(args.pue)

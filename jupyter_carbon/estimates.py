@@ -1,18 +1,23 @@
-"""``jupyter carbon estimate``: energy and emissions of a run before or after it happens."""
+"""The emissions calculator as people call it: ``jupyter carbon estimate`` and
+``%carbon estimate`` share these options, this call and this text.
+
+The zone and PUE default to the user's configuration (``c.CarbonMeter.region`` and
+``.pue``), as in a kernel, before the environment and the time zone.
+"""
 
 from __future__ import annotations
 
 import json
 
+DESCRIPTION = (
+    "Energy and emissions of a run: hardware (or total watts) × hours × PUE × grid intensity, in "
+    "equivalents, and what the same run would emit in the cleanest cloud region of the same "
+    "provider and of all providers."
+)
 
-def register(subparsers) -> None:
-    p = subparsers.add_parser(
-        "estimate",
-        help="energy and CO2e of a run from hardware, hours and region",
-        description="Energy and emissions of a run: hardware (or total watts) × hours × PUE × "
-        "grid intensity, in equivalents, and what the same run would emit in the cleanest "
-        "cloud region of the same provider and of all providers.",
-    )
+
+def add_arguments(p) -> None:
+    """The calculator's options, on an argparse parser (the CLI's or the magic's)."""
     what = p.add_mutually_exclusive_group(required=True)
     what.add_argument("--hardware", metavar="NAME", help="GPU, TPU or CPU model, e.g. 'V100 SXM2', 'TPU v3'")
     what.add_argument("--power", type=float, metavar="WATTS", help="total power of the run in watts")
@@ -22,30 +27,27 @@ def register(subparsers) -> None:
     p.add_argument("--intensity", type=float, metavar="G_PER_KWH", help="grid intensity in gCO2e/kWh (overrides the zone's)")
     p.add_argument("--pue", type=float, help="power usage effectiveness (default: the provider's; 1.0 off the cloud)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
-    p.set_defaults(func=run)
 
 
-def run(args) -> int:
-    from ..carbon.calculator import estimate
-    from ..cli import UsageError
+def run(options, settings=None) -> str:
+    """The estimate the parsed ``options`` ask for, as text (or JSON with ``--json``).
+    Raises ValueError (UnknownRegion for a region that matches nothing) saying what was wrong."""
+    from .carbon.calculator import estimate
 
-    try:
-        result = estimate(
-            hours=args.hours,
-            hardware=args.hardware,
-            count=args.count,
-            power_w=args.power,
-            region=args.region,
-            intensity=args.intensity,
-            pue=args.pue,
-        )
-    except ValueError as err:
-        raise UsageError(str(err)) from None
-    if args.json:
-        print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
-    else:
-        print(render(result))
-    return 0
+    result = estimate(
+        hours=options.hours,
+        hardware=options.hardware,
+        count=options.count,
+        power_w=options.power,
+        region=options.region,
+        intensity=options.intensity,
+        pue=options.pue,
+        config_region=getattr(settings, "region", None),
+        config_pue=getattr(settings, "pue", None),
+    )
+    if options.json:
+        return json.dumps(result.to_dict(), indent=2, ensure_ascii=False)
+    return render(result)
 
 
 def render(e) -> str:
@@ -56,7 +58,7 @@ def render(e) -> str:
         run = f"{e.power_w:g} W in all"
     lines = [
         f"Run:        {run} for {e.hours:g} h",
-        f"Energy:     {e.it_energy_j / 3.6e6:,.2f} kWh IT, {e.facility_energy_kwh:,.2f} kWh facility (PUE {i.pue:g})",
+        f"Energy:     {e.it_energy_kwh:,.2f} kWh IT, {e.facility_energy_kwh:,.2f} kWh facility (PUE {i.pue:g})",
         f"Grid:       {i.zone_name}: {i.g_per_kwh:g} gCO2e/kWh ({i.source}; chosen by {i.chosen_by}"
         + (", a guess" if i.guess else "") + ")",
         f"Emissions:  {e.emissions_kg:,.3f} kg CO2e",

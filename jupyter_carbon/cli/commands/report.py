@@ -15,7 +15,7 @@ NEWEST = ("latest", "previous")
 
 
 def register(subparsers) -> None:
-    from ..report import FORMATS
+    from ...report import FORMATS
 
     p = subparsers.add_parser(
         "report",
@@ -27,7 +27,7 @@ def register(subparsers) -> None:
     p.add_argument("-o", "--output", metavar="PATH", help="write here (the suffix picks the format) instead of stdout")
     p.add_argument("--format", metavar="FORMAT", help=f"text (stdout only), {', '.join(FORMATS)}")
     p.add_argument("--top", type=int, default=10, metavar="N", help="costliest cells in the text summary (default 10)")
-    p.add_argument("--ledger-dir", metavar="DIR", help="where ledgers are kept (default: JUPYTER_DATA_DIR/carbon/ledgers)")
+    p.add_argument("--ledger-dir", metavar="DIR", help="where ledgers are kept (default: c.CarbonMeter.ledger_dir, else JUPYTER_DATA_DIR/carbon/ledgers)")
     p.set_defaults(func=run)
 
 
@@ -37,8 +37,8 @@ def resolve_format(output: str | None, fmt: str | None, *, stdout_default: str |
     Returns ``"text"`` for the plain summary, None when nothing will be written, and raises
     UsageError naming the formats and suffixes when neither says which.
     """
-    from ..cli import UsageError
-    from ..report import _normalise, FORMATS, SUFFIXES
+    from ..errors import UsageError
+    from ...report import FORMATS, SUFFIXES, normalise
 
     if fmt is not None:
         if fmt.lower() == "text":
@@ -46,7 +46,7 @@ def resolve_format(output: str | None, fmt: str | None, *, stdout_default: str |
                 raise UsageError("the text summary is for stdout; give a file one of the formats " + ", ".join(FORMATS))
             return "text"
         try:
-            return _normalise(fmt)
+            return normalise(fmt)
         except ValueError as err:
             raise UsageError(str(err)) from None
     if output is None:
@@ -66,10 +66,12 @@ def resolve_format(output: str | None, fmt: str | None, *, stdout_default: str |
 
 def find_ledger(query: str, directory: str | None) -> Path:
     """The ledger file ``query`` names (see the module docstring)."""
-    from ..cli import UsageError
-    from ..session import default_ledger_dir, list_ledgers
+    from ..errors import UsageError
+    from ...config import load_settings
+    from ...ledger import default_ledger_dir, list_ledgers
 
-    folder = Path(directory).expanduser() if directory else default_ledger_dir()
+    configured = load_settings().ledger_dir
+    folder = Path(directory or configured).expanduser() if (directory or configured) else default_ledger_dir()
     if query.lower() in NEWEST:
         ledgers = list_ledgers(folder)
         if not ledgers:
@@ -88,28 +90,26 @@ def alternative_for(records) -> dict | None:
     """The cleanest cloud region, if cleaner than the zone most of the cells ran in."""
     from collections import Counter
 
-    from ..carbon import find_zone
-    from ..carbon.calculator import cleanest_regions
+    from ...carbon import find_zone
+    from ...carbon.calculator import cleaner_alternative
 
     zones = Counter((r.intensity or {}).get("zone") for r in records if r.intensity)
     if not zones:
         return None
     key = zones.most_common(1)[0][0]
+    here = next(r.intensity.get("g_per_kwh") for r in records if r.intensity and r.intensity.get("zone") == key)
+    if here is None:
+        return None
     try:
-        place = find_zone(key)
-        _, region = cleanest_regions(place)[0]
+        return cleaner_alternative(find_zone(key), here)
     except Exception:
         return None
-    here = next(r.intensity.get("g_per_kwh") for r in records if r.intensity and r.intensity.get("zone") == key)
-    if here is None or region.g_per_kwh >= here:
-        return None
-    return {"zone": region.key, "zone_name": region.name, "g_per_kwh": region.g_per_kwh, "source": region.source, "year": region.year}
 
 
 def run(args) -> int:
-    from ..cli import UsageError
-    from ..report import Report, export, render, summary_text
-    from ..session import read_ledger
+    from ..errors import UsageError
+    from ...report import Report, export, render, summary_text
+    from ...ledger import read_ledger
 
     fmt = resolve_format(args.output, args.format, stdout_default="text")
     if args.top < 1:

@@ -10,11 +10,10 @@ in the JSON file are preserved; a file that is not valid JSON is not touched.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
-from ..cli import UsageError
+from ...files import atomic_write
+from ..errors import UsageError
 
 EXTENSION = "jupyter_carbon"
 
@@ -49,15 +48,7 @@ def _read(path: Path) -> dict:
 
 def _write(path: Path, data: dict) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".ipython_config.", suffix=".json")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(data, f, indent=2)
-            f.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    atomic_write(path, lambda f: f.write(json.dumps(data, indent=2) + "\n"), mode=0o600)
 
 
 def _extensions(data: dict) -> list:

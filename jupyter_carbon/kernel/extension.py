@@ -7,37 +7,33 @@ executions, which fire neither). A cell that runs another cell (``run_cell`` ins
 fires the events again, nested; only the outermost pair is metered, so nothing is counted
 twice.
 
-``%%carbon`` is handled by an input transformer that removes the magic's line, so the
-cell runs exactly as it would without it (same namespace, output, last value, exception
-and traceback); the hooks read the options from the raw cell and print one line after it.
+The extension is the one service every kernel view (magics, comm, widget, headless hooks)
+calls: the session, the zone, the hardware, reports. The views never reach into each other.
 """
 
 from __future__ import annotations
 
 import logging
-import re
-import shlex
 
-from .config import CarbonMeter
+from ..config import CarbonMeter
+from .cellmagic import options_of, strip_cell_magic, without_magic_line
 
 log = logging.getLogger("jupyter_carbon")
-
-CELL_MAGIC = re.compile(r"^%%carbon(\s|$)")
 
 
 class CarbonExtension:
     """Per-shell state: the meter, the carbon context, the session ledger and the hooks."""
 
     def __init__(self, shell, *, meter=None, carbon=None, session=None):
-        from .meter import Meter
-        from .session import Session
+        from ..meter import Meter
+        from ..session import Session
 
         self.shell = shell
         # parent=shell: c.CarbonMeter.* in ipython_config.py / ipython_kernel_config.py apply.
         self.config = CarbonMeter(parent=shell)
         self.meter = meter or Meter(config=self.config)
         if carbon is None:
-            from .carbon import CarbonContext
+            from ..carbon import CarbonContext
 
             carbon = CarbonContext(self.config)
         self.carbon = carbon
@@ -58,7 +54,7 @@ class CarbonExtension:
         cleanup = self.shell.input_transformers_cleanup
         if strip_cell_magic not in cleanup:
             cleanup.append(strip_cell_magic)
-        from .frontend import FrontendChannel
+        from .comm import FrontendChannel
 
         try:
             channel = FrontendChannel(self)
@@ -91,39 +87,84 @@ class CarbonExtension:
             except Exception:
                 log.exception("jupyter-carbon: error while closing %s", type(part).__name__)
 
+    # -- what the views ask -----------------------------------------------------------------
     def banner(self) -> str:
         """One line: what is metered, how, and the zone with how it was chosen."""
-        from .text import format_intensity
+        from ..units import format_intensity
 
-        parts = []
         methods: dict[str, str] = {}
         for info in self.meter.describe():
             methods.setdefault(info.component, info.method)
-        for component, method in methods.items():
-            parts.append(f"{component} {method}")
+        parts = [f"{component} {method}" for component, method in methods.items()]
+        intensity = self.intensity_dict()
         hint = ""
-        try:
-            intensity = self.carbon.current()
-            zone = format_intensity(intensity.to_dict())
-            if intensity.guess:
-                hint = " Set the zone with `%carbon region ZONE` (e.g. CA-QC, FR, aws:eu-west-3);"
-        except Exception:
+        if intensity is None:
             zone = "no carbon intensity"
+        else:
+            zone = format_intensity(intensity)
+            if intensity.get("guess"):
+                hint = " Set the zone with `%carbon region ZONE` (e.g. CA-QC, FR, aws:eu-west-3);"
         return f"jupyter-carbon: metering every cell ({', '.join(parts) or 'nothing metered'}); {zone}.{hint} `%carbon help` for more."
+
+    def intensity_dict(self) -> dict | None:
+        """The intensity in force now, as the records carry it; None if none can be had."""
+        try:
+            return self.carbon.current().to_dict()
+        except Exception:
+            return None
+
+    def hardware_labels(self) -> list[str]:
+        from ..inventory import hardware_labels
+
+        return hardware_labels(self.meter)
 
     def cleaner_alternative(self) -> dict | None:
         """The cleanest cloud region (of the same provider, if this is a cloud region), for
         the reports' "had this run in X" sentence; None if it is no cleaner than here."""
-        from .carbon.calculator import cleanest_regions
+        from ..carbon.calculator import cleaner_alternative
 
         try:
-            place = self.carbon.place
-            _, region = cleanest_regions(place)[0]
-            if region.g_per_kwh >= self.carbon.current().g_per_kwh:
-                return None
+            return cleaner_alternative(self.carbon.place, self.carbon.current().g_per_kwh)
         except Exception:
             return None
-        return {"zone": region.key, "zone_name": region.name, "g_per_kwh": region.g_per_kwh, "source": region.source, "year": region.year}
+
+    def report(self, ledger: str | None = None):
+        """The report of this session, or of a saved one (a path or ``previous``).
+        Raises LookupError or OSError saying why a saved one cannot be read."""
+        from ..ledger import list_ledgers, read_ledger
+        from ..report import Report
+
+        hardware, alternative = self.hardware_labels(), self.cleaner_alternative()
+        if ledger is None:
+            return Report.from_session(self.session, hardware=hardware, alternative=alternative)
+        if ledger == "previous":
+            current = self.session.ledger.path if self.session.ledger else None
+            earlier = [p for p in list_ledgers(self.session.ledger_dir) if p != current]
+            if not earlier:
+                raise LookupError("no previous session ledger on disk; %carbon summary shows this session.")
+            ledger = str(earlier[-1])
+        try:
+            contents = read_ledger(ledger)
+        except OSError as err:
+            raise OSError(f"cannot read the ledger {ledger}: {err.strerror or err}") from None
+        return Report.from_ledger(contents, hardware=hardware, alternative=alternative)
+
+    def show_widget(self):
+        """Display a live meter of this session under the current cell."""
+        from IPython.display import display
+
+        from .widget import CarbonWidget
+
+        meter_widget = CarbonWidget(self.session, self.carbon)
+        self.widgets.append(meter_widget)
+        display(meter_widget)
+        return meter_widget
+
+    def use_cell_options(self, options) -> None:
+        """``%%carbon`` called programmatically inside a metered cell: meter that cell with
+        these options."""
+        if self._cell is not None:
+            self._cell_options = options
 
     # -- hooks ----------------------------------------------------------------------------
     def _report_failure(self, where: str) -> None:
@@ -138,7 +179,7 @@ class CarbonExtension:
         try:
             raw = getattr(info, "raw_cell", "") or ""
             try:
-                options = cell_magic_options(raw)
+                options = options_of(raw)
             except Exception:
                 options = None  # the cell magic itself reports the mistake; metered as a plain cell
             self._cell_options = options
@@ -148,7 +189,7 @@ class CarbonExtension:
             self._cell = self.session.begin(
                 execution_count=self.shell.execution_count,
                 cell_id=getattr(info, "cell_id", None),
-                source=_without_magic_line(raw) if options is not None else raw,
+                source=without_magic_line(raw) if options is not None else raw,
                 magic=options is not None,
             )
         except Exception:
@@ -171,7 +212,7 @@ class CarbonExtension:
                 if options.output:
                     self.shell.user_ns[options.output] = record
                 if not options.quiet:
-                    from .text import cell_line
+                    from ..text import cell_line
 
                     print(cell_line(record))
         except Exception:
@@ -213,9 +254,6 @@ def load_ipython_extension(shell) -> None:
 def show_widget(shell=None):
     """Display a live meter for ``shell``'s session, loading the extension first if needed."""
     from IPython import get_ipython
-    from IPython.display import display
-
-    from .live_meter import CarbonWidget
 
     shell = shell or get_ipython()
     if shell is None:
@@ -223,11 +261,7 @@ def show_widget(shell=None):
     if extension_of(shell) is None:
         # Through IPython's manager, so that %unload_ext and %reload_ext know about it.
         shell.extension_manager.load_extension("jupyter_carbon")
-    ext = extension_of(shell)
-    meter_widget = CarbonWidget(ext.session, ext.carbon)
-    ext.widgets.append(meter_widget)
-    display(meter_widget)
-    return meter_widget
+    return extension_of(shell).show_widget()
 
 
 def unload_ipython_extension(shell) -> None:
@@ -237,42 +271,3 @@ def unload_ipython_extension(shell) -> None:
     ext.close()
     for kind in ("line", "cell"):
         shell.magics_manager.magics[kind].pop("carbon", None)
-
-
-# -- %%carbon -------------------------------------------------------------------------------------
-def _first_line_index(lines: list[str]) -> int | None:
-    for i, line in enumerate(lines):
-        if line.strip():
-            return i
-    return None
-
-
-def _without_magic_line(raw: str) -> str:
-    return "".join(strip_cell_magic(raw.splitlines(keepends=True)))
-
-
-def cell_magic_options(raw: str):
-    """The parsed options of a leading ``%%carbon`` line, or None if the cell has none."""
-    lines = raw.splitlines()
-    i = _first_line_index(lines)
-    if i is None or not CELL_MAGIC.match(lines[i]):
-        return None
-    from .magics import _validated_region, carbon_cell_parser
-
-    return _validated_region(carbon_cell_parser().parse_args(shlex.split(lines[i][len("%%carbon"):])))
-
-
-def strip_cell_magic(lines: list[str]) -> list[str]:
-    """Input transformer: drop a leading ``%%carbon`` line whose options are valid.
-
-    With invalid options the line stays, IPython then calls the registered cell magic, and
-    its argument parser reports the mistake without running the cell.
-    """
-    i = _first_line_index([line.rstrip("\n") for line in lines])
-    if i is None or not CELL_MAGIC.match(lines[i]):
-        return lines
-    try:
-        cell_magic_options("".join(lines[i:i + 1]))
-    except Exception:
-        return lines
-    return lines[:i] + lines[i + 1:]

@@ -18,7 +18,7 @@ def register(subparsers) -> None:
 
 
 def row(item) -> dict:
-    from ..carbon.zones import Zone
+    from ...carbon.zones import Zone
 
     if isinstance(item, Zone):
         return {
@@ -33,8 +33,8 @@ def row(item) -> dict:
 
 
 def run(args) -> int:
-    from ..carbon.zones import UnknownRegion, suggest, search
-    from ..cli import UsageError
+    from ...carbon.places import UnknownRegion, search, suggest
+    from ..errors import UsageError
 
     hits = search(args.query)
     if not hits:

@@ -18,7 +18,7 @@ from collections import deque
 import ipywidgets as widgets
 from traitlets import Bool, Dict, Float, Unicode
 
-from .text import format_energy, format_intensity, format_mass
+from ..units import format_energy, format_intensity, format_mass
 
 TRACE_WIDTH, TRACE_HEIGHT = 240, 36
 

@@ -1,4 +1,4 @@
-"""The comm channel that feeds frontends (the JupyterLab status bar) live figures.
+"""The kernel end of the comm channel that feeds front ends (the JupyterLab status bar).
 
 Kernel side of ``docs/protocol.md``. The kernel registers the comm target ``jupyter_carbon``;
 each frontend opens its own comm (so a reload or a second tab reattaches by opening a new
@@ -18,20 +18,14 @@ import threading
 import time
 from pathlib import Path
 
-from ._version import __version__
+from .._version import __version__
+from ..footprint import footprint
 
 log = logging.getLogger("jupyter_carbon")
 
 TARGET = "jupyter_carbon"
 PROTOCOL = 1
 MAX_EXPORT_CONTENT = 8 * 2**20
-MIMETYPES = {
-    "json": "application/json",
-    "csv": "text/csv",
-    "md": "text/markdown",
-    "html": "text/html",
-    "latex": "application/x-tex",
-}
 
 
 class FrontendChannel:
@@ -124,12 +118,6 @@ class FrontendChannel:
             self._send(comm, {"type": "error", "request_id": request_id, "message": f"{type(err).__name__}: {err}"})
 
     # -- payloads -------------------------------------------------------------------------
-    def _intensity(self) -> dict | None:
-        try:
-            return self.ext.carbon.current().to_dict()
-        except Exception:
-            return None
-
     def hello(self) -> dict:
         session = self.ext.session
         running = session.current
@@ -138,7 +126,7 @@ class FrontendChannel:
             "version": __version__,
             "session_id": session.session_id,
             "enabled": self.ext.enabled,
-            "intensity": self._intensity(),
+            "intensity": self.ext.intensity_dict(),
             "devices": [info.__dict__ for info in self.ext.meter.describe()],
             "totals": session.totals.to_dict(),
             "costliest": self._summary(10)["costliest"],
@@ -146,28 +134,26 @@ class FrontendChannel:
         }
 
     def _summary(self, top: int) -> dict:
-        from .session import costliest
+        from ..records import costliest
 
         session = self.ext.session
         top = max(1, min(int(top), 100))
-        return {"totals": session.totals.to_dict(), "costliest": [r.to_dict() for r in costliest(session.records, top)]}
+        return {"totals": session.totals.to_dict(), "costliest": [_with_footprint(r) for r in costliest(session.records, top)]}
 
     def _export(self, fmt, path) -> dict:
-        from . import report
+        from ..report import export
+        from ..report.formats import FORMATS, REGISTRY
 
-        if fmt not in report.FORMATS:
-            return {"ok": False, "error": f"format must be one of {', '.join(report.FORMATS)}, not {fmt!r}"}
+        if fmt not in FORMATS:
+            return {"ok": False, "error": f"format must be one of {', '.join(FORMATS)}, not {fmt!r}"}
         session = self.ext.session
-        suffix = {"latex": "tex"}.get(fmt, fmt)
-        target = Path(path) if path else Path.cwd() / f"carbon-{session.session_id}.{suffix}"
-        rep = report.Report.from_session(
-            session, hardware=[f"{i.name} ({i.method})" for i in self.ext.meter.describe()], alternative=self.ext.cleaner_alternative()
-        )
+        target = Path(path) if path else Path.cwd() / f"carbon-{session.session_id}{REGISTRY[fmt].suffixes[0]}"
+        rep = self.ext.report()
         try:
-            written = report.export(rep, target, fmt)
+            written = export(rep, target, fmt)
         except (OSError, ValueError) as err:
             return {"ok": False, "format": fmt, "error": f"cannot write {target}: {getattr(err, 'strerror', None) or err}"}
-        reply = {"ok": True, "format": fmt, "path": str(written), "filename": written.name, "mimetype": MIMETYPES[fmt]}
+        reply = {"ok": True, "format": fmt, "path": str(written), "filename": written.name, "mimetype": REGISTRY[fmt].mimetype}
         if written.stat().st_size <= MAX_EXPORT_CONTENT:
             reply["content"] = written.read_text(encoding="utf-8")
         return reply
@@ -179,10 +165,10 @@ class FrontendChannel:
         elif event == "cell_start":
             self._broadcast(cell_start_payload(payload))
         elif event == "cell_end":
-            self._broadcast({"type": "cell_end", "record": payload.to_dict()})
+            self._broadcast({"type": "cell_end", "record": payload.to_dict(), "footprint": footprint(payload)})
         elif event == "totals":
             self._broadcast(
-                {"type": "totals", "session_id": self.ext.session.session_id, "totals": payload.to_dict(), "intensity": self._intensity()}
+                {"type": "totals", "session_id": self.ext.session.session_id, "totals": payload.to_dict(), "intensity": self.ext.intensity_dict()}
             )
 
     def _on_power(self, reading) -> None:
@@ -205,6 +191,11 @@ class FrontendChannel:
         }
         for comm in due:
             self._send(comm, message)
+
+
+def _with_footprint(record) -> dict:
+    """A record as the comm sends it in a summary: its fields and its cell footprint."""
+    return {**record.to_dict(), "footprint": footprint(record)}
 
 
 def cell_start_payload(cell) -> dict:

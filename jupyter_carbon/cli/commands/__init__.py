@@ -1,0 +1,1 @@
+"""One module per ``jupyter carbon`` subcommand, each with ``register(subparsers)``."""

@@ -1,0 +1,284 @@
+"""Run a whole notebook headless with every cell metered: the host half of ``jupyter carbon run``.
+
+The user's file is read once and executed as an in-memory copy by nbclient, so it is never
+written unless the caller saves the executed copy elsewhere (or, explicitly, over it).
+Metering is injected without a visible cell: once the kernel is up, one *silent* request
+loads the extension (silent requests fire no ``pre_run_cell``/``post_run_cell`` events and
+take no execution count, so the setup is neither metered nor shown). After each code cell
+another silent request reads that cell's record back from the kernel's session through
+``user_expressions``, which works whether or not the kernel keeps a ledger on disk. The
+kernel half is :mod:`jupyter_carbon.kernel.headless`, called by name in those requests.
+
+Each executed code cell gets its footprint (:mod:`jupyter_carbon.footprint`) in its
+metadata, and the notebook the run's totals.
+"""
+
+from __future__ import annotations
+
+import ast
+import asyncio
+import contextlib
+import json
+import os
+import re
+import signal
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..files import atomic_write
+from ..footprint import METADATA_KEY, footprint, notebook_totals
+from ..records import CellRecord, Totals
+from ..report import Report
+from ..units import clip, format_duration, format_energy, format_mass
+
+
+#: The kernel half, named in the silent requests (a string: the host never imports it).
+KERNEL_MODULE = "jupyter_carbon.kernel.headless"
+
+
+class RunError(Exception):
+    """The run could not start or the kernel could not be metered (not a failing cell)."""
+
+
+def call(function: str, *args) -> str:
+    """A user expression calling ``function`` of the kernel half without touching the namespace."""
+    arguments = ", ".join(["get_ipython()", *map(repr, args)])
+    return f"__import__({KERNEL_MODULE!r}, fromlist=['_']).{function}({arguments})"
+
+
+# -- the run ------------------------------------------------------------------------------------
+@dataclass
+class CellFailure:
+    """The cell that stopped the run, and why."""
+
+    cell_number: int
+    """1-based position in the notebook, as a person counts cells."""
+    ename: str
+    evalue: str
+    message: str
+    """nbclient's text: the cell's source and the traceback."""
+
+
+@dataclass
+class RunResult:
+    notebook: object
+    """The executed copy (nbformat NotebookNode), footprints in its metadata."""
+    records: list[CellRecord]
+    cell_numbers: list[int]
+    """For each record, the 1-based position of its cell in the notebook."""
+    session: dict = field(default_factory=dict)
+    """What :func:`~jupyter_carbon.kernel.headless.kernel_setup` said: banner, session_id, started_at, ledger, hardware, alternative."""
+    failure: CellFailure | None = None
+    interrupted: bool = False
+    """Stopped by Ctrl-C."""
+    totals: Totals = field(default_factory=Totals)
+
+    @property
+    def ok(self) -> bool:
+        return self.failure is None
+
+    def report(self) -> Report:
+        return Report(
+            self.records, self.totals, self.session.get("session_id"), self.session.get("started_at"),
+            list(self.session.get("hardware") or []), self.session.get("alternative"),
+        )  # fmt: skip
+
+
+Progress = Callable[[int, int, int, CellRecord | None, Totals], None]
+"""``progress(n, of, cell_number, record, totals)`` after each code cell."""
+
+
+def _expression_value(content: dict, name: str):
+    """The JSON value a kernel-side function of this module returned, or RunError."""
+    value = content.get("user_expressions", {}).get(name, {})
+    if value.get("status") != "ok":
+        raise RunError(f"{value.get('ename', 'error')}: {value.get('evalue', 'no value')}")
+    return json.loads(ast.literal_eval(value["data"]["text/plain"]))
+
+
+class NotebookRun:
+    """One execution of a notebook by nbclient, with the metering requests around each cell.
+
+    nbclient calls :meth:`on_notebook_start` once the kernel is up and :meth:`on_cell_executed`
+    after each code cell; the record of every metered cell lands in :attr:`result`.
+    """
+
+    def __init__(self, nb, *, kernel_name: str, cwd, region, pue, timeout, startup_timeout, progress, started):
+        from nbclient import NotebookClient
+
+        self.nb = nb
+        self.kernel_name = kernel_name
+        self.region, self.pue = region, pue
+        self.startup_timeout = startup_timeout
+        self.progress, self.started = progress, started
+        self.code_cells = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and c.source.strip()]
+        self.position = {cell_index: n for n, cell_index in enumerate(self.code_cells, 1)}
+        self.result = RunResult(nb, [], [])
+        self.session_id = ""
+        self.seen = 0
+        self.last_cell = 0
+        self.interrupts = 0
+        self.client = NotebookClient(
+            nb,
+            kernel_name=kernel_name,
+            timeout=timeout,
+            startup_timeout=startup_timeout,
+            interrupt_on_timeout=True,
+            resources={"metadata": {"path": str(cwd)}},
+        )
+        self.client.on_notebook_start = self.on_notebook_start
+        self.client.on_cell_executed = self.on_cell_executed
+
+    async def ask(self, expressions: dict) -> dict:
+        """The reply to a silent request that evaluates ``expressions`` in the kernel."""
+        for _ in range(20):
+            reply = await self.client.kc.execute_interactive(
+                "", silent=True, store_history=False, user_expressions=expressions,
+                timeout=self.startup_timeout, output_hook=lambda msg: None,
+            )  # fmt: skip
+            content = reply["content"]
+            # Right after a failing cell the kernel aborts requests for a moment.
+            if content.get("status") != "aborted":
+                return content
+            await asyncio.sleep(0.1)
+        raise RunError("the kernel kept refusing requests after a failing cell")
+
+    async def on_notebook_start(self, notebook) -> None:
+        content = await self.ask({"setup": call("kernel_setup", self.region, self.pue)})
+        try:
+            self.result.session = _expression_value(content, "setup")
+        except RunError as err:
+            # Raised before nbclient's clean-up is armed: stop the client and the kernel here.
+            self.client.kc.stop_channels()
+            await self.client.km.shutdown_kernel(now=True)
+            raise RunError(
+                f"the kernel {self.kernel_name!r} could not load jupyter_carbon ({err}); install jupyter-carbon "
+                "in that kernel's environment or choose another with --kernel"
+            ) from None
+        self.session_id = self.result.session["session_id"]
+        self._take_over_ctrl_c()
+        if self.started is not None:
+            self.started(self.result.session)
+
+    def _take_over_ctrl_c(self) -> None:
+        # nbclient's own handler shuts the kernel down at once, losing the running cell's
+        # record. As in Jupyter, the first Ctrl-C interrupts the cell (which ends the run
+        # with its record kept); a second one, for a cell that ignores it, stops the kernel.
+        def on_sigint():
+            self.interrupts += 1
+            if self.interrupts == 1:
+                asyncio.ensure_future(self.client.km.interrupt_kernel())
+            else:
+                asyncio.ensure_future(self.client.km.shutdown_kernel(now=True))
+
+        with contextlib.suppress(NotImplementedError, RuntimeError):  # not the main thread, Windows
+            asyncio.get_running_loop().add_signal_handler(signal.SIGINT, on_sigint)
+
+    async def on_cell_executed(self, cell, cell_index, execute_reply) -> None:
+        content = await self.ask({"records": call("kernel_records", self.session_id, self.seen)})
+        answer = _expression_value(content, "records")
+        if answer["session_id"] != self.session_id:
+            self.session_id, self.seen = answer["session_id"], 0
+            self.result.session["ledger"] = answer.get("ledger")
+        records = [CellRecord.from_dict(r) for r in answer["records"]]
+        self.seen += len(records)
+        number = self.last_cell = cell_index + 1
+        for record in records:
+            # nbclient does not send the cell's id with the execute request, so the kernel
+            # cannot know it; the runner does, and the report and executed copy carry it.
+            record.cell_id = record.cell_id or cell.get("id")
+            self.result.records.append(record)
+            self.result.cell_numbers.append(number)
+            self.result.totals.add(record)
+        if records:
+            cell.metadata[METADATA_KEY] = footprint(records[-1])
+        if self.progress is not None:
+            last = records[-1] if records else None
+            self.progress(self.position[cell_index], len(self.code_cells), number, last, self.result.totals)
+
+    def execute(self) -> RunResult:
+        from nbclient.exceptions import CellExecutionError, DeadKernelError
+
+        for cell in self.nb.cells:  # footprints saved by an earlier run describe that run, not this one
+            cell.metadata.pop(METADATA_KEY, None)
+        result = self.result
+        try:
+            self.client.execute()
+        except CellExecutionError as err:
+            result.failure = CellFailure(self.last_cell, err.ename, err.evalue, strip_ansi(str(err)))
+        except DeadKernelError as err:
+            next_cell = next((i + 1 for i in self.code_cells if i + 1 > self.last_cell), 0)
+            result.failure = CellFailure(next_cell, "DeadKernelError", str(err), f"the kernel died while running cell {next_cell}")
+        result.interrupted = self.interrupts > 0
+        self.nb.metadata[METADATA_KEY] = notebook_totals(result.totals, session_id=result.session.get("session_id"), ok=result.ok)
+        return result
+
+
+def run_notebook(
+    nb,
+    *,
+    kernel_name: str,
+    cwd: str | os.PathLike,
+    region: str | None = None,
+    pue: float | None = None,
+    timeout: int | None = None,
+    startup_timeout: int = 60,
+    progress: Progress | None = None,
+    started: Callable[[dict], None] | None = None,
+) -> RunResult:
+    """Execute ``nb`` (modified in place) with every code cell metered.
+
+    A failing cell stops the run as it stops nbclient; the result then carries the failure
+    and the records of every cell that ran, the failing one included. Raises
+    :class:`RunError` when the kernel cannot start or cannot load the extension.
+    ``started(session)`` is called once metering is on, with what the kernel's setup said.
+    """
+    return NotebookRun(
+        nb, kernel_name=kernel_name, cwd=cwd, region=region, pue=pue, timeout=timeout,
+        startup_timeout=startup_timeout, progress=progress, started=started,
+    ).execute()  # fmt: skip
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+def strip_ansi(text: str) -> str:
+    return _ANSI.sub("", text)
+
+
+def write_notebook(nb, path: str | os.PathLike) -> Path:
+    """Write atomically: a temporary file beside ``path``, renamed over it once complete."""
+    import nbformat
+
+    return atomic_write(Path(path).expanduser(), lambda f: nbformat.write(nb, f), mode=0o644)
+
+
+# -- text ---------------------------------------------------------------------------------------
+def progress_line(n: int, of: int, cell_number: int, record: CellRecord | None, totals: Totals) -> str:
+    """``[3/12] 0.42 Wh so far  (cell 5: 0.10 Wh, 1.2 s)  model.fit(x, y)``"""
+    head = f"[{n}/{of}] {format_energy(totals.energy_j)} so far"
+    if record is None:
+        return f"{head}  (cell {cell_number}: not metered)"
+    status = "" if record.status == "ok" else f", {record.status}"
+    source = f"  {clip(record.source, 60)}" if record.source else ""
+    return f"{head}  (cell {cell_number}: {format_energy(record.energy_j)}, {format_duration(record.duration_s)}{status}){source}"
+
+
+def cell_table(records: list[CellRecord], cell_numbers: list[int]) -> str:
+    """Every metered cell in notebook order: energy, CO2e, time, how it was measured."""
+    rows = [("cell", "energy", "CO2e", "time", "how", "source")]
+    for number, r in zip(cell_numbers, records):
+        how = ", ".join(f"{c} {m}" for c, m in r.method.items())
+        status = "" if r.status == "ok" else f" [{r.status}: {r.error}]" if r.error else f" [{r.status}]"
+        rows.append((
+            str(number), format_energy(r.energy_j), format_mass(r.emissions_g), format_duration(r.duration_s),
+            how, clip(r.source, 48) + status,
+        ))  # fmt: skip
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    right = (0, 1, 2, 3)
+    return "\n".join(
+        "  ".join(c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))).rstrip()
+        for row in rows
+    )
+

@@ -1,0 +1,246 @@
+"""``%%carbon`` and ``%carbon``: what a notebook user types.
+
+``%%carbon [-q] [-r ZONE] [-o NAME]`` meters one cell and prints one line after it;
+``%carbon [SUBCOMMAND ...]`` shows and steers the session. Both declare their options with
+IPython's ``magic_arguments``, so ``%%carbon?``, ``%carbon?`` and ``%carbon SUBCOMMAND
+--help``-style mistakes give generated help. Wrong subcommands or values raise IPython's
+``UsageError``, which IPython shows as one line, never a traceback.
+
+The magics hold no state: they ask the shell's :class:`~jupyter_carbon.kernel.extension.
+CarbonExtension` for everything.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+
+from IPython.core.error import UsageError
+from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
+from IPython.core.magic_arguments import MagicArgumentParser, argument, kwds, magic_arguments, parse_argstring
+
+from ..text import status_line
+from ..units import format_intensity
+
+
+def _usage_name(name: str):
+    """Name the magic in its generated help (``%%carbon``, ``%carbon``), not after the method."""
+
+    def name_it(func):
+        func.argcmd_name = name
+        return func
+
+    return name_it
+
+
+def _subparser(name: str, description: str) -> MagicArgumentParser:
+    return MagicArgumentParser(prog=f"%carbon {name}", description=description)
+
+
+NO_ARGUMENTS = "none"
+"""A subcommand that takes nothing (any argument is a mistake)."""
+
+
+def _summary_parser() -> MagicArgumentParser:
+    p = _subparser("summary", "The costliest cells and a chart of energy per cell.")
+    p.add_argument("--top", type=int, default=10, help="how many of the costliest cells to list")
+    p.add_argument("--ledger", metavar="PATH|previous", help="summarise a saved session instead")
+    return p
+
+
+def _export_parser() -> MagicArgumentParser:
+    from ..report import FORMATS
+
+    p = _subparser("export", "Write the session report to a file.")
+    p.add_argument("path", help="file to write; its suffix picks the format unless --format is given")
+    p.add_argument("--format", choices=FORMATS, help=", ".join(FORMATS))
+    p.add_argument("--ledger", metavar="PATH|previous", help="export a saved session instead")
+    return p
+
+
+def _estimate_parser() -> MagicArgumentParser:
+    from ..estimates import DESCRIPTION, add_arguments
+
+    p = _subparser("estimate", DESCRIPTION)
+    add_arguments(p)
+    return p
+
+
+#: Each subcommand: what it does, in one line, and the parser of its arguments (built when
+#: used); None passes the words as they are.
+SUBCOMMANDS = {
+    "status": ("the session so far, in one line (the default)", NO_ARGUMENTS),
+    "summary": ("the costliest cells and a chart of energy per cell  [--top N] [--ledger PATH|previous]", _summary_parser),
+    "export": ("write the session report  PATH [--format json|csv|md|html|latex]", _export_parser),
+    "region": ("show or set the grid zone or cloud region  [ZONE]", None),
+    "pue": ("show or set the facility's power usage effectiveness  [X]", None),
+    "on": ("meter every cell", NO_ARGUMENTS),
+    "off": ("stop metering cells (%%carbon cells are still metered)", NO_ARGUMENTS),
+    "reset": ("start a new session: totals from zero, a new ledger; the old one stays on disk", NO_ARGUMENTS),
+    "devices": ("what this machine can meter, and how", NO_ARGUMENTS),
+    "widget": ("show the live meter: power while a cell runs, session energy and CO2e", NO_ARGUMENTS),
+    "estimate": ("the emissions calculator, as `jupyter carbon estimate` (see %carbon estimate --help)", _estimate_parser),
+    "help": ("this list", NO_ARGUMENTS),
+}
+
+
+def subcommand_table() -> str:
+    width = max(map(len, SUBCOMMANDS))
+    return "\n".join(f"  {name:<{width}}  {text}" for name, (text, _) in SUBCOMMANDS.items())
+
+
+def cell_options(line: str):
+    """The parsed options of a ``%%carbon`` line (without the ``%%carbon``), or UsageError
+    naming what is wrong, an unknown region included."""
+    options = parse_argstring(CarbonMagics.carbon_cell, line)
+    if options.region:
+        from ..carbon import UnknownRegion, find_zone
+
+        try:
+            find_zone(options.region)
+        except UnknownRegion as err:
+            raise UsageError(str(err)) from None
+    return options
+
+
+@magics_class
+class CarbonMagics(Magics):
+    """The magics of one shell, bound to its :class:`~jupyter_carbon.kernel.extension.CarbonExtension`."""
+
+    def __init__(self, shell, extension):
+        super().__init__(shell)
+        self.ext = extension
+
+    @magic_arguments()
+    @argument("-q", "--quiet", action="store_true", help="Print nothing after the cell; the record is still kept.")
+    @argument("-r", "--region", metavar="ZONE", help="Grid zone or cloud region for this cell's emissions, e.g. FR, CA-QC, aws:eu-north-1.")
+    @argument("-o", "--output", metavar="NAME", help="Store the cell's record (a CellRecord) in the variable NAME.")
+    @_usage_name("%carbon")
+    @cell_magic("carbon")
+    def carbon_cell(self, line: str, cell: str):
+        """Meter this cell and print one line after it: energy by component, duration,
+        gCO2e, zone and intensity, and whether each figure was measured or estimated.
+        The cell runs exactly as it would without the magic.
+        """
+        # Reached only when the input transformer left the line in place: the options are
+        # wrong (cell_options raises UsageError and the cell does not run), or the magic was
+        # called programmatically, when the enclosing cell is metered with these options.
+        self.ext.use_cell_options(cell_options(line))
+        self.shell.run_cell(cell, store_history=False)
+
+    @magic_arguments()
+    @kwds(epilog="subcommands:\n" + subcommand_table())
+    @argument("subcommand", nargs="?", default="status", help="what to show or change (default: status)")
+    @argument("args", nargs=argparse.REMAINDER, help="the subcommand's arguments")
+    @_usage_name("carbon")
+    @line_magic("carbon")
+    def carbon_line(self, line: str):
+        """Energy and carbon of this session's cells: show and steer the session."""
+        try:
+            options = parse_argstring(self.carbon_line, line)
+        except ValueError as err:  # an unclosed quote
+            raise UsageError(f"cannot parse {line!r}: {err}") from None
+        name = options.subcommand
+        if name not in SUBCOMMANDS:
+            close = difflib.get_close_matches(name, SUBCOMMANDS, n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise UsageError(f"%carbon has no subcommand {name!r}.{hint} Subcommands: {', '.join(SUBCOMMANDS)}.")
+        parser, args = SUBCOMMANDS[name][1], options.args
+        if parser == NO_ARGUMENTS and args:
+            raise UsageError(f"%carbon {name} takes no arguments, got {' '.join(args)!r}.")
+        if callable(parser):
+            args = parser().parse_args(args)
+        return getattr(self, f"_{name}")(args)
+
+    # -- subcommands ----------------------------------------------------------------------
+    def _status(self, args):
+        print(status_line(self.ext.session.totals, enabled=self.ext.enabled, intensity=self.ext.intensity_dict()))
+        if self.ext.session.ledger is not None:
+            print(f"ledger: {self.ext.session.ledger.path}")
+
+    def _help(self, args):
+        print("%carbon SUBCOMMAND — energy and carbon of this session\n")
+        print(subcommand_table())
+        print("\n%%carbon [-q] [-r ZONE] [-o NAME] at the top of a cell meters it and prints one line after it.")
+
+    def _on(self, args):
+        self.ext.enabled = True
+        self._status(args)
+
+    def _off(self, args):
+        self.ext.enabled = False
+        self._status(args)
+
+    def _reset(self, args):
+        old = self.ext.session.ledger.path if self.ext.session.ledger else None
+        self.ext.session.reset()
+        kept = f"; the previous ledger stays at {old}" if old else ""
+        print(f"jupyter-carbon: new session {self.ext.session.session_id}{kept}")
+
+    def _region(self, args):
+        from ..carbon import UnknownRegion
+
+        if len(args) > 1:
+            raise UsageError(f"%carbon region takes one zone, e.g. %carbon region CA-QC; got {' '.join(args)!r}.")
+        if args:
+            try:
+                self.ext.carbon.set_region(args[0])
+            except UnknownRegion as err:
+                raise UsageError(str(err)) from None
+            self.ext.session.announce_totals()
+        print(f"jupyter-carbon: {format_intensity(self.ext.intensity_dict())}")
+
+    def _pue(self, args):
+        if len(args) > 1:
+            raise UsageError(f"%carbon pue takes one number, e.g. %carbon pue 1.1; got {' '.join(args)!r}.")
+        if args:
+            try:
+                self.ext.carbon.set_pue(float(args[0]))
+            except ValueError as err:
+                raise UsageError(f"PUE must be a number of at least 1.0, e.g. %carbon pue 1.1 ({err}).") from None
+            self.ext.session.announce_totals()
+        intensity = self.ext.intensity_dict() or {}
+        print(f"jupyter-carbon: PUE {intensity.get('pue', 1.0):g}")
+
+    def _widget(self, args):
+        self.ext.show_widget()
+
+    def _devices(self, args):
+        from ..inventory import inventory, render
+
+        print(render(inventory(self.ext.meter)))
+
+    def _estimate(self, options):
+        from ..estimates import run
+
+        try:
+            print(run(options, self.ext.config))
+        except ValueError as err:
+            raise UsageError(f"%carbon estimate: {err}") from None
+
+    def _report(self, ledger: str | None):
+        try:
+            return self.ext.report(ledger)
+        except (LookupError, OSError) as err:
+            raise UsageError(str(err)) from None
+
+    def _summary(self, options):
+        from IPython.display import display
+
+        from ..report import Summary
+
+        if options.top < 1:
+            raise UsageError(f"--top must be at least 1, got {options.top}.")
+        display(Summary(self._report(options.ledger), top=options.top))
+
+    def _export(self, options):
+        from ..report import export
+
+        rep = self._report(options.ledger)
+        try:
+            written = export(rep, options.path, options.format)
+        except ValueError as err:
+            raise UsageError(str(err)) from None
+        except OSError as err:
+            raise UsageError(f"cannot write {options.path}: {err.strerror or err}") from None
+        print(f"jupyter-carbon: wrote {written} ({len(rep.records)} cells)")

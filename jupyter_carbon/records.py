@@ -1,0 +1,122 @@
+"""What a cell cost: the record kept for each metered cell, and running totals over records.
+
+A :class:`CellRecord` is the unit of everything downstream: the ledger stores one per line,
+the reports read them back, the comm sends them to front ends. It says how each number was
+obtained (``method`` per component; the intensity's zone, source and year).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+
+from .energy.base import COMPONENTS, weakest_method
+
+SCHEMA_VERSION = 1
+_COMPONENT_ORDER = {c: i for i, c in enumerate(COMPONENTS)}
+STATUSES = ("ok", "error", "interrupted")
+
+
+def utc_now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="milliseconds")
+
+
+def first_line(source: str, limit: int = 120) -> str:
+    """The first non-blank line of a cell, shortened: enough to recognise it in a table."""
+    for line in source.splitlines():
+        if line.strip():
+            line = line.strip()
+            return line if len(line) <= limit else line[: limit - 1] + "…"
+    return ""
+
+
+@dataclass(slots=True)
+class CellRecord:
+    """What one cell cost, and how each number was obtained."""
+
+    session_id: str
+    index: int
+    """Order of the cell in this session, from 1."""
+    execution_count: int | None
+    cell_id: str | None
+    source: str
+    """First line of the cell's source."""
+    started_at: str
+    ended_at: str
+    duration_s: float
+    status: str
+    """``ok``, ``error`` or ``interrupted``."""
+    error: str | None
+    energy_j: float
+    """IT energy charged to this kernel, all components."""
+    by_component: dict[str, float]
+    method: dict[str, str]
+    device_energy_j: float
+    """The same, machine-wide: every process's use of the devices this kernel metered."""
+    device_by_component: dict[str, float]
+    pue: float
+    facility_energy_j: float
+    """IT energy × PUE: what the building drew from the grid for this cell."""
+    emissions_g: float | None
+    intensity: dict | None
+    """Grid intensity used: g_per_kwh, zone, zone_name, source, year, signal, chosen_by, ..."""
+    magic: bool = False
+    """Run under ``%%carbon``."""
+    type: str = "cell"
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "CellRecord":
+        missing = [f for f in _REQUIRED_FIELDS if f not in data]
+        if missing:
+            raise ValueError(f"cell record lacks {', '.join(missing)}")
+        return cls(**{k: v for k, v in data.items() if k in _RECORD_FIELDS})
+
+
+_RECORD_FIELDS = frozenset(CellRecord.__dataclass_fields__)
+_REQUIRED_FIELDS = ("session_id", "index", "energy_j", "status")
+
+
+@dataclass
+class Totals:
+    """Running totals of a session, updated as each cell ends."""
+
+    cells: int = 0
+    errors: int = 0
+    duration_s: float = 0.0
+    energy_j: float = 0.0
+    device_energy_j: float = 0.0
+    facility_energy_j: float = 0.0
+    emissions_g: float = 0.0
+    by_component: dict[str, float] = field(default_factory=dict)
+    method: dict[str, str] = field(default_factory=dict)
+
+    def add(self, record: CellRecord) -> None:
+        self.cells += 1
+        self.errors += record.status != "ok"
+        self.duration_s += record.duration_s
+        self.energy_j += record.energy_j
+        self.device_energy_j += record.device_energy_j
+        self.facility_energy_j += record.facility_energy_j
+        self.emissions_g += record.emissions_g or 0.0
+        new_component = False
+        for c, j in record.by_component.items():
+            new_component |= c not in self.by_component
+            self.by_component[c] = self.by_component.get(c, 0.0) + j
+        for c, m in record.method.items():
+            previous = self.method.get(c)
+            self.method[c] = m if previous is None else weakest_method((m, previous))
+        if new_component:  # keep gpu, cpu, memory order for display
+            self.by_component = dict(sorted(self.by_component.items(), key=lambda kv: _COMPONENT_ORDER.get(kv[0], 9)))
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+
+def costliest(records: Iterable[CellRecord], n: int = 10) -> list[CellRecord]:
+    """The n cells that used the most energy, costliest first."""
+    return sorted(records, key=lambda r: r.energy_j, reverse=True)[:n]

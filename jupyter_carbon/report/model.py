@@ -1,0 +1,186 @@
+"""The report model: a session's records gathered once, with what every view needs.
+
+A :class:`Report` is built from a live session (:meth:`Report.from_session`), from a ledger
+read back from disk (:meth:`Report.from_ledger`), or by ``jupyter carbon run``. Its
+:attr:`Report.facts` are computed in one pass over the records, so a 10,000-cell session
+summarises and exports in a fraction of a second.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from ..carbon.intensity import JOULES_PER_KWH, grams_for
+from ..energy.base import COMPONENTS, METHOD_RANK
+from ..ledger import LedgerContents
+from ..records import CellRecord, Totals
+from . import chart
+
+
+Write = Callable[[str], object]
+"""Where a format writer sends its text, piece by piece."""
+
+
+@dataclass
+class ZoneShare:
+    """One grid zone's share of a session: which cells were priced with it, and at what."""
+
+    zone: str | None
+    zone_name: str | None
+    cells: int = 0
+    facility_energy_j: float = 0.0
+    emissions_g: float = 0.0
+    g_min: float = math.inf
+    g_max: float = -math.inf
+    sources: dict[str, None] = field(default_factory=dict)
+    """``"source year"`` strings in order of appearance (a dict as an ordered set)."""
+    chosen_by: dict[str, None] = field(default_factory=dict)
+    signals: dict[str, None] = field(default_factory=dict)
+    guess: bool = False
+    live: bool = False
+    fallback_reasons: dict[str, None] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        if self.zone_name and self.zone and self.zone_name != self.zone:
+            return f"{self.zone_name} ({self.zone})"
+        return self.zone_name or self.zone or "unknown zone"
+
+    @property
+    def g_per_kwh(self) -> float:
+        """The intensity the zone's cells were priced at: the energy-weighted mean if it varied."""
+        kwh = self.facility_energy_j / JOULES_PER_KWH
+        if kwh > 0:
+            return self.emissions_g / kwh
+        return self.g_min if math.isfinite(self.g_min) else 0.0
+
+    @property
+    def varied(self) -> bool:
+        return self.g_max - self.g_min > 1e-9
+
+
+@dataclass
+class Facts:
+    """What every view needs beyond the totals, gathered in one pass over the records."""
+
+    zones: list[ZoneShare]
+    unpriced: int
+    """Cells without emissions (no intensity was known)."""
+    priced_facility_energy_j: float
+    methods: dict[str, dict[str, None]]
+    """Per component, the methods its figures were obtained by, strongest first."""
+
+
+@dataclass
+class Report:
+    """Everything a summary or an export needs, gathered once.
+
+    ``hardware`` names the devices for the LaTeX paragraph and the headers (may be empty).
+    ``alternative`` is a cleaner region to compare with, e.g. ``{"zone": "SE", "zone_name":
+    "Sweden", "g_per_kwh": 30.0, "source": "...", "year": 2025}``; ``None`` leaves the
+    comparison out.
+    """
+
+    records: list[CellRecord]
+    totals: Totals
+    session_id: str | None = None
+    started_at: str | None = None
+    hardware: list[str] = field(default_factory=list)
+    alternative: dict | None = None
+
+    @classmethod
+    def from_session(cls, session, *, hardware: Iterable[str] = (), alternative: dict | None = None) -> "Report":
+        """A snapshot of a live session: later cells do not change this report."""
+        records = list(session.records)
+        totals = session.totals
+        if totals.cells != len(records):  # a cell ended between the two reads
+            totals = totals_of(records)
+        else:
+            totals = Totals(**totals.to_dict())  # a copy: the session's goes on counting
+        return cls(records, totals, session.session_id, session.started_at, list(hardware), alternative)
+
+    @classmethod
+    def from_ledger(
+        cls, contents: LedgerContents, *, hardware: Iterable[str] = (), alternative: dict | None = None
+    ) -> "Report":
+        """A session read back from its ledger file (see :func:`jupyter_carbon.ledger.read_ledger`)."""
+        records = contents.records
+        header = contents.header or {}
+        session_id = header.get("session_id") or (records[0].session_id if records else None)
+        started_at = header.get("started_at") or (records[0].started_at if records else None)
+        return cls(records, contents.totals, session_id, started_at, list(hardware), alternative)
+
+    @cached_property
+    def facts(self) -> Facts:
+        zones: dict[str | None, ZoneShare] = {}
+        unpriced = 0
+        priced_j = 0.0
+        methods: dict[str, dict[str, None]] = {}
+        for r in self.records:
+            for c, m in r.method.items():
+                methods.setdefault(c, {})[m] = None
+            if r.emissions_g is None:
+                unpriced += 1
+                continue
+            it = r.intensity or {}
+            key = it.get("zone")
+            z = zones.get(key)
+            if z is None:
+                z = zones[key] = ZoneShare(key, it.get("zone_name"))
+            z.cells += 1
+            z.facility_energy_j += r.facility_energy_j
+            z.emissions_g += r.emissions_g
+            priced_j += r.facility_energy_j
+            g = it.get("g_per_kwh")
+            if isinstance(g, (int, float)):
+                z.g_min = min(z.g_min, g)
+                z.g_max = max(z.g_max, g)
+            src = " ".join(str(x) for x in (it.get("source"), it.get("year")) if x)
+            if src:
+                z.sources[src] = None
+            if it.get("chosen_by"):
+                z.chosen_by[str(it["chosen_by"])] = None
+            if it.get("signal"):
+                z.signals[str(it["signal"])] = None
+            if it.get("fallback_reason"):
+                z.fallback_reasons[str(it["fallback_reason"])] = None
+            z.guess = z.guess or bool(it.get("guess"))
+            z.live = z.live or bool(it.get("live"))
+        for c, ms in methods.items():
+            methods[c] = dict.fromkeys(sorted(ms, key=lambda m: -METHOD_RANK.get(m, -1)))
+        return Facts(list(zones.values()), unpriced, priced_j, methods)
+
+    @cached_property
+    def chart(self) -> chart.Series:
+        return chart.series(self.records)
+
+    @property
+    def components(self) -> list[str]:
+        order = {c: i for i, c in enumerate(COMPONENTS)}
+        return sorted(self.totals.by_component, key=lambda c: order.get(c, len(order)))
+
+    def alternative_comparison(self) -> tuple[float, float] | None:
+        """(grams the priced cells would have emitted in the alternative zone, percent less).
+
+        Only cells that were priced are compared, at their own facility energy (same PUE),
+        so the two numbers cover the same work. ``None`` without an alternative or priced cells.
+        """
+        alt = self.alternative
+        if not alt or alt.get("g_per_kwh") is None or not self.facts.zones:
+            return None
+        grams = grams_for(self.facts.priced_facility_energy_j, float(alt["g_per_kwh"]))
+        actual = self.totals.emissions_g
+        percent = (actual - grams) / actual * 100 if actual > 0 else 0.0
+        return grams, percent
+
+
+def totals_of(records: Iterable[CellRecord]) -> Totals:
+    totals = Totals()
+    for r in records:
+        totals.add(r)
+    return totals
+
+

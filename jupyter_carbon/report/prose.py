@@ -1,0 +1,113 @@
+"""Sentences and labels every report format shares, so each says the same thing.
+
+Plain text here; each format escapes it by its own rules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..records import CellRecord
+from ..units import format_duration, format_mass, plural
+from .model import Report
+
+METHOD_TEXT = {
+    "measured": "measured by a hardware energy counter",
+    "integrated": "integrated from hardware power readings",
+    "estimated": "estimated from a power model (rated power and utilisation)",
+}
+COMPONENT_NAMES = {"gpu": "GPU", "cpu": "CPU", "memory": "memory"}
+
+
+def cell_label(r: CellRecord) -> str:
+    return f"#{r.index}" + (f" [{r.execution_count}]" if r.execution_count is not None else "")
+
+
+def share(part: float, whole: float) -> str:
+    return f"{part / whole * 100:.0f}%" if whole > 0 else "–"
+
+
+def headline(report: Report) -> str:
+    t = report.totals
+    failed = f" ({t.errors} failed)" if t.errors else ""
+    return f"{plural(t.cells, 'cell')}{failed}, {format_duration(t.duration_s)} of running time"
+
+
+def component_parts(report: Report) -> list[tuple[str, float, str]]:
+    """(name, joules, method) per component, the method the weakest any cell used."""
+    t = report.totals
+    return [(COMPONENT_NAMES.get(c, c), t.by_component[c], t.method.get(c, "")) for c in report.components]
+
+
+def emissions_line(report: Report) -> str:
+    t, f = report.totals, report.facts
+    if not f.zones:
+        return "Emissions: not estimated (no grid carbon intensity was available)"
+    line = f"Emissions: {format_mass(t.emissions_g)} CO2e"
+    if f.unpriced:
+        line += f" ({plural(f.unpriced, 'cell')} without an intensity not counted)"
+    return line
+
+
+def zone_lines(report: Report) -> list[str]:
+    """One line per grid zone: intensity, where it came from, and how the zone was chosen."""
+    lines = []
+    for z in report.facts.zones:
+        g = f"{z.g_per_kwh:.0f} gCO2e/kWh" + (f" (from {z.g_min:.0f} to {z.g_max:.0f})" if z.varied else "")
+        bits = [f"{z.label}: {g}"]
+        if z.sources:
+            bits.append("source " + ", ".join(z.sources))
+        if z.signals:
+            bits.append(", ".join(z.signals) + " signal" + (", live" if z.live else ""))
+        if z.chosen_by:
+            bits.append("zone chosen by " + ", ".join(z.chosen_by) + (" (a guess)" if z.guess else ""))
+        elif z.guess:
+            bits.append("zone guessed")
+        if z.fallback_reasons:
+            bits.append("fallback: " + "; ".join(z.fallback_reasons))
+        if len(report.facts.zones) > 1:
+            bits.append(plural(z.cells, 'cell'))
+        lines.append("; ".join(bits))
+    return lines
+
+
+def method_notes(report: Report) -> list[str]:
+    notes = []
+    for c in report.components:
+        ms = report.facts.methods.get(c) or {report.totals.method.get(c, ""): None}
+        texts = [METHOD_TEXT.get(m, m) for m in ms if m]
+        if texts:
+            name = COMPONENT_NAMES.get(c, c)
+            notes.append(f"{name[:1].upper()}{name[1:]} energy {' or '.join(texts)}")
+    return notes
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """The same priced work in a cleaner region, as every format words it."""
+
+    name: str | None
+    """The region's name (or key); None if the report's alternative names neither."""
+    g_per_kwh: float
+    grams: float
+    percent: float
+    """How much less (or more) than the actual emissions, as a positive number."""
+    direction: str
+    """``less`` or ``more``."""
+    source: str
+    """``"source year"`` of the region's intensity, or empty."""
+
+
+def alternative(report: Report) -> Alternative | None:
+    """The report's cleaner-region comparison, or None without one (see
+    :meth:`Report.alternative_comparison`)."""
+    comparison = report.alternative_comparison()
+    if comparison is None:
+        return None
+    grams, percent = comparison
+    alt = report.alternative
+    source = " ".join(str(x) for x in (alt.get("source"), alt.get("year")) if x)
+    return Alternative(
+        alt.get("zone_name") or alt.get("zone"), float(alt["g_per_kwh"]), grams, abs(percent),
+        "less" if percent >= 0 else "more", source,
+    )  # fmt: skip

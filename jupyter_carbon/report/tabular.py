@@ -1,0 +1,83 @@
+"""JSON and CSV: every cell, every field, for machines and spreadsheets."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from types import SimpleNamespace
+
+from .._version import __version__
+from ..records import SCHEMA_VERSION, CellRecord
+from .model import Report, Write
+
+CSV_COLUMNS = (
+    "index", "execution_count", "cell_id", "source", "started_at", "ended_at", "duration_s", "status", "error",
+    "energy_j", "gpu_j", "cpu_j", "memory_j", "method_gpu", "method_cpu", "method_memory", "device_energy_j",
+    "pue", "facility_energy_j", "emissions_g", "g_per_kwh", "zone", "intensity_source", "intensity_year", "signal",
+)  # fmt: skip
+
+
+
+_JSON = json.JSONEncoder(allow_nan=False, ensure_ascii=False)
+
+
+def _clean(value):
+    """NaN and infinities become null: they are not JSON, and mean "unknown" here anyway."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    return value
+
+
+def _encode(obj) -> str:
+    try:
+        return _JSON.encode(obj)
+    except ValueError:
+        return _JSON.encode(_clean(obj))
+
+
+_RECORD_FIELDS = tuple(CellRecord.__dataclass_fields__)
+
+
+def write_json(report: Report, write: Write) -> None:
+    """The whole session, one cell per line so that a large export diffs and greps well."""
+    head = {
+        "schema_version": SCHEMA_VERSION,
+        "generator": f"jupyter-carbon {__version__}",
+        "session": {"session_id": report.session_id, "started_at": report.started_at, "hardware": report.hardware},
+        "totals": report.totals.to_dict(),
+        "alternative": report.alternative,
+    }
+    write(_encode(head)[:-1] + ',\n"cells": [')
+    sep = "\n"
+    for r in report.records:
+        # A shallow dict: the fields are flat values and dicts of them, so asdict's deep copy is waste.
+        write(sep + _encode({name: getattr(r, name) for name in _RECORD_FIELDS}))
+        sep = ",\n"
+    write("\n]}\n" if report.records else "]}\n")
+
+
+# CSV ------------------------------------------------------------------------------------------
+def _csv_row(r: CellRecord) -> list:
+    by, method, it = r.by_component, r.method, r.intensity or {}
+    return [
+        r.index, r.execution_count, r.cell_id, r.source, r.started_at, r.ended_at, r.duration_s, r.status, r.error,
+        r.energy_j, by.get("gpu"), by.get("cpu"), by.get("memory"),
+        method.get("gpu"), method.get("cpu"), method.get("memory"),
+        r.device_energy_j, r.pue, r.facility_energy_j, r.emissions_g,
+        it.get("g_per_kwh"), it.get("zone"), it.get("source"), it.get("year"), it.get("signal"),
+    ]  # fmt: skip
+
+
+def write_csv(report: Report, write: Write) -> None:
+    """One row a cell, units in the column names (joules, seconds, grams)."""
+    w = csv.writer(SimpleNamespace(write=write), lineterminator="\n")
+    w.writerow(CSV_COLUMNS)
+    for r in report.records:
+        w.writerow(_csv_row(r))
+
+

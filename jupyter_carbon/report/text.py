@@ -1,0 +1,48 @@
+"""The plain-text summary: totals, the costliest cells with a bar each, a sparkline."""
+
+from __future__ import annotations
+
+from ..records import costliest
+from ..units import clip, format_duration, format_energy, format_mass, plural
+from . import chart
+from .model import Report
+from .prose import cell_label, component_parts, emissions_line, headline, share, zone_lines
+
+
+def summary_text(report: Report, top: int = 10) -> str:
+    """Totals, the costliest cells with a bar each, and the energy of every cell as a sparkline."""
+    if not report.records:
+        return "jupyter-carbon: no cell has been metered yet in this session."
+    t = report.totals
+    lines = [f"jupyter-carbon session {report.session_id or ''}".rstrip() + f": {headline(report)}"]
+    parts = ", ".join(f"{n} {format_energy(j)} ({m})" for n, j, m in component_parts(report))
+    lines.append(f"Energy: {format_energy(t.energy_j)}" + (f" = {parts}" if parts else ""))
+    if abs(t.facility_energy_j - t.energy_j) > 1e-9:
+        pue = t.facility_energy_j / t.energy_j if t.energy_j > 0 else 1.0
+        lines.append(f"Facility energy: {format_energy(t.facility_energy_j)} (PUE {pue:.2f})")
+    lines.append(emissions_line(report))
+    lines += ["Grid: " + z for z in zone_lines(report)]
+    if report.hardware:
+        lines.append("Hardware: " + ", ".join(report.hardware))
+
+    rows = costliest(report.records, top)
+    lines += ["", f"Costliest {plural(len(rows), 'cell')}:"]
+    table = [("cell", "energy", "share", "CO2e", "time", "", "source")]
+    peak = rows[0].energy_j if rows else 0.0
+    for r in rows:
+        bar = "█" * round(r.energy_j / peak * 12) if peak > 0 else ""
+        status = "" if r.status == "ok" else f" ({r.status})"
+        table.append((
+            cell_label(r), format_energy(r.energy_j), share(r.energy_j, t.energy_j), format_mass(r.emissions_g),
+            format_duration(r.duration_s), bar.ljust(12), clip(r.source, 48) + status,
+        ))  # fmt: skip
+    widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
+    for row in table:
+        lines.append("  " + "  ".join(cell.ljust(w) if i in (0, 5, 6) else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths))).rstrip())
+
+    s = report.chart
+    what = "cell" if s.bucket == 1 else f"{s.bucket} cells"
+    lines += ["", f"Energy per {what} (cells {s.first_index[0]}–{s.last_index[-1]}):", "  " + chart.sparkline(s.energy_j)]
+    return "\n".join(lines)
+
+

@@ -1,0 +1,146 @@
+"""Figures for people: energy, mass, power, duration and grid intensity as short text.
+
+Units inside the project are joules, grams, watts and seconds; watt-hours, kilograms and
+kilowatts are for display only. Every view (the ``%%carbon`` line, the live meter, the
+reports, the command line) formats through this module, and the JupyterLab extension's
+``format.ts`` follows the same rules; ``tests/fixtures/format_cases.json`` holds the cases
+both are tested against.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+#: ``auto`` picks the unit that reads best; a fixed unit shows three significant figures.
+ENERGY_UNITS = ("auto", "Wh", "kWh")
+MASS_UNITS = ("auto", "g", "kg")
+
+_ENERGY_SCALE = ((3.6, "mWh"), (3600.0, "Wh"), (3.6e6, "kWh"))
+_MASS_SCALE = ((1e-3, "mg"), (1.0, "g"), (1e3, "kg"), (1e6, "t"))
+_ENERGY_FIXED = {"Wh": 3600.0, "kWh": 3.6e6}
+_MASS_FIXED = {"g": 1.0, "kg": 1e3}
+
+
+def num(x: float) -> str:
+    """Two significant figures below 10, whole numbers above: precision the meters can back."""
+    if 0 < x < 1:
+        decimals = 1 - math.floor(math.log10(x))
+        if round(x, decimals) < 1:
+            return f"{x:.{decimals}f}"
+    if x >= 9.95:  # would print as "10.0"
+        return f"{x:.0f}"
+    if x >= 1 or x > 0.95:
+        return f"{x:.1f}"
+    return "0"
+
+
+def _finite(value) -> bool:
+    return value is not None and math.isfinite(value)
+
+
+def _scaled(value: float | None, units: Sequence[tuple[float, str]]) -> str:
+    """``value`` in the largest unit it reaches (units ascending); the smallest below that."""
+    if not _finite(value):
+        return "n/a"
+    sign, value = ("-" if value < 0 else ""), abs(value)
+    chosen = 0
+    for i, (factor, _) in enumerate(units):
+        if value >= factor:
+            chosen = i
+    text = num(value / units[chosen][0])
+    # 999.7 Wh rounds to "1000 Wh": say "1.0 kWh" instead.
+    if chosen + 1 < len(units) and float(text) >= units[chosen + 1][0] / units[chosen][0]:
+        chosen += 1
+        text = num(value / units[chosen][0])
+    return f"{sign}{text} {units[chosen][1]}"
+
+
+def _fixed(value: float | None, factor: float, unit: str) -> str:
+    """A fixed unit: three significant figures, so a small cell still shows as non-zero."""
+    if not _finite(value):
+        return "n/a"
+    v = value / factor
+    if v == 0:
+        return f"0 {unit}"
+    if abs(v) >= 100:
+        return f"{v:.0f} {unit}"
+    return f"{_shortest(float(f'{v:.3g}'))} {unit}"
+
+
+def _shortest(x: float) -> str:
+    """A float as JavaScript's ``Number.toString`` writes it, so both front ends agree:
+    plain digits from 1e-6 to 1e21, else ``2.78e-7``."""
+    if x == int(x) and abs(x) < 1e21:
+        return str(int(x))
+    if 1e-6 <= abs(x) < 1e21:
+        return repr(x)
+    mantissa, exponent = repr(x).split("e")
+    return f"{mantissa}e{int(exponent)}"
+
+
+def _unit(unit: str, allowed: Sequence[str]) -> str:
+    if unit not in allowed:
+        raise ValueError(f"unit must be one of {', '.join(allowed)}, not {unit!r}")
+    return unit
+
+
+def format_energy(joules: float | None, unit: str = "auto") -> str:
+    """Joules as mWh, Wh or kWh, whichever reads best (``0.12 mWh``, ``3.4 Wh``), or always
+    in ``unit`` (``Wh``, ``kWh``)."""
+    if _unit(unit, ENERGY_UNITS) == "auto":
+        return _scaled(joules, _ENERGY_SCALE)
+    return _fixed(joules, _ENERGY_FIXED[unit], unit)
+
+
+def format_mass(grams: float | None, unit: str = "auto") -> str:
+    """Grams of CO2e as mg, g, kg or t (or always in ``unit``); ``None`` (not priced) as n/a."""
+    if _unit(unit, MASS_UNITS) == "auto":
+        return _scaled(grams, _MASS_SCALE)
+    return _fixed(grams, _MASS_FIXED[unit], unit)
+
+
+def format_power(watts: float | None) -> str:
+    """Watts as ``12 W`` or ``1.5 kW``."""
+    if not _finite(watts):
+        return "n/a"
+    return f"{num(watts / 1000)} kW" if watts >= 1000 else f"{num(watts)} W"
+
+
+def format_duration(seconds: float) -> str:
+    """``2.5 s``, ``2 min 05 s``, ``3 h 07 min``."""
+    if seconds < 60:
+        return f"{num(seconds)} s"
+    minutes, s = divmod(round(seconds), 60)
+    if minutes < 60:
+        return f"{minutes} min {s:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min"
+
+
+def format_intensity(intensity: dict | None) -> str:
+    """"zone CA-QC 32 g/kWh (Electricity Maps 2025; config)", with live or guess noted."""
+    if not intensity:
+        return "no carbon intensity"
+    how = intensity.get("chosen_by") or ""
+    if intensity.get("guess"):
+        how = f"guessed from {how}" if how and how != "default" else "world average, no zone set"
+    source = intensity.get("source") or ""
+    year = intensity.get("year")
+    if year and str(year) not in source:
+        source = f"{source} {year}".strip()
+    signal = " marginal" if intensity.get("signal") == "marginal" else ""
+    live = " live" if intensity.get("live") else ""
+    details = "; ".join(p for p in (source, how) if p)
+    return f"zone {intensity.get('zone', '?')} {intensity.get('g_per_kwh', 0):.4g} g/kWh{signal}{live} ({details})"
+
+
+def plural(n: int, noun: str) -> str:
+    """``1 cell``, ``2 cells``."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def clip(text: str, width: int) -> str:
+    """One line of at most ``width`` characters, whitespace folded, an ellipsis if cut."""
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
