@@ -15,6 +15,7 @@ import { CarbonSettings } from './settings';
 export class NotebookCarbon implements IDisposable {
   readonly model = new CarbonModel();
   readonly panel: NotebookPanel;
+  private _footers: NotebookFooters;
   private _link: KernelLink;
   private _settings: CarbonSettings;
   private _disposed = false;
@@ -22,7 +23,7 @@ export class NotebookCarbon implements IDisposable {
   constructor(panel: NotebookPanel, settings: CarbonSettings) {
     this.panel = panel;
     this._settings = settings;
-    new NotebookFooters(panel.content, settings);
+    this._footers = new NotebookFooters(panel.content, settings);
     this._link = new KernelLink({
       sessionContext: panel.sessionContext,
       model: this.model,
@@ -46,6 +47,7 @@ export class NotebookCarbon implements IDisposable {
     this.model.greeted.disconnect(this._backfill, this);
     this._settings.changed.disconnect(this._onSettings, this);
     this._link.dispose();
+    this._footers.dispose();
   }
 
   /** Scroll to the cell with this id and make it active; false if there is none. */
