@@ -57,6 +57,8 @@ export class KernelLink implements IDisposable {
       return;
     }
     this._disposed = true;
+    // An attempt under way stands down at its next step, as after a restart.
+    this._epoch++;
     this._context.kernelChanged.disconnect(this._onKernelChanged, this);
     this._context.statusChanged.disconnect(this._onStatus, this);
     this._watch(null);
@@ -109,6 +111,9 @@ export class KernelLink implements IDisposable {
   }
 
   private _onKernelChanged(): void {
+    if (this._disposed) {
+      return; // `ready` may resolve after the notebook closed
+    }
     const kernel = this._context.session?.kernel ?? null;
     if (kernel && kernel === this._kernel && (this._comm || this._connectingIn === this._epoch)) {
       return; // `ready` and `kernelChanged` both announce the first kernel

@@ -443,4 +443,27 @@ describe('KernelLink: dispose', () => {
     await settle();
     expect(s.kernel.comms).toHaveLength(0);
   });
+
+  it('neither watches the kernel nor touches the model when the session is ready after dispose', async () => {
+    const s = setup();
+    const watch = jest.spyOn(s.kernel.iopubMessage, 'connect');
+    const unwatch = jest.spyOn(s.kernel.iopubMessage, 'disconnect');
+    let changes = 0;
+    s.model.changed.connect(() => changes++);
+    s.link.dispose();
+    s.context.readiness.resolve();
+    await settle();
+    expect(watch.mock.calls.length - unwatch.mock.calls.length).toBe(0);
+    expect(changes).toBe(0);
+  });
+
+  it('runs no %load_ext when disposed while the kernel is asked for its info', async () => {
+    const s = setup({ autoLoad: true });
+    s.context.readiness.resolve();
+    await settle();
+    s.link.dispose();
+    s.kernel.answerInfo();
+    await settle();
+    expect(s.kernel.executions).toHaveLength(0);
+  });
 });
