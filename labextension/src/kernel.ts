@@ -93,8 +93,10 @@ export class KernelLink implements IDisposable {
         this._connectingIn = null;
       }
     }
-    if (epoch !== this._epoch && !this._disposed) {
-      // The kernel restarted or changed meanwhile: what was opened went with it.
+    if (epoch !== this._epoch && !this._disposed && !this._comm && this._model.status === 'connecting') {
+      // The kernel restarted or changed meanwhile, and no attempt since has connected:
+      // start over. Not when one has (a second comm would replace the first for
+      // nothing) nor when the kernel died (its status says so).
       void this.reconnect();
     }
   }

@@ -274,6 +274,59 @@ describe('KernelLink: restarts and kernel changes', () => {
     expect(second.infoRequests).toHaveLength(1);
   });
 
+  it('an attempt overtaken by a restart opens no second comm when it finishes late', async () => {
+    const s = setup();
+    s.context.readiness.resolve();
+    await settle();
+    s.context.status('restarting');
+    s.context.status('idle');
+    await settle();
+    s.kernel.answerInfo(1);
+    await settle();
+    s.kernel.comms[0].receive(HELLO);
+    s.kernel.answerInfo(0);
+    await settle();
+    expect(s.kernel.infoRequests).toHaveLength(2);
+    expect(s.kernel.comms).toHaveLength(1);
+    expect(s.model.status).toBe('metered');
+  });
+
+  it('an attempt overtaken by a kernel change makes no second attempt on the new kernel', async () => {
+    const s = setup();
+    s.context.readiness.resolve();
+    await settle();
+    const second = new FakeKernel();
+    s.context.changeKernel(second);
+    await settle();
+    second.answerInfo();
+    await settle();
+    s.kernel.answerInfo();
+    await settle();
+    expect(second.infoRequests).toHaveLength(1);
+    expect(second.comms).toHaveLength(1);
+  });
+
+  it('a kernel that died during an attempt is not connected to', async () => {
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const s = setup({ autoLoad: true });
+    s.kernel.autoFinishExecutions = false;
+    await connect(s);
+    s.context.status('dead');
+    s.kernel.executions[0].done.reject(new Error('Canceled future for execute_request'));
+    await settle();
+    // Whatever is asked of the dead kernel now, it answers.
+    for (let i = 1; i < s.kernel.infoRequests.length; i++) {
+      s.kernel.answerInfo(i);
+    }
+    await settle();
+    s.kernel.executions.slice(1).forEach(e => e.done.resolve({}));
+    await settle();
+    warn.mockRestore();
+    expect(s.kernel.executions).toHaveLength(1);
+    expect(s.kernel.comms).toHaveLength(0);
+    expect(s.model.status).toBe('other');
+  });
+
   it('shows nothing once the kernel is dead', async () => {
     const s = setup();
     await connect(s);
