@@ -179,8 +179,14 @@ export class KernelLink implements IDisposable {
     comm.onClose = () => {
       if (generation === this._generation) {
         // Before a hello: the target is not registered. After: the extension unloaded.
+        const beforeHello = this._model.status === 'connecting';
         this._comm = null;
         this._model.detach('unmetered');
+        if (beforeHello && this._needsLoad && this._autoLoad()) {
+          // The settings turned autoload on after this attempt had decided not to load,
+          // while `autoLoadChanged` could not tell yet whether the kernel was metered.
+          void this.reconnect();
+        }
       }
     };
     this._model.detach('connecting');

@@ -421,6 +421,32 @@ describe('KernelLink: autoload', () => {
     expect(s.kernel.comms).toHaveLength(1);
   });
 
+  it('settings that turn autoload on while the comm opens still load the extension', async () => {
+    const s = setup({ autoLoad: false });
+    await connect(s);
+    s.settings.autoLoad = true;
+    s.link.autoLoadChanged();
+    s.kernel.comms[0].closeFromKernel();
+    await settle();
+    s.kernel.answerInfo();
+    await settle();
+    expect(s.kernel.executions).toHaveLength(1);
+    expect(s.kernel.comms).toHaveLength(2);
+  });
+
+  it('does not load again when the user unloads the extension from a metered kernel', async () => {
+    const s = setup({ autoLoad: false });
+    await connect(s);
+    s.kernel.comms[0].receive(HELLO);
+    s.settings.autoLoad = true;
+    s.link.autoLoadChanged();
+    s.kernel.comms[0].closeFromKernel(); // %unload_ext jupyter_carbon
+    await settle();
+    expect(s.model.status).toBe('unmetered');
+    expect(s.kernel.infoRequests).toHaveLength(1);
+    expect(s.kernel.executions).toHaveLength(0);
+  });
+
   it('loads and reconnects when autoload is turned on for an unmetered kernel', async () => {
     const s = setup({ autoLoad: false });
     await connect(s);
