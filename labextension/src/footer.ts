@@ -4,7 +4,8 @@
  * notebook was saved elsewhere (the headless runner writes the same shape).
  */
 import { Cell, CodeCell, ICellModel } from '@jupyterlab/cells';
-import { Notebook } from '@jupyterlab/notebook';
+import { INotebookModel, Notebook } from '@jupyterlab/notebook';
+import { IDisposable } from '@lumino/disposable';
 import { PanelLayout, Widget } from '@lumino/widgets';
 
 import { METADATA_KEY, readCellMetadata } from './protocol';
@@ -47,12 +48,20 @@ export class CellFooter extends Widget {
   }
 }
 
-/** Gives every code cell of one notebook a footer, including cells added later. */
-export class NotebookFooters {
+/**
+ * Gives every code cell of one notebook a footer, including cells added later.
+ *
+ * Disposable so that a notebook's meter can take its footers with it: the footers listen
+ * to the settings, which outlive every notebook.
+ */
+export class NotebookFooters implements IDisposable {
   private _notebook: Notebook;
   private _settings: CarbonSettings;
-  private _footers = new WeakMap<Cell, CellFooter>();
-  private _scheduled = false;
+  /** The cell list listened to: the current model's, disconnected when the model changes. */
+  private _cells: INotebookModel['cells'] | null = null;
+  private _footers = new Map<Cell, CellFooter>();
+  private _timer: ReturnType<typeof setTimeout> | null = null;
+  private _disposed = false;
 
   constructor(notebook: Notebook, settings: CarbonSettings) {
     this._notebook = notebook;
@@ -61,19 +70,45 @@ export class NotebookFooters {
     this._onModel();
   }
 
+  get isDisposed(): boolean {
+    return this._disposed;
+  }
+
+  /** Stop following the notebook and remove the footers this created. */
+  dispose(): void {
+    if (this._disposed) {
+      return;
+    }
+    this._disposed = true;
+    this._notebook.modelChanged.disconnect(this._onModel, this);
+    this._cells?.changed.disconnect(this._schedule, this);
+    this._cells = null;
+    if (this._timer !== null) {
+      clearTimeout(this._timer);
+      this._timer = null;
+    }
+    for (const [cell, footer] of this._footers) {
+      cell.disposed.disconnect(this._onCellDisposed, this);
+      footer.dispose();
+    }
+    this._footers.clear();
+  }
+
   private _onModel(): void {
+    // A replaced model's cells must stop scheduling work for this notebook.
+    this._cells?.changed.disconnect(this._schedule, this);
+    this._cells = this._notebook.model?.cells ?? null;
+    this._cells?.changed.connect(this._schedule, this);
     // The notebook creates its cell widgets on the same signal; look once it has.
-    this._notebook.model?.cells.changed.connect(this._schedule, this);
     this._schedule();
   }
 
   private _schedule(): void {
-    if (this._scheduled) {
+    if (this._timer !== null) {
       return;
     }
-    this._scheduled = true;
-    setTimeout(() => {
-      this._scheduled = false;
+    this._timer = setTimeout(() => {
+      this._timer = null;
       this._sync();
     }, 0);
   }
@@ -94,7 +129,12 @@ export class NotebookFooters {
           (cell.layout as PanelLayout).addWidget(footer);
         }
       });
-      cell.disposed.connect(() => footer.dispose());
+      cell.disposed.connect(this._onCellDisposed, this);
     }
+  }
+
+  private _onCellDisposed(cell: Cell): void {
+    this._footers.get(cell)?.dispose();
+    this._footers.delete(cell);
   }
 }

@@ -6,12 +6,13 @@ import {
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
-import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
+import { INotebookTracker } from '@jupyterlab/notebook';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { IStatusBar, Popup, showPopup } from '@jupyterlab/statusbar';
 
 import { NotebookCarbon } from './notebook';
 import { CarbonPanel } from './panel';
+import { NotebookCarbonExtension, NotebookCarbonRegistry } from './registry';
 import { CarbonSettings } from './settings';
 import { CarbonStatus } from './statusbar';
 
@@ -41,24 +42,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
         .catch(err => console.warn('jupyter-carbon: settings not loaded', err));
     }
 
-    const meters = new Map<NotebookPanel, NotebookCarbon>();
-    // The tracker may announce a notebook as current before it says it was added:
-    // whichever comes first creates its meter.
-    const meterOf = (panel: NotebookPanel): NotebookCarbon => {
-      let meter = meters.get(panel);
-      if (!meter) {
-        const created = new NotebookCarbon(panel, settings);
-        meters.set(panel, created);
-        panel.disposed.connect(() => {
-          created.dispose();
-          meters.delete(panel);
-        });
-        meter = created;
-      }
-      return meter;
-    };
-    tracker.forEach(meterOf);
-    tracker.widgetAdded.connect((_, panel) => void meterOf(panel));
+    const meters = new NotebookCarbonRegistry(panel => new NotebookCarbon(panel, settings));
+    app.docRegistry.addWidgetExtension('Notebook', new NotebookCarbonExtension(meters));
 
     if (!statusBar) {
       return;
@@ -69,14 +54,14 @@ const plugin: JupyterFrontEndPlugin<void> = {
       popup?.dispose();
       popup = null;
       const panel = tracker.currentWidget;
-      item.model = panel ? meterOf(panel).model : null;
+      item.model = panel ? meters.ensure(panel).model : null;
     };
     tracker.currentChanged.connect(follow);
     follow();
 
     item.clicked.connect(() => {
       const panel = tracker.currentWidget;
-      const meter = panel ? meterOf(panel) : undefined;
+      const meter = panel ? meters.ensure(panel) : undefined;
       if (popup && !popup.isDisposed) {
         popup.dispose();
         popup = null;

@@ -57,6 +57,8 @@ export class KernelLink implements IDisposable {
       return;
     }
     this._disposed = true;
+    // An attempt under way stands down at its next step, as after a restart.
+    this._epoch++;
     this._context.kernelChanged.disconnect(this._onKernelChanged, this);
     this._context.statusChanged.disconnect(this._onStatus, this);
     this._watch(null);
@@ -91,8 +93,10 @@ export class KernelLink implements IDisposable {
         this._connectingIn = null;
       }
     }
-    if (epoch !== this._epoch && !this._disposed) {
-      // The kernel restarted or changed meanwhile: what was opened went with it.
+    if (epoch !== this._epoch && !this._disposed && !this._comm && this._model.status === 'connecting') {
+      // The kernel restarted or changed meanwhile, and no attempt since has connected:
+      // start over. Not when one has (a second comm would replace the first for
+      // nothing) nor when the kernel died (its status says so).
       void this.reconnect();
     }
   }
@@ -109,6 +113,9 @@ export class KernelLink implements IDisposable {
   }
 
   private _onKernelChanged(): void {
+    if (this._disposed) {
+      return; // `ready` may resolve after the notebook closed
+    }
     const kernel = this._context.session?.kernel ?? null;
     if (kernel && kernel === this._kernel && (this._comm || this._connectingIn === this._epoch)) {
       return; // `ready` and `kernelChanged` both announce the first kernel
@@ -172,8 +179,14 @@ export class KernelLink implements IDisposable {
     comm.onClose = () => {
       if (generation === this._generation) {
         // Before a hello: the target is not registered. After: the extension unloaded.
+        const beforeHello = this._model.status === 'connecting';
         this._comm = null;
         this._model.detach('unmetered');
+        if (beforeHello && this._needsLoad && this._autoLoad()) {
+          // The settings turned autoload on after this attempt had decided not to load,
+          // while `autoLoadChanged` could not tell yet whether the kernel was metered.
+          void this.reconnect();
+        }
       }
     };
     this._model.detach('connecting');

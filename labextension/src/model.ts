@@ -13,6 +13,7 @@ import {
   IDevice,
   IIntensity,
   IPower,
+  IRecordWithFootprint,
   ITotals,
   KernelMessage,
   PROTOCOL_VERSION
@@ -54,7 +55,7 @@ export class CarbonModel {
   private _nextRequest = 1;
   private _changed = new Signal<this, void>(this);
   private _cellStarted = new Signal<this, ICellStart>(this);
-  private _cellEnded = new Signal<this, ICellRecord>(this);
+  private _cellEnded = new Signal<this, IRecordWithFootprint>(this);
   private _greeted = new Signal<this, void>(this);
 
   version: string | null = null;
@@ -84,8 +85,11 @@ export class CarbonModel {
     return this._cellStarted;
   }
 
-  /** Emitted once per `cell_end`, before `changed`: the record to write into the cell. */
-  get cellEnded(): ISignal<this, ICellRecord> {
+  /**
+   * Emitted once per `cell_end`, before `changed`: the record, with the footprint the
+   * kernel sent beside it (if any) to write into the cell.
+   */
+  get cellEnded(): ISignal<this, IRecordWithFootprint> {
     return this._cellEnded;
   }
 
@@ -173,12 +177,15 @@ export class CarbonModel {
         // Between cells a reading only says the machine idles: nothing to show.
         this.power = m.cell_id !== null || this.running ? m : null;
         break;
-      case 'cell_end':
+      case 'cell_end': {
+        // Shaped like a `costliest` entry of `hello` and `summary`.
+        const record: IRecordWithFootprint = m.footprint ? { ...m.record, footprint: m.footprint } : m.record;
         this.running = null;
         this.power = null;
-        this.costliest = insertCostliest(this.costliest, m.record);
-        this._cellEnded.emit(m.record);
+        this.costliest = insertCostliest(this.costliest, record);
+        this._cellEnded.emit(record);
         break;
+      }
       case 'totals':
         if (m.session_id && this.sessionId && m.session_id !== this.sessionId) {
           // `%carbon reset`: a new ledger, so the old costliest cells no longer count.

@@ -9,12 +9,13 @@ import { IDisposable } from '@lumino/disposable';
 import { NotebookFooters } from './footer';
 import { KernelLink } from './kernel';
 import { CarbonModel } from './model';
-import { ICellRecord, ISummary, METADATA_KEY, cellMetadata } from './protocol';
+import { IRecordWithFootprint, ISummary, writeFootprint } from './protocol';
 import { CarbonSettings } from './settings';
 
 export class NotebookCarbon implements IDisposable {
   readonly model = new CarbonModel();
   readonly panel: NotebookPanel;
+  private _footers: NotebookFooters;
   private _link: KernelLink;
   private _settings: CarbonSettings;
   private _disposed = false;
@@ -22,7 +23,7 @@ export class NotebookCarbon implements IDisposable {
   constructor(panel: NotebookPanel, settings: CarbonSettings) {
     this.panel = panel;
     this._settings = settings;
-    new NotebookFooters(panel.content, settings);
+    this._footers = new NotebookFooters(panel.content, settings);
     this._link = new KernelLink({
       sessionContext: panel.sessionContext,
       model: this.model,
@@ -46,6 +47,7 @@ export class NotebookCarbon implements IDisposable {
     this.model.greeted.disconnect(this._backfill, this);
     this._settings.changed.disconnect(this._onSettings, this);
     this._link.dispose();
+    this._footers.dispose();
   }
 
   /** Scroll to the cell with this id and make it active; false if there is none. */
@@ -64,11 +66,11 @@ export class NotebookCarbon implements IDisposable {
     this._link.autoLoadChanged();
   }
 
-  /** Save the figures in the cell that ran, so the saved notebook carries them. */
-  private _onCellEnded(_: CarbonModel, record: ICellRecord): void {
+  /** Save the kernel's footprint in the cell that ran, so the saved notebook carries it. */
+  private _onCellEnded(_: CarbonModel, record: IRecordWithFootprint): void {
     const cell = this._cell(record.cell_id);
     if (cell) {
-      writeMetadata(cell, record);
+      writeFootprint(cell, record.footprint);
     }
   }
 
@@ -87,7 +89,7 @@ export class NotebookCarbon implements IDisposable {
     for (const record of summary.costliest ?? []) {
       const cell = this._cell(record.cell_id);
       if (cell && record.execution_count != null && cell.type === 'code' && (cell as ICodeCellModel).executionCount === record.execution_count) {
-        writeMetadata(cell, record);
+        writeFootprint(cell, record.footprint);
       }
     }
   }
@@ -108,11 +110,3 @@ export class NotebookCarbon implements IDisposable {
 
 /** How many of the kernel's costliest records to match against the notebook's cells. */
 const BACKFILL_TOP = 100;
-
-/** Write a record's figures into the cell, unless they are there already (no needless dirty). */
-function writeMetadata(cell: ICellModel, record: ICellRecord): void {
-  const value = cellMetadata(record);
-  if (JSON.stringify(cell.getMetadata(METADATA_KEY)) !== JSON.stringify(value)) {
-    cell.setMetadata(METADATA_KEY, value);
-  }
-}

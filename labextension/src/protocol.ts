@@ -3,6 +3,7 @@
  * (see `docs/protocol.md`). Only the fields the extension reads are typed; the
  * kernel may add fields within a version and they are ignored.
  */
+import type { ICellModel } from '@jupyterlab/cells';
 
 export const COMM_TARGET = 'jupyter_carbon';
 export const PROTOCOL_VERSION = 1;
@@ -64,6 +65,15 @@ export interface ICellRecord {
   magic?: boolean;
 }
 
+/**
+ * A record as `costliest` lists it (in `hello` and `summary`), and as the model hands
+ * a `cell_end` on: with that cell's footprint beside its fields, so whoever writes the
+ * cell's metadata needs nothing else. Older kernels send no footprint.
+ */
+export interface IRecordWithFootprint extends ICellRecord {
+  footprint?: ICellFootprint;
+}
+
 export interface ICellStart {
   type: 'cell_start';
   cell_id: string | null;
@@ -81,7 +91,7 @@ export interface IHello {
   intensity: IIntensity | null;
   devices: IDevice[];
   totals: ITotals;
-  costliest: ICellRecord[];
+  costliest: IRecordWithFootprint[];
   running: ICellStart | null;
 }
 
@@ -97,6 +107,8 @@ export interface IPower {
 export interface ICellEnd {
   type: 'cell_end';
   record: ICellRecord;
+  /** The cell's metadata as the kernel computed it; absent from older kernels. */
+  footprint?: ICellFootprint;
 }
 
 export interface ITotalsMessage {
@@ -110,7 +122,7 @@ export interface ISummary {
   type: 'summary';
   request_id: string;
   totals: ITotals;
-  costliest: ICellRecord[];
+  costliest: IRecordWithFootprint[];
 }
 
 export interface IExportReply {
@@ -144,37 +156,33 @@ export type KernelMessage =
 export type ExportFormat = 'json' | 'csv' | 'md' | 'html' | 'latex';
 
 /**
- * What a notebook cell carries in its metadata under `jupyter_carbon`; the headless
- * runner writes the same shape, so a saved notebook shows its footprint anywhere.
+ * A cell's footprint: what a notebook cell carries in its metadata under
+ * `jupyter_carbon`. The kernel computes it (for `cell_end` and `costliest`) and the
+ * headless runner writes the same, so a saved notebook shows its figures anywhere;
+ * the extension writes it as received and never builds one itself.
+ * See "The cell footprint" in docs/protocol.md for units.
+ *
+ * `pue`, `session_id` and `index` are null when read from a notebook saved by an
+ * older version, which did not write them.
  */
-export interface ICellMetadata {
+export interface ICellFootprint {
   energy_j: number;
   by_component: Record<string, number>;
   method: Record<string, string>;
-  emissions_g: number | null;
   duration_s: number;
+  emissions_g: number | null;
   zone: string | null;
   g_per_kwh: number | null;
+  pue: number | null;
   status: string;
+  session_id: string | null;
+  index: number | null;
 }
 
 export const METADATA_KEY = 'jupyter_carbon';
 
-export function cellMetadata(record: ICellRecord): ICellMetadata {
-  return {
-    energy_j: record.energy_j,
-    by_component: { ...record.by_component },
-    method: { ...record.method },
-    emissions_g: record.emissions_g ?? null,
-    duration_s: record.duration_s,
-    zone: record.intensity?.zone ?? null,
-    g_per_kwh: record.intensity?.g_per_kwh ?? null,
-    status: record.status
-  };
-}
-
 /** A metadata value read from a notebook file: trusted only once its shape is checked. */
-export function readCellMetadata(value: unknown): ICellMetadata | null {
+export function readCellMetadata(value: unknown): ICellFootprint | null {
   if (!value || typeof value !== 'object') {
     return null;
   }
@@ -182,17 +190,37 @@ export function readCellMetadata(value: unknown): ICellMetadata | null {
   if (typeof v.energy_j !== 'number' || !Number.isFinite(v.energy_j)) {
     return null;
   }
-  const emissions = typeof v.emissions_g === 'number' ? v.emissions_g : null;
   return {
     energy_j: v.energy_j,
     by_component: isRecord(v.by_component) ? (v.by_component as Record<string, number>) : {},
     method: isRecord(v.method) ? (v.method as Record<string, string>) : {},
-    emissions_g: emissions,
     duration_s: typeof v.duration_s === 'number' ? v.duration_s : 0,
+    emissions_g: typeof v.emissions_g === 'number' ? v.emissions_g : null,
     zone: typeof v.zone === 'string' ? v.zone : null,
     g_per_kwh: typeof v.g_per_kwh === 'number' ? v.g_per_kwh : null,
-    status: typeof v.status === 'string' ? v.status : 'ok'
+    pue: typeof v.pue === 'number' ? v.pue : null,
+    status: typeof v.status === 'string' ? v.status : 'ok',
+    session_id: typeof v.session_id === 'string' ? v.session_id : null,
+    index: typeof v.index === 'number' ? v.index : null
   };
+}
+
+/** What `writeFootprint` needs of a cell's model. */
+export type IMetadataHolder = Pick<ICellModel, 'getMetadata' | 'setMetadata'>;
+
+/**
+ * Put the kernel's footprint into the cell's metadata as it came. Without one (a
+ * kernel from before footprints) nothing is written, rather than a shape of the
+ * extension's own that would differ from the kernel's and the runner's. An equal
+ * value is not written again, so the notebook is not marked dirty for nothing.
+ */
+export function writeFootprint(cell: IMetadataHolder, footprint: ICellFootprint | undefined): void {
+  if (!isRecord(footprint)) {
+    return;
+  }
+  if (JSON.stringify(cell.getMetadata(METADATA_KEY)) !== JSON.stringify(footprint)) {
+    cell.setMetadata(METADATA_KEY, footprint);
+  }
 }
 
 function isRecord(v: unknown): boolean {

@@ -13,7 +13,7 @@ import {
   formatPower
 } from './format';
 import { CarbonModel } from './model';
-import { ICellMetadata } from './protocol';
+import { ICellFootprint } from './protocol';
 
 export const UNMETERED_TEXT = 'Carbon: not metered - load with %load_ext jupyter_carbon';
 
@@ -79,7 +79,7 @@ function formatComponentsPower(byComponent: Record<string, number>): string {
 }
 
 /** The line under a cell: "carbon: 1.2 Wh · 0.5 g CO2e · 3.1 s · FR 56 g/kWh". */
-export function footerText(meta: ICellMetadata, units: IUnits): string {
+export function footerText(meta: ICellFootprint, units: IUnits): string {
   const parts = [
     `${formatEnergy(meta.energy_j, units.energy)}`,
     `${formatMass(meta.emissions_g, units.mass)} CO2e`,
@@ -92,6 +92,6 @@ export function footerText(meta: ICellMetadata, units: IUnits): string {
   return `carbon: ${parts.join(' · ')}${status}`;
 }
 
-export function footerTooltip(meta: ICellMetadata, units: IUnits): string {
+export function footerTooltip(meta: ICellFootprint, units: IUnits): string {
   return formatComponents(meta.by_component, meta.method, units.energy) || 'no components metered';
 }

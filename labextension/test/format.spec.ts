@@ -1,4 +1,10 @@
+import * as fs from 'fs';
+import * as path from 'path';
+
 import {
+  EnergyUnit,
+  IIntensityLike,
+  MassUnit,
   formatDuration,
   formatEnergy,
   formatIntensity,
@@ -75,5 +81,53 @@ describe('formatIntensity', () => {
       'zone WORLD 480.1 g/kWh (world average, no zone set)'
     );
     expect(formatIntensity(null)).toBe('no carbon intensity');
+  });
+});
+
+/**
+ * The cases pytest checks against the kernel's formatters too: one file, so the status
+ * bar, the footer and `%carbon` cannot drift apart on the same number.
+ */
+describe('the shared formatting cases (tests/fixtures/format_cases.json)', () => {
+  type Cases = {
+    num: Array<[number, string]>;
+    energy: Array<[number | null, EnergyUnit, string]>;
+    mass: Array<[number | null, MassUnit, string]>;
+    power: Array<[number | null, string]>;
+    duration: Array<[number, string]>;
+    intensity: Array<[IIntensityLike | null, string]>;
+  };
+  const cases: Cases = JSON.parse(
+    fs.readFileSync(path.join(__dirname, '..', '..', 'tests', 'fixtures', 'format_cases.json'), 'utf-8')
+  );
+
+  it('has cases of every kind', () => {
+    for (const kind of ['num', 'energy', 'mass', 'power', 'duration', 'intensity'] as const) {
+      expect(cases[kind].length).toBeGreaterThan(0);
+    }
+  });
+
+  it.each(cases.num)('num(%p) is %p', (x, expected) => {
+    expect(num(x)).toBe(expected);
+  });
+
+  it.each(cases.energy)('formatEnergy(%p, %p) is %p', (joules, unit, expected) => {
+    expect(formatEnergy(joules, unit)).toBe(expected);
+  });
+
+  it.each(cases.mass)('formatMass(%p, %p) is %p', (grams, unit, expected) => {
+    expect(formatMass(grams, unit)).toBe(expected);
+  });
+
+  it.each(cases.power)('formatPower(%p) is %p', (watts, expected) => {
+    expect(formatPower(watts)).toBe(expected);
+  });
+
+  it.each(cases.duration)('formatDuration(%p) is %p', (seconds, expected) => {
+    expect(formatDuration(seconds)).toBe(expected);
+  });
+
+  it.each(cases.intensity)('formatIntensity(%j) is %p', (intensity, expected) => {
+    expect(formatIntensity(intensity)).toBe(expected);
   });
 });

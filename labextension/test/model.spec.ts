@@ -1,5 +1,5 @@
 import { CarbonModel, COSTLIEST, insertCostliest } from '../src/model';
-import { ICellRecord, cellMetadata, readCellMetadata } from '../src/protocol';
+import { ICellFootprint, ICellRecord, IRecordWithFootprint, METADATA_KEY, readCellMetadata, writeFootprint } from '../src/protocol';
 import { footerText, statusText, statusTooltip, UNMETERED_TEXT } from '../src/text';
 import { AUTO_UNITS } from '../src/format';
 
@@ -19,6 +19,24 @@ function record(index: number, energy_j: number, extra: Partial<ICellRecord> = {
     method: { cpu: 'estimated', memory: 'estimated' },
     emissions_g: (energy_j / 3.6e6) * 56,
     intensity,
+    ...extra
+  };
+}
+
+/** The footprint the kernel sends with `record(index, energy_j)`: its keys, its rounding. */
+function kernelFootprint(index: number, energy_j: number, extra: Partial<ICellFootprint> = {}): ICellFootprint {
+  return {
+    energy_j,
+    by_component: { cpu: Number((energy_j * 0.9).toPrecision(6)), memory: Number((energy_j * 0.1).toPrecision(6)) },
+    method: { cpu: 'estimated', memory: 'estimated' },
+    duration_s: 1.5,
+    emissions_g: Number(((energy_j / 3.6e6) * 56).toPrecision(6)),
+    zone: 'FR',
+    g_per_kwh: 56,
+    pue: 1,
+    status: 'ok',
+    session_id: 's1',
+    index,
     ...extra
   };
 }
@@ -177,13 +195,26 @@ describe('insertCostliest', () => {
 
 describe('cell metadata', () => {
   it('has the shape the headless runner writes and round-trips', () => {
-    const meta = cellMetadata(record(3, 720));
-    expect(Object.keys(meta).sort()).toEqual(
-      ['by_component', 'duration_s', 'emissions_g', 'energy_j', 'g_per_kwh', 'method', 'status', 'zone'].sort()
+    const footprint = kernelFootprint(3, 720);
+    const meta = readCellMetadata(JSON.parse(JSON.stringify(footprint)));
+    expect(Object.keys(meta ?? {}).sort()).toEqual(
+      [
+        'by_component',
+        'duration_s',
+        'emissions_g',
+        'energy_j',
+        'g_per_kwh',
+        'index',
+        'method',
+        'pue',
+        'session_id',
+        'status',
+        'zone'
+      ].sort()
     );
     expect(meta).toMatchObject({ energy_j: 720, zone: 'FR', g_per_kwh: 56, status: 'ok' });
-    expect(readCellMetadata(JSON.parse(JSON.stringify(meta)))).toEqual(meta);
-    expect(footerText(meta, AUTO_UNITS)).toBe('carbon: 200 mWh · 11 mg CO2e · 1.5 s · FR 56 g/kWh');
+    expect(meta).toEqual(footprint);
+    expect(footerText(meta!, AUTO_UNITS)).toBe('carbon: 200 mWh · 11 mg CO2e · 1.5 s · FR 56 g/kWh');
   });
 
   it('rejects metadata that is not ours', () => {
@@ -192,8 +223,72 @@ describe('cell metadata', () => {
     expect(readCellMetadata({ energy_j: 5, status: 'error' })?.status).toBe('error');
   });
 
+  it('reads a footprint saved before it named its session, index and PUE', () => {
+    const { pue, session_id, index, ...older } = kernelFootprint(3, 720);
+    const meta = readCellMetadata(older);
+    expect(meta).toMatchObject({ energy_j: 720, zone: 'FR', pue: null, session_id: null, index: null });
+    expect(footerText(meta!, AUTO_UNITS)).toBe('carbon: 200 mWh · 11 mg CO2e · 1.5 s · FR 56 g/kWh');
+  });
+
   it('marks cells that did not end well', () => {
-    const meta = cellMetadata(record(3, 720, { status: 'interrupted', emissions_g: null }));
+    const meta = readCellMetadata(kernelFootprint(3, 720, { status: 'interrupted', emissions_g: null }))!;
     expect(footerText(meta, { energy: 'Wh', mass: 'g' })).toBe('carbon: 0.2 Wh · n/a CO2e · 1.5 s · FR 56 g/kWh [interrupted]');
+  });
+});
+
+describe('the footprint the kernel computes', () => {
+  function cellModel(initial?: unknown) {
+    const metadata = new Map<string, unknown>(initial === undefined ? [] : [[METADATA_KEY, initial]]);
+    const writes: unknown[] = [];
+    return {
+      metadata,
+      writes,
+      getMetadata: (key: string) => metadata.get(key),
+      setMetadata: (key: string, value: unknown) => {
+        writes.push(value);
+        metadata.set(key, value);
+      }
+    };
+  }
+
+  it('comes with the record the model hands on for cell_end, and into costliest', () => {
+    const { model } = connected();
+    const ended: IRecordWithFootprint[] = [];
+    model.cellEnded.connect((_, r) => ended.push(r));
+    model.handle({ type: 'cell_end', protocol: 1, record: record(2, 7200), footprint: kernelFootprint(2, 7200) });
+    expect(ended[0].index).toBe(2);
+    expect(ended[0].footprint).toEqual(kernelFootprint(2, 7200));
+    expect((model.costliest[0] as IRecordWithFootprint).footprint).toEqual(kernelFootprint(2, 7200));
+  });
+
+  it('is absent when an older kernel sends none', () => {
+    const { model } = connected();
+    const ended: IRecordWithFootprint[] = [];
+    model.cellEnded.connect((_, r) => ended.push(r));
+    model.handle({ type: 'cell_end', protocol: 1, record: record(2, 7200) });
+    expect(ended.map(r => r.index)).toEqual([2]);
+    expect(ended[0].footprint).toBeUndefined();
+  });
+
+  it('is written into the cell as it came', () => {
+    const cell = cellModel();
+    const footprint = kernelFootprint(3, 720);
+    writeFootprint(cell, footprint);
+    expect(cell.writes).toEqual([footprint]);
+    expect(cell.metadata.get(METADATA_KEY)).toBe(footprint);
+  });
+
+  it('is not written again when the cell has it already, so the notebook stays clean', () => {
+    const cell = cellModel(JSON.parse(JSON.stringify(kernelFootprint(3, 720))));
+    writeFootprint(cell, kernelFootprint(3, 720));
+    expect(cell.writes).toEqual([]);
+  });
+
+  it('leaves the cell alone when the kernel sent none', () => {
+    const older = { energy_j: 5, status: 'ok' };
+    const cell = cellModel(older);
+    writeFootprint(cell, undefined);
+    expect(cell.writes).toEqual([]);
+    expect(cell.metadata.get(METADATA_KEY)).toBe(older);
   });
 });

@@ -1,0 +1,548 @@
+import { KernelLink, LOAD_CODE } from '../src/kernel';
+import { CarbonModel } from '../src/model';
+import { FakeKernel, FakeSessionContext, settle } from './kernel-fakes';
+
+const HELLO = {
+  type: 'hello',
+  protocol: 1,
+  version: '0.1.0',
+  session_id: 's1',
+  enabled: true,
+  intensity: null,
+  devices: [],
+  totals: { cells: 0, errors: 0, duration_s: 0, energy_j: 0, emissions_g: 0, by_component: {}, method: {} },
+  costliest: [],
+  running: null
+};
+
+interface ISetup {
+  kernel: FakeKernel;
+  context: FakeSessionContext;
+  model: CarbonModel;
+  link: KernelLink;
+  settings: { autoLoad: boolean };
+}
+
+function setup(options: { kernel?: FakeKernel; autoLoad?: boolean } = {}): ISetup {
+  const kernel = options.kernel ?? new FakeKernel();
+  const context = new FakeSessionContext(kernel);
+  const model = new CarbonModel();
+  const settings = { autoLoad: options.autoLoad ?? false };
+  const link = new KernelLink({
+    sessionContext: context.asSessionContext,
+    model,
+    autoLoad: () => settings.autoLoad
+  });
+  return { kernel, context, model, link, settings };
+}
+
+/** The session is ready and the kernel answers its info request: a comm opens. */
+async function connect(s: ISetup): Promise<void> {
+  s.context.readiness.resolve();
+  await settle();
+  s.kernel.answerInfo();
+  await settle();
+}
+
+describe('KernelLink: connecting', () => {
+  it('opens the jupyter_carbon comm once the session is ready and the kernel is Python', async () => {
+    const s = setup();
+    await settle();
+    expect(s.kernel.infoRequests).toHaveLength(0);
+    s.context.readiness.resolve();
+    await settle();
+    expect(s.model.status).toBe('connecting');
+    expect(s.kernel.comms).toHaveLength(0);
+    s.kernel.answerInfo();
+    await settle();
+    expect(s.kernel.comms).toHaveLength(1);
+    const comm = s.kernel.comms[0];
+    expect(comm.targetName).toBe('jupyter_carbon');
+    expect(comm.opened).toEqual([{ protocol: 1 }]);
+    expect(s.model.status).toBe('connecting');
+    comm.receive(HELLO);
+    expect(s.model.status).toBe('metered');
+  });
+
+  it('sends the model\'s requests through the open comm', async () => {
+    const s = setup();
+    await connect(s);
+    const comm = s.kernel.comms[0];
+    comm.receive(HELLO);
+    void s.model.request('summary', { top: 3 }).catch(() => undefined);
+    expect(comm.sent).toEqual([expect.objectContaining({ type: 'summary', top: 3, protocol: 1 })]);
+    s.model.detach('other'); // fail the request rather than leave its timer running
+  });
+
+  it('makes one attempt when kernelChanged and ready both announce the first kernel', async () => {
+    const s = setup();
+    s.context.changeKernel(s.kernel);
+    s.context.readiness.resolve();
+    await settle();
+    expect(s.kernel.infoRequests).toHaveLength(1);
+    s.kernel.answerInfo();
+    await settle();
+    expect(s.kernel.comms).toHaveLength(1);
+  });
+
+  it('leaves an open comm alone when the same kernel is announced again', async () => {
+    const s = setup();
+    await connect(s);
+    s.context.changeKernel(s.kernel);
+    await settle();
+    expect(s.kernel.comms).toHaveLength(1);
+    expect(s.kernel.comms[0].closedByFrontend).toBe(false);
+  });
+
+  it('shows nothing for a kernel that is not Python', async () => {
+    const s = setup({ kernel: new FakeKernel('R') });
+    await connect(s);
+    expect(s.model.status).toBe('other');
+    expect(s.kernel.comms).toHaveLength(0);
+  });
+
+  it('shows nothing when the session has no kernel', async () => {
+    const s = setup();
+    await connect(s);
+    s.kernel.comms[0].receive(HELLO);
+    s.context.changeKernel(null);
+    expect(s.model.status).toBe('other');
+    expect(s.kernel.comms[0].closedByFrontend).toBe(true);
+  });
+
+  it('logs and stays connecting when the kernel cannot be reached', async () => {
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const s = setup();
+    s.context.readiness.resolve();
+    await settle();
+    s.kernel.infoRequests[0].reject(new Error('no kernel'));
+    await settle();
+    expect(warn).toHaveBeenCalled();
+    expect(s.kernel.comms).toHaveLength(0);
+    expect(s.model.status).toBe('connecting');
+    warn.mockRestore();
+  });
+});
+
+describe('KernelLink: a kernel without the extension', () => {
+  it('is unmetered when the kernel closes the comm, and retries only after a user cell', async () => {
+    const s = setup();
+    await connect(s);
+    s.kernel.comms[0].closeFromKernel();
+    expect(s.model.status).toBe('unmetered');
+
+    // An idle kernel alone is no reason to try again: the attempt would make it busy and idle.
+    s.context.status('idle');
+    await settle();
+    expect(s.kernel.infoRequests).toHaveLength(1);
+
+    // The user ran a cell: it may have been `%load_ext jupyter_carbon`.
+    s.kernel.runUserCell();
+    s.context.status('busy');
+    s.context.status('idle');
+    await settle();
+    expect(s.kernel.infoRequests).toHaveLength(2);
+    s.kernel.answerInfo();
+    await settle();
+    expect(s.kernel.comms).toHaveLength(2);
+    s.kernel.comms[1].receive(HELLO);
+    expect(s.model.status).toBe('metered');
+
+    // Once metered, user cells do not cause new attempts.
+    s.kernel.runUserCell();
+    s.context.status('idle');
+    await settle();
+    expect(s.kernel.infoRequests).toHaveLength(2);
+  });
+
+  it('reconnect() opens a fresh comm on demand', async () => {
+    const s = setup();
+    await connect(s);
+    s.kernel.comms[0].closeFromKernel();
+    void s.link.reconnect();
+    await settle();
+    s.kernel.answerInfo();
+    await settle();
+    expect(s.kernel.comms).toHaveLength(2);
+    expect(s.model.status).toBe('connecting');
+  });
+});
+
+describe('KernelLink: restarts and kernel changes', () => {
+  it('closes the comm on a restart, clears the figures and reconnects at idle', async () => {
+    const s = setup();
+    await connect(s);
+    const first = s.kernel.comms[0];
+    first.receive(HELLO);
+    s.context.status('restarting');
+    expect(first.closedByFrontend).toBe(true);
+    expect(s.model.status).toBe('connecting');
+    expect(s.model.sessionId).toBeNull();
+
+    // Whatever the old comm still delivers belongs to the old kernel.
+    first.receive({ ...HELLO, session_id: 'old' });
+    expect(s.model.status).toBe('connecting');
+
+    s.context.status('idle');
+    await settle();
+    s.kernel.answerInfo();
+    await settle();
+    expect(s.kernel.comms).toHaveLength(2);
+    s.kernel.comms[1].receive({ ...HELLO, session_id: 's2' });
+    expect(s.model.status).toBe('metered');
+    expect(s.model.sessionId).toBe('s2');
+  });
+
+  it('a restart during an attempt does not block the next attempt', async () => {
+    const s = setup();
+    s.context.readiness.resolve();
+    await settle();
+    expect(s.kernel.infoRequests).toHaveLength(1); // left unanswered: the kernel restarts
+    s.context.status('restarting');
+    s.context.status('idle');
+    await settle();
+    expect(s.kernel.infoRequests).toHaveLength(2);
+    s.kernel.answerInfo(1);
+    await settle();
+    expect(s.kernel.comms).toHaveLength(1);
+    s.kernel.comms[0].receive(HELLO);
+    expect(s.model.status).toBe('metered');
+  });
+
+  it('a restart during %load_ext starts the attempt over, loading again', async () => {
+    const s = setup({ autoLoad: true });
+    s.kernel.autoFinishExecutions = false;
+    await connect(s);
+    expect(s.kernel.executions).toHaveLength(1);
+    s.context.status('restarting');
+    // The restart cancels the kernel's pending requests.
+    s.kernel.autoFinishExecutions = true;
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    s.kernel.executions[0].done.reject(new Error('Canceled future for execute_request'));
+    await settle();
+    warn.mockRestore();
+    // Nothing was opened for the old kernel session; a new attempt began at once.
+    expect(s.kernel.comms).toHaveLength(0);
+    expect(s.kernel.infoRequests).toHaveLength(2);
+    s.kernel.answerInfo();
+    await settle();
+    expect(s.kernel.executions).toHaveLength(2);
+    expect(s.kernel.comms).toHaveLength(1);
+    // The kernel comes back idle: the attempt is made already, no second one.
+    s.context.status('idle');
+    await settle();
+    expect(s.kernel.infoRequests).toHaveLength(2);
+    expect(s.kernel.comms).toHaveLength(1);
+  });
+
+  it('a kernel change during an attempt connects to the new kernel only', async () => {
+    const s = setup();
+    s.context.readiness.resolve();
+    await settle();
+    const second = new FakeKernel();
+    s.context.changeKernel(second);
+    await settle();
+    expect(second.infoRequests).toHaveLength(1);
+    s.kernel.answerInfo(); // the old kernel answers late
+    await settle();
+    second.answerInfo();
+    await settle();
+    expect(s.kernel.comms).toHaveLength(0);
+    expect(second.comms).toHaveLength(1);
+    expect(second.infoRequests).toHaveLength(1);
+  });
+
+  it('a kernel change after connecting closes the old comm and opens one on the new kernel', async () => {
+    const s = setup();
+    await connect(s);
+    s.kernel.comms[0].receive(HELLO);
+    const second = new FakeKernel();
+    s.context.changeKernel(second);
+    expect(s.kernel.comms[0].closedByFrontend).toBe(true);
+    expect(s.model.status).toBe('connecting');
+    expect(s.model.sessionId).toBeNull();
+    await settle();
+    second.answerInfo();
+    await settle();
+    expect(second.comms).toHaveLength(1);
+    // User cells on the old kernel are none of this link's business any more.
+    s.context.status('idle');
+    second.comms[0].closeFromKernel();
+    s.kernel.runUserCell();
+    s.context.status('idle');
+    await settle();
+    expect(second.infoRequests).toHaveLength(1);
+  });
+
+  it('an attempt overtaken by a restart opens no second comm when it finishes late', async () => {
+    const s = setup();
+    s.context.readiness.resolve();
+    await settle();
+    s.context.status('restarting');
+    s.context.status('idle');
+    await settle();
+    s.kernel.answerInfo(1);
+    await settle();
+    s.kernel.comms[0].receive(HELLO);
+    s.kernel.answerInfo(0);
+    await settle();
+    expect(s.kernel.infoRequests).toHaveLength(2);
+    expect(s.kernel.comms).toHaveLength(1);
+    expect(s.model.status).toBe('metered');
+  });
+
+  it('an attempt overtaken by a kernel change makes no second attempt on the new kernel', async () => {
+    const s = setup();
+    s.context.readiness.resolve();
+    await settle();
+    const second = new FakeKernel();
+    s.context.changeKernel(second);
+    await settle();
+    second.answerInfo();
+    await settle();
+    s.kernel.answerInfo();
+    await settle();
+    expect(second.infoRequests).toHaveLength(1);
+    expect(second.comms).toHaveLength(1);
+  });
+
+  it('a kernel that died during an attempt is not connected to', async () => {
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const s = setup({ autoLoad: true });
+    s.kernel.autoFinishExecutions = false;
+    await connect(s);
+    s.context.status('dead');
+    s.kernel.executions[0].done.reject(new Error('Canceled future for execute_request'));
+    await settle();
+    // Whatever is asked of the dead kernel now, it answers.
+    for (let i = 1; i < s.kernel.infoRequests.length; i++) {
+      s.kernel.answerInfo(i);
+    }
+    await settle();
+    s.kernel.executions.slice(1).forEach(e => e.done.resolve({}));
+    await settle();
+    warn.mockRestore();
+    expect(s.kernel.executions).toHaveLength(1);
+    expect(s.kernel.comms).toHaveLength(0);
+    expect(s.model.status).toBe('other');
+  });
+
+  it('shows nothing once the kernel is dead', async () => {
+    const s = setup();
+    await connect(s);
+    s.kernel.comms[0].receive(HELLO);
+    s.context.status('dead');
+    expect(s.kernel.comms[0].closedByFrontend).toBe(true);
+    expect(s.model.status).toBe('other');
+    expect(s.model.totals.cells).toBe(0);
+  });
+});
+
+describe('KernelLink: autoload', () => {
+  it('does not run %load_ext when autoload is off', async () => {
+    const s = setup({ autoLoad: false });
+    await connect(s);
+    expect(s.kernel.executions).toHaveLength(0);
+    expect(s.kernel.comms).toHaveLength(1);
+  });
+
+  it('runs %load_ext silently before opening the comm when autoload is on', async () => {
+    const s = setup({ autoLoad: true });
+    s.kernel.autoFinishExecutions = false;
+    await connect(s);
+    expect(s.kernel.executions.map(e => e.content)).toEqual([
+      { code: LOAD_CODE, silent: true, store_history: false, stop_on_error: false }
+    ]);
+    expect(s.kernel.comms).toHaveLength(0);
+    s.kernel.executions[0].done.resolve({});
+    await settle();
+    expect(s.kernel.comms).toHaveLength(1);
+  });
+
+  it('ignores the idle that its own %load_ext causes', async () => {
+    const s = setup({ autoLoad: true });
+    s.kernel.autoFinishExecutions = false;
+    await connect(s);
+    s.context.status('busy');
+    s.context.status('idle');
+    await settle();
+    expect(s.kernel.infoRequests).toHaveLength(1);
+    s.kernel.executions[0].done.resolve({});
+    await settle();
+    expect(s.kernel.comms).toHaveLength(1);
+  });
+
+  it('opens the comm even when %load_ext fails', async () => {
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const s = setup({ autoLoad: true });
+    s.kernel.autoFinishExecutions = false;
+    await connect(s);
+    s.kernel.executions[0].done.reject(new Error('ModuleNotFoundError'));
+    await settle();
+    expect(warn).toHaveBeenCalled();
+    expect(s.kernel.comms).toHaveLength(1);
+    s.kernel.comms[0].closeFromKernel();
+    expect(s.model.status).toBe('unmetered');
+    warn.mockRestore();
+  });
+
+  it('loads once per kernel session, and again after a restart', async () => {
+    const s = setup({ autoLoad: true });
+    await connect(s);
+    expect(s.kernel.executions).toHaveLength(1);
+    s.kernel.comms[0].closeFromKernel();
+    s.kernel.runUserCell();
+    s.context.status('idle');
+    await settle();
+    s.kernel.answerInfo();
+    await settle();
+    expect(s.kernel.comms).toHaveLength(2);
+    expect(s.kernel.executions).toHaveLength(1);
+
+    s.context.status('restarting');
+    s.context.status('idle');
+    await settle();
+    s.kernel.answerInfo();
+    await settle();
+    expect(s.kernel.executions).toHaveLength(2);
+    expect(s.kernel.comms).toHaveLength(3);
+  });
+
+  it('reads the setting when the kernel answers, so settings that load meanwhile count', async () => {
+    const s = setup({ autoLoad: false });
+    s.context.readiness.resolve();
+    await settle();
+    s.settings.autoLoad = true;
+    s.link.autoLoadChanged(); // still connecting: nothing to do yet
+    expect(s.kernel.infoRequests).toHaveLength(1);
+    s.kernel.answerInfo();
+    await settle();
+    expect(s.kernel.executions).toHaveLength(1);
+    expect(s.kernel.comms).toHaveLength(1);
+  });
+
+  it('settings that turn autoload on while the comm opens still load the extension', async () => {
+    const s = setup({ autoLoad: false });
+    await connect(s);
+    s.settings.autoLoad = true;
+    s.link.autoLoadChanged();
+    s.kernel.comms[0].closeFromKernel();
+    await settle();
+    s.kernel.answerInfo();
+    await settle();
+    expect(s.kernel.executions).toHaveLength(1);
+    expect(s.kernel.comms).toHaveLength(2);
+  });
+
+  it('does not load again when the user unloads the extension from a metered kernel', async () => {
+    const s = setup({ autoLoad: false });
+    await connect(s);
+    s.kernel.comms[0].receive(HELLO);
+    s.settings.autoLoad = true;
+    s.link.autoLoadChanged();
+    s.kernel.comms[0].closeFromKernel(); // %unload_ext jupyter_carbon
+    await settle();
+    expect(s.model.status).toBe('unmetered');
+    expect(s.kernel.infoRequests).toHaveLength(1);
+    expect(s.kernel.executions).toHaveLength(0);
+  });
+
+  it('loads and reconnects when autoload is turned on for an unmetered kernel', async () => {
+    const s = setup({ autoLoad: false });
+    await connect(s);
+    s.kernel.comms[0].closeFromKernel();
+    s.settings.autoLoad = true;
+    s.link.autoLoadChanged();
+    await settle();
+    s.kernel.answerInfo();
+    await settle();
+    expect(s.kernel.executions).toHaveLength(1);
+    expect(s.kernel.comms).toHaveLength(2);
+  });
+
+  it('tries the load again on a settings change while the kernel stays unmetered', async () => {
+    const s = setup({ autoLoad: true });
+    await connect(s);
+    s.kernel.comms[0].closeFromKernel(); // the package is not installed in this kernel
+    s.link.autoLoadChanged();
+    await settle();
+    s.kernel.answerInfo();
+    await settle();
+    expect(s.kernel.executions).toHaveLength(2);
+  });
+
+  it('leaves a metered kernel alone, and does nothing while autoload is off', async () => {
+    const s = setup({ autoLoad: false });
+    await connect(s);
+    s.kernel.comms[0].receive(HELLO);
+    s.settings.autoLoad = true;
+    s.link.autoLoadChanged();
+    await settle();
+    expect(s.kernel.infoRequests).toHaveLength(1);
+    expect(s.kernel.executions).toHaveLength(0);
+
+    const t = setup({ autoLoad: false });
+    await connect(t);
+    t.kernel.comms[0].closeFromKernel();
+    t.link.autoLoadChanged();
+    await settle();
+    expect(t.kernel.infoRequests).toHaveLength(1);
+  });
+});
+
+describe('KernelLink: dispose', () => {
+  it('closes the comm and ignores the session from then on', async () => {
+    const s = setup();
+    await connect(s);
+    const comm = s.kernel.comms[0];
+    comm.receive(HELLO);
+    s.link.dispose();
+    expect(s.link.isDisposed).toBe(true);
+    expect(comm.closedByFrontend).toBe(true);
+    s.link.dispose(); // twice is fine
+
+    s.context.status('restarting');
+    s.context.status('idle');
+    s.context.changeKernel(new FakeKernel());
+    s.kernel.runUserCell();
+    await s.link.reconnect();
+    await settle();
+    expect(s.kernel.infoRequests).toHaveLength(1);
+    expect(s.kernel.comms).toHaveLength(1);
+    // The figures stay as they were: the notebook is closing.
+    expect(s.model.status).toBe('metered');
+  });
+
+  it('opens nothing when disposed before the kernel answers', async () => {
+    const s = setup();
+    s.context.readiness.resolve();
+    await settle();
+    s.link.dispose();
+    s.kernel.answerInfo();
+    await settle();
+    expect(s.kernel.comms).toHaveLength(0);
+  });
+
+  it('neither watches the kernel nor touches the model when the session is ready after dispose', async () => {
+    const s = setup();
+    const watch = jest.spyOn(s.kernel.iopubMessage, 'connect');
+    const unwatch = jest.spyOn(s.kernel.iopubMessage, 'disconnect');
+    let changes = 0;
+    s.model.changed.connect(() => changes++);
+    s.link.dispose();
+    s.context.readiness.resolve();
+    await settle();
+    expect(watch.mock.calls.length - unwatch.mock.calls.length).toBe(0);
+    expect(changes).toBe(0);
+  });
+
+  it('runs no %load_ext when disposed while the kernel is asked for its info', async () => {
+    const s = setup({ autoLoad: true });
+    s.context.readiness.resolve();
+    await settle();
+    s.link.dispose();
+    s.kernel.answerInfo();
+    await settle();
+    expect(s.kernel.executions).toHaveLength(0);
+  });
+});
