@@ -236,7 +236,10 @@ def test_status_bar_and_footer_in_a_real_browser(lab):
         page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
         saved = _wait_saved(root / "carbon-e2e.ipynb")
         meta = saved["cells"][1]["metadata"]["jupyter_carbon"]
-        assert set(meta) == {"energy_j", "by_component", "method", "emissions_g", "duration_s", "zone", "g_per_kwh", "status"}
+        # The kernel's footprint, written as it is: the same shape `jupyter carbon run` writes.
+        assert set(meta) == {
+            "energy_j", "by_component", "method", "emissions_g", "duration_s", "zone", "g_per_kwh", "status", "pue", "session_id", "index",
+        }  # fmt: skip
         assert meta["energy_j"] > 0 and meta["zone"] == "FR" and meta["status"] == "ok"
 
         # A reload re-opens the comm: the kernel's totals come back; the footer comes from the saved metadata.
