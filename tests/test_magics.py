@@ -303,3 +303,22 @@ def test_a_guessed_zone_says_how_to_set_it(ip, tmp_path, monkeypatch):
         assert "%carbon region ZONE" in out.stdout
     finally:
         ip.run_line_magic("unload_ext", "jupyter_carbon")
+
+
+@pytest.mark.parametrize(
+    "query, usage, option",
+    [("%%carbon?", "%%carbon [-q] [-r ZONE] [-o NAME]", "-r ZONE, --region ZONE"), ("%carbon?", "%carbon [subcommand]", "estimate")],
+)
+def test_magics_print_generated_help(shell, query, usage, option):
+    _, out = run(shell, query)
+    assert usage in out.stdout and option in out.stdout
+
+
+def test_estimate_subcommand_prints_the_calculator_or_says_what_is_wrong(shell):
+    with capture_output() as out:
+        shell.run_line_magic("carbon", "estimate --power 100 --hours 10 --region FR")
+    assert "Emissions:" in out.stdout and "1.00 kWh IT" in out.stdout
+    with pytest.raises(UsageError, match="unknown region 'atlantis'"):
+        shell.run_line_magic("carbon", "estimate --power 100 --hours 1 --region atlantis")
+    with pytest.raises(UsageError, match="required: --hours"):
+        shell.run_line_magic("carbon", "estimate --power 100")

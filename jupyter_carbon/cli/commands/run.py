@@ -86,13 +86,12 @@ def kernel_name(requested: str | None, nb) -> str:
     return name
 
 
-def run(args) -> int:
-    from .. import runner
+def _check_input(args) -> str | None:
+    """Everything that can be wrong with the input, found before the kernel starts; the
+    report's format."""
     from ..errors import UsageError
-    from ...report import export, render, summary_text
     from .report import resolve_format
 
-    # Everything that can be wrong with the input is found before the kernel starts.
     fmt = resolve_format(args.output, args.format, stdout_default=None)
     if args.output and args.output != "-":
         _check_folder(args.output, "the report")
@@ -114,20 +113,14 @@ def run(args) -> int:
             raise UsageError(str(err)) from None
     if args.timeout is not None and args.timeout <= 0:
         raise UsageError(f"--timeout must be a positive number of seconds, got {args.timeout}")
-    nb = read_notebook(args.notebook)
-    kernel = kernel_name(args.kernel, nb)
+    return fmt
 
-    def progress(n, of, number, record, totals):
-        _eprint(runner.progress_line(n, of, number, record, totals))
 
-    try:
-        result = runner.run_notebook(
-            nb, kernel_name=kernel, cwd=Path(args.notebook).expanduser().resolve().parent, region=args.region,
-            pue=args.pue, timeout=args.timeout, progress=None if args.quiet else progress,
-            started=None if args.quiet else lambda session: _eprint(session["banner"]),
-        )  # fmt: skip
-    except runner.RunError as err:
-        raise UsageError(str(err)) from None
+def _write_outputs(args, result, fmt: str | None) -> None:
+    """The per-cell table and totals, the executed copy and the report, where asked."""
+    from ...report import export, render, summary_text
+    from .. import runner
+    from ..errors import UsageError
 
     table_out = sys.stderr if args.output == "-" else sys.stdout
     report = result.report()
@@ -151,6 +144,9 @@ def run(args) -> int:
     if result.session.get("ledger"):
         _eprint(f"jupyter-carbon: ledger {result.session['ledger']}")
 
+
+def _exit_code(args, result) -> int:
+    """0 every cell ran; 130 interrupted; 1 a cell failed, timed out or the kernel died."""
     if result.failure is None:
         return 0
     f = result.failure
@@ -164,3 +160,26 @@ def run(args) -> int:
     else:
         _eprint(f"jupyter carbon: cell {f.cell_number} failed ({f.ename}: {f.evalue}); the run stopped there. {covered}")
     return 1
+
+
+def run(args) -> int:
+    from .. import runner
+    from ..errors import UsageError
+
+    fmt = _check_input(args)
+    nb = read_notebook(args.notebook)
+    kernel = kernel_name(args.kernel, nb)
+
+    def progress(n, of, number, record, totals):
+        _eprint(runner.progress_line(n, of, number, record, totals))
+
+    try:
+        result = runner.run_notebook(
+            nb, kernel_name=kernel, cwd=Path(args.notebook).expanduser().resolve().parent, region=args.region,
+            pue=args.pue, timeout=args.timeout, progress=None if args.quiet else progress,
+            started=None if args.quiet else lambda session: _eprint(session["banner"]),
+        )  # fmt: skip
+    except runner.RunError as err:
+        raise UsageError(str(err)) from None
+    _write_outputs(args, result, fmt)
+    return _exit_code(args, result)
