@@ -19,6 +19,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
 from .energy.base import (
     COMPONENTS,
@@ -70,42 +71,64 @@ class DomainEnergy:
 
 @dataclass(frozen=True)
 class Measurement:
-    """Energy between two snapshots: a value, computed once, that never changes.
+    """Energy between two snapshots: a value that never changes.
 
     ``energy_j`` and ``by_component`` are what this kernel is charged; ``device_*`` keep the
     machine-wide figures beside them. ``method`` says per component how the number was
     obtained: ``measured``, ``integrated`` or ``estimated`` (the weakest of its domains).
+    The subtraction is done once, when a figure is first asked for: taking the two
+    snapshots is all a cell's edges cost.
     """
 
-    duration_s: float
-    by_component: Mapping[str, float]
-    device_by_component: Mapping[str, float]
-    method: Mapping[str, str]
-    domains: Mapping[str, DomainEnergy]
+    start: Snapshot
+    end: Snapshot
 
     @classmethod
     def between(cls, start: Snapshot, end: Snapshot) -> "Measurement":
+        return cls(start, end)
+
+    @property
+    def duration_s(self) -> float:
+        return self.end.time_s - self.start.time_s
+
+    @cached_property
+    def domains(self) -> Mapping[str, DomainEnergy]:
+        """Per domain (``gpu:0``, ``cpu:package-0``, ...): the energy charged and machine-wide."""
         domains: dict[str, DomainEnergy] = {}
-        by_component: dict[str, float] = {}
-        device: dict[str, float] = {}
-        methods: dict[str, list[str]] = {}
-        for domain, last in end.readings.items():
-            first = start.readings.get(domain)
+        for domain, last in self.end.readings.items():
+            first = self.start.readings.get(domain)
             joules = max(0.0, last.energy_j - (first.energy_j if first else 0.0))
             device_joules = max(0.0, last.device_energy_j - (first.device_energy_j if first else 0.0))
             domains[domain] = DomainEnergy(last.component, last.method, joules, device_joules)
-            c = last.component
-            by_component[c] = by_component.get(c, 0.0) + joules
-            device[c] = device.get(c, 0.0) + device_joules
-            methods.setdefault(c, []).append(last.method)
+        return domains
+
+    @cached_property
+    def _by_component(self) -> tuple[dict[str, float], dict[str, float], dict[str, str]]:
+        by_component: dict[str, float] = {}
+        device: dict[str, float] = {}
+        methods: dict[str, list[str]] = {}
+        for d in self.domains.values():
+            by_component[d.component] = by_component.get(d.component, 0.0) + d.energy_j
+            device[d.component] = device.get(d.component, 0.0) + d.device_energy_j
+            methods.setdefault(d.component, []).append(d.method)
         ordered = sorted(by_component, key=lambda c: _COMPONENT_ORDER.get(c, len(_COMPONENT_ORDER)))
-        return cls(
-            duration_s=end.time_s - start.time_s,
-            by_component={c: by_component[c] for c in ordered},
-            device_by_component={c: device[c] for c in ordered},
-            method={c: weakest_method(methods[c]) for c in ordered},
-            domains=domains,
+        return (
+            {c: by_component[c] for c in ordered},
+            {c: device[c] for c in ordered},
+            {c: weakest_method(methods[c]) for c in ordered},
         )
+
+    @property
+    def by_component(self) -> dict[str, float]:
+        return self._by_component[0]
+
+    @property
+    def device_by_component(self) -> dict[str, float]:
+        return self._by_component[1]
+
+    @property
+    def method(self) -> dict[str, str]:
+        return self._by_component[2]
 
     @property
     def energy_j(self) -> float:
