@@ -63,6 +63,9 @@ class CellRecord:
     """Grid intensity used: g_per_kwh, zone, zone_name, source, year, signal, chosen_by, ..."""
     magic: bool = False
     """Run under ``%%carbon``."""
+    notebook: str | None = None
+    """The notebook the cell belongs to, where the front end says (a path, relative to the
+    Jupyter server's root when it comes from JupyterLab or Notebook); None in a console."""
     type: str = "cell"
 
     def to_dict(self) -> dict:

@@ -41,6 +41,7 @@ class OpenCell:
     started_at: str
     start: object  # meter Snapshot
     magic: bool = False
+    notebook: str | None = None
 
 
 class Session:
@@ -55,6 +56,8 @@ class Session:
         self.carbon = carbon
         self.ledger_dir = Path(ledger_dir) if ledger_dir else None
         self.persist = persist
+        self.notebook: str | None = None
+        """The notebook this session's cells belong to, when known (recorded with each cell)."""
         self._listeners: list[Listener] = []
         self._lock = threading.Lock()
         self._current: OpenCell | None = None
@@ -112,6 +115,7 @@ class Session:
             started_at=utc_now(),
             start=self.meter.snapshot(),
             magic=magic,
+            notebook=self.notebook,
         )
         self._current = cell
         self._emit("cell_start", cell)
@@ -153,6 +157,7 @@ class Session:
             emissions_g=_priced(energy_j, intensity),
             intensity=_intensity_dict(intensity),
             magic=cell.magic,
+            notebook=cell.notebook,
         )
         with self._lock:
             if self._current is cell:

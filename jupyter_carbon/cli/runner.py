@@ -97,38 +97,31 @@ def _expression_value(content: dict, name: str):
     return json.loads(ast.literal_eval(value["data"]["text/plain"]))
 
 
-class NotebookRun:
-    """One execution of a notebook by nbclient, with the metering requests around each cell.
+class CellMetering:
+    """Meters the code cells an nbclient ``NotebookClient`` runs, whoever drives it
+    (``jupyter carbon run``, the papermill engine).
 
-    nbclient calls :meth:`on_notebook_start` once the kernel is up and :meth:`on_cell_executed`
-    after each code cell; the record of every metered cell lands in :attr:`result`.
+    Attached to the client's hooks: once the kernel is up, a silent request loads the
+    extension; after each code cell another reads the cell's record back, and the cell gets
+    its footprint. :meth:`finish` puts the run's totals in the notebook's metadata.
     """
 
-    def __init__(self, nb, *, kernel_name: str, cwd, region, pue, timeout, startup_timeout, progress, started):
-        from nbclient import NotebookClient
-
-        self.nb = nb
-        self.kernel_name = kernel_name
-        self.region, self.pue = region, pue
+    def __init__(self, client, *, region=None, pue=None, notebook=None, startup_timeout=60, progress=None, started=None):
+        self.client = client
+        self.nb = client.nb
+        self.region, self.pue, self.notebook = region, pue, notebook
         self.startup_timeout = startup_timeout
         self.progress, self.started = progress, started
-        self.code_cells = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and c.source.strip()]
+        self.code_cells = [i for i, c in enumerate(self.nb.cells) if c.cell_type == "code" and c.source.strip()]
         self.position = {cell_index: n for n, cell_index in enumerate(self.code_cells, 1)}
-        self.result = RunResult(nb, [], [])
+        self.result = RunResult(self.nb, [], [])
         self.session_id = ""
         self.seen = 0
         self.last_cell = 0
-        self.interrupts = 0
-        self.client = NotebookClient(
-            nb,
-            kernel_name=kernel_name,
-            timeout=timeout,
-            startup_timeout=startup_timeout,
-            interrupt_on_timeout=True,
-            resources={"metadata": {"path": str(cwd)}},
-        )
-        self.client.on_notebook_start = self.on_notebook_start
-        self.client.on_cell_executed = self.on_cell_executed
+        client.on_notebook_start = self.on_notebook_start
+        client.on_cell_executed = self.on_cell_executed
+        for cell in self.nb.cells:  # footprints saved by an earlier run describe that run, not this one
+            cell.metadata.pop(METADATA_KEY, None)
 
     async def ask(self, expressions: dict) -> dict:
         """The reply to a silent request that evaluates ``expressions`` in the kernel."""
@@ -145,7 +138,7 @@ class NotebookRun:
         raise RunError("the kernel kept refusing requests after a failing cell")
 
     async def on_notebook_start(self, notebook) -> None:
-        content = await self.ask({"setup": call("kernel_setup", self.region, self.pue)})
+        content = await self.ask({"setup": call("kernel_setup", self.region, self.pue, self.notebook)})
         try:
             self.result.session = _expression_value(content, "setup")
         except RunError as err:
@@ -153,27 +146,12 @@ class NotebookRun:
             self.client.kc.stop_channels()
             await self.client.km.shutdown_kernel(now=True)
             raise RunError(
-                f"the kernel {self.kernel_name!r} could not load jupyter_carbon ({err}); install jupyter-carbon "
-                "in that kernel's environment or choose another with --kernel"
+                f"the kernel {self.client.kernel_name!r} could not load jupyter_carbon ({err}); install jupyter-carbon "
+                "in that kernel's environment or choose another kernel (--kernel)"
             ) from None
         self.session_id = self.result.session["session_id"]
-        self._take_over_ctrl_c()
         if self.started is not None:
             self.started(self.result.session)
-
-    def _take_over_ctrl_c(self) -> None:
-        # nbclient's own handler shuts the kernel down at once, losing the running cell's
-        # record. As in Jupyter, the first Ctrl-C interrupts the cell (which ends the run
-        # with its record kept); a second one, for a cell that ignores it, stops the kernel.
-        def on_sigint():
-            self.interrupts += 1
-            if self.interrupts == 1:
-                asyncio.ensure_future(self.client.km.interrupt_kernel())
-            else:
-                asyncio.ensure_future(self.client.km.shutdown_kernel(now=True))
-
-        with contextlib.suppress(NotImplementedError, RuntimeError):  # not the main thread, Windows
-            asyncio.get_running_loop().add_signal_handler(signal.SIGINT, on_sigint)
 
     async def on_cell_executed(self, cell, cell_index, execute_reply) -> None:
         content = await self.ask({"records": call("kernel_records", self.session_id, self.seen)})
@@ -197,11 +175,52 @@ class NotebookRun:
             last = records[-1] if records else None
             self.progress(self.position[cell_index], len(self.code_cells), number, last, self.result.totals)
 
+    def finish(self) -> RunResult:
+        """Put the run's totals in the notebook's metadata; the result of the run."""
+        result = self.result
+        self.nb.metadata[METADATA_KEY] = notebook_totals(result.totals, session_id=result.session.get("session_id"), ok=result.ok)
+        return result
+
+
+class NotebookRun(CellMetering):
+    """One execution of a notebook by nbclient for ``jupyter carbon run``: metered cells,
+    Ctrl-C that keeps the running cell's record, and the cell that stopped the run."""
+
+    def __init__(self, nb, *, kernel_name: str, cwd, timeout, startup_timeout, **metering):
+        from nbclient import NotebookClient
+
+        client = NotebookClient(
+            nb,
+            kernel_name=kernel_name,
+            timeout=timeout,
+            startup_timeout=startup_timeout,
+            interrupt_on_timeout=True,
+            resources={"metadata": {"path": str(cwd)}},
+        )
+        super().__init__(client, startup_timeout=startup_timeout, **metering)
+        self.interrupts = 0
+
+    async def on_notebook_start(self, notebook) -> None:
+        await super().on_notebook_start(notebook)
+        self._take_over_ctrl_c()
+
+    def _take_over_ctrl_c(self) -> None:
+        # nbclient's own handler shuts the kernel down at once, losing the running cell's
+        # record. As in Jupyter, the first Ctrl-C interrupts the cell (which ends the run
+        # with its record kept); a second one, for a cell that ignores it, stops the kernel.
+        def on_sigint():
+            self.interrupts += 1
+            if self.interrupts == 1:
+                asyncio.ensure_future(self.client.km.interrupt_kernel())
+            else:
+                asyncio.ensure_future(self.client.km.shutdown_kernel(now=True))
+
+        with contextlib.suppress(NotImplementedError, RuntimeError):  # not the main thread, Windows
+            asyncio.get_running_loop().add_signal_handler(signal.SIGINT, on_sigint)
+
     def execute(self) -> RunResult:
         from nbclient.exceptions import CellExecutionError, DeadKernelError
 
-        for cell in self.nb.cells:  # footprints saved by an earlier run describe that run, not this one
-            cell.metadata.pop(METADATA_KEY, None)
         result = self.result
         try:
             self.client.execute()
@@ -211,8 +230,7 @@ class NotebookRun:
             next_cell = next((i + 1 for i in self.code_cells if i + 1 > self.last_cell), 0)
             result.failure = CellFailure(next_cell, "DeadKernelError", str(err), f"the kernel died while running cell {next_cell}")
         result.interrupted = self.interrupts > 0
-        self.nb.metadata[METADATA_KEY] = notebook_totals(result.totals, session_id=result.session.get("session_id"), ok=result.ok)
-        return result
+        return self.finish()
 
 
 def run_notebook(
@@ -226,6 +244,7 @@ def run_notebook(
     startup_timeout: int = 60,
     progress: Progress | None = None,
     started: Callable[[dict], None] | None = None,
+    notebook: str | None = None,
 ) -> RunResult:
     """Execute ``nb`` (modified in place) with every code cell metered.
 
@@ -233,10 +252,11 @@ def run_notebook(
     and the records of every cell that ran, the failing one included. Raises
     :class:`RunError` when the kernel cannot start or cannot load the extension.
     ``started(session)`` is called once metering is on, with what the kernel's setup said.
+    ``notebook`` is the path the records name.
     """
     return NotebookRun(
         nb, kernel_name=kernel_name, cwd=cwd, region=region, pue=pue, timeout=timeout,
-        startup_timeout=startup_timeout, progress=progress, started=started,
+        startup_timeout=startup_timeout, progress=progress, started=started, notebook=notebook,
     ).execute()  # fmt: skip
 
 

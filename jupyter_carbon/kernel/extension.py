@@ -14,6 +14,7 @@ calls: the session, the zone, the hardware, reports. The views never reach into 
 from __future__ import annotations
 
 import logging
+import os
 
 from ..config import CarbonMeter
 from .cellmagic import options_of, strip_cell_magic, without_magic_line
@@ -45,6 +46,8 @@ class CarbonExtension:
         self._failed_once = False
         self.channel = None
         self.widgets: list = []
+        self.notebook_path: str | None = None
+        """The notebook, when the process running it says (``jupyter carbon run``, papermill)."""
 
     # -- lifetime -------------------------------------------------------------------------
     def register(self) -> None:
@@ -160,6 +163,22 @@ class CarbonExtension:
         display(meter_widget)
         return meter_widget
 
+    def notebook(self) -> str | None:
+        """The notebook this kernel runs, as whoever started it says: the headless runner,
+        JupyterLab and Notebook (``JPY_SESSION_NAME``, made relative to the server's root
+        when it lies inside it), VS Code (``__vsc_ipynb_file__``); None in a console."""
+        if self.notebook_path:
+            return self.notebook_path
+        path = os.environ.get("JPY_SESSION_NAME") or self.shell.user_ns.get("__vsc_ipynb_file__")
+        if not isinstance(path, str) or not path:
+            return None
+        root = os.environ.get("JUPYTER_SERVER_ROOT")
+        if root and os.path.isabs(path):
+            relative = os.path.relpath(path, root)
+            if not relative.startswith(os.pardir):
+                return relative
+        return path
+
     def use_cell_options(self, options) -> None:
         """``%%carbon`` called programmatically inside a metered cell: meter that cell with
         these options."""
@@ -186,6 +205,7 @@ class CarbonExtension:
             if not self.enabled and options is None:
                 self._cell = None
                 return
+            self.session.notebook = self.notebook()
             self._cell = self.session.begin(
                 execution_count=self.shell.execution_count,
                 cell_id=getattr(info, "cell_id", None),

@@ -16,8 +16,9 @@ import json
 from .extension import extension_of
 
 
-def kernel_setup(shell, region: str | None = None, pue: float | None = None) -> str:
-    """Load the extension in ``shell``, apply the zone and PUE, and describe the session."""
+def kernel_setup(shell, region: str | None = None, pue: float | None = None, notebook: str | None = None) -> str:
+    """Load the extension in ``shell``, apply the zone, PUE and notebook path, and describe
+    the session."""
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
         shell.extension_manager.load_extension("jupyter_carbon")
@@ -28,6 +29,8 @@ def kernel_setup(shell, region: str | None = None, pue: float | None = None) -> 
         ext.carbon.set_region(region)
     if pue is not None:
         ext.carbon.set_pue(pue)
+    if notebook:
+        ext.notebook_path = notebook
     session = ext.session
     return json.dumps({
         "banner": ext.banner(),

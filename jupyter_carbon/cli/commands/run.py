@@ -33,6 +33,8 @@ def register(subparsers) -> None:
     p.add_argument("--timeout", type=int, metavar="SECONDS", help="stop a cell that runs longer (default: no limit)")
     p.add_argument("--kernel", metavar="NAME", help="kernel to run it with (default: the notebook's, else python3)")
     p.add_argument("--save-executed", metavar="PATH", help="write the executed notebook, with per-cell footprints in its metadata")
+    p.add_argument("-p", "--parameter", nargs=2, action="append", metavar=("NAME", "VALUE"), default=[],
+                   help="a papermill parameter (as papermill -p; needs papermill: pip install 'jupyter-carbon[papermill]')")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
     p.set_defaults(func=run)
 
@@ -84,6 +86,22 @@ def kernel_name(requested: str | None, nb) -> str:
         hint = "" if requested else " (named in the notebook's metadata)"
         raise UsageError(f"no kernel named {name!r}{hint}; installed kernels: {known}. Choose one with --kernel.") from None
     return name
+
+
+def parameterize(path: str, pairs: list[list[str]], kernel: str):
+    """The notebook at ``path`` as papermill reads it, with its parameters cell injected as
+    ``papermill -p`` does (values read as papermill reads them: numbers, booleans, None,
+    else text)."""
+    from ..errors import UsageError
+
+    try:
+        from papermill.cli import _resolve_type
+        from papermill.iorw import load_notebook_node
+        from papermill.parameterize import parameterize_notebook
+    except ImportError:
+        raise UsageError("-p needs papermill: pip install 'jupyter-carbon[papermill]'") from None
+    parameters = {name: _resolve_type(value) for name, value in pairs}
+    return parameterize_notebook(load_notebook_node(str(Path(path).expanduser())), parameters, kernel_name=kernel)
 
 
 def _check_input(args) -> str | None:
@@ -169,6 +187,8 @@ def run(args) -> int:
     fmt = _check_input(args)
     nb = read_notebook(args.notebook)
     kernel = kernel_name(args.kernel, nb)
+    if args.parameter:
+        nb = parameterize(args.notebook, args.parameter, kernel)
 
     def progress(n, of, number, record, totals):
         _eprint(runner.progress_line(n, of, number, record, totals))
@@ -178,6 +198,7 @@ def run(args) -> int:
             nb, kernel_name=kernel, cwd=Path(args.notebook).expanduser().resolve().parent, region=args.region,
             pue=args.pue, timeout=args.timeout, progress=None if args.quiet else progress,
             started=None if args.quiet else lambda session: _eprint(session["banner"]),
+            notebook=args.notebook,
         )  # fmt: skip
     except runner.RunError as err:
         raise UsageError(str(err)) from None
