@@ -263,6 +263,13 @@ def test_status_bar_and_footer_in_a_real_browser(lab):
         assert download.value.suggested_filename.endswith(".csv")
         assert "total = sum" in csv_text
         sync_api.expect(panel.locator(".jp-carbon-message")).to_contain_text("Downloaded")
+        # The ledger and the reports name the notebook (JupyterLab tells the kernel which).
+        (ledger,) = (root.parent / "home" / "data" / "carbon" / "ledgers").glob("*.jsonl")
+        cells = [json.loads(line) for line in ledger.read_text().splitlines()[1:]]
+        assert {c["notebook"] for c in cells} == {"carbon-e2e.ipynb"}
+        with page.expect_download(timeout=60000) as download:
+            panel.locator("button[data-format=html]").click()
+        assert "<title>Energy and carbon report: carbon-e2e.ipynb (session " in Path(download.value.path()).read_text()
         page.screenshot(path=str(ARTIFACTS / "e2e-statusbar.png"))
 
         # Clicking a cell in the list goes to it.

@@ -322,3 +322,20 @@ def test_estimate_subcommand_prints_the_calculator_or_says_what_is_wrong(shell):
         shell.run_line_magic("carbon", "estimate --power 100 --hours 1 --region atlantis")
     with pytest.raises(UsageError, match="required: --hours"):
         shell.run_line_magic("carbon", "estimate --power 100")
+
+
+def test_records_name_the_notebook_the_front_end_names(shell, monkeypatch, tmp_path):
+    monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
+    run(shell, "a = 1")  # a console: no notebook
+    monkeypatch.setenv("JPY_SESSION_NAME", str(tmp_path / "root" / "sub" / "nb.ipynb"))
+    monkeypatch.setenv("JUPYTER_SERVER_ROOT", str(tmp_path / "root"))
+    run(shell, "b = 2")  # JupyterLab / Notebook: relative to the server's root
+    monkeypatch.delenv("JPY_SESSION_NAME")
+    shell.user_ns["__vsc_ipynb_file__"] = "/home/me/vscode.ipynb"
+    try:
+        run(shell, "c = 3")  # VS Code
+    finally:
+        shell.user_ns.pop("__vsc_ipynb_file__")
+    assert [r.notebook for r in records(shell)] == [None, "sub/nb.ipynb", "/home/me/vscode.ipynb"]
+    on_disk = read_ledger(extension_of(shell).session.ledger.path).records
+    assert [r.notebook for r in on_disk] == [None, "sub/nb.ipynb", "/home/me/vscode.ipynb"]

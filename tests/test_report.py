@@ -398,3 +398,19 @@ def test_emissions_without_an_intensity_still_count_as_priced():
     grams, percent = report.alternative_comparison()
     assert grams == pytest.approx(r.facility_energy_j / 3.6e6 * 40.0)
     assert percent == pytest.approx(90.0)
+
+
+def test_every_format_names_the_notebook():
+    records = varied_records()
+    for r in records:
+        r.notebook = "experiments/train_&_eval.ipynb"
+    report = make_report(records)
+    assert render(report, "md").startswith("# Energy and carbon report: experiments/train\\_\\&\\_eval.ipynb (session sess-1)")
+    assert "<title>Energy and carbon report: experiments/train_&amp;_eval.ipynb (session sess-1)</title>" in render(report, "html")
+    assert summary_text(report).splitlines()[1] == "Notebook: experiments/train_&_eval.ipynb"
+    assert r"\texttt{experiments/train\_\&\_eval.ipynb}" in render(report, "latex")
+    assert json.loads(render(report, "json"))["session"]["notebooks"] == ["experiments/train_&_eval.ipynb"]
+    rows = list(csv.DictReader(io.StringIO(render(report, "csv"))))
+    assert {row["notebook"] for row in rows} == {"experiments/train_&_eval.ipynb"}
+    unnamed = make_report(varied_records())
+    assert render(unnamed, "md").startswith("# Energy and carbon report: session sess-1\n")

@@ -13,6 +13,8 @@ calls: the session, the zone, the hardware, reports. The views never reach into 
 
 from __future__ import annotations
 
+import functools
+import json
 import logging
 import os
 
@@ -172,7 +174,7 @@ class CarbonExtension:
         path = os.environ.get("JPY_SESSION_NAME") or self.shell.user_ns.get("__vsc_ipynb_file__")
         if not isinstance(path, str) or not path:
             return None
-        root = os.environ.get("JUPYTER_SERVER_ROOT")
+        root = os.environ.get("JUPYTER_SERVER_ROOT") or _server_root()
         if root and os.path.isabs(path):
             relative = os.path.relpath(path, root)
             if not relative.startswith(os.pardir):
@@ -237,6 +239,23 @@ class CarbonExtension:
                     print(cell_line(record))
         except Exception:
             self._report_failure("post_run_cell")
+
+
+@functools.lru_cache(maxsize=1)
+def _server_root() -> str | None:
+    """The root folder of the Jupyter server that started this kernel, from the server's
+    runtime file (``jpserver-<pid>.json``, the server being the kernel's ``JPY_PARENT_PID``)."""
+    pid = os.environ.get("JPY_PARENT_PID")
+    if not pid:
+        return None
+    try:
+        from jupyter_core.paths import jupyter_runtime_dir
+
+        with open(os.path.join(jupyter_runtime_dir(), f"jpserver-{int(pid)}.json"), encoding="utf-8") as f:
+            root = json.load(f).get("root_dir")
+    except (OSError, ValueError):
+        return None
+    return root if isinstance(root, str) and root else None
 
 
 def cell_status(result) -> tuple[str, str | None]:

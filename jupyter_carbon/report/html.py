@@ -9,6 +9,7 @@ from ..records import costliest
 from ..units import format_duration, format_energy, format_mass
 from . import chart
 from .model import Report, Write
+from .prose import title as prose_title
 from .prose import COMPONENT_NAMES, alternative, cell_label, component_parts, emissions_line, headline, method_notes, share, zone_lines
 
 HTML_ROW_LIMIT = 1000
@@ -75,7 +76,7 @@ def body_html(report: Report, top: int) -> str:
 
 def write_html(report: Report, write: Write) -> None:
     """A single self-contained page: inline style and SVG, no script, nothing fetched."""
-    title = "Energy and carbon report" + (f": session {report.session_id}" if report.session_id else "")
+    title = prose_title(report)
     write(
         f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{_e(title)}</title>'
         f"<style>{CSS} body{{margin:24px}}</style></head><body>\n<h1 class=\"jc-report\">{_e(title)}</h1>\n"

@@ -54,7 +54,9 @@ def latex_paragraph(report: Report) -> str:
         names = _tex_list([tex_escape(z.zone_name or z.zone or "an unnamed zone") for z in f.zones])
         where = f" in several grid zones ({names}), each cell priced at its own zone's carbon intensity"
     sentences = [
-        "Experiments were conducted in a Jupyter session" + (f" on {hardware}" if hardware else "") + where + "."
+        "Experiments were conducted in a Jupyter session"
+        + (f" (\\texttt{{{tex_escape(', '.join(report.notebooks))}}})" if report.notebooks else "")
+        + (f" on {hardware}" if hardware else "") + where + "."
     ]
     hours = t.duration_s / 3600
     energy = f"{format_energy(t.energy_j)}"

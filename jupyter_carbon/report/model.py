@@ -157,6 +157,11 @@ class Report:
     def chart(self) -> chart.Series:
         return chart.series(self.records)
 
+    @cached_property
+    def notebooks(self) -> list[str]:
+        """The notebooks the cells belong to, in order of first appearance (empty if unknown)."""
+        return list(dict.fromkeys(r.notebook for r in self.records if r.notebook))
+
     @property
     def components(self) -> list[str]:
         order = {c: i for i, c in enumerate(COMPONENTS)}

@@ -19,6 +19,15 @@ METHOD_TEXT = {
 COMPONENT_NAMES = {"gpu": "GPU", "cpu": "CPU", "memory": "memory"}
 
 
+def title(report: Report) -> str:
+    """"Energy and carbon report: train.ipynb (session ...)", naming what is known."""
+    named = ", ".join(report.notebooks)
+    session = f"session {report.session_id}" if report.session_id else ""
+    if named and session:
+        return f"Energy and carbon report: {named} ({session})"
+    return "Energy and carbon report" + (f": {named or session}" if named or session else "")
+
+
 def cell_label(r: CellRecord) -> str:
     return f"#{r.index}" + (f" [{r.execution_count}]" if r.execution_count is not None else "")
 

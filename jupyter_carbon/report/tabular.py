@@ -15,6 +15,7 @@ CSV_COLUMNS = (
     "index", "execution_count", "cell_id", "source", "started_at", "ended_at", "duration_s", "status", "error",
     "energy_j", "gpu_j", "cpu_j", "memory_j", "method_gpu", "method_cpu", "method_memory", "device_energy_j",
     "pue", "facility_energy_j", "emissions_g", "g_per_kwh", "zone", "intensity_source", "intensity_year", "signal",
+    "notebook",
 )  # fmt: skip
 
 
@@ -48,7 +49,9 @@ def write_json(report: Report, write: Write) -> None:
     head = {
         "schema_version": SCHEMA_VERSION,
         "generator": f"jupyter-carbon {__version__}",
-        "session": {"session_id": report.session_id, "started_at": report.started_at, "hardware": report.hardware},
+        "session": {
+            "session_id": report.session_id, "started_at": report.started_at, "notebooks": report.notebooks, "hardware": report.hardware,
+        },  # fmt: skip
         "totals": report.totals.to_dict(),
         "alternative": report.alternative,
     }
@@ -70,6 +73,7 @@ def _csv_row(r: CellRecord) -> list:
         method.get("gpu"), method.get("cpu"), method.get("memory"),
         r.device_energy_j, r.pue, r.facility_energy_j, r.emissions_g,
         it.get("g_per_kwh"), it.get("zone"), it.get("source"), it.get("year"), it.get("signal"),
+        r.notebook,
     ]  # fmt: skip
 
 

@@ -15,6 +15,8 @@ def summary_text(report: Report, top: int = 10) -> str:
         return "jupyter-carbon: no cell has been metered yet in this session."
     t = report.totals
     lines = [f"jupyter-carbon session {report.session_id or ''}".rstrip() + f": {headline(report)}"]
+    if report.notebooks:
+        lines.append("Notebook: " + ", ".join(report.notebooks))
     parts = ", ".join(f"{n} {format_energy(j)} ({m})" for n, j, m in component_parts(report))
     lines.append(f"Energy: {format_energy(t.energy_j)}" + (f" = {parts}" if parts else ""))
     if abs(t.facility_energy_j - t.energy_j) > 1e-9:
