@@ -339,3 +339,15 @@ def test_records_name_the_notebook_the_front_end_names(shell, monkeypatch, tmp_p
     assert [r.notebook for r in records(shell)] == [None, "sub/nb.ipynb", "/home/me/vscode.ipynb"]
     on_disk = read_ledger(extension_of(shell).session.ledger.path).records
     assert [r.notebook for r in on_disk] == [None, "sub/nb.ipynb", "/home/me/vscode.ipynb"]
+
+
+def test_export_in_the_formats_people_publish(shell, tmp_path):
+    run(shell, "x = 1")
+    run(shell, "y = 2")
+    with capture_output() as out:
+        shell.run_line_magic("carbon", f"export {tmp_path / 'emissions.csv'} --format codecarbon --per-cell")
+        shell.run_line_magic("carbon", f"export {tmp_path / 'card.md'} --format model-card")
+    assert "wrote" in out.stdout
+    rows = (tmp_path / "emissions.csv").read_text().splitlines()
+    assert rows[0].startswith("timestamp,project_name,run_id,experiment_id,duration,emissions,") and len(rows) == 3
+    assert (tmp_path / "card.md").read_text().startswith("---\nco2_eq_emissions:\n  emissions: ")

@@ -147,7 +147,7 @@ class FrontendChannel:
         if fmt not in FORMATS:
             return {"ok": False, "error": f"format must be one of {', '.join(FORMATS)}, not {fmt!r}"}
         session = self.ext.session
-        target = Path(path) if path else Path.cwd() / f"carbon-{session.session_id}{REGISTRY[fmt].suffixes[0]}"
+        target = Path(path) if path else Path.cwd() / f"carbon-{session.session_id}{REGISTRY[fmt].extension}"
         rep = self.ext.report()
         try:
             written = export(rep, target, fmt)

@@ -54,6 +54,7 @@ def _export_parser() -> MagicArgumentParser:
     p = _subparser("export", "Write the session report to a file.")
     p.add_argument("path", help="file to write; its suffix picks the format unless --format is given")
     p.add_argument("--format", choices=FORMATS, help=", ".join(FORMATS))
+    p.add_argument("--per-cell", action="store_true", help="one row per cell (codecarbon) instead of one for the session")
     p.add_argument("--ledger", metavar="PATH|previous", help="export a saved session instead")
     return p
 
@@ -71,7 +72,7 @@ def _estimate_parser() -> MagicArgumentParser:
 SUBCOMMANDS = {
     "status": ("the session so far, in one line (the default)", NO_ARGUMENTS),
     "summary": ("the costliest cells and a chart of energy per cell  [--top N] [--ledger PATH|previous]", _summary_parser),
-    "export": ("write the session report  PATH [--format json|csv|md|html|latex]", _export_parser),
+    "export": ("write the session report  PATH [--format json|csv|md|html|latex|codecarbon|model-card] [--per-cell]", _export_parser),
     "region": ("show or set the grid zone or cloud region  [ZONE]", None),
     "pue": ("show or set the facility's power usage effectiveness  [X]", None),
     "on": ("meter every cell", NO_ARGUMENTS),
@@ -238,7 +239,7 @@ class CarbonMagics(Magics):
 
         rep = self._report(options.ledger)
         try:
-            written = export(rep, options.path, options.format)
+            written = export(rep, options.path, options.format, per_cell=options.per_cell)
         except ValueError as err:
             raise UsageError(str(err)) from None
         except OSError as err:

@@ -1,4 +1,4 @@
-"""The export formats: one registry of name, file suffixes, media type and writer.
+"""The export formats: one registry of name, file extension, media type and writer.
 
 :func:`render` turns a report into text; :func:`export` writes it to a file atomically
 (a temporary file renamed over the target), so a failure never leaves half a report or
@@ -13,33 +13,40 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..files import atomic_write
-from . import html, latex, markdown, tabular
+from . import codecarbon, html, latex, markdown, modelcard, tabular
 from .model import Report, Write
 
 
 @dataclass(frozen=True)
 class Format:
     name: str
-    suffixes: tuple[str, ...]
-    """File suffixes that pick this format, the first the one to give a new file."""
+    extension: str
+    """The suffix a new file of this format gets (a download's name, for one)."""
     mimetype: str
-    write: Callable[[Report, Write], None]
+    write: Callable[..., None]
+    """``write(report, write_text)``; with ``per_cell``, also ``per_cell=True``."""
+    picks: tuple[str, ...] = ()
+    """File suffixes that pick this format when none is named."""
     aliases: tuple[str, ...] = ()
+    per_cell: bool = False
+    """Whether it can write one row per cell instead of one per session."""
 
 
 REGISTRY: dict[str, Format] = {
     f.name: f
     for f in (
-        Format("json", (".json",), "application/json", tabular.write_json),
-        Format("csv", (".csv",), "text/csv", tabular.write_csv),
-        Format("md", (".md", ".markdown"), "text/markdown", markdown.write_md, ("markdown",)),
-        Format("html", (".html", ".htm"), "text/html", html.write_html, ("htm",)),
-        Format("latex", (".tex", ".latex"), "application/x-tex", latex.write_latex, ("tex",)),
+        Format("json", ".json", "application/json", tabular.write_json, (".json",)),
+        Format("csv", ".csv", "text/csv", tabular.write_csv, (".csv",)),
+        Format("md", ".md", "text/markdown", markdown.write_md, (".md", ".markdown"), ("markdown",)),
+        Format("html", ".html", "text/html", html.write_html, (".html", ".htm"), ("htm",)),
+        Format("latex", ".tex", "application/x-tex", latex.write_latex, (".tex", ".latex"), ("tex",)),
+        Format("codecarbon", ".csv", "text/csv", codecarbon.write_codecarbon, aliases=("emissions.csv",), per_cell=True),
+        Format("model-card", ".md", "text/markdown", modelcard.write_model_card, aliases=("modelcard", "hf")),
     )
 }
 
 FORMATS = tuple(REGISTRY)
-SUFFIXES = {suffix: f.name for f in REGISTRY.values() for suffix in f.suffixes}
+SUFFIXES = {suffix: f.name for f in REGISTRY.values() for suffix in f.picks}
 _ALIASES = {alias: f.name for f in REGISTRY.values() for alias in f.aliases}
 
 
@@ -66,14 +73,25 @@ def format_of(path: str | os.PathLike) -> str:
     return fmt
 
 
-def render(report: Report, fmt: str) -> str:
-    """The report as text in one of :data:`FORMATS`."""
+def _writer(fmt: str, per_cell: bool) -> Callable[[Report, Write], None]:
+    spec = REGISTRY[normalise(fmt)]
+    if not per_cell:
+        return spec.write
+    if not spec.per_cell:
+        per_cell_formats = ", ".join(f.name for f in REGISTRY.values() if f.per_cell)
+        raise ValueError(f"one row per cell is for {per_cell_formats}, not {spec.name}")
+    return lambda report, write: spec.write(report, write, per_cell=True)
+
+
+def render(report: Report, fmt: str, *, per_cell: bool = False) -> str:
+    """The report as text in one of :data:`FORMATS` (``per_cell``: a row per cell, where
+    the format has rows)."""
     parts: list[str] = []
-    REGISTRY[normalise(fmt)].write(report, parts.append)
+    _writer(fmt, per_cell)(report, parts.append)
     return "".join(parts)
 
 
-def export(report: Report, path: str | os.PathLike, fmt: str | None = None) -> Path:
+def export(report: Report, path: str | os.PathLike, fmt: str | None = None, *, per_cell: bool = False) -> Path:
     """Write the report to ``path``, the format taken from ``fmt`` or else the file's suffix.
 
     Readers never see half a report, and a failure leaves any earlier file as it was. The
@@ -82,7 +100,7 @@ def export(report: Report, path: str | os.PathLike, fmt: str | None = None) -> P
     shared.
     """
     path = Path(path).expanduser()
-    write = REGISTRY[normalise(fmt if fmt is not None else format_of(path))].write
+    write = _writer(fmt if fmt is not None else format_of(path), per_cell)
     folder = path.parent
     if not folder.is_dir():
         raise FileNotFoundError(f"cannot write {path}: the folder {folder} does not exist")

@@ -21,7 +21,9 @@ export const PANEL_CLASS = 'jp-carbon-Panel';
 export const EXPORT_FORMATS: ReadonlyArray<[ExportFormat, string]> = [
   ['json', 'JSON'],
   ['csv', 'CSV'],
-  ['html', 'HTML']
+  ['html', 'HTML'],
+  ['codecarbon', 'CodeCarbon CSV'],
+  ['model-card', 'Model card']
 ];
 
 export interface ICarbonPanelOptions {

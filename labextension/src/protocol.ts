@@ -153,7 +153,7 @@ export type KernelMessage =
   | IExportReply
   | IErrorMessage;
 
-export type ExportFormat = 'json' | 'csv' | 'md' | 'html' | 'latex';
+export type ExportFormat = 'json' | 'csv' | 'md' | 'html' | 'latex' | 'codecarbon' | 'model-card';
 
 /**
  * A cell's footprint: what a notebook cell carries in its metadata under

@@ -27,6 +27,7 @@ def register(subparsers) -> None:
     p.add_argument("-o", "--output", metavar="PATH", help="write here (the suffix picks the format) instead of stdout")
     p.add_argument("--format", metavar="FORMAT", help=f"text (stdout only), {', '.join(FORMATS)}")
     p.add_argument("--top", type=int, default=10, metavar="N", help="costliest cells in the text summary (default 10)")
+    p.add_argument("--per-cell", action="store_true", help="one row per cell (codecarbon) instead of one for the session")
     p.add_argument("--ledger-dir", metavar="DIR", help="where ledgers are kept (default: c.CarbonMeter.ledger_dir, else JUPYTER_DATA_DIR/carbon/ledgers)")
     p.set_defaults(func=run)
 
@@ -62,6 +63,16 @@ def resolve_format(output: str | None, fmt: str | None, *, stdout_default: str |
             f"({', '.join(SUFFIXES)}) or --format ({', '.join(FORMATS)})"
         )
     return SUFFIXES[suffix]
+
+
+def check_per_cell(fmt: str | None, per_cell: bool) -> None:
+    """``--per-cell`` only with a format that has a row per cell."""
+    from ...report.formats import REGISTRY
+    from ..errors import UsageError
+
+    if per_cell and (fmt not in REGISTRY or not REGISTRY[fmt].per_cell):
+        names = ", ".join(f.name for f in REGISTRY.values() if f.per_cell)
+        raise UsageError(f"--per-cell goes with --format {names}")
 
 
 def find_ledger(query: str, directory: str | None) -> Path:
@@ -112,6 +123,7 @@ def run(args) -> int:
     from ...ledger import read_ledger
 
     fmt = resolve_format(args.output, args.format, stdout_default="text")
+    check_per_cell(fmt, args.per_cell)
     if args.top < 1:
         raise UsageError(f"--top must be at least 1, got {args.top}")
     path = find_ledger(args.ledger, args.ledger_dir)
@@ -122,7 +134,7 @@ def run(args) -> int:
     report = Report.from_ledger(contents, alternative=alternative_for(contents.records))
     if args.output and args.output != "-":
         try:
-            written = export(report, args.output, fmt)
+            written = export(report, args.output, fmt, per_cell=args.per_cell)
         except (OSError, ValueError) as err:
             raise UsageError(f"cannot write {args.output}: {getattr(err, 'strerror', None) or err}") from None
         print(f"jupyter-carbon: wrote {written} ({len(report.records)} cells from {path.name})", file=sys.stderr)
@@ -130,5 +142,5 @@ def run(args) -> int:
     if fmt == "text":
         print(summary_text(report, top=args.top))
     else:
-        sys.stdout.write(render(report, fmt))
+        sys.stdout.write(render(report, fmt, per_cell=args.per_cell))
     return 0

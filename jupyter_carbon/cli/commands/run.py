@@ -27,7 +27,8 @@ def register(subparsers) -> None:
     p.add_argument("notebook", help="the .ipynb file to run")
     p.add_argument("-o", "--output", metavar="PATH", help="write the report here; the suffix picks the format "
                    "(.html, .json, .csv, .md, .tex); '-' prints it to stdout (give --format)")  # fmt: skip
-    p.add_argument("--format", metavar="FORMAT", help="report format: json, csv, md, html, latex (text: the summary, stdout only)")
+    p.add_argument("--format", metavar="FORMAT", help="report format: json, csv, md, html, latex, codecarbon, model-card (text: the summary, stdout only)")
+    p.add_argument("--per-cell", action="store_true", help="one row per cell (codecarbon) instead of one for the session")
     p.add_argument("--region", metavar="ZONE", help="grid zone or cloud region, e.g. FR, quebec, aws:eu-west-3")
     p.add_argument("--pue", type=float, metavar="X", help="power usage effectiveness of the facility, at least 1.0")
     p.add_argument("--timeout", type=int, metavar="SECONDS", help="stop a cell that runs longer (default: no limit)")
@@ -108,9 +109,10 @@ def _check_input(args) -> str | None:
     """Everything that can be wrong with the input, found before the kernel starts; the
     report's format."""
     from ..errors import UsageError
-    from .report import resolve_format
+    from .report import check_per_cell, resolve_format
 
     fmt = resolve_format(args.output, args.format, stdout_default=None)
+    check_per_cell(fmt, args.per_cell)
     if args.output and args.output != "-":
         _check_folder(args.output, "the report")
     if args.save_executed:
@@ -151,11 +153,11 @@ def _write_outputs(args, result, fmt: str | None) -> None:
     if args.save_executed:
         _eprint(f"jupyter-carbon: wrote the executed notebook to {runner.write_notebook(result.notebook, args.save_executed)}")
     if args.output == "-":
-        sys.stdout.write(summary_text(report) + "\n" if fmt == "text" else render(report, fmt))
+        sys.stdout.write(summary_text(report) + "\n" if fmt == "text" else render(report, fmt, per_cell=args.per_cell))
         sys.stdout.flush()
     elif args.output:
         try:
-            written = export(report, args.output, fmt)
+            written = export(report, args.output, fmt, per_cell=args.per_cell)
         except (OSError, ValueError) as err:
             raise UsageError(f"cannot write the report {args.output}: {getattr(err, 'strerror', None) or err}") from None
         _eprint(f"jupyter-carbon: wrote {written} ({len(report.records)} cells)")
