@@ -2,9 +2,9 @@
 
 Usage::
 
-    python scripts/derive_data.py [--sources ../shared/sources] [--out jupyter_carbon/data]
+    python scripts/derive_data.py [--sources data-sources] [--out jupyter_carbon/data]
 
-The raw files and their licences are described in the sources folder's README; each
+The raw files and their licences are described in ``data-sources/README.md``; each
 derived table keeps, per row, which source it came from. ``data/README.md`` states the
 licences and attributions. Run again whenever a source file changes; the output is
 deterministic (sorted rows, fixed float formatting) so diffs stay readable.
@@ -22,11 +22,12 @@ import unicodedata
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-DEFAULT_SOURCES = HERE.parent.parent / "shared" / "sources"
+DEFAULT_SOURCES = HERE.parent / "data-sources"
 DEFAULT_OUT = HERE.parent / "jupyter_carbon" / "data"
-# Facts outside the sources folder: ISO 3166 codes (Debian iso-codes) and tzdata's zone.tab.
-DEFAULT_ISO_CODES = Path("/usr/share/iso-codes/json/iso_3166-1.json")
-DEFAULT_ZONE_TAB = Path("/usr/share/zoneinfo/zone.tab")
+# ISO 3166 codes (Debian iso-codes) and tzdata's zone.tab live in the sources folder too, so
+# that the output does not change with the operating system's version of them.
+ISO_CODES = "iso_3166-1.json"
+ZONE_TAB = "zone.tab"
 
 HARDWARE_FIELDS = ["kind", "name", "tdp_w", "cores", "source", "url"]
 
@@ -556,19 +557,21 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sources", type=Path, default=DEFAULT_SOURCES)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
-    parser.add_argument("--iso-codes", type=Path, default=DEFAULT_ISO_CODES, help="iso-codes' iso_3166-1.json")
-    parser.add_argument("--zone-tab", type=Path, default=DEFAULT_ZONE_TAB, help="tzdata's zone.tab")
+    parser.add_argument("--iso-codes", type=Path, help=f"iso-codes' {ISO_CODES} (default: in the sources folder)")
+    parser.add_argument("--zone-tab", type=Path, help=f"tzdata's {ZONE_TAB} (default: in the sources folder)")
     args = parser.parse_args(argv)
     if not args.sources.is_dir():
         print(f"error: no sources folder at {args.sources}; pass --sources PATH", file=sys.stderr)
         return 2
+    args.iso_codes = args.iso_codes or args.sources / ISO_CODES
+    args.zone_tab = args.zone_tab or args.sources / ZONE_TAB
     args.out.mkdir(parents=True, exist_ok=True)
     hardware = hardware_rows(args.sources)
     write_csv(args.out / "hardware.csv", HARDWARE_FIELDS, hardware)
     print(f"hardware.csv: {len(hardware)} rows")
     for path in (args.iso_codes, args.zone_tab):
         if not path.is_file():
-            print(f"error: {path} is missing (Debian packages iso-codes and tzdata)", file=sys.stderr)
+            print(f"error: {path} is missing (from Debian's iso-codes and tzdata)", file=sys.stderr)
             return 2
     zones = zone_rows(args.sources, args.iso_codes)
     keys = {z["key"] for z in zones}
