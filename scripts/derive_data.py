@@ -506,10 +506,13 @@ def cloud_rows(sources: Path, zone_keys: set[str]) -> list[dict[str, object]]:
 # ---------------------------------------------------------------------------------------
 # Equivalents: grams of CO2e per unit of something people picture.
 
-EQUIVALENT_FIELDS = ["key", "label", "unit", "g_per_unit", "source", "year", "url"]
+# ``gas`` says what a factor counts: CO2 alone, or all greenhouse gases as CO2e. Comparing
+# a CO2-only factor with emissions in CO2e flatters it slightly; the views say which is which.
+EQUIVALENT_FIELDS = ["key", "label", "unit", "g_per_unit", "gas", "source", "year", "url"]
 EPA_URL = "https://www.epa.gov/energy/greenhouse-gases-equivalencies-calculator-calculations-and-references"
 
-# The US EPA equivalencies calculator publishes these in metric tons; converted to grams.
+# The US EPA equivalencies calculator publishes these in metric tons of CO2 (not CO2e);
+# converted to grams.
 EPA_EQUIVALENTS = [
     ("smartphone_charges", "smartphone charges", "charge", 1.24e-5 * 1e6,
      "US EPA Greenhouse Gas Equivalencies Calculator: CO2 per smartphone charged", 2024),
@@ -528,7 +531,7 @@ GREEN_ALGORITHMS_EQUIVALENTS = {
 
 def equivalent_rows(sources: Path) -> list[dict[str, object]]:
     rows = [
-        dict(key=k, label=label, unit=unit, g_per_unit=float(g), source=src, year=year, url=EPA_URL)
+        dict(key=k, label=label, unit=unit, g_per_unit=float(g), gas="CO2", source=src, year=year, url=EPA_URL)
         for k, label, unit, g, src, year in EPA_EQUIVALENTS
     ]
     for row in read_green_algorithms(sources / "greenalgorithms-referenceValues.csv"):
@@ -537,8 +540,12 @@ def equivalent_rows(sources: Path) -> list[dict[str, object]]:
         key, label, unit = GREEN_ALGORITHMS_EQUIVALENTS[row["variable"]]
         note = row["source"].strip()
         urls = re.findall(r"https?://\S+", note)
+        # Green Algorithms opens each note with the unit: "in gCO2/km ...", "gCO2e from ...".
+        unit_gas = re.match(r"(?:in )?g(CO2e?)\b", note)
+        if unit_gas is None:
+            raise SystemExit(f"referenceValues {row['variable']}: no gCO2 or gCO2e unit in {note!r}")
         rows.append(dict(
-            key=key, label=label, unit=unit, g_per_unit=float(row["value"]),
+            key=key, label=label, unit=unit, g_per_unit=float(row["value"]), gas=unit_gas.group(1),
             source=f"Green Algorithms referenceValues (CC BY 4.0): {row['variable']}", year="",
             url=urls[-1] if urls else "",
         ))
