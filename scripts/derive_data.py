@@ -308,199 +308,63 @@ def timezone_rows(zone_tab: Path, zone_keys: set[str]) -> list[dict[str, object]
 
 
 # ---------------------------------------------------------------------------------------
-# Cloud regions: where each provider's region stands and which grid zone feeds it. Written
-# for this project from the providers' own region pages; cross-checked in the tests against
-# the sources' facts (mlco2 impact.csv, Green Algorithms' data centres, Electricity Maps'
-# data-centre zones).
+# Cloud regions: where each provider's region stands and which grid zone feeds it, from the
+# project's reviewed ``cloud-regions.csv`` (each zone with the reason it was chosen); the PUE
+# from the providers' own figures in ``provider-pue.csv``.
 
-CLOUD_FIELDS = ["key", "provider", "region", "city", "country", "zone", "pue", "pue_source"]
-
-# (region, city, country, grid zone)
-CLOUD_REGIONS = {
-    "aws": [
-        ("us-east-1", "Ashburn, Virginia", "US", "US-MIDA-PJM"),
-        ("us-east-2", "Columbus, Ohio", "US", "US-MIDA-PJM"),
-        ("us-west-1", "San Francisco Bay Area, California", "US", "US-CAL-CISO"),
-        ("us-west-2", "Boardman, Oregon", "US", "US-NW-PACW"),
-        ("us-gov-east-1", "Columbus, Ohio", "US", "US-MIDA-PJM"),
-        ("us-gov-west-1", "Oregon", "US", "US-NW-PACW"),
-        ("ca-central-1", "Montréal", "CA", "CA-QC"),
-        ("ca-west-1", "Calgary", "CA", "CA-AB"),
-        ("mx-central-1", "Querétaro", "MX", "MX"),
-        ("sa-east-1", "São Paulo", "BR", "BR-CS"),
-        ("eu-west-1", "Dublin", "IE", "IE"),
-        ("eu-west-2", "London", "GB", "GB"),
-        ("eu-west-3", "Paris", "FR", "FR"),
-        ("eu-central-1", "Frankfurt", "DE", "DE"),
-        ("eu-central-2", "Zurich", "CH", "CH"),
-        ("eu-north-1", "Stockholm", "SE", "SE-SE3"),
-        ("eu-south-1", "Milan", "IT", "IT-NO"),
-        ("eu-south-2", "Aragón", "ES", "ES"),
-        ("il-central-1", "Tel Aviv", "IL", "IL"),
-        ("me-central-1", "United Arab Emirates", "AE", "AE"),
-        ("me-south-1", "Bahrain", "BH", "BH"),
-        ("af-south-1", "Cape Town", "ZA", "ZA"),
-        ("ap-east-1", "Hong Kong", "HK", "HK"),
-        ("ap-south-1", "Mumbai", "IN", "IN-WE"),
-        ("ap-south-2", "Hyderabad", "IN", "IN-SO"),
-        ("ap-southeast-1", "Singapore", "SG", "SG"),
-        ("ap-southeast-2", "Sydney", "AU", "AU-NSW"),
-        ("ap-southeast-3", "Jakarta", "ID", "ID"),
-        ("ap-southeast-4", "Melbourne", "AU", "AU-VIC"),
-        ("ap-southeast-5", "Kuala Lumpur", "MY", "MY-WM"),
-        ("ap-southeast-7", "Bangkok", "TH", "TH"),
-        ("ap-northeast-1", "Tokyo", "JP", "JP-TK"),
-        ("ap-northeast-2", "Seoul", "KR", "KR"),
-        ("ap-northeast-3", "Osaka", "JP", "JP-KN"),
-        ("cn-north-1", "Beijing", "CN", "CN"),
-        ("cn-northwest-1", "Ningxia", "CN", "CN"),
-    ],
-    "gcp": [
-        ("us-central1", "Council Bluffs, Iowa", "US", "US-MIDW-MISO"),
-        ("us-central2", "Pryor, Oklahoma", "US", "US-CENT-SWPP"),
-        ("us-east1", "Moncks Corner, South Carolina", "US", "US-CAR-SCEG"),
-        ("us-east2", "Douglas County, Georgia", "US", "US-SE-SOCO"),
-        ("us-east4", "Ashburn, Virginia", "US", "US-MIDA-PJM"),
-        ("us-east5", "Columbus, Ohio", "US", "US-MIDA-PJM"),
-        ("us-south1", "Dallas, Texas", "US", "US-TEX-ERCO"),
-        ("us-west1", "The Dalles, Oregon", "US", "US-NW-PACW"),
-        ("us-west2", "Los Angeles, California", "US", "US-CAL-CISO"),
-        ("us-west3", "Salt Lake City, Utah", "US", "US-NW-PACE"),
-        ("us-west4", "Las Vegas, Nevada", "US", "US-NW-NEVP"),
-        ("northamerica-northeast1", "Montréal", "CA", "CA-QC"),
-        ("northamerica-northeast2", "Toronto", "CA", "CA-ON"),
-        ("northamerica-south1", "Querétaro", "MX", "MX"),
-        ("southamerica-east1", "São Paulo", "BR", "BR-CS"),
-        ("southamerica-west1", "Santiago", "CL", "CL-SEN"),
-        ("europe-west1", "St. Ghislain", "BE", "BE"),
-        ("europe-west2", "London", "GB", "GB"),
-        ("europe-west3", "Frankfurt", "DE", "DE"),
-        ("europe-west4", "Eemshaven", "NL", "NL"),
-        ("europe-west6", "Zurich", "CH", "CH"),
-        ("europe-west8", "Milan", "IT", "IT-NO"),
-        ("europe-west9", "Paris", "FR", "FR"),
-        ("europe-west10", "Berlin", "DE", "DE"),
-        ("europe-west12", "Turin", "IT", "IT-NO"),
-        ("europe-central2", "Warsaw", "PL", "PL"),
-        ("europe-north1", "Hamina", "FI", "FI"),
-        ("europe-north2", "Stockholm", "SE", "SE-SE3"),
-        ("europe-southwest1", "Madrid", "ES", "ES"),
-        ("me-central1", "Doha", "QA", "QA"),
-        ("me-central2", "Dammam", "SA", "SA"),
-        ("me-west1", "Tel Aviv", "IL", "IL"),
-        ("africa-south1", "Johannesburg", "ZA", "ZA"),
-        ("asia-east1", "Changhua County", "TW", "TW"),
-        ("asia-east2", "Hong Kong", "HK", "HK"),
-        ("asia-northeast1", "Tokyo", "JP", "JP-TK"),
-        ("asia-northeast2", "Osaka", "JP", "JP-KN"),
-        ("asia-northeast3", "Seoul", "KR", "KR"),
-        ("asia-south1", "Mumbai", "IN", "IN-WE"),
-        ("asia-south2", "Delhi", "IN", "IN-NO"),
-        ("asia-southeast1", "Jurong West", "SG", "SG"),
-        ("asia-southeast2", "Jakarta", "ID", "ID"),
-        ("asia-southeast3", "Bangkok", "TH", "TH"),
-        ("australia-southeast1", "Sydney", "AU", "AU-NSW"),
-        ("australia-southeast2", "Melbourne", "AU", "AU-VIC"),
-    ],
-    "azure": [
-        ("eastus", "Virginia", "US", "US-MIDA-PJM"),
-        ("eastus2", "Virginia", "US", "US-MIDA-PJM"),
-        ("centralus", "Des Moines, Iowa", "US", "US-MIDW-MISO"),
-        ("northcentralus", "Chicago, Illinois", "US", "US-MIDA-PJM"),
-        ("southcentralus", "San Antonio, Texas", "US", "US-TEX-ERCO"),
-        ("westus", "San Francisco Bay Area, California", "US", "US-CAL-CISO"),
-        ("westus2", "Quincy, Washington", "US", "US-NW-BPAT"),
-        ("westus3", "Phoenix, Arizona", "US", "US-SW-AZPS"),
-        ("westcentralus", "Cheyenne, Wyoming", "US", "US-NW-PACE"),
-        ("canadacentral", "Toronto", "CA", "CA-ON"),
-        ("canadaeast", "Québec City", "CA", "CA-QC"),
-        ("mexicocentral", "Querétaro", "MX", "MX"),
-        ("brazilsouth", "São Paulo", "BR", "BR-CS"),
-        ("northeurope", "Dublin", "IE", "IE"),
-        ("westeurope", "Amsterdam", "NL", "NL"),
-        ("uksouth", "London", "GB", "GB"),
-        ("ukwest", "Cardiff", "GB", "GB"),
-        ("francecentral", "Paris", "FR", "FR"),
-        ("germanywestcentral", "Frankfurt", "DE", "DE"),
-        ("switzerlandnorth", "Zurich", "CH", "CH"),
-        ("norwayeast", "Oslo", "NO", "NO-NO1"),
-        ("swedencentral", "Gävle", "SE", "SE-SE3"),
-        ("polandcentral", "Warsaw", "PL", "PL"),
-        ("italynorth", "Milan", "IT", "IT-NO"),
-        ("spaincentral", "Madrid", "ES", "ES"),
-        ("uaenorth", "Dubai", "AE", "AE"),
-        ("qatarcentral", "Doha", "QA", "QA"),
-        ("israelcentral", "Israel", "IL", "IL"),
-        ("southafricanorth", "Johannesburg", "ZA", "ZA"),
-        ("centralindia", "Pune", "IN", "IN-WE"),
-        ("southindia", "Chennai", "IN", "IN-SO"),
-        ("eastasia", "Hong Kong", "HK", "HK"),
-        ("southeastasia", "Singapore", "SG", "SG"),
-        ("japaneast", "Tokyo", "JP", "JP-TK"),
-        ("japanwest", "Osaka", "JP", "JP-KN"),
-        ("koreacentral", "Seoul", "KR", "KR"),
-        ("australiaeast", "Sydney", "AU", "AU-NSW"),
-        ("australiasoutheast", "Melbourne", "AU", "AU-VIC"),
-        ("australiacentral", "Canberra", "AU", "AU-NSW"),
-        ("newzealandnorth", "Auckland", "NZ", "NZ"),
-        ("indonesiacentral", "Jakarta", "ID", "ID"),
-    ],
-    "ovh": [
-        ("gra", "Gravelines", "FR", "FR"),
-        ("rbx", "Roubaix", "FR", "FR"),
-        ("sbg", "Strasbourg", "FR", "FR"),
-        ("eu-west-par", "Paris", "FR", "FR"),
-        ("de", "Frankfurt", "DE", "DE"),
-        ("uk", "London", "GB", "GB"),
-        ("waw", "Warsaw", "PL", "PL"),
-        ("bhs", "Beauharnois, Québec", "CA", "CA-QC"),
-        ("ca-east-tor", "Toronto", "CA", "CA-ON"),
-        ("us-east-va", "Vint Hill, Virginia", "US", "US-MIDA-PJM"),
-        ("us-west-or", "Hillsboro, Oregon", "US", "US-NW-BPAT"),
-        ("sgp", "Singapore", "SG", "SG"),
-        ("syd", "Sydney", "AU", "AU-NSW"),
-        ("ap-south-mum", "Mumbai", "IN", "IN-WE"),
-    ],
-    "scaleway": [
-        ("fr-par", "Paris", "FR", "FR"),
-        ("nl-ams", "Amsterdam", "NL", "NL"),
-        ("pl-waw", "Warsaw", "PL", "PL"),
-    ],
-}
-
-# Green Algorithms' defaults_PUE names providers its own way.
-GREEN_ALGORITHMS_PUE_PROVIDER = {"aws": "aws", "gcp": "gcp", "azure": "azure", "ovh": "OVHcloud"}
+CLOUD_FIELDS = [
+    "key", "provider", "region", "city", "country", "zone", "zone_basis",
+    "pue", "pue_year", "pue_scope", "pue_source",
+]
 
 
-def cloud_rows(sources: Path, zone_keys: set[str]) -> list[dict[str, object]]:
-    """Each region with its provider's PUE: the region's own where Green Algorithms lists one,
-    else the provider's fleet figure, else the industry average for an unknown provider."""
-    defaults = {r["provider"]: r for r in read_green_algorithms(sources / "greenalgorithms-defaults_PUE.csv")}
-    by_region = {
-        (r["provider"], r["Name"]): r
-        for r in read_green_algorithms(sources / "greenalgorithms-cloudProviders_datacenters.csv")
-        if parse_watts(r.get("PUE")) is not None
-    }
-    unknown = defaults["Unknown"]
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with open(path, encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def region_pue(provider: str, region: str, pue_rows: list[dict[str, str]]) -> dict[str, object]:
+    """A region's PUE: its site's figure where the provider publishes one per site (the highest
+    of them where a region spans several sites, so as not to flatter it), else the provider's
+    newest fleet-wide figure."""
+    mine = [r for r in pue_rows if r["provider"] == provider]
+    sites = [r for r in mine if region in r["regions"].split()]
+    if len(sites) == 1:
+        row = sites[0]
+        return dict(pue=float(row["pue"]), pue_year=int(row["year"]), pue_scope=row["scope"], pue_source=row["source_url"])
+    if sites:
+        worst = max(sites, key=lambda r: float(r["pue"]))
+        low, high = min(float(r["pue"]) for r in sites), float(worst["pue"])
+        names = ", ".join(sorted(r["site"] for r in sites))
+        return dict(
+            pue=high, pue_year=max(int(r["year"]) for r in sites),
+            pue_scope=f"highest of its sites {names} ({low:g}-{high:g})",
+            pue_source=worst["source_url"],
+        )
+    fleet = [r for r in mine if not r["site"]]
+    if not fleet:
+        raise SystemExit(f"provider-pue.csv has no fleet figure for {provider} ({region} has no site figure)")
+    row = max(fleet, key=lambda r: int(r["year"]))
+    return dict(pue=float(row["pue"]), pue_year=int(row["year"]), pue_scope=row["scope"], pue_source=row["source_url"])
+
+
+def cloud_rows(sources: Path, zones: dict[str, dict]) -> list[dict[str, object]]:
+    pue_rows = read_csv(sources / "provider-pue.csv")
     rows = []
-    for provider, regions in sorted(CLOUD_REGIONS.items()):
-        default = defaults.get(GREEN_ALGORITHMS_PUE_PROVIDER.get(provider, ""), None)
-        for region, city, country, zone in regions:
-            if zone not in zone_keys:
-                raise SystemExit(f"{provider}:{region} names grid zone {zone}, which the zone table lacks")
-            own = by_region.get((provider, region))
-            if own:
-                pue, source = own["PUE"], f"Green Algorithms data centres (CC BY 4.0): {own['source_PUE']}"
-            elif default:
-                pue, source = default["PUE"], f"Green Algorithms defaults_PUE (CC BY 4.0): {default['source']}"
-            else:
-                pue = unknown["PUE"]
-                source = f"no figure for {provider} in the sources; industry average, Green Algorithms defaults_PUE (CC BY 4.0): {unknown['source']}"
-            rows.append(dict(
-                key=f"{provider}:{region}", provider=provider, region=region, city=city,
-                country=country, zone=zone, pue=float(pue), pue_source=source,
-            ))
-    return rows
+    for entry in read_csv(sources / "cloud-regions.csv"):
+        provider, region, zone = entry["provider"], entry["region"], entry["zone"]
+        key = f"{provider}:{region}"
+        if zone not in zones:
+            raise SystemExit(f"{key} names grid zone {zone}, which the zone table lacks")
+        if zones[zone]["country"] != entry["country"]:
+            raise SystemExit(f"{key} is in {entry['country']}, but grid zone {zone} is in {zones[zone]['country']}")
+        if not entry["zone_basis"].strip():
+            raise SystemExit(f"{key}: cloud-regions.csv must say why its zone is {zone}")
+        rows.append(dict(key=key, **entry, **region_pue(provider, region, pue_rows)))
+    keys = [r["key"] for r in rows]
+    if len(set(keys)) != len(keys):
+        raise SystemExit(f"cloud-regions.csv lists a region twice: {sorted(k for k in keys if keys.count(k) > 1)}")
+    return sorted(rows, key=lambda r: (r["provider"], r["region"]))
 
 
 # ---------------------------------------------------------------------------------------
@@ -582,10 +446,11 @@ def main(argv: list[str] | None = None) -> int:
             return 2
     zones = zone_rows(args.sources, args.iso_codes)
     keys = {z["key"] for z in zones}
+    by_key = {z["key"]: z for z in zones}
     tables = {
         "zones.csv": (ZONE_FIELDS, zones),
         "timezones.csv": (TIMEZONE_FIELDS, timezone_rows(args.zone_tab, keys)),
-        "cloud_regions.csv": (CLOUD_FIELDS, cloud_rows(args.sources, keys)),
+        "cloud_regions.csv": (CLOUD_FIELDS, cloud_rows(args.sources, by_key)),
         "equivalents.csv": (EQUIVALENT_FIELDS, equivalent_rows(args.sources)),
     }
     for filename, (fields, rows) in tables.items():

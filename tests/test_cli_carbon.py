@@ -71,6 +71,17 @@ def test_regions_quebec_finds_ca_qc(capsys):
     assert any(r["type"] == "cloud" and r["zone"] == "CA-QC" for r in rows)
 
 
+def test_regions_show_pue_with_its_year_and_source(capsys):
+    region = find_zone("aws:eu-west-3")
+    assert main(["regions", "aws:eu-west-3"]) == 0
+    out = capsys.readouterr().out
+    assert f"PUE {region.pue:g} ({region.pue_year}, {region.pue_scope}; {region.pue_source})" in out
+    assert region.pue_source.startswith("https://")
+    rows = run_json(capsys, "regions", "aws:eu-west-3")
+    assert rows[0]["pue"] == region.pue and rows[0]["pue_year"] == region.pue_year
+    assert rows[0]["pue_source"] == region.pue_source and rows[0]["zone_basis"]
+
+
 def test_regions_lists_everything_and_fails_clearly_on_nothing(capsys):
     rows = run_json(capsys, "regions")
     assert {r["type"] for r in rows} == {"zone", "cloud"} and len(rows) > 400
