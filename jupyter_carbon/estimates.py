@@ -50,6 +50,11 @@ def run(options, settings=None) -> str:
     return render(result)
 
 
+def equivalent_basis(q: dict) -> str:
+    """Which gas an equivalent's factor counts, said plainly where it is CO2 alone."""
+    return "factor in CO2e" if q["gas"] == "CO2e" else f"factor in {q['gas']} only, compared with CO2e"
+
+
 def render(e) -> str:
     i = e.intensity
     if e.hardware:
@@ -64,7 +69,7 @@ def render(e) -> str:
         f"Emissions:  {e.emissions_kg:,.3f} kg CO2e",
     ]
     for q in e.equivalents:
-        lines.append(f"  ≈ {q['amount']:,.1f} {q['label']}  [{q['source']}]")
+        lines.append(f"  ≈ {q['amount']:,.1f} {q['label']}  [{equivalent_basis(q)}; {q['source']}]")
     for alt in e.alternatives:
         if alt.saving_pct > 0.05:
             lines.append(

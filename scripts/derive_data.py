@@ -2,9 +2,9 @@
 
 Usage::
 
-    python scripts/derive_data.py [--sources ../shared/sources] [--out jupyter_carbon/data]
+    python scripts/derive_data.py [--sources data-sources] [--out jupyter_carbon/data]
 
-The raw files and their licences are described in the sources folder's README; each
+The raw files and their licences are described in ``data-sources/README.md``; each
 derived table keeps, per row, which source it came from. ``data/README.md`` states the
 licences and attributions. Run again whenever a source file changes; the output is
 deterministic (sorted rows, fixed float formatting) so diffs stay readable.
@@ -22,11 +22,12 @@ import unicodedata
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-DEFAULT_SOURCES = HERE.parent.parent / "shared" / "sources"
+DEFAULT_SOURCES = HERE.parent / "data-sources"
 DEFAULT_OUT = HERE.parent / "jupyter_carbon" / "data"
-# Facts outside the sources folder: ISO 3166 codes (Debian iso-codes) and tzdata's zone.tab.
-DEFAULT_ISO_CODES = Path("/usr/share/iso-codes/json/iso_3166-1.json")
-DEFAULT_ZONE_TAB = Path("/usr/share/zoneinfo/zone.tab")
+# ISO 3166 codes (Debian iso-codes) and tzdata's zone.tab live in the sources folder too, so
+# that the output does not change with the operating system's version of them.
+ISO_CODES = "iso_3166-1.json"
+ZONE_TAB = "zone.tab"
 
 HARDWARE_FIELDS = ["kind", "name", "tdp_w", "cores", "source", "url"]
 
@@ -307,208 +308,75 @@ def timezone_rows(zone_tab: Path, zone_keys: set[str]) -> list[dict[str, object]
 
 
 # ---------------------------------------------------------------------------------------
-# Cloud regions: where each provider's region stands and which grid zone feeds it. Written
-# for this project from the providers' own region pages; cross-checked in the tests against
-# the sources' facts (mlco2 impact.csv, Green Algorithms' data centres, Electricity Maps'
-# data-centre zones).
+# Cloud regions: where each provider's region stands and which grid zone feeds it, from the
+# project's reviewed ``cloud-regions.csv`` (each zone with the reason it was chosen); the PUE
+# from the providers' own figures in ``provider-pue.csv``.
 
-CLOUD_FIELDS = ["key", "provider", "region", "city", "country", "zone", "pue", "pue_source"]
-
-# (region, city, country, grid zone)
-CLOUD_REGIONS = {
-    "aws": [
-        ("us-east-1", "Ashburn, Virginia", "US", "US-MIDA-PJM"),
-        ("us-east-2", "Columbus, Ohio", "US", "US-MIDA-PJM"),
-        ("us-west-1", "San Francisco Bay Area, California", "US", "US-CAL-CISO"),
-        ("us-west-2", "Boardman, Oregon", "US", "US-NW-PACW"),
-        ("us-gov-east-1", "Columbus, Ohio", "US", "US-MIDA-PJM"),
-        ("us-gov-west-1", "Oregon", "US", "US-NW-PACW"),
-        ("ca-central-1", "Montréal", "CA", "CA-QC"),
-        ("ca-west-1", "Calgary", "CA", "CA-AB"),
-        ("mx-central-1", "Querétaro", "MX", "MX"),
-        ("sa-east-1", "São Paulo", "BR", "BR-CS"),
-        ("eu-west-1", "Dublin", "IE", "IE"),
-        ("eu-west-2", "London", "GB", "GB"),
-        ("eu-west-3", "Paris", "FR", "FR"),
-        ("eu-central-1", "Frankfurt", "DE", "DE"),
-        ("eu-central-2", "Zurich", "CH", "CH"),
-        ("eu-north-1", "Stockholm", "SE", "SE-SE3"),
-        ("eu-south-1", "Milan", "IT", "IT-NO"),
-        ("eu-south-2", "Aragón", "ES", "ES"),
-        ("il-central-1", "Tel Aviv", "IL", "IL"),
-        ("me-central-1", "United Arab Emirates", "AE", "AE"),
-        ("me-south-1", "Bahrain", "BH", "BH"),
-        ("af-south-1", "Cape Town", "ZA", "ZA"),
-        ("ap-east-1", "Hong Kong", "HK", "HK"),
-        ("ap-south-1", "Mumbai", "IN", "IN-WE"),
-        ("ap-south-2", "Hyderabad", "IN", "IN-SO"),
-        ("ap-southeast-1", "Singapore", "SG", "SG"),
-        ("ap-southeast-2", "Sydney", "AU", "AU-NSW"),
-        ("ap-southeast-3", "Jakarta", "ID", "ID"),
-        ("ap-southeast-4", "Melbourne", "AU", "AU-VIC"),
-        ("ap-southeast-5", "Kuala Lumpur", "MY", "MY-WM"),
-        ("ap-southeast-7", "Bangkok", "TH", "TH"),
-        ("ap-northeast-1", "Tokyo", "JP", "JP-TK"),
-        ("ap-northeast-2", "Seoul", "KR", "KR"),
-        ("ap-northeast-3", "Osaka", "JP", "JP-KN"),
-        ("cn-north-1", "Beijing", "CN", "CN"),
-        ("cn-northwest-1", "Ningxia", "CN", "CN"),
-    ],
-    "gcp": [
-        ("us-central1", "Council Bluffs, Iowa", "US", "US-MIDW-MISO"),
-        ("us-central2", "Pryor, Oklahoma", "US", "US-CENT-SWPP"),
-        ("us-east1", "Moncks Corner, South Carolina", "US", "US-CAR-SCEG"),
-        ("us-east2", "Douglas County, Georgia", "US", "US-SE-SOCO"),
-        ("us-east4", "Ashburn, Virginia", "US", "US-MIDA-PJM"),
-        ("us-east5", "Columbus, Ohio", "US", "US-MIDA-PJM"),
-        ("us-south1", "Dallas, Texas", "US", "US-TEX-ERCO"),
-        ("us-west1", "The Dalles, Oregon", "US", "US-NW-PACW"),
-        ("us-west2", "Los Angeles, California", "US", "US-CAL-CISO"),
-        ("us-west3", "Salt Lake City, Utah", "US", "US-NW-PACE"),
-        ("us-west4", "Las Vegas, Nevada", "US", "US-NW-NEVP"),
-        ("northamerica-northeast1", "Montréal", "CA", "CA-QC"),
-        ("northamerica-northeast2", "Toronto", "CA", "CA-ON"),
-        ("northamerica-south1", "Querétaro", "MX", "MX"),
-        ("southamerica-east1", "São Paulo", "BR", "BR-CS"),
-        ("southamerica-west1", "Santiago", "CL", "CL-SEN"),
-        ("europe-west1", "St. Ghislain", "BE", "BE"),
-        ("europe-west2", "London", "GB", "GB"),
-        ("europe-west3", "Frankfurt", "DE", "DE"),
-        ("europe-west4", "Eemshaven", "NL", "NL"),
-        ("europe-west6", "Zurich", "CH", "CH"),
-        ("europe-west8", "Milan", "IT", "IT-NO"),
-        ("europe-west9", "Paris", "FR", "FR"),
-        ("europe-west10", "Berlin", "DE", "DE"),
-        ("europe-west12", "Turin", "IT", "IT-NO"),
-        ("europe-central2", "Warsaw", "PL", "PL"),
-        ("europe-north1", "Hamina", "FI", "FI"),
-        ("europe-north2", "Stockholm", "SE", "SE-SE3"),
-        ("europe-southwest1", "Madrid", "ES", "ES"),
-        ("me-central1", "Doha", "QA", "QA"),
-        ("me-central2", "Dammam", "SA", "SA"),
-        ("me-west1", "Tel Aviv", "IL", "IL"),
-        ("africa-south1", "Johannesburg", "ZA", "ZA"),
-        ("asia-east1", "Changhua County", "TW", "TW"),
-        ("asia-east2", "Hong Kong", "HK", "HK"),
-        ("asia-northeast1", "Tokyo", "JP", "JP-TK"),
-        ("asia-northeast2", "Osaka", "JP", "JP-KN"),
-        ("asia-northeast3", "Seoul", "KR", "KR"),
-        ("asia-south1", "Mumbai", "IN", "IN-WE"),
-        ("asia-south2", "Delhi", "IN", "IN-NO"),
-        ("asia-southeast1", "Jurong West", "SG", "SG"),
-        ("asia-southeast2", "Jakarta", "ID", "ID"),
-        ("asia-southeast3", "Bangkok", "TH", "TH"),
-        ("australia-southeast1", "Sydney", "AU", "AU-NSW"),
-        ("australia-southeast2", "Melbourne", "AU", "AU-VIC"),
-    ],
-    "azure": [
-        ("eastus", "Virginia", "US", "US-MIDA-PJM"),
-        ("eastus2", "Virginia", "US", "US-MIDA-PJM"),
-        ("centralus", "Des Moines, Iowa", "US", "US-MIDW-MISO"),
-        ("northcentralus", "Chicago, Illinois", "US", "US-MIDA-PJM"),
-        ("southcentralus", "San Antonio, Texas", "US", "US-TEX-ERCO"),
-        ("westus", "San Francisco Bay Area, California", "US", "US-CAL-CISO"),
-        ("westus2", "Quincy, Washington", "US", "US-NW-BPAT"),
-        ("westus3", "Phoenix, Arizona", "US", "US-SW-AZPS"),
-        ("westcentralus", "Cheyenne, Wyoming", "US", "US-NW-PACE"),
-        ("canadacentral", "Toronto", "CA", "CA-ON"),
-        ("canadaeast", "Québec City", "CA", "CA-QC"),
-        ("mexicocentral", "Querétaro", "MX", "MX"),
-        ("brazilsouth", "São Paulo", "BR", "BR-CS"),
-        ("northeurope", "Dublin", "IE", "IE"),
-        ("westeurope", "Amsterdam", "NL", "NL"),
-        ("uksouth", "London", "GB", "GB"),
-        ("ukwest", "Cardiff", "GB", "GB"),
-        ("francecentral", "Paris", "FR", "FR"),
-        ("germanywestcentral", "Frankfurt", "DE", "DE"),
-        ("switzerlandnorth", "Zurich", "CH", "CH"),
-        ("norwayeast", "Oslo", "NO", "NO-NO1"),
-        ("swedencentral", "Gävle", "SE", "SE-SE3"),
-        ("polandcentral", "Warsaw", "PL", "PL"),
-        ("italynorth", "Milan", "IT", "IT-NO"),
-        ("spaincentral", "Madrid", "ES", "ES"),
-        ("uaenorth", "Dubai", "AE", "AE"),
-        ("qatarcentral", "Doha", "QA", "QA"),
-        ("israelcentral", "Israel", "IL", "IL"),
-        ("southafricanorth", "Johannesburg", "ZA", "ZA"),
-        ("centralindia", "Pune", "IN", "IN-WE"),
-        ("southindia", "Chennai", "IN", "IN-SO"),
-        ("eastasia", "Hong Kong", "HK", "HK"),
-        ("southeastasia", "Singapore", "SG", "SG"),
-        ("japaneast", "Tokyo", "JP", "JP-TK"),
-        ("japanwest", "Osaka", "JP", "JP-KN"),
-        ("koreacentral", "Seoul", "KR", "KR"),
-        ("australiaeast", "Sydney", "AU", "AU-NSW"),
-        ("australiasoutheast", "Melbourne", "AU", "AU-VIC"),
-        ("australiacentral", "Canberra", "AU", "AU-NSW"),
-        ("newzealandnorth", "Auckland", "NZ", "NZ"),
-        ("indonesiacentral", "Jakarta", "ID", "ID"),
-    ],
-    "ovh": [
-        ("gra", "Gravelines", "FR", "FR"),
-        ("rbx", "Roubaix", "FR", "FR"),
-        ("sbg", "Strasbourg", "FR", "FR"),
-        ("eu-west-par", "Paris", "FR", "FR"),
-        ("de", "Frankfurt", "DE", "DE"),
-        ("uk", "London", "GB", "GB"),
-        ("waw", "Warsaw", "PL", "PL"),
-        ("bhs", "Beauharnois, Québec", "CA", "CA-QC"),
-        ("ca-east-tor", "Toronto", "CA", "CA-ON"),
-        ("us-east-va", "Vint Hill, Virginia", "US", "US-MIDA-PJM"),
-        ("us-west-or", "Hillsboro, Oregon", "US", "US-NW-BPAT"),
-        ("sgp", "Singapore", "SG", "SG"),
-        ("syd", "Sydney", "AU", "AU-NSW"),
-        ("ap-south-mum", "Mumbai", "IN", "IN-WE"),
-    ],
-    "scaleway": [
-        ("fr-par", "Paris", "FR", "FR"),
-        ("nl-ams", "Amsterdam", "NL", "NL"),
-        ("pl-waw", "Warsaw", "PL", "PL"),
-    ],
-}
-
-# Green Algorithms' defaults_PUE names providers its own way.
-GREEN_ALGORITHMS_PUE_PROVIDER = {"aws": "aws", "gcp": "gcp", "azure": "azure", "ovh": "OVHcloud"}
+CLOUD_FIELDS = [
+    "key", "provider", "region", "city", "country", "zone", "zone_basis",
+    "pue", "pue_year", "pue_scope", "pue_source",
+]
 
 
-def cloud_rows(sources: Path, zone_keys: set[str]) -> list[dict[str, object]]:
-    """Each region with its provider's PUE: the region's own where Green Algorithms lists one,
-    else the provider's fleet figure, else the industry average for an unknown provider."""
-    defaults = {r["provider"]: r for r in read_green_algorithms(sources / "greenalgorithms-defaults_PUE.csv")}
-    by_region = {
-        (r["provider"], r["Name"]): r
-        for r in read_green_algorithms(sources / "greenalgorithms-cloudProviders_datacenters.csv")
-        if parse_watts(r.get("PUE")) is not None
-    }
-    unknown = defaults["Unknown"]
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with open(path, encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def region_pue(provider: str, region: str, pue_rows: list[dict[str, str]]) -> dict[str, object]:
+    """A region's PUE: its site's figure where the provider publishes one per site (the highest
+    of them where a region spans several sites, so as not to flatter it), else the provider's
+    newest fleet-wide figure."""
+    mine = [r for r in pue_rows if r["provider"] == provider]
+    sites = [r for r in mine if region in r["regions"].split()]
+    if len(sites) == 1:
+        row = sites[0]
+        return dict(pue=float(row["pue"]), pue_year=int(row["year"]), pue_scope=row["scope"], pue_source=row["source_url"])
+    if sites:
+        worst = max(sites, key=lambda r: float(r["pue"]))
+        low, high = min(float(r["pue"]) for r in sites), float(worst["pue"])
+        names = ", ".join(sorted(r["site"] for r in sites))
+        return dict(
+            pue=high, pue_year=max(int(r["year"]) for r in sites),
+            pue_scope=f"highest of its sites {names} ({low:g}-{high:g})",
+            pue_source=worst["source_url"],
+        )
+    fleet = [r for r in mine if not r["site"]]
+    if not fleet:
+        raise SystemExit(f"provider-pue.csv has no fleet figure for {provider} ({region} has no site figure)")
+    row = max(fleet, key=lambda r: int(r["year"]))
+    return dict(pue=float(row["pue"]), pue_year=int(row["year"]), pue_scope=row["scope"], pue_source=row["source_url"])
+
+
+def cloud_rows(sources: Path, zones: dict[str, dict]) -> list[dict[str, object]]:
+    pue_rows = read_csv(sources / "provider-pue.csv")
     rows = []
-    for provider, regions in sorted(CLOUD_REGIONS.items()):
-        default = defaults.get(GREEN_ALGORITHMS_PUE_PROVIDER.get(provider, ""), None)
-        for region, city, country, zone in regions:
-            if zone not in zone_keys:
-                raise SystemExit(f"{provider}:{region} names grid zone {zone}, which the zone table lacks")
-            own = by_region.get((provider, region))
-            if own:
-                pue, source = own["PUE"], f"Green Algorithms data centres (CC BY 4.0): {own['source_PUE']}"
-            elif default:
-                pue, source = default["PUE"], f"Green Algorithms defaults_PUE (CC BY 4.0): {default['source']}"
-            else:
-                pue = unknown["PUE"]
-                source = f"no figure for {provider} in the sources; industry average, Green Algorithms defaults_PUE (CC BY 4.0): {unknown['source']}"
-            rows.append(dict(
-                key=f"{provider}:{region}", provider=provider, region=region, city=city,
-                country=country, zone=zone, pue=float(pue), pue_source=source,
-            ))
-    return rows
+    for entry in read_csv(sources / "cloud-regions.csv"):
+        provider, region, zone = entry["provider"], entry["region"], entry["zone"]
+        key = f"{provider}:{region}"
+        if zone not in zones:
+            raise SystemExit(f"{key} names grid zone {zone}, which the zone table lacks")
+        if zones[zone]["country"] != entry["country"]:
+            raise SystemExit(f"{key} is in {entry['country']}, but grid zone {zone} is in {zones[zone]['country']}")
+        if not entry["zone_basis"].strip():
+            raise SystemExit(f"{key}: cloud-regions.csv must say why its zone is {zone}")
+        rows.append(dict(key=key, **entry, **region_pue(provider, region, pue_rows)))
+    keys = [r["key"] for r in rows]
+    if len(set(keys)) != len(keys):
+        raise SystemExit(f"cloud-regions.csv lists a region twice: {sorted(k for k in keys if keys.count(k) > 1)}")
+    return sorted(rows, key=lambda r: (r["provider"], r["region"]))
 
 
 # ---------------------------------------------------------------------------------------
 # Equivalents: grams of CO2e per unit of something people picture.
 
-EQUIVALENT_FIELDS = ["key", "label", "unit", "g_per_unit", "source", "year", "url"]
+# ``gas`` says what a factor counts: CO2 alone, or all greenhouse gases as CO2e. Comparing
+# a CO2-only factor with emissions in CO2e flatters it slightly; the views say which is which.
+EQUIVALENT_FIELDS = ["key", "label", "unit", "g_per_unit", "gas", "source", "year", "url"]
 EPA_URL = "https://www.epa.gov/energy/greenhouse-gases-equivalencies-calculator-calculations-and-references"
 
-# The US EPA equivalencies calculator publishes these in metric tons; converted to grams.
+# The US EPA equivalencies calculator publishes these in metric tons of CO2 (not CO2e);
+# converted to grams.
 EPA_EQUIVALENTS = [
     ("smartphone_charges", "smartphone charges", "charge", 1.24e-5 * 1e6,
      "US EPA Greenhouse Gas Equivalencies Calculator: CO2 per smartphone charged", 2024),
@@ -527,7 +395,7 @@ GREEN_ALGORITHMS_EQUIVALENTS = {
 
 def equivalent_rows(sources: Path) -> list[dict[str, object]]:
     rows = [
-        dict(key=k, label=label, unit=unit, g_per_unit=float(g), source=src, year=year, url=EPA_URL)
+        dict(key=k, label=label, unit=unit, g_per_unit=float(g), gas="CO2", source=src, year=year, url=EPA_URL)
         for k, label, unit, g, src, year in EPA_EQUIVALENTS
     ]
     for row in read_green_algorithms(sources / "greenalgorithms-referenceValues.csv"):
@@ -536,8 +404,12 @@ def equivalent_rows(sources: Path) -> list[dict[str, object]]:
         key, label, unit = GREEN_ALGORITHMS_EQUIVALENTS[row["variable"]]
         note = row["source"].strip()
         urls = re.findall(r"https?://\S+", note)
+        # Green Algorithms opens each note with the unit: "in gCO2/km ...", "gCO2e from ...".
+        unit_gas = re.match(r"(?:in )?g(CO2e?)\b", note)
+        if unit_gas is None:
+            raise SystemExit(f"referenceValues {row['variable']}: no gCO2 or gCO2e unit in {note!r}")
         rows.append(dict(
-            key=key, label=label, unit=unit, g_per_unit=float(row["value"]),
+            key=key, label=label, unit=unit, g_per_unit=float(row["value"]), gas=unit_gas.group(1),
             source=f"Green Algorithms referenceValues (CC BY 4.0): {row['variable']}", year="",
             url=urls[-1] if urls else "",
         ))
@@ -556,26 +428,29 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sources", type=Path, default=DEFAULT_SOURCES)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
-    parser.add_argument("--iso-codes", type=Path, default=DEFAULT_ISO_CODES, help="iso-codes' iso_3166-1.json")
-    parser.add_argument("--zone-tab", type=Path, default=DEFAULT_ZONE_TAB, help="tzdata's zone.tab")
+    parser.add_argument("--iso-codes", type=Path, help=f"iso-codes' {ISO_CODES} (default: in the sources folder)")
+    parser.add_argument("--zone-tab", type=Path, help=f"tzdata's {ZONE_TAB} (default: in the sources folder)")
     args = parser.parse_args(argv)
     if not args.sources.is_dir():
         print(f"error: no sources folder at {args.sources}; pass --sources PATH", file=sys.stderr)
         return 2
+    args.iso_codes = args.iso_codes or args.sources / ISO_CODES
+    args.zone_tab = args.zone_tab or args.sources / ZONE_TAB
     args.out.mkdir(parents=True, exist_ok=True)
     hardware = hardware_rows(args.sources)
     write_csv(args.out / "hardware.csv", HARDWARE_FIELDS, hardware)
     print(f"hardware.csv: {len(hardware)} rows")
     for path in (args.iso_codes, args.zone_tab):
         if not path.is_file():
-            print(f"error: {path} is missing (Debian packages iso-codes and tzdata)", file=sys.stderr)
+            print(f"error: {path} is missing (from Debian's iso-codes and tzdata)", file=sys.stderr)
             return 2
     zones = zone_rows(args.sources, args.iso_codes)
     keys = {z["key"] for z in zones}
+    by_key = {z["key"]: z for z in zones}
     tables = {
         "zones.csv": (ZONE_FIELDS, zones),
         "timezones.csv": (TIMEZONE_FIELDS, timezone_rows(args.zone_tab, keys)),
-        "cloud_regions.csv": (CLOUD_FIELDS, cloud_rows(args.sources, keys)),
+        "cloud_regions.csv": (CLOUD_FIELDS, cloud_rows(args.sources, by_key)),
         "equivalents.csv": (EQUIVALENT_FIELDS, equivalent_rows(args.sources)),
     }
     for filename, (fields, rows) in tables.items():

@@ -1,4 +1,4 @@
-"""Helpers for the carbon tests: where the raw sources are, and fake HTTP servers.
+"""Helpers for the carbon tests: the raw sources, and fake HTTP servers.
 
 The fake servers listen on 127.0.0.1 only, answer from a routing table, and stop by
 themselves after a bounded number of requests or seconds, so a test that forgets one
@@ -21,23 +21,40 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 
 
-def sources_dir() -> Path:
-    """The raw sources: $JUPYTER_CARBON_SOURCES, else ``../shared/sources`` beside the repo."""
+#: The raw sources the repository carries (data-sources/README.md says where each is from).
+SOURCES = REPO / "data-sources"
+
+#: Sources whose licences keep them out of the repository, with the reason a test that needs
+#: one is skipped where ``$JUPYTER_CARBON_SOURCES`` does not hold it.
+EXTERNAL_SOURCES = {
+    "electricitymaps-data_centers.json": "AGPL-3.0",
+    "mlco2-impact-impact.csv": "mlco2/impact states no licence for its data",
+}
+
+
+def source_path(name: str) -> Path:
+    """A raw source file: from ``data-sources/``, or for one kept out of the repository,
+    from ``$JUPYTER_CARBON_SOURCES``; skips the test, saying why, where it is missing."""
+    path = SOURCES / name
+    if path.is_file():
+        return path
+    reason = EXTERNAL_SOURCES.get(name)
+    if reason is None:
+        pytest.fail(f"{name} is missing from {SOURCES}")
     env = os.environ.get("JUPYTER_CARBON_SOURCES")
-    path = Path(env) if env else REPO.parent / "shared" / "sources"
-    if not path.is_dir():
-        pytest.fail(f"raw sources not found at {path}; set JUPYTER_CARBON_SOURCES")
-    return path
+    if env and (Path(env) / name).is_file():
+        return Path(env) / name
+    pytest.skip(f"{name} is not in the repository ({reason}); set JUPYTER_CARBON_SOURCES to a folder holding it")
 
 
 def read_green_algorithms(name: str) -> list[dict[str, str]]:
     """A Green Algorithms CSV, skipping its annotation row."""
-    lines = (sources_dir() / name).read_text(encoding="utf-8").splitlines()
+    lines = source_path(name).read_text(encoding="utf-8").splitlines()
     return list(csv.DictReader(io.StringIO("\n".join(lines[1:]))))
 
 
 def read_json_source(name: str):
-    return json.loads((sources_dir() / name).read_text(encoding="utf-8"))
+    return json.loads(source_path(name).read_text(encoding="utf-8"))
 
 
 class FakeServer:

@@ -18,11 +18,19 @@ def run(**kwargs):
     return estimate(**kwargs)
 
 
+#: Strubell et al. 2019 state the US average as 0.954 lb CO2e per kWh; 1 lb is 453.59237 g.
+STRUBELL_G_PER_KWH = 0.954 * 453.59237
+
+
+def test_strubell_intensity_is_432_727_g_per_kwh():
+    assert round(STRUBELL_G_PER_KWH, 3) == 432.727
+
+
 def test_strubell_transformer_base_on_8_p100s():
-    # Strubell et al. 2019, Table 3: 1415.78 W, 12 h, PUE 1.58, 0.954 lb/kWh (= 432.7 g/kWh).
-    e = run(power_w=1415.78, hours=12, pue=1.58, intensity=432.7)
+    # Strubell et al. 2019, Table 3: 1415.78 W, 12 h, PUE 1.58, 0.954 lb/kWh.
+    e = run(power_w=1415.78, hours=12, pue=1.58, intensity=STRUBELL_G_PER_KWH)
     assert round(e.facility_energy_kwh, 2) == 26.84
-    assert e.emissions_g == pytest.approx(1415.78 * 12 / 1000 * 1.58 * 432.7)
+    assert e.emissions_g == pytest.approx(1415.78 * 12 / 1000 * 1.58 * STRUBELL_G_PER_KWH)
     assert e.it_energy_j * 1.58 == pytest.approx(e.facility_energy_j)
     # The paper's 26 lbs CO2e, to its rounding.
     assert round(e.emissions_g / 453.59237) == 26
@@ -79,6 +87,13 @@ def test_to_dict_is_json_ready():
     assert data["intensity"]["zone"] == "PL"
     assert data["facility_energy_kwh"] == pytest.approx(1.5)
     assert {q["key"] for q in data["equivalents"]} == {"car_km", "smartphone_charges", "tree_seedlings_10y"}
+
+
+def test_equivalents_say_which_gas_their_factor_counts():
+    rows = {q["key"]: q for q in convert(1000.0, ["smartphone_charges", "tree_seedlings_10y", "flight_paris_london"])}
+    # The EPA factors count CO2 alone; the flight (Green Algorithms, "gCO2e") counts CO2e.
+    assert rows["smartphone_charges"]["gas"] == rows["tree_seedlings_10y"]["gas"] == "CO2"
+    assert rows["flight_paris_london"]["gas"] == "CO2e"
 
 
 def test_equivalents_divide_by_their_factor():

@@ -26,10 +26,10 @@ def run_json(capsys, *argv):
 
 
 def test_estimate_reproduces_strubell_facility_energy(capsys):
-    data = run_json(capsys, "estimate", "--power", "1415.78", "--hours", "12", "--pue", "1.58", "--intensity", "432.7")
+    data = run_json(capsys, "estimate", "--power", "1415.78", "--hours", "12", "--pue", "1.58", "--intensity", "432.727")
     assert round(data["facility_energy_kwh"], 2) == 26.84
-    assert data["intensity"]["pue"] == 1.58 and data["intensity"]["g_per_kwh"] == 432.7
-    assert data["emissions_kg"] == pytest.approx(data["facility_energy_kwh"] * 0.4327)
+    assert data["intensity"]["pue"] == 1.58 and data["intensity"]["g_per_kwh"] == 432.727
+    assert data["emissions_kg"] == pytest.approx(data["facility_energy_kwh"] * 0.432727)
 
 
 def test_estimate_text_shows_energy_emissions_equivalents_and_savings(capsys):
@@ -37,6 +37,8 @@ def test_estimate_text_shows_energy_emissions_equivalents_and_savings(capsys):
     out = capsys.readouterr().out
     assert "kWh facility" in out and "kg CO2e" in out
     assert "km driven" in out and "smartphone charges" in out and "tree seedlings" in out
+    phone = next(line for line in out.splitlines() if "smartphone charges" in line)
+    assert "CO2 only, compared with CO2e" in phone
     assert "(same provider)" in out and "(overall)" in out and "% less" in out
 
 
@@ -67,6 +69,17 @@ def test_regions_quebec_finds_ca_qc(capsys):
     assert rows[0]["key"] == "CA-QC" and rows[0]["g_per_kwh"] == find_zone("CA-QC").g_per_kwh
     assert rows[0]["year"] == 2025 and "Electricity Maps" in rows[0]["source"]
     assert any(r["type"] == "cloud" and r["zone"] == "CA-QC" for r in rows)
+
+
+def test_regions_show_pue_with_its_year_and_source(capsys):
+    region = find_zone("aws:eu-west-3")
+    assert main(["regions", "aws:eu-west-3"]) == 0
+    out = capsys.readouterr().out
+    assert f"PUE {region.pue:g} ({region.pue_year}, {region.pue_scope}; {region.pue_source})" in out
+    assert region.pue_source.startswith("https://")
+    rows = run_json(capsys, "regions", "aws:eu-west-3")
+    assert rows[0]["pue"] == region.pue and rows[0]["pue_year"] == region.pue_year
+    assert rows[0]["pue_source"] == region.pue_source and rows[0]["zone_basis"]
 
 
 def test_regions_lists_everything_and_fails_clearly_on_nothing(capsys):

@@ -22,7 +22,12 @@ PROVIDER_ALIASES = {
 
 @dataclass(frozen=True)
 class CloudRegion:
-    """A provider's region: its grid zone's intensity, and the provider's PUE for it."""
+    """A provider's region: its grid zone's intensity, and the provider's PUE for it.
+
+    ``zone_basis`` says why the region is on its grid zone (the utility or grid operator that
+    serves the site); ``pue_year``, ``pue_scope`` and ``pue_source`` (a URL) say which of the
+    provider's published figures its PUE is (a site's, or the fleet's).
+    """
 
     key: str  # "aws:eu-west-3"
     provider: str
@@ -30,7 +35,10 @@ class CloudRegion:
     city: str
     country: str
     zone_key: str
+    zone_basis: str
     pue: float
+    pue_year: int
+    pue_scope: str
     pue_source: str
 
     @property
@@ -79,7 +87,10 @@ def cloud_regions() -> dict[str, CloudRegion]:
             city=row["city"],
             country=row["country"],
             zone_key=row["zone"],
+            zone_basis=row["zone_basis"],
             pue=float(row["pue"]),
+            pue_year=int(row["pue_year"]),
+            pue_scope=row["pue_scope"],
             pue_source=row["pue_source"],
         )
         for row in read_table("cloud_regions.csv")

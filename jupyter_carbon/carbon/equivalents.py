@@ -1,7 +1,8 @@
 """Emissions in things people picture: km by car, smartphone charges, tree seedlings.
 
 Each factor comes from ``data/equivalents.csv`` with its source (US EPA equivalencies
-calculator, Green Algorithms' reference values).
+calculator, Green Algorithms' reference values) and the gas it counts: several count CO2
+alone, while emissions here are CO2e (all greenhouse gases), so each conversion says which.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ class Equivalent:
     label: str
     unit: str
     g_per_unit: float
+    gas: str  # "CO2" or "CO2e": what the factor's grams count
     source: str
     year: int | None
     url: str
@@ -34,6 +36,7 @@ def equivalents() -> dict[str, Equivalent]:
             label=row["label"],
             unit=row["unit"],
             g_per_unit=float(row["g_per_unit"]),
+            gas=row["gas"],
             source=row["source"],
             year=int(row["year"]) if row["year"] else None,
             url=row["url"],
@@ -43,7 +46,8 @@ def equivalents() -> dict[str, Equivalent]:
 
 
 def convert(grams: float, keys=DEFAULT_KEYS) -> list[dict]:
-    """``grams`` of CO2e as amounts of each equivalent, with the factor and its source."""
+    """``grams`` of CO2e as amounts of each equivalent, with the factor, the gas it counts
+    and its source."""
     table = equivalents()
     unknown = [k for k in keys if k not in table]
     if unknown:
@@ -54,6 +58,7 @@ def convert(grams: float, keys=DEFAULT_KEYS) -> list[dict]:
             "label": e.label,
             "amount": grams / e.g_per_unit,
             "g_per_unit": e.g_per_unit,
+            "gas": e.gas,
             "source": e.source,
             "url": e.url,
         }

@@ -27,8 +27,9 @@ def row(item) -> dict:
         }
     return {
         "key": item.key, "type": "cloud", "name": item.name, "provider": item.provider, "region": item.region,
-        "city": item.city, "country": item.country, "zone": item.zone_key, "g_per_kwh": item.g_per_kwh,
-        "year": item.year, "source": item.source, "pue": item.pue, "pue_source": item.pue_source,
+        "city": item.city, "country": item.country, "zone": item.zone_key, "zone_basis": item.zone_basis,
+        "g_per_kwh": item.g_per_kwh, "year": item.year, "source": item.source, "pue": item.pue,
+        "pue_year": item.pue_year, "pue_scope": item.pue_scope, "pue_source": item.pue_source,
     }
 
 
@@ -45,7 +46,8 @@ def run(args) -> int:
         return 0
     width = max(len(r["key"]) for r in rows)
     for r in rows:
-        pue = f"  PUE {r['pue']:g}" if r["type"] == "cloud" else ""
         grid = f" [grid {r['zone']}]" if r["type"] == "cloud" else ""
-        print(f"{r['key']:<{width}}  {r['g_per_kwh']:>7g} g/kWh  {r['year'] or '':<4}  {r['name']}{grid}{pue}  ({r['source']})")
+        print(f"{r['key']:<{width}}  {r['g_per_kwh']:>7g} g/kWh  {r['year'] or '':<4}  {r['name']}{grid}  ({r['source']})")
+        if r["type"] == "cloud":
+            print(f"{'':<{width}}  PUE {r['pue']:g} ({r['pue_year']}, {r['pue_scope']}; {r['pue_source']})")
     return 0
