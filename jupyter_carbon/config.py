@@ -48,12 +48,21 @@ class CarbonMeter(Configurable):
         help="Where the Linux powercap (RAPL) tree is mounted.",
     ).tag(config=True)
 
+    cpu_model = Unicode(
+        None,
+        allow_none=True,
+        help="Model name of this machine's CPU, e.g. 'Xeon Platinum 8259CL', for the estimate "
+        "used where RAPL counters are not readable. Default: the name the machine reports, "
+        "which a virtual machine often gives without a model number ('AMD EPYC').",
+    ).tag(config=True)
+
     cpu_tdp_w = Float(
         None,
         allow_none=True,
-        help="Rated power of this machine's CPUs in watts, all packages together, for the "
-        "estimate used where RAPL counters are not readable. Default: looked up by CPU model "
-        "in the bundled hardware table, else 12 W per logical CPU.",
+        min=0.0,
+        help="Rated power (TDP) of one CPU package in watts, for the estimate used where RAPL "
+        "counters are not readable. Default: looked up by CPU model in the bundled hardware "
+        "table. A busy logical CPU costs TDP / the package's logical CPUs.",
     ).tag(config=True)
 
     memory_w_per_gb = Float(

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from .tables import read_table
 
-#: Watts per core for a CPU missing from the table: Green Algorithms' value for "Any" CPU
-#: (greenalgorithms-TDP_cpu.csv), the same default their calculator uses.
+#: Watts per physical core for a CPU missing from the table: Green Algorithms' value for
+#: "Any" CPU (greenalgorithms-TDP_cpu.csv), the same default their calculator uses.
 DEFAULT_CPU_W_PER_CORE = 12.0
 
 _NOISE = re.compile(
@@ -29,6 +29,9 @@ class Hardware:
     name: str
     tdp_w: float
     cores: int | None
+    """Physical cores per package, where a source or data sheet gives them."""
+    threads: int | None
+    """Hardware threads (logical CPUs) per package: a data sheet's, or cores × the family's SMT rule."""
     source: str
     url: str
 
@@ -44,6 +47,17 @@ def tokens(name: str) -> tuple[str, ...]:
     return tuple(t for t in re.findall(r"[a-z0-9]+(?:\.[a-z0-9]+)*\+?", cleaned) if t not in _BRANDS)
 
 
+#: Words that make a name a GPU's or TPU's: such a name is never looked up among CPUs.
+ACCELERATOR_WORDS = frozenset(
+    {"gpu", "tpu", "nvidia", "geforce", "gtx", "rtx", "quadro", "titan", "tesla", "jetson", "radeon", "rx", "instinct"}
+)
+
+
+def names_accelerator(name: str) -> bool:
+    """Whether ``name`` says it is a GPU or TPU ("GTX 980", "Radeon RX 570", "TPU v3")."""
+    return not ACCELERATOR_WORDS.isdisjoint(re.findall(r"[a-z]+", name.lower()))
+
+
 @functools.lru_cache(maxsize=1)
 def table() -> tuple[Hardware, ...]:
     rows = []
@@ -54,6 +68,7 @@ def table() -> tuple[Hardware, ...]:
                 name=row["name"],
                 tdp_w=float(row["tdp_w"]),
                 cores=int(row["cores"]) if row["cores"] else None,
+                threads=int(row["threads"]) if row["threads"] else None,
                 source=row["source"],
                 url=row["url"],
             )

@@ -29,7 +29,7 @@ DEFAULT_OUT = HERE.parent / "jupyter_carbon" / "data"
 ISO_CODES = "iso_3166-1.json"
 ZONE_TAB = "zone.tab"
 
-HARDWARE_FIELDS = ["kind", "name", "tdp_w", "cores", "source", "url"]
+HARDWARE_FIELDS = ["kind", "name", "tdp_w", "cores", "threads", "source", "url"]
 
 # Rated board power from the vendors' data sheets, for accelerators that the open tables
 # lack or get wrong. Facts, with the sheet each came from.
@@ -51,9 +51,71 @@ NVIDIA_DATASHEET_GPUS = [
 ]
 
 # Rows of the open tables that contradict the vendors' data sheets, by the table's name:
-# the V100 without a form factor is the 300 W SXM2 part in Green Algorithms' own source;
-# name it so, since the PCIe card is 250 W.
-GREEN_ALGORITHMS_GPU_RENAMES = {"NVIDIA Tesla V100": "NVIDIA Tesla V100 SXM2"}
+# the V100 without a form factor is the 300 W SXM2 part in Green Algorithms' own source,
+# and its P100 without one cites the PCIe card's data sheet; name them so, since the other
+# form factor draws a different power.
+GREEN_ALGORITHMS_GPU_RENAMES = {
+    "NVIDIA Tesla V100": "NVIDIA Tesla V100 SXM2",
+    "NVIDIA Tesla P100": "NVIDIA Tesla P100 PCIe",
+}
+
+# TPU power. Google publishes no TDP for its TPUs, only measured average power per chip;
+# Green Algorithms' v2 figure (280 W) cites Patterson et al. but is that paper's v3 figure
+# (283 W), and its v3 figure (220 W) is not on the page it cites. The paper's measured
+# averages are used for v2 and v3 (the ML CO2 Impact calculator's gpus.csv carries the same
+# two numbers), Green Algorithms' 170 W for v4 (from Google's TPU documentation).
+PATTERSON_2021 = "https://arxiv.org/abs/2104.10350"
+TPU_AVERAGE_POWER = {
+    "TPU v2": (221, "Patterson et al. 2021, Table 4 (measured average per chip)", PATTERSON_2021),
+    "TPU v3": (283, "Patterson et al. 2021, Table 4 (measured average per chip)", PATTERSON_2021),
+}
+
+# Physical cores and hardware threads of the server CPUs cloud VMs report, which the open
+# tables give a TDP for but no core count. Facts from the vendors' product pages (Intel ARK,
+# AMD's EPYC specifications) and, for parts made for one cloud, the provider's instance pages.
+INTEL_ARK = "https://ark.intel.com"
+AMD_EPYC = "https://www.amd.com/en/products/specifications/processors"
+AWS_INSTANCES = "https://aws.amazon.com/ec2/instance-types/"
+AZURE_SIZES = "https://learn.microsoft.com/en-us/azure/virtual-machines/sizes"
+GCP_MACHINES = "https://cloud.google.com/compute/docs/cpu-platforms"
+SERVER_CPU_CORES = {
+    "Intel Xeon Platinum 8124M": (18, 36, AWS_INSTANCES),
+    "Intel Xeon Platinum 8151": (12, 24, AWS_INSTANCES),
+    "Intel Xeon Platinum 8175M": (24, 48, AWS_INSTANCES),
+    "Intel Xeon Platinum 8259CL": (24, 48, AWS_INSTANCES),
+    "Intel Xeon Platinum 8275CL": (24, 48, AWS_INSTANCES),
+    "Intel Xeon Platinum 8375C": (32, 64, AWS_INSTANCES),
+    "Intel Xeon E5-2686 v4": (18, 36, AWS_INSTANCES),
+    "Intel Xeon Platinum 8171M": (26, 52, AZURE_SIZES),
+    "Intel Xeon Platinum 8272CL": (26, 52, AZURE_SIZES),
+    "Intel Xeon Platinum 8370C": (32, 64, AZURE_SIZES),
+    "Intel Xeon Platinum 8168": (24, 48, INTEL_ARK),
+    "Intel Xeon Platinum 8280": (28, 56, INTEL_ARK),
+    "Intel Xeon Platinum 8358": (32, 64, INTEL_ARK),
+    "Intel Xeon Platinum 8380": (40, 80, INTEL_ARK),
+    "Intel Xeon Gold 6154": (18, 36, INTEL_ARK),
+    "Intel Xeon Gold 6226R": (16, 32, INTEL_ARK),
+    "AMD EPYC 7R13": (48, 96, AWS_INSTANCES),
+    "AMD EPYC 7B12": (64, 128, GCP_MACHINES),
+    "AMD EPYC 7452": (32, 64, AMD_EPYC),
+    "AMD EPYC 7713": (64, 128, AMD_EPYC),
+}
+
+# Hardware threads per core where a vendor's family has one rule for every part: every AMD
+# EPYC and Ryzen Threadripper runs two threads per core (SMT), every Intel Xeon Scalable
+# Platinum, Gold and Silver two (Hyper-Threading), Bronze one, Xeon Phi four. Families with
+# exceptions (Core, Ryzen, Xeon E3/E5/E7) get no thread count from a rule.
+SMT_RULES = [
+    (re.compile(r"\bEPYC\b|\bThreadripper\b", re.IGNORECASE), 2),
+    (re.compile(r"\bXeon (Platinum|Gold|Silver)\b", re.IGNORECASE), 2),
+    (re.compile(r"\bXeon Bronze\b", re.IGNORECASE), 1),
+    (re.compile(r"\bXeon Phi\b", re.IGNORECASE), 4),
+]
+
+#: Where the same CPU is in several sources (names compared without the brand) with
+#: different TDPs, the first source in this order wins. CodeCarbon's figure is the vendor's
+#: in every such conflict checked (see data/README.md); Green Algorithms adds core counts.
+CPU_SOURCE_ORDER = ("vendor", "CodeCarbon", "Green Algorithms")
 
 
 def read_green_algorithms(path: Path) -> list[dict[str, str]]:
@@ -71,43 +133,93 @@ def parse_watts(text) -> float | None:
     return watts if watts > 0 else None
 
 
-def hardware_rows(sources: Path) -> list[dict[str, object]]:
-    rows: dict[tuple[str, str], dict[str, object]] = {}
+def cpu_key(name: str) -> str:
+    """A CPU model without its vendor's name: 'Core i3-10300' and 'Intel Core i3-10300' are one part."""
+    words = name.lower().split()
+    return " ".join(w for w in words if w not in ("intel", "amd"))
 
-    def put(kind, name, tdp, cores, source, url):
+
+def smt_threads(name: str, cores) -> int | None:
+    """Hardware threads of a part from its cores and its family's rule (SMT_RULES), if any."""
+    if not cores:
+        return None
+    for pattern, per_core in SMT_RULES:
+        if pattern.search(name):
+            return int(cores) * per_core
+    return None
+
+
+def _cpu_candidates(sources: Path) -> dict[str, list[dict[str, object]]]:
+    """Every usable CPU row of the open tables, grouped by model."""
+    found: dict[str, list[dict[str, object]]] = {}
+
+    def add(name, tdp, cores, rank, source, url):
         name = " ".join(name.split())
         watts = parse_watts(tdp)
         if watts is None:
-            print(f"skipped {kind} {name!r}: TDP {tdp!r} is not a number ({source})", file=sys.stderr)
+            print(f"skipped cpu {name!r}: TDP {tdp!r} is not a number ({source})", file=sys.stderr)
             return
-        key = (kind, name.lower())
-        if key not in rows:
-            rows[key] = dict(kind=kind, name=name, tdp_w=watts, cores=cores or "", source=source, url=url)
-
-    # Vendor data sheets first: they win over any open table that disagrees.
-    for name, tdp, url in NVIDIA_DATASHEET_GPUS:
-        put("gpu", name, tdp, "", "vendor data sheet", url)
-
-    for row in read_green_algorithms(sources / "greenalgorithms-TDP_gpu.csv"):
-        name, tdp = row["model"].strip(), row["TDP"].strip()
-        if not tdp or name == "Any":
-            continue
-        kind = "tpu" if name.upper().startswith("TPU") else "gpu"
-        name = GREEN_ALGORITHMS_GPU_RENAMES.get(name, name)
-        put(kind, name, tdp, "", "Green Algorithms TDP_gpu (CC BY 4.0)", row.get("source", "").strip())
-
-    for row in read_green_algorithms(sources / "greenalgorithms-TDP_cpu.csv"):
-        name, tdp = row["model"].strip(), row["TDP"].strip()
-        if not tdp or name == "Any":
-            continue
-        put("cpu", name, tdp, row["n_cores"].strip(), "Green Algorithms TDP_cpu (CC BY 4.0)", row.get("source", "").strip())
+        row = dict(name=name, tdp_w=watts, cores=int(cores) if cores else None, rank=rank, source=source, url=url)
+        found.setdefault(cpu_key(name), []).append(row)
 
     with open(sources / "codecarbon-cpu_power.csv", encoding="utf-8") as f:
         for row in csv.DictReader(f):
-            name, tdp = row["Name"].strip(), row["TDP"].strip()
-            if name and tdp:
-                put("cpu", name, tdp, "", "CodeCarbon cpu_power (MIT)", "")
-    return sorted(rows.values(), key=lambda r: (r["kind"], r["name"].lower()))
+            if row["Name"].strip() and row["TDP"].strip():
+                add(row["Name"], row["TDP"].strip(), "", 0, "CodeCarbon cpu_power (MIT)", "")
+    for row in read_green_algorithms(sources / "greenalgorithms-TDP_cpu.csv"):
+        if row["TDP"].strip() and row["model"].strip() != "Any":
+            add(row["model"], row["TDP"].strip(), row["n_cores"].strip(), 1,
+                "Green Algorithms TDP_cpu (CC BY 4.0)", row.get("source", "").strip())
+    return found
+
+
+def cpu_rows(sources: Path) -> list[dict[str, object]]:
+    """One row per CPU model: TDP from the first source in CPU_SOURCE_ORDER (within one
+    source, the higher figure), cores from whichever source has them, threads from the
+    data sheets in SERVER_CPU_CORES or else the family's SMT rule."""
+    rows = []
+    for group in _cpu_candidates(sources).values():
+        best = min(group, key=lambda r: (r["rank"], -r["tdp_w"], -len(r["name"])))
+        with_cores = next((r for r in group if r["cores"]), None)
+        cores, threads, source, url = None, None, best["source"], best["url"]
+        if with_cores is not None:
+            cores = with_cores["cores"]
+            threads = smt_threads(best["name"], cores)
+            if with_cores is not best:
+                source = f"{source}; cores: {with_cores['source']}"
+                url = url or with_cores["url"]
+        sheet = next((v for k, v in SERVER_CPU_CORES.items() if cpu_key(k) == cpu_key(best["name"])), None)
+        if sheet is not None:
+            cores, threads, sheet_url = sheet
+            source, url = f"{best['source']}; cores and threads: vendor or cloud provider", url or sheet_url
+        rows.append(dict(kind="cpu", name=best["name"], tdp_w=best["tdp_w"], cores=cores or "",
+                         threads=threads or "", source=source, url=url))
+    return rows
+
+
+def accelerator_rows(sources: Path) -> list[dict[str, object]]:
+    """GPUs and TPUs: the vendors' data sheets first, then Green Algorithms' table."""
+    rows: dict[str, dict[str, object]] = {}
+
+    def put(kind, name, tdp, source, url):
+        rows.setdefault(name.lower(), dict(kind=kind, name=name, tdp_w=float(tdp), cores="", threads="", source=source, url=url))
+
+    for name, tdp, url in NVIDIA_DATASHEET_GPUS:
+        put("gpu", name, tdp, "vendor data sheet", url)
+    for name, (watts, source, url) in TPU_AVERAGE_POWER.items():
+        put("tpu", name, watts, source, url)
+    for row in read_green_algorithms(sources / "greenalgorithms-TDP_gpu.csv"):
+        name, tdp = " ".join(row["model"].split()), row["TDP"].strip()
+        if parse_watts(tdp) is None or name == "Any":
+            continue
+        kind = "tpu" if name.upper().startswith("TPU") else "gpu"
+        put(kind, GREEN_ALGORITHMS_GPU_RENAMES.get(name, name), tdp, "Green Algorithms TDP_gpu (CC BY 4.0)", row.get("source", "").strip())
+    return list(rows.values())
+
+
+def hardware_rows(sources: Path) -> list[dict[str, object]]:
+    rows = accelerator_rows(sources) + cpu_rows(sources)
+    return sorted(rows, key=lambda r: (r["kind"], r["name"].lower()))
 
 
 

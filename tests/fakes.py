@@ -4,7 +4,7 @@
   power that the test sets, processes with SM utilisation, injected errors and lost GPUs.
 * ``FakePowercap`` writes a powercap tree into a temp folder whose counters advance and wrap.
 * ``FakeTree`` and ``FakeSystem`` stand in for the kernel's process tree and the machine's
-  CPU accounting, so shares are exact.
+  CPU accounting, so shares are exact; ``fake_topology`` for what it shows of its CPUs.
 * ``FakeClock`` is the monotonic clock both the meter and the fakes read.
 * ``run_cell`` runs one cell of a session for a given number of fake seconds.
 
@@ -210,6 +210,13 @@ class FakeSystem:
 
     def busy_seconds(self) -> float:
         return self.busy
+
+
+def fake_topology(brand: str = "Test CPU 9000", logical_cpus: int = 4, *, sockets: int = 1, threads_per_core: int = 1, virtual: bool = False):
+    """What a machine shows of its CPUs (bare metal, one socket, no SMT unless told)."""
+    from jupyter_carbon.energy.topology import CpuTopology
+
+    return CpuTopology(brand, logical_cpus, sockets, threads_per_core, virtual)
 
 
 # -- powercap ---------------------------------------------------------------------------------

@@ -122,6 +122,33 @@ def test_ambiguous_hardware_lists_the_parts_and_their_power():
         find_hardware("A100")  # a GPU question, not Intel's A100 CPU
 
 
+@pytest.mark.parametrize("name", ["GTX 980", "GTX 750", "RX 570", "GeForce GTX 980 Ti", "Radeon RX 6800"])
+def test_a_gpu_name_never_prices_a_cpu(name):
+    # CPU rows named by bare numbers ("980", "750", "570") must not catch a GPU's name.
+    with pytest.raises(ValueError, match="no GPU or TPU named") as info:
+        find_hardware(name)
+    assert "--power" in str(info.value)
+
+
+def test_gtx_980_from_the_command_line_is_an_error_not_a_cpu(capsys):
+    from jupyter_carbon.cli import main
+
+    assert main(["estimate", "--hardware", "GTX 980", "--hours", "1", "--region", "FR"]) == 2
+    err = capsys.readouterr().err
+    assert "no GPU or TPU named 'GTX 980'" in err
+
+
+def test_p100_asks_between_pcie_and_sxm2():
+    with pytest.raises(ValueError) as info:
+        find_hardware("P100")
+    assert "P100 PCIe (250 W)" in str(info.value) and "P100 SXM2 (300 W)" in str(info.value)
+
+
+def test_exact_name_wins_over_longer_parts_of_other_power():
+    assert find_hardware("RTX 2080").tdp_w == 215.0  # not the 250 W RTX 2080 Ti
+    assert find_hardware("Xeon Platinum 8259CL").kind == "cpu"
+
+
 def test_unknown_hardware_says_what_to_do():
     with pytest.raises(ValueError, match="--power"):
         find_hardware("Quantum Flux 9000")

@@ -5,7 +5,7 @@ import threading
 import time
 
 import pytest
-from fakes import FakeGpu, FakeNvml, FakeTree
+from fakes import FakeGpu, FakeNvml, FakeTree, fake_topology
 
 from jupyter_carbon.config import CarbonMeter
 from jupyter_carbon.energy.base import ESTIMATED, INTEGRATED, MEASURED, DomainPower, DomainReading
@@ -55,15 +55,16 @@ def full_machine(clock, tree, system, powercap):
     sources = [
         NvmlSource(tree, clock(), nvml=nvml, env={}),
         RaplSource(tree, clock(), root=powercap.root, system=system),
-        ModelSource(tree, clock(), cpu=False, memory=True, memory_w_per_gb=0.5, system=system, brand="Test CPU 9000"),
+        ModelSource(tree, clock(), cpu=False, memory=True, memory_w_per_gb=0.5, system=system, topology=fake_topology()),
     ]
     return Meter(sources, clock=clock, start=False, tree=tree), devices
 
 
 def test_measurement_is_a_subtraction_of_snapshots(clock, tree, system, powercap):
     meter, _ = full_machine(clock, tree, system, powercap)
-    system.busy += 1.0
-    tree.cpu += 1.0  # the kernel is the only busy process: it gets the whole package
+    clock.advance(1.0)
+    system.busy += 4.0
+    tree.cpu += 4.0  # the kernel keeps all four logical CPUs busy: it gets the whole package
     refreshes = tree.refreshes
     meter.tick()
     assert tree.refreshes == refreshes + 1  # one walk of the process tree per tick, for all sources
@@ -104,12 +105,14 @@ def test_a_failing_source_is_dropped_once_and_the_rest_go_on(clock, tree, system
     meter = Meter([broken, rapl], clock=clock, start=False)
     start = meter.snapshot()  # read 1
     clock.advance(1.0)
+    tree.cpu += 4.0
+    system.busy += 4.0
     meter.snapshot()  # read 2: broken has counted 10 J
     with caplog.at_level(logging.WARNING, logger="jupyter_carbon"):
         for _ in range(3):
             clock.advance(1.0)
-            tree.cpu += 1.0  # the kernel is the only busy process: it is charged the package
-            system.busy += 1.0
+            tree.cpu += 4.0  # the kernel keeps all four logical CPUs busy: it is charged the package
+            system.busy += 4.0
             end = meter.snapshot()
             meter.tick()
     warnings = [r for r in caplog.records if "scripted" in r.getMessage()]
@@ -183,7 +186,7 @@ def test_listeners_get_power_and_a_failing_one_is_removed(clock, caplog):
 
 
 def test_model_source_charges_tdp_per_cpu_second(clock, tree, system):
-    src = ModelSource(tree, clock(), cpu_tdp_w=120.0, memory_w_per_gb=0.4, system=system, brand="x")
+    src = ModelSource(tree, clock(), cpu_tdp_w=120.0, memory_w_per_gb=0.4, system=system, topology=fake_topology("x"))
     meter = Meter([src], clock=clock, start=False)
     a = meter.snapshot()
     tree.cpu += 3.0  # three CPU-seconds on a 4-CPU machine at 120 W: 30 W per CPU
@@ -201,12 +204,10 @@ def test_model_source_charges_tdp_per_cpu_second(clock, tree, system):
     assert power.by_component["cpu"] == pytest.approx(45.0)
 
 
-def test_model_source_tdp_comes_from_the_table_or_the_default(tree, system):
-    known = ModelSource(tree, 0.0, system=system, brand="Intel(R) Xeon(R) Gold 6248 CPU @ 2.50GHz")
+def test_model_source_tdp_comes_from_the_table(tree, system):
+    known = ModelSource(tree, 0.0, system=system, topology=fake_topology("Intel(R) Xeon(R) Gold 6248 CPU @ 2.50GHz", 40))
     assert known.cpu_model.tdp_w == 150.0 and "Xeon Gold 6248" in known.cpu_model.basis
-    unknown = ModelSource(tree, 0.0, system=system, brand="Mystery CPU")
-    assert unknown.cpu_model.tdp_w == 12.0 * system.logical_cpus
-    assert "not in the hardware table" in unknown.cpu_model.basis
+    assert known.cpu_model.w_per_cpu_second == pytest.approx(150.0 / 40)
 
 
 def test_discovery_prefers_counters_and_models_the_rest(powercap, clock):

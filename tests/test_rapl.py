@@ -3,10 +3,13 @@
 import os
 
 import pytest
+from fakes import fake_topology
 
 from jupyter_carbon.energy import rapl
 from jupyter_carbon.energy.base import MEASURED, SourceUnavailable
+from jupyter_carbon.energy.model import ModelSource
 from jupyter_carbon.energy.rapl import GRANT_ACCESS, RaplSource, discover_zones
+from jupyter_carbon.meter import Measurement, Meter
 
 
 def two_socket_server(powercap):
@@ -81,15 +84,16 @@ def test_counter_going_backwards_counts_nothing_for_that_step(powercap, clock, t
     src.close()
 
 
-def test_kernel_is_charged_its_share_of_cpu_time(powercap, clock, tree, system):
+def test_kernel_is_charged_its_share_of_the_package_capacity(powercap, clock, tree, system):
     powercap.add_zone("intel-rapl:0", "package-0", power_w=100.0)
     powercap.add_zone("intel-rapl:0:0", "dram", power_w=10.0)
     src = RaplSource(tree, clock(), root=powercap.root, system=system)
     start = {r.domain: r.energy_j for r in src.read(clock())}
-    # Over one tick the kernel uses 1 CPU-second of the 4 all processes used: a quarter.
+    # Over one tick the kernel is the only busy process, on 1 of the 4 logical CPUs: it is
+    # charged a quarter of the package, not the idle power of the other three.
     clock.advance(1.0)
     tree.cpu += 1.0
-    system.busy += 4.0
+    system.busy += 1.0
     powers = {p.domain: p for p in src.sample(clock())}
     assert powers["cpu:package-0"].device_power_w == pytest.approx(100.0)
     assert powers["cpu:package-0"].power_w == pytest.approx(25.0)
@@ -100,6 +104,30 @@ def test_kernel_is_charged_its_share_of_cpu_time(powercap, clock, tree, system):
     assert end["memory:package-0-dram"].energy_j - start["memory:package-0-dram"] == pytest.approx(10.0 + 0.25 * 20.0)
     assert end["cpu:package-0"].device_energy_j == pytest.approx(300.0)
     src.close()
+
+
+@pytest.mark.parametrize("others_busy", [0.0, 2.0])
+def test_rapl_and_the_estimate_charge_the_same_work_the_same(powercap, clock, tree, system, others_busy):
+    # A 4-CPU package rated 120 W, drawing its rated power: what the estimate assumes of it.
+    powercap.add_zone("intel-rapl:0", "package-0", power_w=120.0)
+    rapl = RaplSource(tree, clock(), root=powercap.root, system=system)
+    model = ModelSource(tree, clock(), memory=False, cpu_tdp_w=120.0, system=system, topology=fake_topology("x", 4))
+    meter = Meter([rapl, model], clock=clock, start=False)
+
+    def work(seconds):  # the kernel keeps 1.5 logical CPUs busy; other processes some more
+        for _ in range(seconds):
+            clock.advance(1.0)
+            tree.cpu += 1.5
+            system.busy += 1.5 + others_busy
+            meter.tick()
+
+    work(1)  # the share of a tick applies from the next one
+    a = meter.snapshot()
+    work(5)
+    m = Measurement.between(a, meter.snapshot())
+    assert m.by_domain["cpu:model"] == pytest.approx(5 * 1.5 * 120.0 / 4)
+    assert m.by_domain["cpu:package-0"] == pytest.approx(m.by_domain["cpu:model"])
+    meter.close()
 
 
 def test_unreadable_counters_explain_how_to_grant_access(powercap, clock, tree, system, monkeypatch):

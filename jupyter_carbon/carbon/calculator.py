@@ -70,29 +70,52 @@ class Estimate:
 
 
 def find_hardware(name: str):
-    """The hardware row ``name`` names, accelerators first ("A100" is a GPU, not Intel's
-    A100 CPU). A name that fits several parts of different power is an error listing them,
-    since guessing would be off by up to half."""
+    """The hardware row ``name`` names. Accelerators are searched first ("A100" is a GPU, not
+    Intel's A100 CPU), and a name that says it is a GPU or TPU ("GTX 980", "RX 570") is
+    never priced as a CPU. A name that fits several parts of different power is an error
+    listing them, since guessing would be off by up to half."""
     from .. import hardware
 
-    wanted = set(hardware.tokens(name))
+    wanted = frozenset(hardware.tokens(name))
     if not wanted:
         raise ValueError(f"hardware name {name!r} has no model in it (e.g. 'V100 SXM2', 'TPU v3')")
-    for kinds in (("gpu", "tpu"), ("cpu",)):
-        for kind in kinds:
-            exact = hardware.lookup(kind, name)
-            if exact is not None:
-                return exact
-        candidates = [hw for hw in hardware.table() if hw.kind in kinds and wanted <= set(hardware.tokens(hw.name))]
-        if len({hw.tdp_w for hw in candidates}) == 1:
-            return min(candidates, key=lambda hw: len(hw.name))
-        if candidates:
-            listed = ", ".join(f"{hw.name} ({hw.tdp_w:g} W)" for hw in sorted(candidates, key=lambda h: h.name)[:8])
-            raise ValueError(f"hardware {name!r} fits several parts: {listed}; name one, or give --power")
-    names = [hw.name for hw in hardware.table() if hw.kind in ("gpu", "tpu")]
+    accelerator = hardware.names_accelerator(name)
+    searches = [("gpu", "tpu")] if accelerator else [("gpu", "tpu"), ("cpu",)]
+    for kinds in searches:
+        found = _match_hardware(name, wanted, kinds)
+        if found is not None:
+            return found
+    what = "GPU or TPU" if accelerator else "hardware"
+    names = [hw.name for hw in hardware.table() if hw.kind in searches[-1]]
     close = difflib.get_close_matches(name, names, n=4, cutoff=0.4)
     hint = f"; closest: {', '.join(close)}" if close else ""
-    raise ValueError(f"no hardware named {name!r} in the bundled table{hint}; or give --power in watts")
+    raise ValueError(f"no {what} named {name!r} in the bundled table{hint}; or give --power in watts")
+
+
+def _match_hardware(name: str, wanted: frozenset, kinds: tuple[str, ...]):
+    """The one row of ``kinds`` that ``name`` names, None if none; ValueError if several
+    parts of different power fit. A row whose words are exactly the name's wins; else the
+    name must be part of the rows' names ("V100" of "V100 SXM2"); a name with more words
+    than any row (what NVML reports: "Tesla V100-SXM2-16GB") is looked up as a machine's
+    name, for accelerators only (CPU rows named by a bare number would catch any name)."""
+    from .. import hardware
+
+    candidates = [hw for hw in hardware.table() if hw.kind in kinds and wanted <= set(hardware.tokens(hw.name))]
+    exact = [hw for hw in candidates if set(hardware.tokens(hw.name)) == wanted]
+    if exact:
+        return min(exact, key=lambda hw: len(hw.name))
+    if len({hw.tdp_w for hw in candidates}) == 1:
+        return min(candidates, key=lambda hw: len(hw.name))
+    if candidates:
+        listed = ", ".join(f"{hw.name} ({hw.tdp_w:g} W)" for hw in sorted(candidates, key=lambda h: h.name)[:8])
+        raise ValueError(f"hardware {name!r} fits several parts: {listed}; name one, or give --power")
+    if "cpu" in kinds:
+        return None
+    for kind in kinds:
+        found = hardware.lookup(kind, name)
+        if found is not None:
+            return found
+    return None
 
 
 def _positive(value, what: str, example: str) -> float:

@@ -8,7 +8,8 @@ the whole device's (``device_energy_j``); on a device the kernel has to itself t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
 MEASURED = "measured"
@@ -65,6 +66,8 @@ class DeviceInfo:
     method: str
     detail: str = ""
     advice: str = ""
+    figures: Mapping[str, object] = field(default_factory=dict)
+    """How a figure was derived, as data (e.g. the CPU estimate's watts per logical CPU)."""
 
 
 @runtime_checkable

@@ -1,11 +1,12 @@
 """Estimated CPU and memory energy where no hardware counter can be read.
 
 CPU: a package draws about its rated power (TDP) when every logical CPU is busy, so one
-CPU-second of work costs ``TDP / logical CPUs`` joules. Charging the kernel that much per
-CPU-second of its process tree is a cumulative counter in its own right, read with one
-syscall; no sampling is needed for the kernel's figure. The machine-wide figure uses all
-processes' busy time, read by the sampler. Idle power is charged to nobody: this is the
-cost of the work, as in Green Algorithms, not of keeping the machine on.
+CPU-second of work costs ``TDP / the package's logical CPUs`` joules (:class:`CpuModel`):
+the same meaning as a RAPL measurement, where each logical CPU-second costs the package's
+measured power over its logical CPUs (see ``rapl.py``), with the package taken at its
+rated power. Charging the kernel that much per CPU-second of its process tree is a
+cumulative counter in its own right, read with one syscall; no sampling is needed for the
+kernel's figure. The machine-wide figure uses all processes' busy time, read by the sampler.
 
 Memory: resident memory of the tree times a constant power per GB, integrated by the
 sampler. Every figure from here is ``estimated``.
@@ -18,28 +19,91 @@ import threading
 from .. import hardware
 from .base import ESTIMATED, DeviceInfo, DomainPower, DomainReading, PowerIntegrator
 from .process import ProcessTree, SystemCpu
+from .topology import CpuTopology
 
 GB = 1e9
 
 
 class CpuModel:
-    """Where the TDP used by the estimate came from, for the record and for ``devices``."""
+    """Watts per busy logical CPU for the estimate, and how they were derived.
 
-    def __init__(self, tdp_w: float | None, logical_cpus: int, brand: str | None = None):
-        self.brand = brand or hardware.cpu_brand()
-        if tdp_w is not None:
-            self.tdp_w, self.basis = float(tdp_w), "configured (CarbonMeter.cpu_tdp_w)"
+    A package draws about its rated power (TDP) when all its logical CPUs are busy, so a
+    logical CPU-second costs ``TDP / the package's logical CPUs``. On bare metal the visible
+    topology is the package's: ``TDP × sockets / logical CPUs``. In a virtual machine the
+    vCPUs are threads of a host package the kernel cannot count, so the package's logical
+    CPUs come from the hardware table (its threads, or its cores × the SMT the VM shows).
+    A CPU the table lacks costs Green Algorithms' default per physical core, shared by the
+    logical CPUs of a core.
+    """
+
+    def __init__(self, topology: CpuTopology, tdp_w: float | None = None, model: str | None = None):
+        self.topology = topology
+        self.model = model or topology.brand
+        self.model_origin = "configured (CarbonMeter.cpu_model)" if model else "detected"
+        self.found = hardware.lookup("cpu", self.model)
+        self.tdp_w = float(tdp_w) if tdp_w is not None else (self.found.tdp_w if self.found else None)
+        self.tdp_origin = (
+            "configured (CarbonMeter.cpu_tdp_w)" if tdp_w is not None
+            else f"{self.found.name} ({self.found.source})" if self.found else None
+        )
+        self.package_threads, self.threads_origin = self._package_threads()
+        self.advice = ""
+        if self.tdp_w is not None and self.package_threads:
+            self.w_per_cpu_second = self.tdp_w / self.package_threads
+            self.basis = (
+                f"{self.tdp_w:g} W TDP of {self.tdp_origin} / {self.package_threads:g} logical CPUs "
+                f"per package ({self.threads_origin})"
+            )
         else:
-            found = hardware.lookup("cpu", self.brand)
-            if found is not None:
-                self.tdp_w, self.basis = found.tdp_w, f"TDP of {found.name} ({found.source})"
-            else:
-                self.tdp_w = hardware.DEFAULT_CPU_W_PER_CORE * logical_cpus
-                self.basis = (
-                    f"{self.brand!r} is not in the hardware table: "
-                    f"{hardware.DEFAULT_CPU_W_PER_CORE:g} W per logical CPU × {logical_cpus}"
-                )
-        self.w_per_cpu_second = self.tdp_w / logical_cpus
+            per_core, per = hardware.DEFAULT_CPU_W_PER_CORE, topology.threads_per_core
+            self.w_per_cpu_second = per_core / per
+            self.basis = (
+                f"{per_core:g} W per physical core (Green Algorithms' default) / {per} "
+                f"logical CPU{'s' if per != 1 else ''} per core; {self._why_default()}"
+            )
+            self.advice = (
+                "Set c.CarbonMeter.cpu_model to this CPU's model name (e.g. 'Xeon Platinum 8259CL'; the "
+                "cloud provider's page for the instance type names it) for an estimate from its rated power."
+            )
+
+    def _package_threads(self) -> tuple[float | None, str | None]:
+        t = self.topology
+        if not t.virtual:
+            return t.logical_cpus / t.sockets, f"bare metal: {t.logical_cpus} logical CPUs over {t.sockets} socket(s)"
+        found = self.found
+        if found is not None and found.threads:
+            return found.threads, f"hardware table; a VM, whose {t.logical_cpus} vCPUs are threads of the host's package"
+        if found is not None and found.cores:
+            return found.cores * t.threads_per_core, (
+                f"{found.cores} cores in the hardware table × {t.threads_per_core} threads per core as the VM shows them"
+            )
+        return None, None
+
+    def _why_default(self) -> str:
+        if self.tdp_w is None:
+            return f"CPU model {self.model!r} ({self.model_origin}) was not found in the hardware table"
+        return (
+            f"a VM, and the hardware table has no core count for {self.model!r}, so the host "
+            "package's logical CPUs are unknown"
+        )
+
+    def figures(self) -> dict:
+        """The derivation as data, for ``jupyter carbon devices --json``."""
+        t = self.topology
+        return {
+            "w_per_logical_cpu": self.w_per_cpu_second,
+            "model": self.model,
+            "model_origin": self.model_origin,
+            "table_row": self.found.name if self.found else None,
+            "tdp_w": self.tdp_w,
+            "tdp_origin": self.tdp_origin,
+            "sockets": t.sockets,
+            "logical_cpus": t.logical_cpus,
+            "package_logical_cpus": self.package_threads,
+            "threads_per_core": t.threads_per_core,
+            "virtual_machine": t.virtual,
+            "basis": self.basis,
+        }
 
 
 class ModelSource:
@@ -58,7 +122,9 @@ class ModelSource:
         memory_w_per_gb: float = 0.3725,
         system: SystemCpu | None = None,
         psutil_module=None,
-        brand: str | None = None,
+        cpu_model: str | None = None,
+        topology: CpuTopology | None = None,
+        powercap_root: str = "/sys/class/powercap",
     ):
         import psutil as _psutil
 
@@ -66,7 +132,8 @@ class ModelSource:
         self.tree = tree
         self.system = system or SystemCpu(self._psutil)
         self.with_cpu, self.with_memory = cpu, memory
-        self.cpu_model = CpuModel(cpu_tdp_w, self.system.logical_cpus, brand)
+        topology = topology or CpuTopology.read(powercap_root=powercap_root, psutil_module=self._psutil)
+        self.cpu_model = CpuModel(topology, cpu_tdp_w, cpu_model)
         self.memory_w_per_gb = memory_w_per_gb
         self._lock = threading.Lock()
 
@@ -134,10 +201,11 @@ class ModelSource:
                 DeviceInfo(
                     "cpu:model",
                     "cpu",
-                    m.brand,
+                    m.model,
                     ESTIMATED,
-                    f"{m.tdp_w:g} W rated × this kernel's share of {self.system.logical_cpus} logical CPUs; {m.basis}",
-                    "Readable RAPL counters (Linux powercap) would measure CPU energy instead.",
+                    f"{m.w_per_cpu_second:.3g} W per busy logical CPU: {m.basis}",
+                    m.advice or "Readable RAPL counters (Linux powercap) would measure CPU energy instead.",
+                    m.figures(),
                 )
             )
         if self.with_memory:

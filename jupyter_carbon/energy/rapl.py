@@ -93,11 +93,15 @@ def discover_zones(root: Path) -> list[tuple[str, str, Path]]:
 
 
 class RaplSource:
-    """Cumulative joules per package and DRAM zone, charged by the tree's CPU share.
+    """Cumulative joules per package and DRAM zone, charged by the tree's share of capacity.
 
-    The kernel's share of a package is its process tree's CPU time over all processes'
-    busy CPU time during the last sampler tick; DRAM is charged at the same share, memory
-    traffic following CPU work more closely than anything else cheaply known.
+    Each logical CPU-second the kernel's process tree runs is charged the package's power
+    over its logical CPUs: the tree's share of a zone during a sampler tick is its CPU time
+    over (logical CPUs × the tick's length). Idle power is thus shared out by capacity used,
+    never handed whole to whichever process happens to be busy, and the power of CPUs
+    nobody uses is charged to nobody. The estimate (``model.py``) means the same with the
+    package at its rated power. DRAM is charged at the same share, memory traffic following
+    CPU work more closely than anything else cheaply known.
     """
 
     name = "rapl"
@@ -118,7 +122,7 @@ class RaplSource:
             self.close()
             raise SourceUnavailable(GRANT_ACCESS) from err
         self._cpu_last_s = tree.cpu_seconds()
-        self._busy_last_s = self.system.busy_seconds()
+        self._share_last_t = now
 
     def _open(self, domain: str, component: str, path: Path, now: float) -> Zone:
         fd = os.open(path / "energy_uj", os.O_RDONLY)
@@ -146,10 +150,10 @@ class RaplSource:
         return out
 
     def sample(self, now: float) -> list[DomainPower]:
-        cpu_s, busy_s = self.tree.cpu_seconds(), self.system.busy_seconds()
-        d_busy = busy_s - self._busy_last_s
-        share = (cpu_s - self._cpu_last_s) / d_busy if d_busy > 0 else 0.0
-        self._cpu_last_s, self._busy_last_s = cpu_s, busy_s
+        cpu_s = self.tree.cpu_seconds()
+        capacity_s = self.system.logical_cpus * (now - self._share_last_t)
+        share = (cpu_s - self._cpu_last_s) / capacity_s if capacity_s > 0 else 0.0
+        self._cpu_last_s, self._share_last_t = cpu_s, now
         out = []
         with self._lock:
             for z in self.zones:
@@ -163,7 +167,7 @@ class RaplSource:
 
     def describe(self) -> list[DeviceInfo]:
         return [
-            DeviceInfo(z.domain, z.component, z.label, MEASURED, f"RAPL counter {z.path / 'energy_uj'}, charged by CPU share")
+            DeviceInfo(z.domain, z.component, z.label, MEASURED, f"RAPL counter {z.path / 'energy_uj'}, charged by share of CPU capacity")
             for z in self.zones
         ]
 

@@ -86,6 +86,8 @@ def discover_sources(settings=None, *, now: float, tree) -> tuple[list[EnergySou
                 cpu="cpu" not in covered,
                 memory="memory" not in covered,
                 cpu_tdp_w=settings.cpu_tdp_w,
+                cpu_model=settings.cpu_model,
+                powercap_root=settings.powercap_root,
                 memory_w_per_gb=settings.memory_w_per_gb,
             )
         )
