@@ -41,6 +41,8 @@ class OpenCell:
     started_at: str
     start: object  # meter Snapshot
     magic: bool = False
+    ended: bool = False
+    """Set once the cell's record is kept: an interrupted end must not record it twice."""
 
 
 class Session:
@@ -117,6 +119,10 @@ class Session:
         self._emit("cell_start", cell)
         return cell
 
+    def ended(self, cell: OpenCell) -> bool:
+        """Whether ``cell`` already has its record (``end`` ran to the append)."""
+        return cell.ended
+
     def live_energy_j(self) -> float:
         """Energy of the running cell so far (0 between cells)."""
         cell = self._current
@@ -159,6 +165,7 @@ class Session:
                 self._current = None
             self.records.append(record)
             self.totals.add(record)
+            cell.ended = True
         if self.ledger is not None:
             try:
                 self.ledger.append(record)
@@ -182,11 +189,17 @@ class Session:
         self._emit("totals", self.totals)
 
     def reset(self) -> None:
-        """Start a new session: totals from zero and a new ledger file; the old one stays."""
+        """Start a new session: totals from zero and a new ledger file; the old one stays.
+
+        A cell open at the time (the one running ``%carbon reset``) ends in the new session,
+        as its first cell, so that the new ledger's indices run 1, 2, 3 without a repeat.
+        """
         if self.ledger is not None:
             self.ledger.close()
-        self._current = None
+        running = self._current
         self._start_ledger()
+        if running is not None:
+            running.index = self.totals.cells + 1
         self.announce_totals()
 
     def close(self) -> None:

@@ -45,6 +45,7 @@ class CarbonExtension:
         self._failed_once = False
         self.channel = None
         self.widgets: list = []
+        self.magics = None
 
     # -- lifetime -------------------------------------------------------------------------
     def register(self) -> None:
@@ -197,26 +198,41 @@ class CarbonExtension:
             self._report_failure("pre_run_cell")
 
     def post_run_cell(self, result) -> None:
+        """Close the cell's record. An interrupt landing here (Ctrl-C as the cell ends) does
+        not escape: IPython would show it as a traceback in the user's cell. The record is
+        then finished as ``interrupted``, if it was not written yet."""
         self._depth = max(0, self._depth - 1)
         if self._depth > 0 or self._cell is None:
             return
         cell, options, self._cell, self._cell_options = self._cell, self._cell_options, None, None
         try:
-            status, error = cell_status(result)
-            cell.execution_count = getattr(result, "execution_count", None) or cell.execution_count
-            intensity = None
-            if options is not None and options.region:
-                intensity = self.carbon.intensity_for(options.region)
-            record = self.session.end(cell, status=status, error=error, intensity=intensity)
-            if options is not None:
-                if options.output:
-                    self.shell.user_ns[options.output] = record
-                if not options.quiet:
-                    from ..text import cell_line
-
-                    print(cell_line(record))
+            self._end_cell(cell, options, result)
+        except KeyboardInterrupt:
+            self._end_interrupted(cell)
         except Exception:
             self._report_failure("post_run_cell")
+
+    def _end_cell(self, cell, options, result) -> None:
+        status, error = cell_status(result)
+        cell.execution_count = getattr(result, "execution_count", None) or cell.execution_count
+        intensity = None
+        if options is not None and options.region:
+            intensity = self.carbon.intensity_for(options.region)
+        record = self.session.end(cell, status=status, error=error, intensity=intensity)
+        if options is not None:
+            if options.output:
+                self.shell.user_ns[options.output] = record
+            if not options.quiet:
+                from ..text import cell_line
+
+                print(cell_line(record))
+
+    def _end_interrupted(self, cell) -> None:
+        try:
+            if not self.session.ended(cell):
+                self.session.end(cell, status="interrupted", error="KeyboardInterrupt")
+        except BaseException as err:  # a second Ctrl-C: give up on this record, quietly
+            log.warning("jupyter-carbon: the cell's record was lost to an interrupt (%s)", type(err).__name__)
 
 
 def cell_status(result) -> tuple[str, str | None]:
@@ -246,7 +262,8 @@ def load_ipython_extension(shell) -> None:
 
     ext = CarbonExtension(shell)
     ext.register()
-    shell.register_magics(CarbonMagics(shell, ext))
+    ext.magics = CarbonMagics(shell, ext)
+    shell.register_magics(ext.magics)
     _loaded[id(shell)] = ext
     print(ext.banner())
 
@@ -269,5 +286,14 @@ def unload_ipython_extension(shell) -> None:
     if ext is None:
         return
     ext.close()
+    manager = shell.magics_manager
     for kind in ("line", "cell"):
-        shell.magics_manager.magics[kind].pop("carbon", None)
+        manager.magics[kind].pop("carbon", None)
+    # Magics instances stay in these two lists for the shell's life unless taken out, and
+    # would keep the extension, its meter and its session (every record) alive.
+    magics = getattr(ext, "magics", None)
+    if manager.registry.get(type(magics).__name__) is magics:
+        del manager.registry[type(magics).__name__]
+    if magics in getattr(shell, "configurables", ()):
+        shell.configurables.remove(magics)
+    ext.magics = None
