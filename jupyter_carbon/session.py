@@ -52,8 +52,13 @@ class Session:
     records energy without emissions.
     """
 
-    def __init__(self, meter, carbon=None, *, ledger_dir: str | os.PathLike | None = None, persist: bool = True):
+    def __init__(
+        self, meter, carbon=None, *, ledger_dir: str | os.PathLike | None = None, persist: bool = True, identity: dict | None = None
+    ):
         self.meter = meter
+        self.identity = dict(identity or {})
+        """What tells this kernel's ledgers from other kernels' (``notebook``, ``kernel_id``),
+        written in each ledger's header with the process id."""
         self.carbon = carbon
         self.ledger_dir = Path(ledger_dir) if ledger_dir else None
         self.persist = persist
@@ -72,7 +77,7 @@ class Session:
         self.ledger: Ledger | None = None
         if self.persist:
             directory = self.ledger_dir or default_ledger_dir()
-            header = {"session_id": self.session_id, "started_at": self.started_at, "pid": os.getpid()}
+            header = {"session_id": self.session_id, "started_at": self.started_at, "pid": os.getpid(), **self.identity}
             try:
                 self.ledger = Ledger(directory / f"{self.session_id}.jsonl", header)
             except OSError as err:
@@ -168,8 +173,8 @@ class Session:
             cell.ended = True
         if self.ledger is not None:
             try:
-                self.ledger.append(record)
-            except (OSError, ValueError) as err:
+                self.ledger.append(record)  # a failing disk is the ledger's to report, once
+            except ValueError as err:
                 log.warning("jupyter-carbon: could not append to %s (%s); kept in memory", self.ledger.path, err)
         self._emit("cell_end", record)
         self._emit("totals", self.totals)

@@ -14,6 +14,9 @@ calls: the session, the zone, the hardware, reports. The views never reach into 
 from __future__ import annotations
 
 import logging
+import os
+import sys
+from pathlib import Path
 
 from ..config import CarbonMeter
 from .cellmagic import options_of, strip_cell_magic, without_magic_line
@@ -37,7 +40,9 @@ class CarbonExtension:
 
             carbon = CarbonContext(self.config)
         self.carbon = carbon
-        self.session = session or Session(self.meter, self.carbon, ledger_dir=self.config.ledger_dir or None, persist=self.config.persist)
+        self.session = session or Session(
+            self.meter, self.carbon, ledger_dir=self.config.ledger_dir or None, persist=self.config.persist, identity=kernel_identity()
+        )
         self.enabled = True
         self._depth = 0
         self._cell = None
@@ -132,18 +137,22 @@ class CarbonExtension:
     def report(self, ledger: str | None = None):
         """The report of this session, or of a saved one (a path or ``previous``).
         Raises LookupError or OSError saying why a saved one cannot be read."""
-        from ..ledger import list_ledgers, read_ledger
+        from ..ledger import previous_ledger, read_ledger
         from ..report import Report
 
         hardware, alternative = self.hardware_labels(), self.cleaner_alternative()
         if ledger is None:
             return Report.from_session(self.session, hardware=hardware, alternative=alternative)
         if ledger == "previous":
-            current = self.session.ledger.path if self.session.ledger else None
-            earlier = [p for p in list_ledgers(self.session.ledger_dir) if p != current]
-            if not earlier:
-                raise LookupError("no previous session ledger on disk; %carbon summary shows this session.")
-            ledger = str(earlier[-1])
+            session = self.session
+            earlier = previous_ledger(
+                session.ledger_dir,
+                current=session.ledger.path if session.ledger else None,
+                identity={"pid": os.getpid(), **session.identity},
+            )
+            if earlier is None:
+                raise LookupError("no previous session of this kernel on disk; %carbon summary shows this session.")
+            ledger = str(earlier)
         try:
             contents = read_ledger(ledger)
         except OSError as err:
@@ -233,6 +242,23 @@ class CarbonExtension:
                 self.session.end(cell, status="interrupted", error="KeyboardInterrupt")
         except BaseException as err:  # a second Ctrl-C: give up on this record, quietly
             log.warning("jupyter-carbon: the cell's record was lost to an interrupt (%s)", type(err).__name__)
+
+
+def kernel_identity() -> dict:
+    """What tells this kernel's session ledgers from other kernels' in one data folder, so
+    that ``--ledger previous`` means this kernel's own: the notebook's path, which Jupyter
+    Server gives its kernels in ``JPY_SESSION_NAME`` (the same after a restart), and the
+    kernel id from the connection file's name."""
+    identity = {}
+    notebook = os.environ.get("JPY_SESSION_NAME")
+    if notebook:
+        identity["notebook"] = notebook
+    kernelapp = sys.modules.get("ipykernel.kernelapp")  # only in a kernel: never imported here
+    if kernelapp is not None and kernelapp.IPKernelApp.initialized():
+        name = Path(kernelapp.IPKernelApp.instance().connection_file or "").stem
+        if name.startswith("kernel-"):
+            identity["kernel_id"] = name[len("kernel-"):]
+    return identity
 
 
 def cell_status(result) -> tuple[str, str | None]:
