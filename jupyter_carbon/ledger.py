@@ -13,6 +13,7 @@ import contextlib
 import json
 import logging
 import os
+import stat
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,27 +30,68 @@ def default_ledger_dir() -> Path:
 
 
 class Ledger:
-    """An append-only JSONL file: a header line, then one line per cell."""
+    """An append-only JSONL file: a header line, then one line per cell.
+
+    Lines go to the file with ``os.write`` on an ``O_APPEND`` descriptor, so what was
+    written is known to the byte. When the disk is full (or the file too large), the rest
+    is kept in memory, the trouble is reported once, and everything held is written, in
+    order and without a torn line, by the first append that succeeds, which says so.
+    """
 
     def __init__(self, path: str | os.PathLike, header: dict):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        self._file = open(self.path, "a", encoding="utf-8")
-        if self._file.tell() == 0:
+        self._fd: int | None = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        self._pending = bytearray()
+        self._failing = False
+        if os.fstat(self._fd).st_size == 0:
             self._write({"type": "session", "schema_version": SCHEMA_VERSION, **header})
 
     def _write(self, obj: dict) -> None:
-        self._file.write(json.dumps(obj, separators=(",", ":"), allow_nan=False) + "\n")
-        self._file.flush()
+        self._pending += (json.dumps(obj, separators=(",", ":"), allow_nan=False) + "\n").encode("utf-8")
+        self._drain()
+
+    def _drain(self) -> None:
+        held = self._pending.count(b"\n") - 1
+        try:
+            while self._pending:
+                written = os.write(self._fd, self._pending) if self._fd is not None else 0
+                if written <= 0:
+                    raise OSError(f"{self.path} is closed")
+                del self._pending[:written]
+        except OSError as err:
+            if not self._failing:
+                self._failing = True
+                log.warning(
+                    "jupyter-carbon: cannot write %s (%s); records are kept in memory and written when it can",
+                    self.path, err.strerror or err,
+                )
+            return
+        if self._failing:
+            self._failing = False
+            log.warning("jupyter-carbon: writing again to %s; the %d record(s) kept meanwhile are on disk", self.path, held)
+
+    @property
+    def unwritten(self) -> int:
+        """Lines waiting for the disk."""
+        return self._pending.count(b"\n")
 
     def append(self, record: CellRecord) -> None:
+        """Append a record; a write that fails keeps it for the next append (never raises OSError)."""
         with self._lock:
             self._write(record.to_dict())
 
     def close(self) -> None:
-        with self._lock, contextlib.suppress(Exception):
-            self._file.close()
+        with self._lock:
+            if self._fd is None:
+                return
+            self._drain()
+            if self._pending:
+                log.warning("jupyter-carbon: %d record(s) could not be written to %s", self.unwritten, self.path)
+            with contextlib.suppress(OSError):
+                os.close(self._fd)
+            self._fd = None
 
 
 @dataclass
@@ -68,8 +110,46 @@ class LedgerContents:
         return totals
 
 
+#: The longest line read back (a cell record takes about a kilobyte): a longer one is
+#: skipped unread, so that a wrong path (a device, a huge file) cannot exhaust memory.
+MAX_LINE = 1 << 20
+
+
+def open_regular(path: str | os.PathLike, mode: str = "r", **kw):
+    """Open a file for reading, or OSError if it is not a regular file (a device such as
+    /dev/zero, a FIFO, a folder). Never blocks: a FIFO is opened without waiting for a writer."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(f"{path} is not a regular file")
+        os.set_blocking(fd, True)
+        return open(fd, mode, **kw)
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _lines(f):
+    """(number, line) of a text file, each line at most MAX_LINE characters; a longer one
+    is skipped to its end and given as None."""
+    number = 0
+    while True:
+        line = f.readline(MAX_LINE + 1)
+        if not line:
+            return
+        number += 1
+        if len(line) > MAX_LINE and not line.endswith("\n"):
+            while line and not line.endswith("\n"):
+                line = f.readline(MAX_LINE)
+            yield number, None
+        else:
+            yield number, line
+
+
 def read_ledger(path: str | os.PathLike) -> LedgerContents:
-    """Read a ledger back, skipping (and warning once about) lines that are not records."""
+    """Read a ledger back, skipping (and warning once about, with their count) lines that
+    are not valid records: torn by a crash, edited by hand, too long, wrongly typed.
+    Raises OSError if the file cannot be read or is not a regular file."""
     path = Path(path)
     header: dict = {}
     records: list[CellRecord] = []
@@ -85,11 +165,13 @@ def read_ledger(path: str | os.PathLike) -> LedgerContents:
         except TypeError:  # a nested value: not worth sharing
             return value
 
-    with open(path, encoding="utf-8", errors="replace") as f:
-        for number, line in enumerate(f, 1):
-            if not line.strip():
+    with open_regular(path, encoding="utf-8", errors="replace") as f:
+        for number, line in _lines(f):
+            if line is not None and not line.strip():
                 continue
             try:
+                if line is None:
+                    raise ValueError(f"line longer than {MAX_LINE} characters")
                 data = json.loads(line)
                 if not isinstance(data, dict):
                     raise ValueError("not a JSON object")
@@ -100,7 +182,7 @@ def read_ledger(path: str | os.PathLike) -> LedgerContents:
                 record.intensity = share(record.intensity)
                 record.method = share(record.method)
                 records.append(record)
-            except (ValueError, TypeError) as err:
+            except (ValueError, TypeError, RecursionError) as err:
                 skipped.append(number)
                 if len(skipped) == 1:
                     first_error = f"{type(err).__name__}: {err}"
@@ -120,3 +202,54 @@ def list_ledgers(directory: str | os.PathLike | None = None) -> list[Path]:
     return sorted(directory.glob("*.jsonl"), key=lambda p: (p.stat().st_mtime, p.name))
 
 
+
+
+def read_header(path: str | os.PathLike) -> dict:
+    """A ledger's header line ({} if it has none or cannot be read)."""
+    try:
+        with open_regular(path, "rb") as f:
+            data = json.loads(f.readline(MAX_LINE))
+    except (OSError, ValueError, RecursionError):
+        return {}
+    return data if isinstance(data, dict) and data.get("type") == "session" else {}
+
+
+def _alive(pid) -> bool:
+    """Whether a process with this id runs now (any user's)."""
+    if isinstance(pid, bool) or not isinstance(pid, int) or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except (ProcessLookupError, OverflowError):
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _same_kernel(header: dict, identity: dict) -> bool:
+    """Whether a ledger's header is an earlier session of the kernel ``identity`` names."""
+    pid = header.get("pid")
+    if pid != identity.get("pid") and _alive(pid):
+        return False  # another kernel, running now: its session is not ours
+    for key in ("notebook", "kernel_id"):
+        if identity.get(key):
+            return header.get(key) == identity[key]
+    return pid == identity.get("pid") or not (header.get("notebook") or header.get("kernel_id"))
+
+
+def previous_ledger(directory, *, current=None, identity: dict) -> Path | None:
+    """This kernel's newest earlier session ledger, or None.
+
+    ``identity`` holds this kernel's ``pid`` and, where known, its ``notebook`` (the same
+    notebook, across kernel restarts) and ``kernel_id``. The ledger of another kernel that
+    is still running is never taken, however new.
+    """
+    found = []
+    for path in list_ledgers(directory):
+        if current is not None and path == Path(current):
+            continue
+        header = read_header(path)
+        if header and _same_kernel(header, identity):
+            found.append((str(header.get("started_at") or ""), path.stat().st_mtime, path.name, path))
+    return max(found)[-1] if found else None

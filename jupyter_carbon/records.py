@@ -8,6 +8,7 @@ obtained (``method`` per component; the intensity's zone, source and year).
 from __future__ import annotations
 
 import datetime as _dt
+import math
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 
@@ -73,13 +74,72 @@ class CellRecord:
 
     @classmethod
     def from_dict(cls, data: dict) -> "CellRecord":
+        """A record read back (a ledger line, a JSON export), or ValueError saying which field
+        is missing or of the wrong type: a hand-edited ``"energy_j": null`` must be one
+        skipped line, not a TypeError deep in a report."""
         missing = [f for f in _REQUIRED_FIELDS if f not in data]
         if missing:
             raise ValueError(f"cell record lacks {', '.join(missing)}")
-        return cls(**{k: v for k, v in data.items() if k in _RECORD_FIELDS})
+        fields = {k: v for k, v in data.items() if k in _RECORD_FIELDS}
+        for name, value in fields.items():
+            if not _FIELD_TYPES[name](value):
+                raise ValueError(f"cell record field {name} has a wrong value of type {type(value).__name__}")
+        return cls(**fields)
 
 
+def _number(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _int(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _optional(check):
+    return lambda v: v is None or check(v)
+
+
+def _str(v) -> bool:
+    return isinstance(v, str)
+
+
+def _joules(v) -> bool:
+    return isinstance(v, dict) and all(isinstance(k, str) and _number(j) for k, j in v.items())
+
+
+def _methods(v) -> bool:
+    return isinstance(v, dict) and all(isinstance(k, str) and isinstance(m, str) for k, m in v.items())
+
+
+#: The intensity's keys that the reports read, and what each must be; other keys are kept
+#: if they are plain values.
+_INTENSITY_TYPES = {
+    "g_per_kwh": _optional(_number), "pue": _optional(_number), "year": _optional(_int),
+    "zone": _optional(_str), "zone_name": _optional(_str), "source": _optional(_str), "signal": _optional(_str),
+    "chosen_by": _optional(_str), "fallback_reason": _optional(_str), "observed_at": _optional(_str),
+    "guess": _optional(lambda v: isinstance(v, bool)), "live": _optional(lambda v: isinstance(v, bool)),
+}  # fmt: skip
+
+
+def _intensity(v) -> bool:
+    if v is None:
+        return True
+    if not isinstance(v, dict):
+        return False
+    plain = _optional(lambda x: isinstance(x, (str, int, float, bool)))
+    return all(isinstance(k, str) and _INTENSITY_TYPES.get(k, plain)(x) for k, x in v.items())
+
+
+_FIELD_TYPES = {
+    "session_id": _str, "index": _int, "execution_count": _optional(_int), "cell_id": _optional(_str),
+    "source": _str, "started_at": _str, "ended_at": _str, "duration_s": _number,
+    "status": lambda v: v in STATUSES, "error": _optional(_str), "energy_j": _number, "by_component": _joules,
+    "method": _methods, "device_energy_j": _number, "device_by_component": _joules, "pue": _number,
+    "facility_energy_j": _number, "emissions_g": _optional(_number), "intensity": _intensity,
+    "magic": lambda v: isinstance(v, bool), "type": _str,
+}  # fmt: skip
 _RECORD_FIELDS = frozenset(CellRecord.__dataclass_fields__)
+assert _RECORD_FIELDS == frozenset(_FIELD_TYPES), "every record field needs its check"
 _REQUIRED_FIELDS = ("session_id", "index", "energy_j", "status")
 
 

@@ -42,6 +42,8 @@ class OpenCell:
     start: object  # meter Snapshot
     magic: bool = False
     notebook: str | None = None
+    ended: bool = False
+    """Set once the cell's record is kept: an interrupted end must not record it twice."""
 
 
 class Session:
@@ -51,8 +53,13 @@ class Session:
     records energy without emissions.
     """
 
-    def __init__(self, meter, carbon=None, *, ledger_dir: str | os.PathLike | None = None, persist: bool = True):
+    def __init__(
+        self, meter, carbon=None, *, ledger_dir: str | os.PathLike | None = None, persist: bool = True, identity: dict | None = None
+    ):
         self.meter = meter
+        self.identity = dict(identity or {})
+        """What tells this kernel's ledgers from other kernels' (``notebook``, ``kernel_id``),
+        written in each ledger's header with the process id."""
         self.carbon = carbon
         self.ledger_dir = Path(ledger_dir) if ledger_dir else None
         self.persist = persist
@@ -73,7 +80,7 @@ class Session:
         self.ledger: Ledger | None = None
         if self.persist:
             directory = self.ledger_dir or default_ledger_dir()
-            header = {"session_id": self.session_id, "started_at": self.started_at, "pid": os.getpid()}
+            header = {"session_id": self.session_id, "started_at": self.started_at, "pid": os.getpid(), **self.identity}
             try:
                 self.ledger = Ledger(directory / f"{self.session_id}.jsonl", header)
             except OSError as err:
@@ -121,6 +128,10 @@ class Session:
         self._emit("cell_start", cell)
         return cell
 
+    def ended(self, cell: OpenCell) -> bool:
+        """Whether ``cell`` already has its record (``end`` ran to the append)."""
+        return cell.ended
+
     def live_energy_j(self) -> float:
         """Energy of the running cell so far (0 between cells)."""
         cell = self._current
@@ -164,10 +175,11 @@ class Session:
                 self._current = None
             self.records.append(record)
             self.totals.add(record)
+            cell.ended = True
         if self.ledger is not None:
             try:
-                self.ledger.append(record)
-            except (OSError, ValueError) as err:
+                self.ledger.append(record)  # a failing disk is the ledger's to report, once
+            except ValueError as err:
                 log.warning("jupyter-carbon: could not append to %s (%s); kept in memory", self.ledger.path, err)
         self._emit("cell_end", record)
         self._emit("totals", self.totals)
@@ -187,11 +199,17 @@ class Session:
         self._emit("totals", self.totals)
 
     def reset(self) -> None:
-        """Start a new session: totals from zero and a new ledger file; the old one stays."""
+        """Start a new session: totals from zero and a new ledger file; the old one stays.
+
+        A cell open at the time (the one running ``%carbon reset``) ends in the new session,
+        as its first cell, so that the new ledger's indices run 1, 2, 3 without a repeat.
+        """
         if self.ledger is not None:
             self.ledger.close()
-        self._current = None
+        running = self._current
         self._start_ledger()
+        if running is not None:
+            running.index = self.totals.cells + 1
         self.announce_totals()
 
     def close(self) -> None:

@@ -28,7 +28,7 @@ def _first_line_index(lines: list[str]) -> int | None:
 
 def options_of(raw: str):
     """The parsed options of a leading ``%%carbon`` line, or None if the cell has none.
-    Raises UsageError (or ValueError for an unclosed quote) for wrong options."""
+    Raises UsageError for wrong options."""
     lines = raw.splitlines()
     i = _first_line_index(lines)
     if i is None or not CELL_MAGIC.match(lines[i]):

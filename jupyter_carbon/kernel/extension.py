@@ -17,6 +17,8 @@ import functools
 import json
 import logging
 import os
+import sys
+from pathlib import Path
 
 from ..config import CarbonMeter
 from .cellmagic import options_of, strip_cell_magic, without_magic_line
@@ -40,7 +42,9 @@ class CarbonExtension:
 
             carbon = CarbonContext(self.config)
         self.carbon = carbon
-        self.session = session or Session(self.meter, self.carbon, ledger_dir=self.config.ledger_dir or None, persist=self.config.persist)
+        self.session = session or Session(
+            self.meter, self.carbon, ledger_dir=self.config.ledger_dir or None, persist=self.config.persist, identity=kernel_identity()
+        )
         self.enabled = True
         self._depth = 0
         self._cell = None
@@ -50,6 +54,7 @@ class CarbonExtension:
         self.widgets: list = []
         self.notebook_path: str | None = None
         """The notebook, when the process running it says (``jupyter carbon run``, papermill)."""
+        self.magics = None
 
     # -- lifetime -------------------------------------------------------------------------
     def register(self) -> None:
@@ -136,18 +141,22 @@ class CarbonExtension:
     def report(self, ledger: str | None = None):
         """The report of this session, or of a saved one (a path or ``previous``).
         Raises LookupError or OSError saying why a saved one cannot be read."""
-        from ..ledger import list_ledgers, read_ledger
+        from ..ledger import previous_ledger, read_ledger
         from ..report import Report
 
         hardware, alternative = self.hardware_labels(), self.cleaner_alternative()
         if ledger is None:
             return Report.from_session(self.session, hardware=hardware, alternative=alternative)
         if ledger == "previous":
-            current = self.session.ledger.path if self.session.ledger else None
-            earlier = [p for p in list_ledgers(self.session.ledger_dir) if p != current]
-            if not earlier:
-                raise LookupError("no previous session ledger on disk; %carbon summary shows this session.")
-            ledger = str(earlier[-1])
+            session = self.session
+            earlier = previous_ledger(
+                session.ledger_dir,
+                current=session.ledger.path if session.ledger else None,
+                identity={"pid": os.getpid(), **session.identity},
+            )
+            if earlier is None:
+                raise LookupError("no previous session of this kernel on disk; %carbon summary shows this session.")
+            ledger = str(earlier)
         try:
             contents = read_ledger(ledger)
         except OSError as err:
@@ -219,26 +228,58 @@ class CarbonExtension:
             self._report_failure("pre_run_cell")
 
     def post_run_cell(self, result) -> None:
+        """Close the cell's record. An interrupt landing here (Ctrl-C as the cell ends) does
+        not escape: IPython would show it as a traceback in the user's cell. The record is
+        then finished as ``interrupted``, if it was not written yet."""
         self._depth = max(0, self._depth - 1)
         if self._depth > 0 or self._cell is None:
             return
         cell, options, self._cell, self._cell_options = self._cell, self._cell_options, None, None
         try:
-            status, error = cell_status(result)
-            cell.execution_count = getattr(result, "execution_count", None) or cell.execution_count
-            intensity = None
-            if options is not None and options.region:
-                intensity = self.carbon.intensity_for(options.region)
-            record = self.session.end(cell, status=status, error=error, intensity=intensity)
-            if options is not None:
-                if options.output:
-                    self.shell.user_ns[options.output] = record
-                if not options.quiet:
-                    from ..text import cell_line
-
-                    print(cell_line(record))
+            self._end_cell(cell, options, result)
+        except KeyboardInterrupt:
+            self._end_interrupted(cell)
         except Exception:
             self._report_failure("post_run_cell")
+
+    def _end_cell(self, cell, options, result) -> None:
+        status, error = cell_status(result)
+        cell.execution_count = getattr(result, "execution_count", None) or cell.execution_count
+        intensity = None
+        if options is not None and options.region:
+            intensity = self.carbon.intensity_for(options.region)
+        record = self.session.end(cell, status=status, error=error, intensity=intensity)
+        if options is not None:
+            if options.output:
+                self.shell.user_ns[options.output] = record
+            if not options.quiet:
+                from ..text import cell_line
+
+                print(cell_line(record))
+
+    def _end_interrupted(self, cell) -> None:
+        try:
+            if not self.session.ended(cell):
+                self.session.end(cell, status="interrupted", error="KeyboardInterrupt")
+        except BaseException as err:  # a second Ctrl-C: give up on this record, quietly
+            log.warning("jupyter-carbon: the cell's record was lost to an interrupt (%s)", type(err).__name__)
+
+
+def kernel_identity() -> dict:
+    """What tells this kernel's session ledgers from other kernels' in one data folder, so
+    that ``--ledger previous`` means this kernel's own: the notebook's path, which Jupyter
+    Server gives its kernels in ``JPY_SESSION_NAME`` (the same after a restart), and the
+    kernel id from the connection file's name."""
+    identity = {}
+    notebook = os.environ.get("JPY_SESSION_NAME")
+    if notebook:
+        identity["notebook"] = notebook
+    kernelapp = sys.modules.get("ipykernel.kernelapp")  # only in a kernel: never imported here
+    if kernelapp is not None and kernelapp.IPKernelApp.initialized():
+        name = Path(kernelapp.IPKernelApp.instance().connection_file or "").stem
+        if name.startswith("kernel-"):
+            identity["kernel_id"] = name[len("kernel-"):]
+    return identity
 
 
 @functools.lru_cache(maxsize=1)
@@ -285,7 +326,8 @@ def load_ipython_extension(shell) -> None:
 
     ext = CarbonExtension(shell)
     ext.register()
-    shell.register_magics(CarbonMagics(shell, ext))
+    ext.magics = CarbonMagics(shell, ext)
+    shell.register_magics(ext.magics)
     _loaded[id(shell)] = ext
     print(ext.banner())
 
@@ -308,5 +350,14 @@ def unload_ipython_extension(shell) -> None:
     if ext is None:
         return
     ext.close()
+    manager = shell.magics_manager
     for kind in ("line", "cell"):
-        shell.magics_manager.magics[kind].pop("carbon", None)
+        manager.magics[kind].pop("carbon", None)
+    # Magics instances stay in these two lists for the shell's life unless taken out, and
+    # would keep the extension, its meter and its session (every record) alive.
+    magics = getattr(ext, "magics", None)
+    if manager.registry.get(type(magics).__name__) is magics:
+        del manager.registry[type(magics).__name__]
+    if magics in getattr(shell, "configurables", ()):
+        shell.configurables.remove(magics)
+    ext.magics = None

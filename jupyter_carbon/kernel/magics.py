@@ -13,7 +13,10 @@ CarbonExtension` for everything.
 from __future__ import annotations
 
 import argparse
+import ast
+import builtins
 import difflib
+import keyword
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
@@ -90,10 +93,28 @@ def subcommand_table() -> str:
     return "\n".join(f"  {name:<{width}}  {text}" for name, (text, _) in SUBCOMMANDS.items())
 
 
+#: Names ``-o`` must not rebind: IPython's own, whose loss breaks every later cell.
+_SHELL_NAMES = frozenset({"In", "Out", "get_ipython", "exit", "quit", "_", "__", "___", "_i", "_ii", "_iii", "_ih", "_oh", "_dh"})
+
+
+def check_output_name(name: str) -> None:
+    """UsageError unless ``name`` is a plain variable name that no builtin, keyword or
+    IPython name owns: ``-o print`` or ``-o __builtins__`` would break every later cell."""
+    if not name.isidentifier() or keyword.iskeyword(name) or keyword.issoftkeyword(name):
+        raise UsageError(f"-o needs a Python variable name, e.g. -o rec; {name!r} is not one.")
+    if hasattr(builtins, name) or name in _SHELL_NAMES or (name.startswith("__") and name.endswith("__")):
+        raise UsageError(f"-o {name} would hide a name Python or IPython needs; choose another, e.g. -o rec.")
+
+
 def cell_options(line: str):
     """The parsed options of a ``%%carbon`` line (without the ``%%carbon``), or UsageError
-    naming what is wrong, an unknown region included."""
-    options = parse_argstring(CarbonMagics.carbon_cell, line)
+    naming what is wrong (an unclosed quote, a bad ``-o`` name, an unknown region)."""
+    try:
+        options = parse_argstring(CarbonMagics.carbon_cell, line)
+    except ValueError as err:  # shlex: an unclosed quote
+        raise UsageError(f"cannot parse %%carbon{line}: {err}") from None
+    if options.output is not None:
+        check_output_name(options.output)
     if options.region:
         from ..carbon import UnknownRegion, find_zone
 
@@ -102,6 +123,27 @@ def cell_options(line: str):
         except UnknownRegion as err:
             raise UsageError(str(err)) from None
     return options
+
+
+def run_body(shell, cell: str):
+    """Run a cell magic's body as part of the enclosing cell, in the user's namespace.
+
+    Not through ``shell.run_cell``, which catches and shows the body's exception, so the
+    enclosing cell would carry on and end ``ok``. Here the exception propagates exactly as
+    if the body were the cell, and the value of a last expression is returned (None after
+    a trailing ``;``), for IPython to display as the cell's result.
+    """
+    source = shell.transform_cell(cell)
+    tree = shell.transform_ast(shell.compile.ast_parse(source))
+    last = None
+    if tree.body and isinstance(tree.body[-1], ast.Expr):
+        last = ast.Expression(tree.body.pop().value)
+    name = shell.compile.cache(source, shell.execution_count, raw_code=cell)
+    exec(shell.compile(tree, name, "exec"), shell.user_global_ns, shell.user_ns)
+    if last is None:
+        return None
+    value = eval(shell.compile(last, name, "eval"), shell.user_global_ns, shell.user_ns)
+    return None if shell.displayhook.semicolon_at_end_of_expression(source) else value
 
 
 @magics_class
@@ -127,7 +169,7 @@ class CarbonMagics(Magics):
         # wrong (cell_options raises UsageError and the cell does not run), or the magic was
         # called programmatically, when the enclosing cell is metered with these options.
         self.ext.use_cell_options(cell_options(line))
-        self.shell.run_cell(cell, store_history=False)
+        return run_body(self.shell, cell)
 
     @magic_arguments()
     @kwds(epilog="subcommands:\n" + subcommand_table())
