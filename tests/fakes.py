@@ -76,6 +76,21 @@ class UtilSample:
 
 
 @dataclass
+class FakeMig:
+    """A MIG instance: no counter or power of its own, its slices of the parent, its processes."""
+
+    uuid: str
+    slices: int
+    processes: list[int] = field(default_factory=list)
+
+
+@dataclass
+class FakeAttributes:
+    gpuInstanceSliceCount: int
+    multiprocessorCount: int = 0
+
+
+@dataclass
 class FakeGpu:
     name: str = "NVIDIA H100 80GB HBM3"
     uuid: str = "GPU-00000000-0000-0000-0000-000000000000"
@@ -86,6 +101,9 @@ class FakeGpu:
     sm_util: dict[int, int] = field(default_factory=dict)  # pid -> SM % in the next samples
     util_supported: bool = True
     lost: bool = False
+    minor: int | None = None  # /dev/nvidia<minor>; None: the index
+    migs: list[FakeMig] = field(default_factory=list)
+    max_mig_devices: int = 7
 
 
 class FakeNvml:
@@ -117,6 +135,10 @@ class FakeNvml:
             raise self.fail.pop(name)
         if handle is None:
             return None
+        if isinstance(handle, tuple):  # a MIG instance: ("mig", gpu index, instance index)
+            if name not in self.MIG_CALLS:
+                raise NVMLError_NotSupported(3)
+            handle = handle[1]
         gpu = self.gpus[handle]
         if gpu.lost:
             raise NVMLError_GpuIsLost(15)
@@ -147,10 +169,12 @@ class FakeNvml:
         return index
 
     def nvmlDeviceGetName(self, handle):
-        return self._call("nvmlDeviceGetName", handle).name
+        gpu = self._call("nvmlDeviceGetName", handle)
+        return f"{gpu.name} MIG {handle[2]}" if isinstance(handle, tuple) else gpu.name
 
     def nvmlDeviceGetUUID(self, handle):
-        return self._call("nvmlDeviceGetUUID", handle).uuid
+        gpu = self._call("nvmlDeviceGetUUID", handle)
+        return gpu.migs[handle[2]].uuid if isinstance(handle, tuple) else gpu.uuid
 
     def nvmlDeviceGetTotalEnergyConsumption(self, handle):
         gpu = self._call("nvmlDeviceGetTotalEnergyConsumption", handle)
@@ -162,7 +186,50 @@ class FakeNvml:
         return int(self._call("nvmlDeviceGetPowerUsage", handle).power_w * 1e3)
 
     def nvmlDeviceGetComputeRunningProcesses(self, handle):
-        return [FakeProcess(pid) for pid in self._call("nvmlDeviceGetComputeRunningProcesses", handle).processes]
+        gpu = self._call("nvmlDeviceGetComputeRunningProcesses", handle)
+        if isinstance(handle, tuple):
+            return [FakeProcess(pid) for pid in gpu.migs[handle[2]].processes]
+        return [FakeProcess(pid) for pid in gpu.processes + [p for m in gpu.migs for p in m.processes]]
+
+    def nvmlDeviceGetMinorNumber(self, handle):
+        gpu = self._call("nvmlDeviceGetMinorNumber", handle)
+        return self.gpus.index(gpu) if gpu.minor is None else gpu.minor
+
+    # MIG
+    MIG_CALLS = {
+        "nvmlDeviceGetName", "nvmlDeviceGetUUID", "nvmlDeviceGetComputeRunningProcesses",
+        "nvmlDeviceGetGraphicsRunningProcesses", "nvmlDeviceGetAttributes", "nvmlDeviceIsMigDeviceHandle",
+        "nvmlDeviceGetDeviceHandleFromMigDeviceHandle",
+    }
+
+    def nvmlDeviceGetHandleByUUID(self, uuid):
+        self._call("nvmlDeviceGetHandleByUUID")
+        for i, gpu in enumerate(self.gpus):
+            if gpu.uuid == uuid:
+                return i
+            for k, mig in enumerate(gpu.migs):
+                if mig.uuid == uuid:
+                    return ("mig", i, k)
+        raise NVMLError_NotFound(6)
+
+    def nvmlDeviceIsMigDeviceHandle(self, handle):
+        self._call("nvmlDeviceIsMigDeviceHandle", handle)
+        return isinstance(handle, tuple)
+
+    def nvmlDeviceGetDeviceHandleFromMigDeviceHandle(self, handle):
+        self._call("nvmlDeviceGetDeviceHandleFromMigDeviceHandle", handle)
+        return handle[1]
+
+    def nvmlDeviceGetIndex(self, handle):
+        self._call("nvmlDeviceGetIndex", handle)
+        return handle
+
+    def nvmlDeviceGetAttributes(self, handle):
+        gpu = self._call("nvmlDeviceGetAttributes", handle)
+        return FakeAttributes(gpu.migs[handle[2]].slices if isinstance(handle, tuple) else gpu.max_mig_devices)
+
+    def nvmlDeviceGetMaxMigDeviceCount(self, handle):
+        return self._call("nvmlDeviceGetMaxMigDeviceCount", handle).max_mig_devices
 
     def nvmlDeviceGetGraphicsRunningProcesses(self, handle):
         self._call("nvmlDeviceGetGraphicsRunningProcesses", handle)
@@ -260,6 +327,40 @@ class FakePowercap:
 
     def make_unreadable(self, zone: str) -> None:
         os.chmod(self.root / zone / "energy_uj", 0)
+
+
+# -- /proc and /dev ---------------------------------------------------------------------------
+class FakeProcFs:
+    """A ``/proc`` and a ``/dev`` in a temp folder: which PIDs exist in this PID namespace, and
+    which device files each holds open (``/proc/<pid>/fd/<n>`` links, as Linux shows them)."""
+
+    def __init__(self, root: Path, pids=()):
+        self.proc = Path(root) / "proc"
+        self.dev = Path(root) / "dev"
+        self.proc.mkdir(parents=True, exist_ok=True)
+        self.dev.mkdir(parents=True, exist_ok=True)
+        self.add(*pids)
+
+    def add(self, *pids: int) -> None:
+        for pid in pids:
+            fds = self.proc / str(pid) / "fd"
+            if not fds.is_dir():
+                fds.mkdir(parents=True)
+                (fds / "0").symlink_to("/dev/null")  # a file outside the device root
+
+    def hold(self, pid: int, name: str) -> None:
+        """Process ``pid`` opens ``/dev/<name>``."""
+        self.add(pid)
+        target = self.dev / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.touch()
+        fds = self.proc / str(pid) / "fd"
+        (fds / str(len(list(fds.iterdir())) + 2)).symlink_to(target)
+
+    def release(self, pid: int, name: str) -> None:
+        for link in (self.proc / str(pid) / "fd").iterdir():
+            if Path(os.readlink(link)) == self.dev / name:
+                link.unlink()
 
 
 def run_cell(session, clock: FakeClock, seconds: float, **kw):
