@@ -43,6 +43,15 @@ class CarbonMeter(Configurable):
         "containers where NVML reports host PIDs that cannot be matched to the kernel's.",
     ).tag(config=True)
 
+    drop_after_s = Float(
+        10.0,
+        min=0.0,
+        help="Seconds a counter (a GPU, RAPL, the estimate's readings) may keep failing "
+        "before it is given up. A failed read is retried at the next tick and its last good "
+        "reading stands meanwhile; a CPU or memory counter given up is replaced by the "
+        "estimate, and what it counted is kept.",
+    ).tag(config=True)
+
     powercap_root = Unicode(
         "/sys/class/powercap",
         help="Where the Linux powercap (RAPL) tree is mounted.",

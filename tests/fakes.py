@@ -302,10 +302,16 @@ class FakePowercap:
 
     def _write(self, zone: str) -> None:
         z = self.zones[zone]
+        text = "\x00\x7fgarbage\n" if z.get("garbled") else f"{int(z['uj'])}\n"
         with open(self.root / zone / "energy_uj", "r+" if (self.root / zone / "energy_uj").exists() else "w") as f:
             f.seek(0)
-            f.write(f"{int(z['uj'])}\n")
+            f.write(text)
             f.truncate()
+
+    def garble(self, zone: str, garbled: bool = True) -> None:
+        """The counter file reads as garbage (the energy still counts underneath) until ungarbled."""
+        self.zones[zone]["garbled"] = garbled
+        self._write(zone)
 
     def add_energy(self, zone: str, joules: float) -> None:
         z = self.zones[zone]

@@ -32,7 +32,7 @@ class SourceKind:
 def _open_nvml(settings, tree, now: float) -> EnergySource:
     from .nvml import NvmlSource
 
-    return NvmlSource(tree, now, attribution=settings.gpu_attribution)
+    return NvmlSource(tree, now, attribution=settings.gpu_attribution, drop_after_s=settings.drop_after_s)
 
 
 def _open_rapl(settings, tree, now: float) -> EnergySource:
@@ -57,6 +57,32 @@ REGISTRY: list[SourceKind] = [
 ]
 
 
+def _model(settings, tree, now: float, components: set[str]) -> EnergySource:
+    from .model import ModelSource
+
+    return ModelSource(
+        tree,
+        now,
+        cpu="cpu" in components,
+        memory="memory" in components,
+        cpu_tdp_w=settings.cpu_tdp_w,
+        memory_w_per_gb=settings.memory_w_per_gb,
+    )
+
+
+def estimate_instead(settings, tree):
+    """The meter's fallback: a model source for the CPU and memory a dropped counter measured."""
+    from ..config import CarbonMeter
+
+    settings = settings or CarbonMeter()
+
+    def fallback(components: set[str], now: float) -> EnergySource | None:
+        wanted = components & {"cpu", "memory"}
+        return _model(settings, tree, now, wanted) if wanted else None
+
+    return fallback
+
+
 def discover_sources(settings=None, *, now: float, tree) -> tuple[list[EnergySource], list[str]]:
     """Open every source this machine offers, best first; say what is missing and why.
 
@@ -65,7 +91,6 @@ def discover_sources(settings=None, *, now: float, tree) -> tuple[list[EnergySou
     is the kernel's process tree, shared by every source that charges by share of use.
     """
     from ..config import CarbonMeter
-    from .model import ModelSource
 
     settings = settings or CarbonMeter()
     sources: list[EnergySource] = []
@@ -79,14 +104,5 @@ def discover_sources(settings=None, *, now: float, tree) -> tuple[list[EnergySou
             notes.append(kind.note(err))
     covered = {info.component for source in sources for info in source.describe()}
     if {"cpu", "memory"} - covered:
-        sources.append(
-            ModelSource(
-                tree,
-                now,
-                cpu="cpu" not in covered,
-                memory="memory" not in covered,
-                cpu_tdp_w=settings.cpu_tdp_w,
-                memory_w_per_gb=settings.memory_w_per_gb,
-            )
-        )
+        sources.append(_model(settings, tree, now, {"cpu", "memory"} - covered))
     return sources, notes
