@@ -84,6 +84,10 @@ class CarbonMeter(Configurable):
     ).tag(config=True)
 
     enable_nvml = Bool(True, help="Meter NVIDIA GPUs through NVML when present.").tag(config=True)
+    enable_amdsmi = Bool(
+        True,
+        help="Meter AMD GPUs through AMD SMI (the amdsmi package: pip install jupyter-carbon[amd]) when present.",
+    ).tag(config=True)
     enable_rapl = Bool(True, help="Meter CPU packages and DRAM through Linux powercap.").tag(config=True)
 
     region = Unicode(

@@ -245,6 +245,111 @@ class FakeNvml:
         return [UtilSample(pid, stamp, util) for pid, util in gpu.sm_util.items()]
 
 
+# -- AMD SMI ----------------------------------------------------------------------------------
+class AmdSmiException(Exception):
+    pass
+
+
+class AmdSmiLibraryException(AmdSmiException):
+    def __init__(self, err_code: int = 2):
+        self.err_code = err_code
+        super().__init__(f"AMD SMI error {err_code}")
+
+
+@dataclass
+class FakeAmdGpu:
+    name: str = "AMD Instinct MI300X"
+    uuid: str = "a1ff74a1-0000-1000-80ea-1e8fa4d3a100"
+    has_counter: bool = True
+    power_w: float = 500.0
+    resolution_uj: float = 15.3  # microjoules per accumulator unit
+    accumulator: float = 123_456_789.0
+    processes: list[int] = field(default_factory=list)
+    render_minor: int = 128
+    old_api: bool = False  # amdsmi before 6.2.1: the accumulator is under "power"; processes are handles
+    lost: bool = False
+
+
+class FakeAmdSmi:
+    """A stand-in for the ``amdsmi`` module, driven by a :class:`FakeClock`."""
+
+    AmdSmiException = AmdSmiException
+    AmdSmiLibraryException = AmdSmiLibraryException
+
+    def __init__(self, gpus: list[FakeAmdGpu], clock: FakeClock, available: bool = True):
+        self.gpus = gpus
+        self.available = available
+        self.initialised = 0
+        self.fail: dict[str, Exception] = {}
+        clock.on_advance(self._integrate)
+
+    def _integrate(self, seconds: float) -> None:
+        for gpu in self.gpus:
+            if not gpu.lost:
+                gpu.accumulator += gpu.power_w * seconds * 1e6 / gpu.resolution_uj
+
+    def _gpu(self, name: str, handle) -> FakeAmdGpu:
+        if name in self.fail:
+            raise self.fail.pop(name)
+        gpu = self.gpus[handle.index]
+        if gpu.lost:
+            raise AmdSmiLibraryException(34)
+        return gpu
+
+    def amdsmi_init(self, *flags):
+        if not self.available:
+            raise AmdSmiLibraryException(8)
+        self.initialised += 1
+
+    def amdsmi_shut_down(self):
+        self.initialised -= 1
+
+    def amdsmi_get_processor_handles(self):
+        return [FakeHandle(i) for i in range(len(self.gpus))]
+
+    def amdsmi_get_gpu_device_uuid(self, handle):
+        return self._gpu("amdsmi_get_gpu_device_uuid", handle).uuid
+
+    def amdsmi_get_gpu_asic_info(self, handle):
+        return {"market_name": self._gpu("amdsmi_get_gpu_asic_info", handle).name, "vendor_id": 0x1002}
+
+    def amdsmi_get_gpu_enumeration_info(self, handle):
+        gpu = self._gpu("amdsmi_get_gpu_enumeration_info", handle)
+        if gpu.old_api:
+            raise AttributeError("amdsmi_get_gpu_enumeration_info")
+        return {"drm_render": gpu.render_minor, "drm_card": gpu.render_minor - 128, "hip_id": handle.index}
+
+    def amdsmi_get_gpu_device_bdf(self, handle):
+        self._gpu("amdsmi_get_gpu_device_bdf", handle)
+        return f"0000:{0x23 + handle.index:02x}:00.0"
+
+    def amdsmi_get_energy_count(self, handle):
+        gpu = self._gpu("amdsmi_get_energy_count", handle)
+        if not gpu.has_counter:
+            raise AmdSmiLibraryException(2)  # AMDSMI_STATUS_NOT_SUPPORTED
+        key = "power" if gpu.old_api else "energy_accumulator"
+        return {key: int(gpu.accumulator), "counter_resolution": gpu.resolution_uj, "timestamp": 0}
+
+    def amdsmi_get_power_info(self, handle):
+        gpu = self._gpu("amdsmi_get_power_info", handle)
+        return {"current_socket_power": "N/A", "average_socket_power": int(gpu.power_w), "gfx_voltage": 900, "power_limit": 750}
+
+    def amdsmi_get_gpu_process_list(self, handle):
+        gpu = self._gpu("amdsmi_get_gpu_process_list", handle)
+        if gpu.old_api:
+            return [FakeHandle(pid) for pid in gpu.processes]
+        return [{"name": "python", "pid": pid, "mem": 0, "engine_usage": {"gfx": 0, "enc": 0}} for pid in gpu.processes]
+
+    def amdsmi_get_gpu_process_info(self, handle, process):
+        self._gpu("amdsmi_get_gpu_process_info", handle)
+        return {"name": "python", "pid": process.index, "memory_usage": {"vram_mem": 0}}
+
+
+@dataclass(frozen=True)
+class FakeHandle:
+    index: int
+
+
 # -- process tree and machine -------------------------------------------------------------------
 class FakeTree:
     """The kernel's process tree with CPU seconds and memory the test sets."""

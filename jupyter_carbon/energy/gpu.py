@@ -36,6 +36,7 @@ from .base import (
     DomainReading,
     Failures,
     PowerIntegrator,
+    SourceUnavailable,
 )
 from .devfiles import DeviceFiles
 from .process import ProcessTree
@@ -153,6 +154,22 @@ class GpuSource:
         self.foreign_pids = False
         self._lock = threading.Lock()
         self.gpus = [self._open(device, now) for device in backend.devices()]
+
+    def _start(self, tree: ProcessTree, now: float, backend: GpuBackend, library: str, vendor: str, **options) -> None:
+        """Open every device of a vendor's backend and take the first sample, or say why
+        not (closing the backend): for the vendor sources' constructors."""
+        try:
+            GpuSource.__init__(self, tree, now, backend, **options)
+        except SourceUnavailable:
+            backend.close()
+            raise
+        except backend.error as err:
+            backend.close()
+            raise SourceUnavailable(f"{library} failed while listing GPUs: {err}") from err
+        if not self.gpus:
+            backend.close()
+            raise SourceUnavailable(f"no {vendor} GPU is visible to this process")
+        self.sample(now)
 
     def _open(self, device: GpuDevice, now: float) -> Gpu:
         backend = self.backend

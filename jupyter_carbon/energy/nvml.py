@@ -190,18 +190,7 @@ class NvmlSource(GpuSource):
     ):
         """``options``: ``proc_root``, ``dev_root``, ``drop_after_s`` of :class:`GpuSource`."""
         backend = NvmlBackend(nvml, cuda_visible_devices=cuda_visible_devices, env=env)
-        try:
-            super().__init__(tree, now, backend, attribution=attribution, **options)
-        except SourceUnavailable:
-            backend.close()
-            raise
-        except backend.error as err:
-            backend.close()
-            raise SourceUnavailable(f"NVML failed while listing GPUs: {err}") from err
-        if not self.gpus:
-            backend.close()
-            raise SourceUnavailable("no NVIDIA GPU is visible to this process")
-        self.sample(now)
+        self._start(tree, now, backend, "NVML", "NVIDIA", attribution=attribution, **options)
 
     @property
     def driver(self) -> str:
