@@ -90,6 +90,9 @@ class Measurement:
     device_by_component: Mapping[str, float]
     method: Mapping[str, str]
     domains: Mapping[str, DomainEnergy]
+    below_resolution: tuple[str, ...] = ()
+    """Components with a counter that updates less often than this measurement lasted: their
+    figure is below the counter's resolution, not a measured 0."""
 
     @classmethod
     def between(cls, start: Snapshot, end: Snapshot) -> "Measurement":
@@ -97,7 +100,11 @@ class Measurement:
         by_component: dict[str, float] = {}
         device: dict[str, float] = {}
         methods: dict[str, list[str]] = {}
+        duration_s = end.time_s - start.time_s
+        coarse: set[str] = set()
         for domain, last in end.readings.items():
+            if last.resolution_s > duration_s:
+                coarse.add(last.component)
             first = start.readings.get(domain)
             joules = max(0.0, last.energy_j - (first.energy_j if first else 0.0))
             device_joules = max(0.0, last.device_energy_j - (first.device_energy_j if first else 0.0))
@@ -108,11 +115,12 @@ class Measurement:
             methods.setdefault(c, []).append(last.method)
         ordered = sorted(by_component, key=lambda c: _COMPONENT_ORDER.get(c, len(_COMPONENT_ORDER)))
         return cls(
-            duration_s=end.time_s - start.time_s,
+            duration_s=duration_s,
             by_component={c: by_component[c] for c in ordered},
             device_by_component={c: device[c] for c in ordered},
             method={c: weakest_method(methods[c]) for c in ordered},
             domains=domains,
+            below_resolution=tuple(c for c in ordered if c in coarse),
         )
 
     @property
@@ -138,6 +146,7 @@ class Measurement:
             "energy_j": self.energy_j,
             "device_energy_j": self.device_energy_j,
             "by_domain": {d: dataclasses.asdict(e) for d, e in self.domains.items()},
+            "below_resolution": list(self.below_resolution),
         }
 
     def describe(self, state: str = "closed") -> str:

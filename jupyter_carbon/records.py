@@ -63,6 +63,8 @@ class CellRecord:
     """Grid intensity used: g_per_kwh, zone, zone_name, source, year, signal, chosen_by, ..."""
     magic: bool = False
     """Run under ``%%carbon``."""
+    below_resolution: list[str] = field(default_factory=list)
+    """Components whose counter updates less often than the cell lasted: no figure to trust."""
     type: str = "cell"
 
     def to_dict(self) -> dict:

@@ -153,6 +153,7 @@ class Session:
             emissions_g=_priced(energy_j, intensity),
             intensity=_intensity_dict(intensity),
             magic=cell.magic,
+            below_resolution=list(m.below_resolution),
         )
         with self._lock:
             if self._current is cell:

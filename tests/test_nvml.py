@@ -241,3 +241,32 @@ def test_close_shuts_nvml_down(clock, tree, procfs):
     src.close()
     src.close()
     assert nvml.initialised == 0
+
+
+def test_a_cell_shorter_than_the_counter_update_is_below_resolution_not_zero(clock, tree, procfs):
+    from jupyter_carbon.meter import Meter
+    from jupyter_carbon.text import cell_line
+
+    devices = gpus(1, power_w=300.0, processes=[OURS])
+    meter = Meter([open_source(FakeNvml(devices, clock), clock, tree, procfs=procfs)], clock=clock, start=False)
+    with_counter = meter.measure()
+    clock.advance(0.03)  # 30 ms: NVML's counter may not have moved
+    short = with_counter.close()
+    assert short.below_resolution == ("gpu",)
+    assert short.to_dict()["below_resolution"] == ["gpu"]
+    record = {
+        "energy_j": 0.0, "by_component": {"gpu": 0.0}, "method": {"gpu": "measured"}, "duration_s": 0.03,
+        "status": "ok", "emissions_g": None, "below_resolution": list(short.below_resolution),
+    }
+    assert "gpu below the counter's resolution" in cell_line(record)
+    with_counter = meter.measure()
+    clock.advance(0.5)
+    long = with_counter.close()
+    assert long.below_resolution == () and long.by_component["gpu"] == pytest.approx(150.0)
+    from fakes import run_cell
+
+    from jupyter_carbon.session import Session
+
+    session = Session(meter, persist=False)
+    assert run_cell(session, clock, 0.03).below_resolution == ["gpu"]
+    assert run_cell(session, clock, 2.0).below_resolution == []

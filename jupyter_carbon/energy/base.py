@@ -41,6 +41,9 @@ class DomainReading:
     """Joules charged to this kernel since the source was opened."""
     device_energy_j: float
     """Joules used by the whole device since the source was opened."""
+    resolution_s: float = 0.0
+    """How often the counter behind the reading updates: a window shorter than this may see
+    it not move at all, so its figure says nothing (GPU counters update about every 100 ms)."""
 
 
 @dataclass(frozen=True)

@@ -190,7 +190,9 @@ class GpuSource:
     def _refresh(self, gpu: Gpu, now: float) -> None:
         """Read the device and keep the reading: the one a later failure falls back on."""
         device_j = self._device_total(gpu, now)
-        gpu.frozen = DomainReading(gpu.domain, "gpu", gpu.method, gpu.attribution.charge(device_j), device_j)
+        # Integrated power extrapolates between ticks, so only a counter can read a flat 0.
+        resolution = self.backend.resolution_s if gpu.counter is not None else 0.0
+        gpu.frozen = DomainReading(gpu.domain, "gpu", gpu.method, gpu.attribution.charge(device_j), device_j, resolution)
 
     def _failed(self, gpu: Gpu, now: float, err: Exception) -> None:
         """A failed read: retried at the next tick, given up only when failures last."""
