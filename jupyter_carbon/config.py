@@ -52,6 +52,13 @@ class CarbonMeter(Configurable):
         "estimate, and what it counted is kept.",
     ).tag(config=True)
 
+    sync_gpu = Bool(
+        True,
+        help="At both edges of every cell, wait for the GPU work queued by frameworks the "
+        "notebook already imported and initialised on a GPU (torch, cupy, jax), so a cell is "
+        "charged for the kernels it launched and the time they ran. Never imports a framework.",
+    ).tag(config=True)
+
     powercap_root = Unicode(
         "/sys/class/powercap",
         help="Where the Linux powercap (RAPL) tree is mounted.",

@@ -50,9 +50,21 @@ class Session:
     records energy without emissions.
     """
 
-    def __init__(self, meter, carbon=None, *, ledger_dir: str | os.PathLike | None = None, persist: bool = True):
+    def __init__(
+        self,
+        meter,
+        carbon=None,
+        *,
+        ledger_dir: str | os.PathLike | None = None,
+        persist: bool = True,
+        sync: Callable[[], object] | None = None,
+    ):
+        """``sync``, called at both edges of every cell before the snapshot, waits for the GPU
+        work queued so far (:func:`jupyter_carbon.gpusync.synchronise`): the time it waits at
+        the end is the cell's, and so is the energy."""
         self.meter = meter
         self.carbon = carbon
+        self.sync = sync
         self.ledger_dir = Path(ledger_dir) if ledger_dir else None
         self.persist = persist
         self._listeners: list[Listener] = []
@@ -103,7 +115,15 @@ class Session:
     def current(self) -> OpenCell | None:
         return self._current
 
+    def _synchronise(self) -> None:
+        if self.sync is not None:
+            try:
+                self.sync()
+            except Exception:
+                log.exception("jupyter-carbon: waiting for the GPU's queued work failed")
+
     def begin(self, *, execution_count=None, cell_id=None, source: str = "", magic: bool = False) -> OpenCell:
+        self._synchronise()
         cell = OpenCell(
             index=self.totals.cells + 1,
             execution_count=execution_count,
@@ -128,6 +148,7 @@ class Session:
         """Close a cell: measure it, price it, append it to the ledger, update the totals."""
         if status not in STATUSES:
             raise ValueError(f"status must be one of {', '.join(STATUSES)}, not {status!r}")
+        self._synchronise()
         m = Measurement.between(cell.start, self.meter.snapshot())
         energy_j = m.energy_j
         intensity = intensity or self._intensity()

@@ -37,7 +37,12 @@ class CarbonExtension:
 
             carbon = CarbonContext(self.config)
         self.carbon = carbon
-        self.session = session or Session(self.meter, self.carbon, ledger_dir=self.config.ledger_dir or None, persist=self.config.persist)
+        if session is None:
+            from ..gpusync import synchronise
+
+            sync = synchronise if self.config.sync_gpu else None
+            session = Session(self.meter, self.carbon, ledger_dir=self.config.ledger_dir or None, persist=self.config.persist, sync=sync)
+        self.session = session
         self.enabled = True
         self._depth = 0
         self._cell = None
