@@ -59,6 +59,13 @@ class CarbonMeter(Configurable):
         "charged for the kernels it launched and the time they ran. Never imports a framework.",
     ).tag(config=True)
 
+    record_idle = Bool(
+        True,
+        help="Record the energy charged to the kernel between cells (a GPU held with its "
+        "memory above all) as idle spans: in the ledger, the totals and every report, apart "
+        "from the cells.",
+    ).tag(config=True)
+
     powercap_root = Unicode(
         "/sys/class/powercap",
         help="Where the Linux powercap (RAPL) tree is mounted.",

@@ -40,4 +40,6 @@ def status_line(totals, *, enabled: bool, intensity: dict | None) -> str:
         if t["cells"]
         else "nothing metered yet"
     )
+    if t.get("idle_energy_j"):
+        body += f" · between cells {format_energy(t['idle_energy_j'])} over {format_duration(t['idle_duration_s'])}"
     return f"jupyter-carbon: metering {state}; {plural(t['cells'], 'cell')}: {body}; {format_intensity(intensity)}"

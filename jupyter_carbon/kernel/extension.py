@@ -41,7 +41,10 @@ class CarbonExtension:
             from ..gpusync import synchronise
 
             sync = synchronise if self.config.sync_gpu else None
-            session = Session(self.meter, self.carbon, ledger_dir=self.config.ledger_dir or None, persist=self.config.persist, sync=sync)
+            session = Session(
+                self.meter, self.carbon, ledger_dir=self.config.ledger_dir or None, persist=self.config.persist,
+                sync=sync, idle=self.config.record_idle,
+            )
         self.session = session
         self.enabled = True
         self._depth = 0
@@ -190,6 +193,7 @@ class CarbonExtension:
             self._cell_options = options
             if not self.enabled and options is None:
                 self._cell = None
+                self.session.skip_idle()
                 return
             self._cell = self.session.begin(
                 execution_count=self.shell.execution_count,
