@@ -43,6 +43,29 @@ class CarbonMeter(Configurable):
         "containers where NVML reports host PIDs that cannot be matched to the kernel's.",
     ).tag(config=True)
 
+    drop_after_s = Float(
+        10.0,
+        min=0.0,
+        help="Seconds a counter (a GPU, RAPL, the estimate's readings) may keep failing "
+        "before it is given up. A failed read is retried at the next tick and its last good "
+        "reading stands meanwhile; a CPU or memory counter given up is replaced by the "
+        "estimate, and what it counted is kept.",
+    ).tag(config=True)
+
+    sync_gpu = Bool(
+        True,
+        help="At both edges of every cell, wait for the GPU work queued by frameworks the "
+        "notebook already imported and initialised on a GPU (torch, cupy, jax), so a cell is "
+        "charged for the kernels it launched and the time they ran. Never imports a framework.",
+    ).tag(config=True)
+
+    record_idle = Bool(
+        True,
+        help="Record the energy charged to the kernel between cells (a GPU held with its "
+        "memory above all) as idle spans: in the ledger, the totals and every report, apart "
+        "from the cells.",
+    ).tag(config=True)
+
     powercap_root = Unicode(
         "/sys/class/powercap",
         help="Where the Linux powercap (RAPL) tree is mounted.",
@@ -84,6 +107,10 @@ class CarbonMeter(Configurable):
     ).tag(config=True)
 
     enable_nvml = Bool(True, help="Meter NVIDIA GPUs through NVML when present.").tag(config=True)
+    enable_amdsmi = Bool(
+        True,
+        help="Meter AMD GPUs through AMD SMI (the amdsmi package: pip install jupyter-carbon[amd]) when present.",
+    ).tag(config=True)
     enable_rapl = Bool(True, help="Meter CPU packages and DRAM through Linux powercap.").tag(config=True)
 
     region = Unicode(

@@ -60,5 +60,6 @@ def notebook_totals(totals: Totals, *, session_id: str | None, ok: bool) -> dict
         "energy_j": _round(totals.energy_j),
         "emissions_g": _round(totals.emissions_g),
         "duration_s": _round(totals.duration_s),
+        "idle_energy_j": _round(totals.idle_energy_j),
         "status": "ok" if ok else "error",
     }

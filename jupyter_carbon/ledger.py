@@ -1,4 +1,4 @@
-"""The ledger: one JSONL file per session, a header line then one line per cell.
+"""The ledger: one JSONL file per session, a header line then one line per cell or idle span.
 
 Each record is appended and flushed the moment its cell ends, so a crash or a restart loses
 at most the cell that was running; a later kernel or ``jupyter carbon report`` reads it back
@@ -15,10 +15,10 @@ import logging
 import os
 import stat
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from .records import SCHEMA_VERSION, CellRecord, Totals
+from .records import SCHEMA_VERSION, CellRecord, IdleSpan, Totals
 
 log = logging.getLogger("jupyter_carbon")
 
@@ -77,7 +77,7 @@ class Ledger:
         """Lines waiting for the disk."""
         return self._pending.count(b"\n")
 
-    def append(self, record: CellRecord) -> None:
+    def append(self, record: CellRecord | IdleSpan) -> None:
         """Append a record; a write that fails keeps it for the next append (never raises OSError)."""
         with self._lock:
             self._write(record.to_dict())
@@ -101,12 +101,15 @@ class LedgerContents:
     records: list[CellRecord]
     skipped: list[int]
     """Line numbers that could not be read (a torn last line after a crash, hand edits)."""
+    idle_spans: list[IdleSpan] = field(default_factory=list)
 
     @property
     def totals(self) -> Totals:
         totals = Totals()
         for r in self.records:
             totals.add(r)
+        for span in self.idle_spans:
+            totals.add_idle(span)
         return totals
 
 
@@ -153,6 +156,7 @@ def read_ledger(path: str | os.PathLike) -> LedgerContents:
     path = Path(path)
     header: dict = {}
     records: list[CellRecord] = []
+    idle_spans: list[IdleSpan] = []
     skipped: list[int] = []
     # Most cells of a session share their intensity and methods: keep one copy of each.
     shared: dict[tuple, dict] = {}
@@ -178,6 +182,9 @@ def read_ledger(path: str | os.PathLike) -> LedgerContents:
                 if data.get("type") == "session":
                     header = data
                     continue
+                if data.get("type") == "idle":
+                    idle_spans.append(IdleSpan.from_dict(data))
+                    continue
                 record = CellRecord.from_dict(data)
                 record.intensity = share(record.intensity)
                 record.method = share(record.method)
@@ -191,7 +198,7 @@ def read_ledger(path: str | os.PathLike) -> LedgerContents:
             "jupyter-carbon: skipped %d unreadable line(s) in %s (line %s%s; first error: %s)",
             len(skipped), path, ", ".join(map(str, skipped[:5])), ", ..." if len(skipped) > 5 else "", first_error,
         )
-    return LedgerContents(path, header, records, skipped)
+    return LedgerContents(path, header, records, skipped, idle_spans)
 
 
 def list_ledgers(directory: str | os.PathLike | None = None) -> list[Path]:

@@ -5,8 +5,12 @@ cell costs a few counter reads and starts no thread. The sampler thread runs for
 meter's life, only to integrate power where a source has no energy counter, to refresh
 the kernel's share of shared devices, and to feed live displays through ``subscribe``.
 
-A source that raises is dropped with one warning; what it counted until then stays in every
-later snapshot, and the other sources go on. Metering never breaks the caller.
+A source that raises is retried at the next snapshot or tick, its last good reading standing
+meanwhile (the sampler refreshes that reading at every tick, so little is ever stale). Only
+when its reads keep failing for ``drop_after_s`` is it dropped, with one warning; what it
+counted until then stays in every later snapshot, a counter of CPU or memory energy is
+replaced by the estimate from then on, and the other sources go on. Metering never breaks
+the caller.
 """
 
 from __future__ import annotations
@@ -26,7 +30,9 @@ from .energy.base import (
     DeviceInfo,
     DomainPower,
     DomainReading,
+    ESTIMATED,
     EnergySource,
+    Failures,
     weakest_method,
 )
 
@@ -35,6 +41,8 @@ log = logging.getLogger("jupyter_carbon")
 _COMPONENT_ORDER = {c: i for i, c in enumerate(COMPONENTS)}
 
 PowerListener = Callable[["PowerReading"], None]
+Fallback = Callable[[set[str], float], "EnergySource | None"]
+"""``fallback(components, now)``: a source estimating what a dropped counter measured."""
 
 
 @dataclass(frozen=True)
@@ -130,6 +138,14 @@ class Measurement:
     def method(self) -> dict[str, str]:
         return self._by_component[2]
 
+    @cached_property
+    def below_resolution(self) -> tuple[str, ...]:
+        """Components with a counter that updates less often than this measurement lasted:
+        their figure is below the counter's resolution, not a measured 0."""
+        duration = self.duration_s
+        coarse = {r.component for r in self.end.readings.values() if r.resolution_s > duration}
+        return tuple(c for c in self.by_component if c in coarse)
+
     @property
     def energy_j(self) -> float:
         return sum(self.by_component.values())
@@ -153,6 +169,7 @@ class Measurement:
             "energy_j": self.energy_j,
             "device_energy_j": self.device_energy_j,
             "by_domain": {d: dataclasses.asdict(e) for d, e in self.domains.items()},
+            "below_resolution": list(self.below_resolution),
         }
 
     def describe(self, state: str = "closed") -> str:
@@ -203,9 +220,13 @@ class Meter:
         clock: Callable[[], float] = time.monotonic,
         start: bool = True,
         tree=None,
+        fallback: Fallback | None = None,
+        drop_after_s: float | None = None,
     ):
         """``sources`` default to every source this machine offers, sharing one process
-        ``tree`` (this process's by default), which each tick refreshes once."""
+        ``tree`` (this process's by default), which each tick refreshes once; a counter
+        dropped after lasting failures is then replaced by the estimate. A source given
+        explicitly has no ``fallback`` unless one is given too."""
         self.clock = clock
         self.notes: list[str] = []
         if sources is None:
@@ -213,10 +234,16 @@ class Meter:
                 from .energy.process import ProcessTree
 
                 tree = ProcessTree()
-            from .energy.sources import discover_sources
+            from .energy.sources import discover_sources, estimate_instead
 
             sources, self.notes = discover_sources(config, now=clock(), tree=tree)
+            fallback = fallback or estimate_instead(config, tree)
         self.tree = tree
+        self._fallback = fallback
+        if drop_after_s is None:
+            drop_after_s = config.drop_after_s if config is not None else 10.0
+        self.drop_after_s = float(drop_after_s)
+        self._failures: dict[EnergySource, Failures] = {}
         if interval is None:
             interval = config.sample_interval if config is not None else 0.5
         self.interval = float(interval)
@@ -237,18 +264,25 @@ class Meter:
     def snapshot(self) -> Snapshot:
         """Cumulative joules per domain now. Cheap: a few counter reads, no I/O beyond them."""
         now = self.clock()
-        readings = dict(self._frozen)
+        readings: dict[str, DomainReading] = {}
         for source in self._sources:
-            try:
-                got = source.read(now)
-            except Exception as err:  # a broken source must never break the caller
-                self._drop(source, err)
-                readings.update(self._frozen)
-                continue
-            self._last_read[source] = got
-            for r in got:
+            got = self._read(source, now)
+            for r in got if got is not None else self._last_read.get(source, ()):
                 readings[r.domain] = r
+        for domain, r in self._frozen.items():
+            readings.setdefault(domain, r)
         return Snapshot(now, readings)
+
+    def _read(self, source: EnergySource, now: float) -> list[DomainReading] | None:
+        """The source's readings, kept as its last good ones; None when the read failed.
+        (Only a whole good tick clears a source's failures: see :meth:`tick`.)"""
+        try:
+            got = source.read(now)
+        except Exception as err:  # a broken source must never break the caller
+            self._failed(source, err, now)
+            return None
+        self._last_read[source] = got
+        return got
 
     def add_source(self, source: EnergySource) -> None:
         """Meter one more source from now on (its energy so far is not counted)."""
@@ -275,10 +309,15 @@ class Meter:
         by_domain: dict[str, DomainPower] = {}
         for source in self._sources:
             try:
-                for p in source.sample(now):
-                    by_domain[p.domain] = p
+                powers = source.sample(now)
             except Exception as err:
-                self._drop(source, err)
+                self._failed(source, err, now)
+                continue
+            # The sampler keeps the last good reading fresh, so a later loss loses little.
+            if self._read(source, now) is not None:
+                self._failures.pop(source, None)
+            for p in powers:
+                by_domain[p.domain] = p
         by_component: dict[str, float] = {}
         device: dict[str, float] = {}
         for p in by_domain.values():
@@ -315,18 +354,48 @@ class Meter:
                 self._listeners.remove(listener)
 
     # -- failure --------------------------------------------------------------------------
-    def _drop(self, source: EnergySource, err: Exception) -> None:
+    def _failed(self, source: EnergySource, err: Exception, now: float) -> None:
+        """A failed read: retried at the next tick; the source is dropped when failures last."""
+        with self._lock:
+            failures = self._failures.get(source)
+            if failures is None:
+                failures = self._failures[source] = Failures(self.drop_after_s)
+                log.info("jupyter-carbon: a read of %s failed (%s: %s); retrying at the next tick", source.name, type(err).__name__, err)
+            give_up = failures.failed(now, err)
+        if give_up:
+            self._drop(source, failures.summary(now), now)
+
+    def _drop(self, source: EnergySource, why: str, now: float) -> None:
         with self._lock:
             if source not in self._sources:
                 return
             self._sources = tuple(s for s in self._sources if s is not source)
             # Keep what the source counted so far: later snapshots still include it.
-            for r in self._last_read.pop(source, ()):
+            kept = self._last_read.pop(source, ())
+            for r in kept:
                 self._frozen.setdefault(r.domain, r)
-            self._dropped[source.name] = f"{type(err).__name__}: {err}"
-        log.warning("jupyter-carbon: stopped metering with %s after an error: %s: %s", source.name, type(err).__name__, err)
+            self._dropped[source.name] = why
+            self._failures.pop(source, None)
+        replaced = self._replace(kept, now)
+        instead = f"; {' and '.join(sorted(replaced))} estimated from now on" if replaced else ""
+        log.warning("jupyter-carbon: stopped metering with %s after %s; what it counted is kept%s", source.name, why, instead)
         with contextlib.suppress(Exception):
             source.close()
+
+    def _replace(self, kept: list[DomainReading], now: float) -> set[str]:
+        """Components a dropped counter measured, now estimated by the fallback source."""
+        components = {r.component for r in kept if r.method != ESTIMATED}
+        if not components or self._fallback is None:
+            return set()
+        try:
+            source = self._fallback(components, now)
+        except Exception:
+            log.exception("jupyter-carbon: could not start the estimate instead")
+            return set()
+        if source is None:
+            return set()
+        self.add_source(source)
+        return {info.component for info in source.describe()}
 
     @property
     def dropped(self) -> dict[str, str]:

@@ -67,6 +67,8 @@ class CellRecord:
     notebook: str | None = None
     """The notebook the cell belongs to, where the front end says (a path, relative to the
     Jupyter server's root when it comes from JupyterLab or Notebook); None in a console."""
+    below_resolution: list[str] = field(default_factory=list)
+    """Components whose counter updates less often than the cell lasted: no figure to trust."""
     type: str = "cell"
 
     def to_dict(self) -> dict:
@@ -143,6 +145,42 @@ assert _RECORD_FIELDS == frozenset(_FIELD_TYPES), "every record field needs its 
 _REQUIRED_FIELDS = ("session_id", "index", "energy_j", "status")
 
 
+@dataclass(slots=True)
+class IdleSpan:
+    """Energy charged to the kernel between two cells: a GPU held with its memory, the
+    kernel's resident memory, background threads. Kept apart from the cells: no cell ran."""
+
+    session_id: str
+    before_cell: int | None
+    """Index of the cell that ended the span; None for the span a session closed on."""
+    started_at: str
+    ended_at: str
+    duration_s: float
+    energy_j: float
+    by_component: dict[str, float]
+    method: dict[str, str]
+    device_energy_j: float
+    device_by_component: dict[str, float]
+    pue: float
+    facility_energy_j: float
+    emissions_g: float | None
+    intensity: dict | None
+    type: str = "idle"
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "IdleSpan":
+        missing = [f for f in ("session_id", "energy_j", "duration_s") if f not in data]
+        if missing:
+            raise ValueError(f"idle span lacks {', '.join(missing)}")
+        return cls(**{k: v for k, v in data.items() if k in _IDLE_FIELDS})
+
+
+_IDLE_FIELDS = frozenset(IdleSpan.__dataclass_fields__)
+
+
 @dataclass
 class Totals:
     """Running totals of a session, updated as each cell ends."""
@@ -156,6 +194,22 @@ class Totals:
     emissions_g: float = 0.0
     by_component: dict[str, float] = field(default_factory=dict)
     method: dict[str, str] = field(default_factory=dict)
+    idle_spans: int = 0
+    """Spans between cells, kept apart from the cells' figures above."""
+    idle_duration_s: float = 0.0
+    idle_energy_j: float = 0.0
+    idle_facility_energy_j: float = 0.0
+    idle_emissions_g: float = 0.0
+    idle_by_component: dict[str, float] = field(default_factory=dict)
+
+    def add_idle(self, span: IdleSpan) -> None:
+        self.idle_spans += 1
+        self.idle_duration_s += span.duration_s
+        self.idle_energy_j += span.energy_j
+        self.idle_facility_energy_j += span.facility_energy_j
+        self.idle_emissions_g += span.emissions_g or 0.0
+        for c, j in span.by_component.items():
+            self.idle_by_component[c] = self.idle_by_component.get(c, 0.0) + j
 
     def add(self, record: CellRecord) -> None:
         self.cells += 1

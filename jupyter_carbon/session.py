@@ -5,7 +5,13 @@ a :class:`~jupyter_carbon.records.CellRecord`, priced with the carbon context's 
 the one emissions formula (:func:`jupyter_carbon.carbon.intensity.emissions_g`), appended to
 the ledger and added to the totals, so a status line costs nothing however long the session.
 Listeners (the widget, the comm to JupyterLab) subscribe to the events ``cell_start``,
-``power``, ``cell_end`` and ``totals``.
+``power``, ``cell_end``, ``idle`` and ``totals``.
+
+Between cells the kernel still costs energy: a GPU holding the kernel's memory draws tens of
+watts while the user reads and types. What the meter charges the kernel from one cell's end
+to the next cell's start is recorded as an :class:`~jupyter_carbon.records.IdleSpan`, in the
+ledger and the totals, apart from the cells; spans under :data:`IDLE_MIN_J` (a kernel that
+holds nothing) are not recorded, and time with metering switched off is no idle time.
 """
 
 from __future__ import annotations
@@ -23,11 +29,15 @@ from pathlib import Path
 from .carbon.intensity import emissions_g, facility_energy_j
 from .ledger import Ledger, default_ledger_dir
 from .meter import Measurement
-from .records import STATUSES, CellRecord, Totals, first_line, utc_now
+from .records import STATUSES, CellRecord, IdleSpan, Totals, first_line, utc_now
 
 log = logging.getLogger("jupyter_carbon")
 
 Listener = Callable[[str, object], None]
+
+IDLE_MIN_J = 1.0
+"""Idle spans below this are not recorded: a second of the memory estimate of a large
+kernel, against the tens of joules a second of a held GPU."""
 
 
 @dataclass
@@ -54,13 +64,26 @@ class Session:
     """
 
     def __init__(
-        self, meter, carbon=None, *, ledger_dir: str | os.PathLike | None = None, persist: bool = True, identity: dict | None = None
+        self,
+        meter,
+        carbon=None,
+        *,
+        ledger_dir: str | os.PathLike | None = None,
+        persist: bool = True,
+        sync: Callable[[], object] | None = None,
+        idle: bool = True,
+        identity: dict | None = None,
     ):
+        """``sync``, called at both edges of every cell before the snapshot, waits for the GPU
+        work queued so far (:func:`jupyter_carbon.gpusync.synchronise`): the time it waits at
+        the end is the cell's, and so is the energy."""
         self.meter = meter
         self.identity = dict(identity or {})
         """What tells this kernel's ledgers from other kernels' (``notebook``, ``kernel_id``),
         written in each ledger's header with the process id."""
         self.carbon = carbon
+        self.sync = sync
+        self.record_idle = idle
         self.ledger_dir = Path(ledger_dir) if ledger_dir else None
         self.persist = persist
         self.notebook: str | None = None
@@ -76,7 +99,9 @@ class Session:
         self.session_id = f"{stamp}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
         self.started_at = utc_now()
         self.records: list[CellRecord] = []
+        self.idle_spans: list[IdleSpan] = []
         self.totals = Totals()
+        self._last_edge: tuple[object, str] | None = (self.meter.snapshot(), self.started_at)
         self.ledger: Ledger | None = None
         if self.persist:
             directory = self.ledger_dir or default_ledger_dir()
@@ -113,14 +138,24 @@ class Session:
     def current(self) -> OpenCell | None:
         return self._current
 
+    def _synchronise(self) -> None:
+        if self.sync is not None:
+            try:
+                self.sync()
+            except Exception:
+                log.exception("jupyter-carbon: waiting for the GPU's queued work failed")
+
     def begin(self, *, execution_count=None, cell_id=None, source: str = "", magic: bool = False) -> OpenCell:
+        self._synchronise()
+        start, index = self.meter.snapshot(), self.totals.cells + 1
+        self._end_idle(start, index)
         cell = OpenCell(
-            index=self.totals.cells + 1,
+            index=index,
             execution_count=execution_count,
             cell_id=cell_id,
             source=first_line(source),
             started_at=utc_now(),
-            start=self.meter.snapshot(),
+            start=start,
             magic=magic,
             notebook=self.notebook,
         )
@@ -143,7 +178,9 @@ class Session:
         """Close a cell: measure it, price it, append it to the ledger, update the totals."""
         if status not in STATUSES:
             raise ValueError(f"status must be one of {', '.join(STATUSES)}, not {status!r}")
-        m = Measurement.between(cell.start, self.meter.snapshot())
+        self._synchronise()
+        end = self.meter.snapshot()
+        m = Measurement.between(cell.start, end)
         energy_j = m.energy_j
         intensity = intensity or self._intensity()
         pue = float(getattr(intensity, "pue", 1.0) or 1.0)
@@ -169,6 +206,7 @@ class Session:
             intensity=_intensity_dict(intensity),
             magic=cell.magic,
             notebook=cell.notebook,
+            below_resolution=list(m.below_resolution),
         )
         with self._lock:
             if self._current is cell:
@@ -176,14 +214,57 @@ class Session:
             self.records.append(record)
             self.totals.add(record)
             cell.ended = True
+            self._last_edge = (end, record.ended_at)
+        self._append(record)
+        self._emit("cell_end", record)
+        self._emit("totals", self.totals)
+        return record
+
+    def _append(self, record) -> None:
         if self.ledger is not None:
             try:
                 self.ledger.append(record)  # a failing disk is the ledger's to report, once
             except ValueError as err:
                 log.warning("jupyter-carbon: could not append to %s (%s); kept in memory", self.ledger.path, err)
-        self._emit("cell_end", record)
+
+    # -- between cells ------------------------------------------------------------------------
+    def skip_idle(self) -> None:
+        """Metering was switched off: what runs until the next metered cell is no idle time."""
+        self._last_edge = None
+
+    def _end_idle(self, snapshot, before_cell: int | None) -> IdleSpan | None:
+        """Record the span from the last cell's end (or the session's start) to ``snapshot``."""
+        edge, self._last_edge = self._last_edge, None
+        if edge is None or not self.record_idle:
+            return None
+        m = Measurement.between(edge[0], snapshot)
+        if m.energy_j < IDLE_MIN_J:
+            return None
+        intensity = self._intensity()
+        pue = float(getattr(intensity, "pue", 1.0) or 1.0)
+        span = IdleSpan(
+            session_id=self.session_id,
+            before_cell=before_cell,
+            started_at=edge[1],
+            ended_at=utc_now(),
+            duration_s=m.duration_s,
+            energy_j=m.energy_j,
+            by_component=dict(m.by_component),
+            method=dict(m.method),
+            device_energy_j=m.device_energy_j,
+            device_by_component=dict(m.device_by_component),
+            pue=pue,
+            facility_energy_j=facility_energy_j(m.energy_j, pue),
+            emissions_g=_priced(m.energy_j, intensity),
+            intensity=_intensity_dict(intensity),
+        )
+        with self._lock:
+            self.idle_spans.append(span)
+            self.totals.add_idle(span)
+        self._append(span)
+        self._emit("idle", span)
         self._emit("totals", self.totals)
-        return record
+        return span
 
     def _intensity(self):
         if self.carbon is None:
@@ -213,6 +294,10 @@ class Session:
         self.announce_totals()
 
     def close(self) -> None:
+        """Record the span since the last cell, then stop listening and close the ledger."""
+        if self._current is None:
+            with contextlib.suppress(Exception):
+                self._end_idle(self.meter.snapshot(), None)
         self._unsubscribe_power()
         if self.ledger is not None:
             self.ledger.close()

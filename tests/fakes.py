@@ -76,6 +76,21 @@ class UtilSample:
 
 
 @dataclass
+class FakeMig:
+    """A MIG instance: no counter or power of its own, its slices of the parent, its processes."""
+
+    uuid: str
+    slices: int
+    processes: list[int] = field(default_factory=list)
+
+
+@dataclass
+class FakeAttributes:
+    gpuInstanceSliceCount: int
+    multiprocessorCount: int = 0
+
+
+@dataclass
 class FakeGpu:
     name: str = "NVIDIA H100 80GB HBM3"
     uuid: str = "GPU-00000000-0000-0000-0000-000000000000"
@@ -86,6 +101,9 @@ class FakeGpu:
     sm_util: dict[int, int] = field(default_factory=dict)  # pid -> SM % in the next samples
     util_supported: bool = True
     lost: bool = False
+    minor: int | None = None  # /dev/nvidia<minor>; None: the index
+    migs: list[FakeMig] = field(default_factory=list)
+    max_mig_devices: int = 7
 
 
 class FakeNvml:
@@ -117,6 +135,10 @@ class FakeNvml:
             raise self.fail.pop(name)
         if handle is None:
             return None
+        if isinstance(handle, tuple):  # a MIG instance: ("mig", gpu index, instance index)
+            if name not in self.MIG_CALLS:
+                raise NVMLError_NotSupported(3)
+            handle = handle[1]
         gpu = self.gpus[handle]
         if gpu.lost:
             raise NVMLError_GpuIsLost(15)
@@ -147,10 +169,12 @@ class FakeNvml:
         return index
 
     def nvmlDeviceGetName(self, handle):
-        return self._call("nvmlDeviceGetName", handle).name
+        gpu = self._call("nvmlDeviceGetName", handle)
+        return f"{gpu.name} MIG {handle[2]}" if isinstance(handle, tuple) else gpu.name
 
     def nvmlDeviceGetUUID(self, handle):
-        return self._call("nvmlDeviceGetUUID", handle).uuid
+        gpu = self._call("nvmlDeviceGetUUID", handle)
+        return gpu.migs[handle[2]].uuid if isinstance(handle, tuple) else gpu.uuid
 
     def nvmlDeviceGetTotalEnergyConsumption(self, handle):
         gpu = self._call("nvmlDeviceGetTotalEnergyConsumption", handle)
@@ -162,7 +186,50 @@ class FakeNvml:
         return int(self._call("nvmlDeviceGetPowerUsage", handle).power_w * 1e3)
 
     def nvmlDeviceGetComputeRunningProcesses(self, handle):
-        return [FakeProcess(pid) for pid in self._call("nvmlDeviceGetComputeRunningProcesses", handle).processes]
+        gpu = self._call("nvmlDeviceGetComputeRunningProcesses", handle)
+        if isinstance(handle, tuple):
+            return [FakeProcess(pid) for pid in gpu.migs[handle[2]].processes]
+        return [FakeProcess(pid) for pid in gpu.processes + [p for m in gpu.migs for p in m.processes]]
+
+    def nvmlDeviceGetMinorNumber(self, handle):
+        gpu = self._call("nvmlDeviceGetMinorNumber", handle)
+        return self.gpus.index(gpu) if gpu.minor is None else gpu.minor
+
+    # MIG
+    MIG_CALLS = {
+        "nvmlDeviceGetName", "nvmlDeviceGetUUID", "nvmlDeviceGetComputeRunningProcesses",
+        "nvmlDeviceGetGraphicsRunningProcesses", "nvmlDeviceGetAttributes", "nvmlDeviceIsMigDeviceHandle",
+        "nvmlDeviceGetDeviceHandleFromMigDeviceHandle",
+    }
+
+    def nvmlDeviceGetHandleByUUID(self, uuid):
+        self._call("nvmlDeviceGetHandleByUUID")
+        for i, gpu in enumerate(self.gpus):
+            if gpu.uuid == uuid:
+                return i
+            for k, mig in enumerate(gpu.migs):
+                if mig.uuid == uuid:
+                    return ("mig", i, k)
+        raise NVMLError_NotFound(6)
+
+    def nvmlDeviceIsMigDeviceHandle(self, handle):
+        self._call("nvmlDeviceIsMigDeviceHandle", handle)
+        return isinstance(handle, tuple)
+
+    def nvmlDeviceGetDeviceHandleFromMigDeviceHandle(self, handle):
+        self._call("nvmlDeviceGetDeviceHandleFromMigDeviceHandle", handle)
+        return handle[1]
+
+    def nvmlDeviceGetIndex(self, handle):
+        self._call("nvmlDeviceGetIndex", handle)
+        return handle
+
+    def nvmlDeviceGetAttributes(self, handle):
+        gpu = self._call("nvmlDeviceGetAttributes", handle)
+        return FakeAttributes(gpu.migs[handle[2]].slices if isinstance(handle, tuple) else gpu.max_mig_devices)
+
+    def nvmlDeviceGetMaxMigDeviceCount(self, handle):
+        return self._call("nvmlDeviceGetMaxMigDeviceCount", handle).max_mig_devices
 
     def nvmlDeviceGetGraphicsRunningProcesses(self, handle):
         self._call("nvmlDeviceGetGraphicsRunningProcesses", handle)
@@ -176,6 +243,111 @@ class FakeNvml:
         if not gpu.sm_util:
             raise NVMLError_NotFound(6)
         return [UtilSample(pid, stamp, util) for pid, util in gpu.sm_util.items()]
+
+
+# -- AMD SMI ----------------------------------------------------------------------------------
+class AmdSmiException(Exception):
+    pass
+
+
+class AmdSmiLibraryException(AmdSmiException):
+    def __init__(self, err_code: int = 2):
+        self.err_code = err_code
+        super().__init__(f"AMD SMI error {err_code}")
+
+
+@dataclass
+class FakeAmdGpu:
+    name: str = "AMD Instinct MI300X"
+    uuid: str = "a1ff74a1-0000-1000-80ea-1e8fa4d3a100"
+    has_counter: bool = True
+    power_w: float = 500.0
+    resolution_uj: float = 15.3  # microjoules per accumulator unit
+    accumulator: float = 123_456_789.0
+    processes: list[int] = field(default_factory=list)
+    render_minor: int = 128
+    old_api: bool = False  # amdsmi before 6.2.1: the accumulator is under "power"; processes are handles
+    lost: bool = False
+
+
+class FakeAmdSmi:
+    """A stand-in for the ``amdsmi`` module, driven by a :class:`FakeClock`."""
+
+    AmdSmiException = AmdSmiException
+    AmdSmiLibraryException = AmdSmiLibraryException
+
+    def __init__(self, gpus: list[FakeAmdGpu], clock: FakeClock, available: bool = True):
+        self.gpus = gpus
+        self.available = available
+        self.initialised = 0
+        self.fail: dict[str, Exception] = {}
+        clock.on_advance(self._integrate)
+
+    def _integrate(self, seconds: float) -> None:
+        for gpu in self.gpus:
+            if not gpu.lost:
+                gpu.accumulator += gpu.power_w * seconds * 1e6 / gpu.resolution_uj
+
+    def _gpu(self, name: str, handle) -> FakeAmdGpu:
+        if name in self.fail:
+            raise self.fail.pop(name)
+        gpu = self.gpus[handle.index]
+        if gpu.lost:
+            raise AmdSmiLibraryException(34)
+        return gpu
+
+    def amdsmi_init(self, *flags):
+        if not self.available:
+            raise AmdSmiLibraryException(8)
+        self.initialised += 1
+
+    def amdsmi_shut_down(self):
+        self.initialised -= 1
+
+    def amdsmi_get_processor_handles(self):
+        return [FakeHandle(i) for i in range(len(self.gpus))]
+
+    def amdsmi_get_gpu_device_uuid(self, handle):
+        return self._gpu("amdsmi_get_gpu_device_uuid", handle).uuid
+
+    def amdsmi_get_gpu_asic_info(self, handle):
+        return {"market_name": self._gpu("amdsmi_get_gpu_asic_info", handle).name, "vendor_id": 0x1002}
+
+    def amdsmi_get_gpu_enumeration_info(self, handle):
+        gpu = self._gpu("amdsmi_get_gpu_enumeration_info", handle)
+        if gpu.old_api:
+            raise AttributeError("amdsmi_get_gpu_enumeration_info")
+        return {"drm_render": gpu.render_minor, "drm_card": gpu.render_minor - 128, "hip_id": handle.index}
+
+    def amdsmi_get_gpu_device_bdf(self, handle):
+        self._gpu("amdsmi_get_gpu_device_bdf", handle)
+        return f"0000:{0x23 + handle.index:02x}:00.0"
+
+    def amdsmi_get_energy_count(self, handle):
+        gpu = self._gpu("amdsmi_get_energy_count", handle)
+        if not gpu.has_counter:
+            raise AmdSmiLibraryException(2)  # AMDSMI_STATUS_NOT_SUPPORTED
+        key = "power" if gpu.old_api else "energy_accumulator"
+        return {key: int(gpu.accumulator), "counter_resolution": gpu.resolution_uj, "timestamp": 0}
+
+    def amdsmi_get_power_info(self, handle):
+        gpu = self._gpu("amdsmi_get_power_info", handle)
+        return {"current_socket_power": "N/A", "average_socket_power": int(gpu.power_w), "gfx_voltage": 900, "power_limit": 750}
+
+    def amdsmi_get_gpu_process_list(self, handle):
+        gpu = self._gpu("amdsmi_get_gpu_process_list", handle)
+        if gpu.old_api:
+            return [FakeHandle(pid) for pid in gpu.processes]
+        return [{"name": "python", "pid": pid, "mem": 0, "engine_usage": {"gfx": 0, "enc": 0}} for pid in gpu.processes]
+
+    def amdsmi_get_gpu_process_info(self, handle, process):
+        self._gpu("amdsmi_get_gpu_process_info", handle)
+        return {"name": "python", "pid": process.index, "memory_usage": {"vram_mem": 0}}
+
+
+@dataclass(frozen=True)
+class FakeHandle:
+    index: int
 
 
 # -- process tree and machine -------------------------------------------------------------------
@@ -242,10 +414,16 @@ class FakePowercap:
 
     def _write(self, zone: str) -> None:
         z = self.zones[zone]
+        text = "\x00\x7fgarbage\n" if z.get("garbled") else f"{int(z['uj'])}\n"
         with open(self.root / zone / "energy_uj", "r+" if (self.root / zone / "energy_uj").exists() else "w") as f:
             f.seek(0)
-            f.write(f"{int(z['uj'])}\n")
+            f.write(text)
             f.truncate()
+
+    def garble(self, zone: str, garbled: bool = True) -> None:
+        """The counter file reads as garbage (the energy still counts underneath) until ungarbled."""
+        self.zones[zone]["garbled"] = garbled
+        self._write(zone)
 
     def add_energy(self, zone: str, joules: float) -> None:
         z = self.zones[zone]
@@ -267,6 +445,40 @@ class FakePowercap:
 
     def make_unreadable(self, zone: str) -> None:
         os.chmod(self.root / zone / "energy_uj", 0)
+
+
+# -- /proc and /dev ---------------------------------------------------------------------------
+class FakeProcFs:
+    """A ``/proc`` and a ``/dev`` in a temp folder: which PIDs exist in this PID namespace, and
+    which device files each holds open (``/proc/<pid>/fd/<n>`` links, as Linux shows them)."""
+
+    def __init__(self, root: Path, pids=()):
+        self.proc = Path(root) / "proc"
+        self.dev = Path(root) / "dev"
+        self.proc.mkdir(parents=True, exist_ok=True)
+        self.dev.mkdir(parents=True, exist_ok=True)
+        self.add(*pids)
+
+    def add(self, *pids: int) -> None:
+        for pid in pids:
+            fds = self.proc / str(pid) / "fd"
+            if not fds.is_dir():
+                fds.mkdir(parents=True)
+                (fds / "0").symlink_to("/dev/null")  # a file outside the device root
+
+    def hold(self, pid: int, name: str) -> None:
+        """Process ``pid`` opens ``/dev/<name>``."""
+        self.add(pid)
+        target = self.dev / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.touch()
+        fds = self.proc / str(pid) / "fd"
+        (fds / str(len(list(fds.iterdir())) + 2)).symlink_to(target)
+
+    def release(self, pid: int, name: str) -> None:
+        for link in (self.proc / str(pid) / "fd").iterdir():
+            if Path(os.readlink(link)) == self.dev / name:
+                link.unlink()
 
 
 def run_cell(session, clock: FakeClock, seconds: float, **kw):

@@ -65,3 +65,33 @@ def test_weakest_method():
     assert weakest_method([MEASURED, INTEGRATED]) == INTEGRATED
     assert weakest_method([MEASURED, ESTIMATED, INTEGRATED]) == ESTIMATED
     assert weakest_method([MEASURED]) == MEASURED
+
+
+def test_failures_give_up_only_when_they_last():
+    from jupyter_carbon.energy.base import Failures
+
+    f = Failures(window_s=5.0, attempts=3)
+    assert not f.failed(0.0, OSError("busy"))
+    assert not f.failed(6.0, OSError("busy"))  # long enough, but only twice
+    f.succeeded()  # a good read starts over
+    assert f.transient == 2
+    assert not f.failed(10.0, ValueError("garbage"))
+    assert not f.failed(11.0, ValueError("garbage"))
+    assert not f.failed(12.0, ValueError("garbage"))  # three times, but over 2 s
+    assert f.failed(15.0, ValueError("garbage"))
+    assert f.summary(15.0) == "4 failed reads over 5.0 s (ValueError: garbage)"
+    with pytest.raises(ValueError):
+        Failures(window_s=-1)
+
+
+def test_the_estimate_stands_in_for_cpu_and_memory_counters_only():
+    from fakes import FakeTree
+
+    from jupyter_carbon.config import CarbonMeter
+    from jupyter_carbon.energy.sources import estimate_instead
+
+    fallback = estimate_instead(CarbonMeter(cpu_tdp_w=100.0), FakeTree())
+    model = fallback({"cpu", "gpu"}, 0.0)
+    assert (model.with_cpu, model.with_memory) == (True, False)
+    assert model.cpu_model.tdp_w == 100.0
+    assert fallback({"gpu"}, 0.0) is None

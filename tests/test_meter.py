@@ -102,7 +102,7 @@ def test_a_failing_source_is_dropped_once_and_the_rest_go_on(clock, tree, system
     powercap.add_zone("intel-rapl:0", "package-0", power_w=100.0)
     broken = ScriptedSource(clock, fail_after_reads=2)
     rapl = RaplSource(tree, clock(), root=powercap.root, system=system)
-    meter = Meter([broken, rapl], clock=clock, start=False)
+    meter = Meter([broken, rapl], clock=clock, start=False, drop_after_s=1.5)
     start = meter.snapshot()  # read 1
     clock.advance(1.0)
     tree.cpu += 4.0
@@ -132,10 +132,14 @@ def test_a_source_failing_in_the_sampler_is_dropped_too(clock):
 
     good, bad = ScriptedSource(clock), BadSampler(clock)
     bad.name = "bad"
-    meter = Meter([good, bad], clock=clock, start=False)
+    meter = Meter([good, bad], clock=clock, start=False, drop_after_s=0.0)
     meter.snapshot()
+    for _ in range(2):  # retried at the next tick
+        reading = meter.tick()
+        assert not meter.dropped and len(meter.sources) == 2
     reading = meter.tick()
     assert "bad" in meter.dropped and [s.name for s in meter.sources] == ["scripted"]
+    assert "3 failed reads" in meter.dropped["bad"] and "read error" in meter.dropped["bad"]
     assert reading.by_component == {"cpu": 10.0}
 
 
@@ -236,3 +240,82 @@ def test_measure_on_the_real_machine_charges_cpu_work():
     assert m.duration_s >= 0.2
     assert m.by_component["cpu"] > 0
     assert set(m.method) >= {"cpu", "memory"}
+
+
+def test_the_sampler_keeps_the_last_good_reading_fresh(clock):
+    flaky = ScriptedSource(clock)
+    meter = Meter([flaky], clock=clock, start=False, drop_after_s=0.0)
+    start = meter.snapshot()
+    for _ in range(3):
+        clock.advance(1.0)
+        meter.tick()  # no cell ends meanwhile: only the sampler reads
+    flaky.fail_after_reads = flaky.reads  # the sensor goes away
+    for _ in range(3):
+        clock.advance(1.0)
+        meter.tick()
+    assert "scripted" in meter.dropped
+    m = Measurement.between(start, meter.snapshot())
+    assert m.by_domain["cpu:scripted"] == pytest.approx(30.0)  # up to the last tick that read it
+
+
+def rapl_meter(clock, tree, system, powercap, **kw):
+    """RAPL package and DRAM on a machine where the kernel is the only busy process, with
+    the estimate (10 W per CPU-second, 0.5 W/GB) to fall back on."""
+    powercap.add_zone("intel-rapl:0", "package-0", power_w=100.0)
+    powercap.add_zone("intel-rapl:0:0", "dram", power_w=10.0)
+    rapl = RaplSource(tree, clock(), root=powercap.root, system=system)
+
+    def fallback(components, now):
+        return ModelSource(tree, now, cpu="cpu" in components, memory="memory" in components, cpu_tdp_w=40.0, memory_w_per_gb=0.5, system=system, brand="x")
+
+    return Meter([rapl], clock=clock, start=False, fallback=fallback, **kw)
+
+
+def busy_second(clock, tree, system, meter):
+    clock.advance(1.0)
+    tree.cpu += 1.0
+    system.busy += 1.0
+    meter.tick()
+
+
+def test_a_garbled_rapl_read_is_retried_and_loses_nothing(clock, tree, system, powercap, caplog):
+    meter = rapl_meter(clock, tree, system, powercap)
+    busy_second(clock, tree, system, meter)
+    start = meter.snapshot()
+    powercap.garble("intel-rapl:0")
+    with caplog.at_level(logging.WARNING, logger="jupyter_carbon"):
+        busy_second(clock, tree, system, meter)  # the tick's reads fail
+        stale = meter.snapshot()
+        powercap.garble("intel-rapl:0", False)
+        busy_second(clock, tree, system, meter)
+        end = meter.snapshot()
+    assert Measurement.between(start, stale).by_component["cpu"] == 0.0  # the last good reading stood
+    m = Measurement.between(start, end)
+    assert m.by_component == {"cpu": pytest.approx(200.0), "memory": pytest.approx(20.0)}
+    assert m.method == {"cpu": MEASURED, "memory": MEASURED}
+    assert not meter.dropped and not [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+def test_a_rapl_counter_failing_for_long_falls_back_to_the_estimate(clock, tree, system, powercap, caplog):
+    meter = rapl_meter(clock, tree, system, powercap, drop_after_s=3.0)
+    busy_second(clock, tree, system, meter)
+    start = meter.snapshot()
+    busy_second(clock, tree, system, meter)  # last good reading: 100 J package, 10 J DRAM
+    powercap.garble("intel-rapl:0")
+    with caplog.at_level(logging.WARNING, logger="jupyter_carbon"):
+        for _ in range(4):
+            busy_second(clock, tree, system, meter)
+            assert not meter.dropped or _ >= 2
+        for _ in range(2):
+            busy_second(clock, tree, system, meter)
+        end = meter.snapshot()
+    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(warnings) == 1
+    assert "rapl" in warnings[0] and "ValueError" in warnings[0] and "cpu and memory estimated from now on" in warnings[0]
+    assert [s.name for s in meter.sources] == ["model"]
+    m = Measurement.between(start, end)
+    assert m.by_domain["cpu:package-0"] == pytest.approx(100.0)  # what RAPL counted is kept
+    assert m.by_domain["memory:package-0-dram"] == pytest.approx(10.0)
+    assert m.by_domain["cpu:model"] == pytest.approx(10.0 * 2)  # two busy CPU-seconds since, at 40 W / 4 CPUs
+    assert m.by_domain["memory:model"] == pytest.approx(2 * 0.5 * 2.0)  # 2 GB for 2 s
+    assert m.method == {"cpu": ESTIMATED, "memory": ESTIMATED}

@@ -3,7 +3,7 @@
 import logging
 
 import pytest
-from fakes import FakeGpu, FakeNvml, NVMLError
+from fakes import FakeGpu, FakeMig, FakeNvml, FakeProcFs, NVMLError
 
 from jupyter_carbon.energy.base import INTEGRATED, MEASURED, SourceUnavailable
 from jupyter_carbon.energy.nvml import NvmlSource, visible_indices
@@ -15,18 +15,24 @@ def gpus(n=2, **kw):
     return [FakeGpu(uuid=f"GPU-{i}abc{i}-0000", **kw) for i in range(n)]
 
 
-def open_source(nvml, clock, tree, visible=None, **kw):
-    return NvmlSource(tree, clock(), nvml=nvml, cuda_visible_devices=visible, env={}, **kw)
+def open_source(nvml, clock, tree, visible=None, *, procfs, **kw):
+    return NvmlSource(tree, clock(), nvml=nvml, cuda_visible_devices=visible, env={}, proc_root=procfs.proc, dev_root=procfs.dev, **kw)
+
+
+@pytest.fixture
+def procfs(tmp_path):
+    """This PID namespace: the kernel, its children and the other jobs the tests name."""
+    return FakeProcFs(tmp_path, pids=(OURS, 5001, 5002, 999, 777, 778))
 
 
 def energy(src, clock):
     return {r.domain: r for r in src.read(clock())}
 
 
-def test_energy_counter_gpu_is_measured_exactly(clock, tree):
+def test_energy_counter_gpu_is_measured_exactly(clock, tree, procfs):
     devices = gpus(1, power_w=250.0, processes=[OURS])
     nvml = FakeNvml(devices, clock)
-    src = open_source(nvml, clock, tree)
+    src = open_source(nvml, clock, tree, procfs=procfs)
     start = energy(src, clock)["gpu:0"]
     clock.advance(4.0)
     devices[0].power_w = 400.0
@@ -37,10 +43,10 @@ def test_energy_counter_gpu_is_measured_exactly(clock, tree):
     assert end.energy_j - start.energy_j == pytest.approx(1400.0)
 
 
-def test_power_only_gpu_is_integrated_by_the_sampler(clock, tree):
+def test_power_only_gpu_is_integrated_by_the_sampler(clock, tree, procfs):
     devices = gpus(1, has_counter=False, power_w=120.0, processes=[OURS])
     nvml = FakeNvml(devices, clock)
-    src = open_source(nvml, clock, tree)
+    src = open_source(nvml, clock, tree, procfs=procfs)
     start = energy(src, clock)["gpu:0"]
     truth = 0.0
     for watts in (120.0, 300.0, 300.0, 80.0, 250.0):
@@ -53,12 +59,12 @@ def test_power_only_gpu_is_integrated_by_the_sampler(clock, tree):
     assert end.energy_j - start.energy_j == pytest.approx(truth)
 
 
-def test_only_gpus_with_a_context_of_ours_are_charged(clock, tree):
+def test_only_gpus_with_a_context_of_ours_are_charged(clock, tree, procfs):
     devices = gpus(2, power_w=200.0)
     devices[0].processes = [OURS]
     devices[1].processes = [999]  # someone else's job
     nvml = FakeNvml(devices, clock)
-    src = open_source(nvml, clock, tree)
+    src = open_source(nvml, clock, tree, procfs=procfs)
     start = energy(src, clock)
     clock.advance(10.0)
     end = energy(src, clock)
@@ -68,9 +74,9 @@ def test_only_gpus_with_a_context_of_ours_are_charged(clock, tree):
     assert tree.rescans >= 1  # an unknown PID may be a new child: the tree is walked again
 
 
-def test_a_context_opened_later_starts_charging_at_the_next_tick(clock, tree):
+def test_a_context_opened_later_starts_charging_at_the_next_tick(clock, tree, procfs):
     devices = gpus(1, power_w=100.0)
-    src = open_source(FakeNvml(devices, clock), clock, tree)
+    src = open_source(FakeNvml(devices, clock), clock, tree, procfs=procfs)
     start = energy(src, clock)["gpu:0"]
     clock.advance(5.0)
     devices[0].processes = [OURS]  # the notebook imports torch and touches the GPU
@@ -79,21 +85,21 @@ def test_a_context_opened_later_starts_charging_at_the_next_tick(clock, tree):
     assert energy(src, clock)["gpu:0"].energy_j - start.energy_j == pytest.approx(500.0)
 
 
-def test_children_contexts_count_as_ours(clock):
+def test_children_contexts_count_as_ours(clock, procfs):
     from fakes import FakeTree
 
     tree = FakeTree(pids=(OURS, 5001, 5002))
     devices = gpus(1, power_w=100.0, processes=[5002])
-    src = open_source(FakeNvml(devices, clock), clock, tree)
+    src = open_source(FakeNvml(devices, clock), clock, tree, procfs=procfs)
     start = energy(src, clock)["gpu:0"]
     clock.advance(1.0)
     assert energy(src, clock)["gpu:0"].energy_j - start.energy_j == pytest.approx(100.0)
 
 
-def test_shared_gpu_is_split_by_sm_utilisation(clock, tree):
+def test_shared_gpu_is_split_by_sm_utilisation(clock, tree, procfs):
     devices = gpus(1, power_w=300.0, processes=[OURS, 777])
     devices[0].sm_util = {OURS: 60, 777: 20}
-    src = open_source(FakeNvml(devices, clock), clock, tree)
+    src = open_source(FakeNvml(devices, clock), clock, tree, procfs=procfs)
     start = energy(src, clock)["gpu:0"]
     clock.advance(2.0)
     end = energy(src, clock)["gpu:0"]
@@ -102,17 +108,17 @@ def test_shared_gpu_is_split_by_sm_utilisation(clock, tree):
 
 
 @pytest.mark.parametrize("supported", [True, False])
-def test_shared_gpu_without_samples_is_split_evenly(clock, tree, supported):
+def test_shared_gpu_without_samples_is_split_evenly(clock, tree, supported, procfs):
     devices = gpus(1, power_w=300.0, processes=[OURS, 777, 778], util_supported=supported)
-    src = open_source(FakeNvml(devices, clock), clock, tree)
+    src = open_source(FakeNvml(devices, clock), clock, tree, procfs=procfs)
     start = energy(src, clock)["gpu:0"]
     clock.advance(3.0)
     assert energy(src, clock)["gpu:0"].energy_j - start.energy_j == pytest.approx(300.0)
 
 
-def test_attribution_all_charges_every_visible_gpu(clock, tree):
+def test_attribution_all_charges_every_visible_gpu(clock, tree, procfs):
     devices = gpus(2, power_w=50.0, processes=[1, 2])  # host PIDs, as inside a container
-    src = open_source(FakeNvml(devices, clock), clock, tree, attribution="all")
+    src = open_source(FakeNvml(devices, clock), clock, tree, attribution="all", procfs=procfs)
     start = energy(src, clock)
     clock.advance(2.0)
     end = energy(src, clock)
@@ -130,71 +136,95 @@ def test_attribution_all_charges_every_visible_gpu(clock, tree):
         ("GPU-2abc2", [2]),  # UUID prefix
         ("GPU-0abc0-0000,GPU-3", [0, 3]),
         ("GPU-", []),  # ambiguous prefix
-        ("MIG-1234", []),
+        ("MIG-1234", []),  # no such MIG instance
+        ("MIG-aaaa,1", ["MIG-aaaa", 1]),
         ("0,0", [0]),
     ],
 )
 def test_cuda_visible_devices(clock, visible, expected):
-    nvml = FakeNvml(gpus(4), clock)
+    devices = gpus(4)
+    devices[2].migs = [FakeMig("MIG-aaaa", 3)]
+    nvml = FakeNvml(devices, clock)
     assert visible_indices(nvml, 4, visible) == expected
 
 
-def test_cuda_visible_devices_selects_domains(clock, tree):
+def test_cuda_visible_devices_selects_domains(clock, tree, procfs):
     devices = gpus(3, processes=[OURS])
-    src = open_source(FakeNvml(devices, clock), clock, tree, visible="2,0")
+    src = open_source(FakeNvml(devices, clock), clock, tree, visible="2,0", procfs=procfs)
     assert sorted(energy(src, clock)) == ["gpu:0", "gpu:2"]
 
 
-def test_no_visible_gpu_is_unavailable(clock, tree):
+def test_no_visible_gpu_is_unavailable(clock, tree, procfs):
     nvml = FakeNvml(gpus(2), clock)
     with pytest.raises(SourceUnavailable, match="no NVIDIA GPU"):
-        open_source(nvml, clock, tree, visible="")
+        open_source(nvml, clock, tree, visible="", procfs=procfs)
     assert nvml.initialised == 0  # NVML shut down again
 
 
-def test_missing_library_is_unavailable(clock, tree):
+def test_missing_library_is_unavailable(clock, tree, procfs):
     with pytest.raises(SourceUnavailable, match="NVML is not available"):
-        open_source(FakeNvml(gpus(1), clock, available=False), clock, tree)
+        open_source(FakeNvml(gpus(1), clock, available=False), clock, tree, procfs=procfs)
 
 
-def test_lost_gpu_is_dropped_once_and_the_others_go_on(clock, tree, caplog):
+def test_a_lost_gpu_is_dropped_after_lasting_failures_and_the_others_go_on(clock, tree, caplog, procfs):
     devices = gpus(2, power_w=100.0, processes=[OURS])
-    src = open_source(FakeNvml(devices, clock), clock, tree)
+    src = open_source(FakeNvml(devices, clock), clock, tree, drop_after_s=5.0, procfs=procfs)
     start = energy(src, clock)
     clock.advance(1.0)
-    before_loss = energy(src, clock)
+    src.sample(clock())  # the sampler's reading is the last good one
+    good = energy(src, clock)["gpu:1"].energy_j
     devices[1].lost = True
+    clock.advance(0.5)  # energy the lost GPU drew after its last good reading cannot be known
     with caplog.at_level(logging.WARNING, logger="jupyter_carbon"):
-        for _ in range(3):
+        for _ in range(8):
             clock.advance(1.0)
             src.sample(clock())
             after = energy(src, clock)
-    assert len([r for r in caplog.records if "GPU 1" in r.getMessage()]) == 1
-    assert after["gpu:0"].energy_j - start["gpu:0"].energy_j == pytest.approx(400.0)
-    # The lost GPU keeps what it counted before it failed.
-    assert after["gpu:1"].energy_j == before_loss["gpu:1"].energy_j
-    assert "stopped" in next(i.detail for i in src.describe() if i.domain == "gpu:1")
+    warnings = [r.getMessage() for r in caplog.records if "GPU 1" in r.getMessage()]
+    assert len(warnings) == 1 and "failed reads over" in warnings[0] and "kept" in warnings[0]
+    assert after["gpu:0"].energy_j - start["gpu:0"].energy_j == pytest.approx(950.0)
+    assert after["gpu:1"].energy_j == pytest.approx(good)
+    assert src.gpus[1].lost is not None
+    assert "stopped after" in next(i.detail for i in src.describe() if i.domain == "gpu:1")
 
 
-def test_nvml_error_mid_run_drops_only_that_gpu(clock, tree):
+def test_a_transient_error_is_retried_and_loses_nothing(clock, tree, caplog, procfs):
     devices = gpus(2, power_w=100.0, processes=[OURS])
     nvml = FakeNvml(devices, clock)
-    src = open_source(nvml, clock, tree)
+    src = open_source(nvml, clock, tree, procfs=procfs)
     start = energy(src, clock)
     nvml.fail["nvmlDeviceGetTotalEnergyConsumption"] = NVMLError(999)
     clock.advance(1.0)
-    mid = energy(src, clock)  # the first GPU read raises
+    with caplog.at_level(logging.WARNING, logger="jupyter_carbon"):
+        mid = energy(src, clock)  # the first GPU's read raises: its last reading stands
+        clock.advance(1.0)
+        src.sample(clock())
+        end = energy(src, clock)
+    assert mid["gpu:0"].energy_j == start["gpu:0"].energy_j
+    for d in ("gpu:0", "gpu:1"):
+        assert end[d].energy_j - start[d].energy_j == pytest.approx(200.0)
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert all(g.lost is None for g in src.gpus)
+    assert "1 failed reads retried" in next(i.detail for i in src.describe() if i.domain == "gpu:0")
+
+
+def test_a_power_only_gpu_keeps_integrating_through_a_failed_power_read(clock, tree, procfs):
+    devices = gpus(1, has_counter=False, power_w=200.0, processes=[OURS])
+    nvml = FakeNvml(devices, clock)
+    src = open_source(nvml, clock, tree, procfs=procfs)
+    start = energy(src, clock)["gpu:0"]
     clock.advance(1.0)
-    end = energy(src, clock)
-    lost = [d for d in end if end[d].energy_j == mid[d].energy_j]
-    assert len(lost) == 1
-    live = next(d for d in end if d not in lost)
-    assert end[live].energy_j - start[live].energy_j == pytest.approx(200.0)
+    nvml.fail["nvmlDeviceGetPowerUsage"] = NVMLError(999)
+    src.sample(clock())  # fails: the last power holds
+    clock.advance(1.0)
+    src.sample(clock())
+    clock.advance(1.0)
+    assert energy(src, clock)["gpu:0"].energy_j - start.energy_j == pytest.approx(600.0)
 
 
-def test_gpu_reset_zeroing_the_counter_is_not_negative(clock, tree):
+def test_gpu_reset_zeroing_the_counter_is_not_negative(clock, tree, procfs):
     devices = gpus(1, power_w=100.0, processes=[OURS])
-    src = open_source(FakeNvml(devices, clock), clock, tree)
+    src = open_source(FakeNvml(devices, clock), clock, tree, procfs=procfs)
     start = energy(src, clock)["gpu:0"]
     clock.advance(1.0)
     energy(src, clock)
@@ -204,10 +234,39 @@ def test_gpu_reset_zeroing_the_counter_is_not_negative(clock, tree):
     assert end.energy_j - start.energy_j == pytest.approx(100.0)  # the step across the reset is lost, no more
 
 
-def test_close_shuts_nvml_down(clock, tree):
+def test_close_shuts_nvml_down(clock, tree, procfs):
     nvml = FakeNvml(gpus(1, processes=[OURS]), clock)
-    src = open_source(nvml, clock, tree)
+    src = open_source(nvml, clock, tree, procfs=procfs)
     assert nvml.initialised == 1
     src.close()
     src.close()
     assert nvml.initialised == 0
+
+
+def test_a_cell_shorter_than_the_counter_update_is_below_resolution_not_zero(clock, tree, procfs):
+    from jupyter_carbon.meter import Meter
+    from jupyter_carbon.text import cell_line
+
+    devices = gpus(1, power_w=300.0, processes=[OURS])
+    meter = Meter([open_source(FakeNvml(devices, clock), clock, tree, procfs=procfs)], clock=clock, start=False)
+    with_counter = meter.measure()
+    clock.advance(0.03)  # 30 ms: NVML's counter may not have moved
+    short = with_counter.close()
+    assert short.below_resolution == ("gpu",)
+    assert short.to_dict()["below_resolution"] == ["gpu"]
+    record = {
+        "energy_j": 0.0, "by_component": {"gpu": 0.0}, "method": {"gpu": "measured"}, "duration_s": 0.03,
+        "status": "ok", "emissions_g": None, "below_resolution": list(short.below_resolution),
+    }
+    assert "gpu below the counter's resolution" in cell_line(record)
+    with_counter = meter.measure()
+    clock.advance(0.5)
+    long = with_counter.close()
+    assert long.below_resolution == () and long.by_component["gpu"] == pytest.approx(150.0)
+    from fakes import run_cell
+
+    from jupyter_carbon.session import Session
+
+    session = Session(meter, persist=False)
+    assert run_cell(session, clock, 0.03).below_resolution == ["gpu"]
+    assert run_cell(session, clock, 2.0).below_resolution == []

@@ -42,6 +42,9 @@ class DomainReading:
     """Joules charged to this kernel since the source was opened."""
     device_energy_j: float
     """Joules used by the whole device since the source was opened."""
+    resolution_s: float = 0.0
+    """How often the counter behind the reading updates: a window shorter than this may see
+    it not move at all, so its figure says nothing (GPU counters update about every 100 ms)."""
 
 
 @dataclass(frozen=True)
@@ -182,3 +185,44 @@ class Attribution:
         self._attributed_base = self.charge(device_total_j)
         self._device_base = device_total_j
         self.share = min(1.0, max(0.0, share))
+
+
+class Failures:
+    """Tells a transient read error from a lasting one, for the meter and the GPU source alike.
+
+    A counter that fails once (a busy driver, a sysfs read racing a firmware update) is
+    retried at the next tick and its last good reading stands meanwhile: cumulative counters
+    lose nothing by a missed read. Only when reads keep failing, ``attempts`` in a row and
+    for at least ``window_s`` seconds, is the counter given up.
+    """
+
+    __slots__ = ("window_s", "attempts", "count", "since", "last_error", "transient")
+
+    def __init__(self, window_s: float = 10.0, attempts: int = 3):
+        if window_s < 0 or attempts < 1:
+            raise ValueError("window_s must be >= 0 and attempts >= 1")
+        self.window_s = window_s
+        self.attempts = attempts
+        self.count = 0
+        self.since: float | None = None
+        self.last_error = ""
+        self.transient = 0
+        """Failed reads that a later good read made good."""
+
+    def failed(self, now: float, err: Exception) -> bool:
+        """Note a failed read; True when the counter should be given up."""
+        if self.since is None:
+            self.since = now
+        self.count += 1
+        self.last_error = f"{type(err).__name__}: {err}" if str(err) else type(err).__name__
+        return self.count >= self.attempts and now - self.since >= self.window_s
+
+    def succeeded(self) -> None:
+        if self.count:
+            self.transient += self.count
+        self.count, self.since = 0, None
+
+    def summary(self, now: float) -> str:
+        """"4 failed reads over 12.0 s (ValueError: ...)", for the one warning."""
+        span = now - self.since if self.since is not None else 0.0
+        return f"{self.count} failed reads over {span:.1f} s ({self.last_error})"

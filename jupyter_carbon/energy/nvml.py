@@ -8,6 +8,13 @@ GPU is ``measured``. Older GPUs, or any whose counter call fails, only report po
 Which GPUs: those visible to CUDA in this process (``CUDA_VISIBLE_DEVICES``, by index or
 UUID, read as NVML indices as every metering tool does; set ``CUDA_DEVICE_ORDER=PCI_BUS_ID``
 for the two to agree). Per-process utilisation comes from NVML's process samples (SM %).
+A CUDA process holds ``/dev/nvidia<minor>`` open, which tells its use where NVML's PIDs are
+a container's host's.
+
+MIG: an instance (``MIG-...`` in ``CUDA_VISIBLE_DEVICES``) has no energy counter or power of
+its own. It is metered on its parent GPU's, and keeps its slices' part of it: an instance
+of 3 of a GPU's 7 slices is charged 3/7 of the GPU's energy (its compute slices are what it
+holds of the GPU; the memory slices follow them in every MIG profile).
 """
 
 from __future__ import annotations
@@ -20,17 +27,17 @@ from .gpu import GpuDevice, GpuSource
 from .process import ProcessTree
 
 
-def visible_indices(nvml, count: int, cuda_visible_devices: str | None) -> list[int]:
-    """NVML indices of the GPUs CUDA would show this process, in CUDA's order.
+def visible_indices(nvml, count: int, cuda_visible_devices: str | None) -> list[int | str]:
+    """The GPUs CUDA would show this process, in CUDA's order: NVML indices of whole GPUs,
+    and the UUIDs (``MIG-...``) of MIG instances.
 
     Follows CUDA's rules: unset means all; an empty value means none; entries are indices
-    or (prefixes of) UUIDs; the list stops at the first entry that matches no device. MIG
-    instances (``MIG-...``) cannot be metered apart from their GPU and stop the list too.
+    or (prefixes of) UUIDs; the list stops at the first entry that matches no device.
     """
     if cuda_visible_devices is None:
         return list(range(count))
     uuids = None
-    chosen: list[int] = []
+    chosen: list[int | str] = []
     for token in (t.strip() for t in cuda_visible_devices.split(",")):
         if not token:
             break
@@ -45,12 +52,21 @@ def visible_indices(nvml, count: int, cuda_visible_devices: str | None) -> list[
             if len(matches) != 1:
                 break
             index = matches[0]
+        elif token.startswith("MIG-") and _is_mig(nvml, token):
+            index = token
         else:
             break
         if index in chosen:
             break
         chosen.append(index)
     return chosen
+
+
+def _is_mig(nvml, uuid: str) -> bool:
+    try:
+        return bool(nvml.nvmlDeviceIsMigDeviceHandle(nvml.nvmlDeviceGetHandleByUUID(uuid)))
+    except nvml.NVMLError:
+        return False
 
 
 def _decode(value) -> str:
@@ -64,6 +80,8 @@ class NvmlBackend:
     counter_scale = 1e-3  # millijoules
     counter_detail = "total-energy counter (Volta or newer)"
     no_counter_advice = "A Volta or newer GPU has an energy counter and is measured exactly."
+    resolution_s = 0.1
+    """NVML refreshes power and the energy counter about every 100 ms on current GPUs."""
 
     def __init__(self, nvml=None, *, cuda_visible_devices: str | None = None, env=os.environ):
         if nvml is None:
@@ -87,11 +105,43 @@ class NvmlBackend:
 
     def devices(self) -> list[GpuDevice]:
         nvml, found = self.nvml, []
-        for index in visible_indices(nvml, nvml.nvmlDeviceGetCount(), self._visible):
-            handle = nvml.nvmlDeviceGetHandleByIndex(index)
+        for entry in visible_indices(nvml, nvml.nvmlDeviceGetCount(), self._visible):
+            if isinstance(entry, str):
+                found.append(self._mig_device(entry))
+                continue
+            handle = nvml.nvmlDeviceGetHandleByIndex(entry)
             name, uuid = _decode(nvml.nvmlDeviceGetName(handle)), _decode(nvml.nvmlDeviceGetUUID(handle))
-            found.append(GpuDevice(index, name, uuid, handle))
+            found.append(GpuDevice(entry, name, uuid, handle, files=self._files(handle)))
         return found
+
+    def _files(self, handle) -> frozenset[str]:
+        try:
+            return frozenset({f"nvidia{self.nvml.nvmlDeviceGetMinorNumber(handle)}"})
+        except self.nvml.NVMLError:
+            return frozenset()
+
+    def _mig_device(self, uuid: str) -> GpuDevice:
+        """A MIG instance, metered on its parent's counter at its slices' part."""
+        nvml = self.nvml
+        handle = nvml.nvmlDeviceGetHandleByUUID(uuid)
+        parent = nvml.nvmlDeviceGetDeviceHandleFromMigDeviceHandle(handle)
+        index = nvml.nvmlDeviceGetIndex(parent)
+        slices = nvml.nvmlDeviceGetAttributes(handle).gpuInstanceSliceCount
+        total = nvml.nvmlDeviceGetMaxMigDeviceCount(parent)
+        if not 0 < slices <= total:
+            raise SourceUnavailable(f"MIG instance {uuid}: NVML reports {slices} of {total} slices, so its part of GPU {index} is unknown")
+        detail = f"MIG instance: {slices} of {total} slices of GPU {index}, charged {slices}/{total} of its counter"
+        return GpuDevice(
+            index,
+            _decode(nvml.nvmlDeviceGetName(handle)),
+            _decode(nvml.nvmlDeviceGetUUID(handle)),
+            handle,
+            files=self._files(parent),
+            energy_handle=parent,
+            part=slices / total,
+            domain=f"gpu:{index}:{uuid[:12]}",
+            detail=detail,
+        )
 
     def energy_counter(self, handle) -> int:
         return self.nvml.nvmlDeviceGetTotalEnergyConsumption(handle)
@@ -136,17 +186,11 @@ class NvmlSource(GpuSource):
         cuda_visible_devices: str | None = None,
         attribution: str = "process",
         env=os.environ,
+        **options,
     ):
+        """``options``: ``proc_root``, ``dev_root``, ``drop_after_s`` of :class:`GpuSource`."""
         backend = NvmlBackend(nvml, cuda_visible_devices=cuda_visible_devices, env=env)
-        try:
-            super().__init__(tree, now, backend, attribution=attribution)
-        except backend.error as err:
-            backend.close()
-            raise SourceUnavailable(f"NVML failed while listing GPUs: {err}") from err
-        if not self.gpus:
-            backend.close()
-            raise SourceUnavailable("no NVIDIA GPU is visible to this process")
-        self.sample(now)
+        self._start(tree, now, backend, "NVML", "NVIDIA", attribution=attribution, **options)
 
     @property
     def driver(self) -> str:

@@ -8,6 +8,7 @@ Adding a kind of hardware is one module with an ``EnergySource`` and one entry h
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -25,14 +26,27 @@ class SourceKind:
     """``enabled(settings)``: the user has not switched it off."""
     open: Callable[[object, object, float], EnergySource]
     """``open(settings, tree, now)``; raises SourceUnavailable saying why not."""
-    note: Callable[[SourceUnavailable], str]
-    """The line ``jupyter carbon devices`` shows when the source cannot be opened."""
+    note: Callable[[SourceUnavailable], str | None]
+    """The line ``jupyter carbon devices`` shows when the source cannot be opened, if any."""
 
 
 def _open_nvml(settings, tree, now: float) -> EnergySource:
     from .nvml import NvmlSource
 
-    return NvmlSource(tree, now, attribution=settings.gpu_attribution)
+    return NvmlSource(tree, now, attribution=settings.gpu_attribution, drop_after_s=settings.drop_after_s)
+
+
+def _open_amd(settings, tree, now: float) -> EnergySource:
+    from .amd import AmdSource
+
+    return AmdSource(tree, now, attribution=settings.gpu_attribution, drop_after_s=settings.drop_after_s)
+
+
+def _amd_note(err: SourceUnavailable) -> str | None:
+    # Without AMD's GPU driver (no /dev/kfd) a missing amdsmi is nothing worth saying.
+    if "not installed" in str(err) and not os.path.exists("/dev/kfd"):
+        return None
+    return f"GPU (AMD): not metered ({err})."
 
 
 def _open_rapl(settings, tree, now: float) -> EnergySource:
@@ -53,8 +67,37 @@ def _rapl_note(err: SourceUnavailable) -> str:
 
 REGISTRY: list[SourceKind] = [
     SourceKind("nvml", lambda s: s.enable_nvml, _open_nvml, lambda err: f"GPU: not metered ({err})."),
+    SourceKind("amdsmi", lambda s: s.enable_amdsmi, _open_amd, _amd_note),
     SourceKind("rapl", lambda s: s.enable_rapl, _open_rapl, _rapl_note),
 ]
+
+
+def _model(settings, tree, now: float, components: set[str]) -> EnergySource:
+    from .model import ModelSource
+
+    return ModelSource(
+        tree,
+        now,
+        cpu="cpu" in components,
+        memory="memory" in components,
+        cpu_tdp_w=settings.cpu_tdp_w,
+        cpu_model=settings.cpu_model,
+        powercap_root=settings.powercap_root,
+        memory_w_per_gb=settings.memory_w_per_gb,
+    )
+
+
+def estimate_instead(settings, tree):
+    """The meter's fallback: a model source for the CPU and memory a dropped counter measured."""
+    from ..config import CarbonMeter
+
+    settings = settings or CarbonMeter()
+
+    def fallback(components: set[str], now: float) -> EnergySource | None:
+        wanted = components & {"cpu", "memory"}
+        return _model(settings, tree, now, wanted) if wanted else None
+
+    return fallback
 
 
 def discover_sources(settings=None, *, now: float, tree) -> tuple[list[EnergySource], list[str]]:
@@ -65,7 +108,6 @@ def discover_sources(settings=None, *, now: float, tree) -> tuple[list[EnergySou
     is the kernel's process tree, shared by every source that charges by share of use.
     """
     from ..config import CarbonMeter
-    from .model import ModelSource
 
     settings = settings or CarbonMeter()
     sources: list[EnergySource] = []
@@ -76,19 +118,10 @@ def discover_sources(settings=None, *, now: float, tree) -> tuple[list[EnergySou
         try:
             sources.append(kind.open(settings, tree, now))
         except SourceUnavailable as err:
-            notes.append(kind.note(err))
+            note = kind.note(err)
+            if note:
+                notes.append(note)
     covered = {info.component for source in sources for info in source.describe()}
     if {"cpu", "memory"} - covered:
-        sources.append(
-            ModelSource(
-                tree,
-                now,
-                cpu="cpu" not in covered,
-                memory="memory" not in covered,
-                cpu_tdp_w=settings.cpu_tdp_w,
-                cpu_model=settings.cpu_model,
-                powercap_root=settings.powercap_root,
-                memory_w_per_gb=settings.memory_w_per_gb,
-            )
-        )
+        sources.append(_model(settings, tree, now, {"cpu", "memory"} - covered))
     return sources, notes

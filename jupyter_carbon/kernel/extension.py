@@ -42,9 +42,15 @@ class CarbonExtension:
 
             carbon = CarbonContext(self.config)
         self.carbon = carbon
-        self.session = session or Session(
-            self.meter, self.carbon, ledger_dir=self.config.ledger_dir or None, persist=self.config.persist, identity=kernel_identity()
-        )
+        if session is None:
+            from ..gpusync import synchronise
+
+            sync = synchronise if self.config.sync_gpu else None
+            session = Session(
+                self.meter, self.carbon, ledger_dir=self.config.ledger_dir or None, persist=self.config.persist,
+                sync=sync, idle=self.config.record_idle, identity=kernel_identity(),
+            )
+        self.session = session
         self.enabled = True
         self._depth = 0
         self._cell = None
@@ -215,6 +221,7 @@ class CarbonExtension:
             self._cell_options = options
             if not self.enabled and options is None:
                 self._cell = None
+                self.session.skip_idle()
                 return
             self.session.notebook = self.notebook()
             self._cell = self.session.begin(

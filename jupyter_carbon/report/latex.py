@@ -70,6 +70,11 @@ def latex_paragraph(report: Report) -> str:
     else:
         s += "; emissions were not estimated, no grid carbon intensity being available"
     sentences.append(s + ".")
+    if t.idle_spans and t.idle_energy_j > 0:
+        idle = f"Between cells, the kernel's devices drew a further {format_energy(t.idle_energy_j)} over {num(t.idle_duration_s / 3600)} hours"
+        if t.idle_emissions_g:
+            idle += f" ({_tex_mass(t.idle_emissions_g)})"
+        sentences.append(idle + ", not counted above.")
     alt = alternative(report)
     if alt:
         name = tex_escape(alt.name or "a cleaner region")

@@ -7,7 +7,7 @@ from ..records import costliest
 from ..units import format_duration, format_energy, format_mass
 from .model import Report, Write
 from .prose import title
-from .prose import alternative, cell_label, component_parts, emissions_line, headline, method_notes, share, zone_lines
+from .prose import alternative, between_cells, cell_label, component_parts, emissions_line, headline, method_notes, share, zone_lines
 
 _MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]<>|#&!"})
 
@@ -46,6 +46,7 @@ def write_md(report: Report, write: Write) -> None:
         f"- **Energy:** {format_energy(t.energy_j)} (IT equipment charged to this kernel; "
         f"{format_energy(t.device_energy_j)} machine-wide)",
         f"- **Facility energy:** {format_energy(t.facility_energy_j)}",
+        *([f"- **Session energy:** {_md(between_cells(report))}"] if between_cells(report) else []),
         "- **{}:** {}".format(*map(_md, emissions_line(report).split(": ", 1))),
     ]
     if report.hardware:

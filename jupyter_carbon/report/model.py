@@ -16,7 +16,7 @@ from functools import cached_property
 from ..carbon.intensity import JOULES_PER_KWH, grams_for
 from ..energy.base import COMPONENTS, METHOD_RANK
 from ..ledger import LedgerContents
-from ..records import CellRecord, Totals
+from ..records import CellRecord, IdleSpan, Totals
 from . import chart
 
 
@@ -90,17 +90,19 @@ class Report:
     started_at: str | None = None
     hardware: list[str] = field(default_factory=list)
     alternative: dict | None = None
+    idle_spans: list[IdleSpan] = field(default_factory=list)
+    """Energy between cells, in the totals' ``idle_*`` figures and shown apart from the cells."""
 
     @classmethod
     def from_session(cls, session, *, hardware: Iterable[str] = (), alternative: dict | None = None) -> "Report":
         """A snapshot of a live session: later cells do not change this report."""
-        records = list(session.records)
+        records, idle = list(session.records), list(getattr(session, "idle_spans", ()))
         totals = session.totals
-        if totals.cells != len(records):  # a cell ended between the two reads
-            totals = totals_of(records)
+        if totals.cells != len(records) or totals.idle_spans != len(idle):  # one ended between the reads
+            totals = totals_of(records, idle)
         else:
             totals = Totals(**totals.to_dict())  # a copy: the session's goes on counting
-        return cls(records, totals, session.session_id, session.started_at, list(hardware), alternative)
+        return cls(records, totals, session.session_id, session.started_at, list(hardware), alternative, idle)
 
     @classmethod
     def from_ledger(
@@ -111,7 +113,7 @@ class Report:
         header = contents.header or {}
         session_id = header.get("session_id") or (records[0].session_id if records else None)
         started_at = header.get("started_at") or (records[0].started_at if records else None)
-        return cls(records, contents.totals, session_id, started_at, list(hardware), alternative)
+        return cls(records, contents.totals, session_id, started_at, list(hardware), alternative, list(contents.idle_spans))
 
     @cached_property
     def facts(self) -> Facts:
@@ -182,10 +184,12 @@ class Report:
         return grams, percent
 
 
-def totals_of(records: Iterable[CellRecord]) -> Totals:
+def totals_of(records: Iterable[CellRecord], idle_spans: Iterable[IdleSpan] = ()) -> Totals:
     totals = Totals()
     for r in records:
         totals.add(r)
+    for span in idle_spans:
+        totals.add_idle(span)
     return totals
 
 

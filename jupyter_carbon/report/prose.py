@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..records import CellRecord
-from ..units import format_duration, format_mass, plural
+from ..units import format_duration, format_energy, format_mass, plural
 from .model import Report
 
 METHOD_TEXT = {
@@ -40,6 +40,20 @@ def headline(report: Report) -> str:
     t = report.totals
     failed = f" ({t.errors} failed)" if t.errors else ""
     return f"{plural(t.cells, 'cell')}{failed}, {format_duration(t.duration_s)} of running time"
+
+
+def between_cells(report: Report) -> str | None:
+    """``cells 12 Wh · between cells 40 Wh (GPU 38 Wh, memory 2 Wh) over 3 h, 9 g CO2e``: what
+    the kernel drew between cells (a held GPU above all), apart from the cells; None if nothing."""
+    t = report.totals
+    if not t.idle_spans:
+        return None
+    parts = ", ".join(f"{COMPONENT_NAMES.get(c, c)} {format_energy(j)}" for c, j in t.idle_by_component.items() if j > 0)
+    emitted = f", {format_mass(t.idle_emissions_g)} CO2e" if t.idle_emissions_g else ""
+    return (
+        f"cells {format_energy(t.energy_j)} · between cells {format_energy(t.idle_energy_j)}"
+        f"{f' ({parts})' if parts else ''} over {format_duration(t.idle_duration_s)}{emitted}"
+    )
 
 
 def component_parts(report: Report) -> list[tuple[str, float, str]]:

@@ -8,7 +8,7 @@ import math
 from types import SimpleNamespace
 
 from .._version import __version__
-from ..records import SCHEMA_VERSION, CellRecord
+from ..records import SCHEMA_VERSION, CellRecord, IdleSpan
 from .model import Report, Write
 
 CSV_COLUMNS = (
@@ -54,6 +54,7 @@ def write_json(report: Report, write: Write) -> None:
         },  # fmt: skip
         "totals": report.totals.to_dict(),
         "alternative": report.alternative,
+        "idle_spans": [span.to_dict() for span in report.idle_spans],
     }
     write(_encode(head)[:-1] + ',\n"cells": [')
     sep = "\n"
@@ -65,10 +66,14 @@ def write_json(report: Report, write: Write) -> None:
 
 
 # CSV ------------------------------------------------------------------------------------------
-def _csv_row(r: CellRecord) -> list:
+def _csv_row(r: CellRecord | IdleSpan) -> list:
+    """A cell's row; an idle span's has no index or source, and the status ``idle``."""
     by, method, it = r.by_component, r.method, r.intensity or {}
+    cell = isinstance(r, CellRecord)
     return [
-        r.index, r.execution_count, r.cell_id, r.source, r.started_at, r.ended_at, r.duration_s, r.status, r.error,
+        r.index if cell else None, r.execution_count if cell else None, r.cell_id if cell else None,
+        r.source if cell else "(between cells)", r.started_at, r.ended_at, r.duration_s,
+        r.status if cell else "idle", r.error if cell else None,
         r.energy_j, by.get("gpu"), by.get("cpu"), by.get("memory"),
         method.get("gpu"), method.get("cpu"), method.get("memory"),
         r.device_energy_j, r.pue, r.facility_energy_j, r.emissions_g,
@@ -83,5 +88,7 @@ def write_csv(report: Report, write: Write) -> None:
     w.writerow(CSV_COLUMNS)
     for r in report.records:
         w.writerow(_csv_row(r))
+    for span in report.idle_spans:
+        w.writerow(_csv_row(span))
 
 

@@ -6,7 +6,7 @@ from ..records import costliest
 from ..units import clip, format_duration, format_energy, format_mass, plural
 from . import chart
 from .model import Report
-from .prose import cell_label, component_parts, emissions_line, headline, share, zone_lines
+from .prose import between_cells, cell_label, component_parts, emissions_line, headline, share, zone_lines
 
 
 def summary_text(report: Report, top: int = 10) -> str:
@@ -19,6 +19,9 @@ def summary_text(report: Report, top: int = 10) -> str:
         lines.append("Notebook: " + ", ".join(report.notebooks))
     parts = ", ".join(f"{n} {format_energy(j)} ({m})" for n, j, m in component_parts(report))
     lines.append(f"Energy: {format_energy(t.energy_j)}" + (f" = {parts}" if parts else ""))
+    split = between_cells(report)
+    if split:
+        lines.append(f"Session energy: {split}")
     if abs(t.facility_energy_j - t.energy_j) > 1e-9:
         pue = t.facility_energy_j / t.energy_j if t.energy_j > 0 else 1.0
         lines.append(f"Facility energy: {format_energy(t.facility_energy_j)} (PUE {pue:.2f})")

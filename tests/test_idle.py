@@ -1,0 +1,129 @@
+"""Energy between cells: a held GPU, recorded as idle spans apart from the cells, everywhere."""
+
+import json
+
+import pytest
+from fakes import FakeGpu, FakeNvml, FakeProcFs, run_cell
+
+from jupyter_carbon.carbon import CarbonContext
+from jupyter_carbon.config import CarbonMeter
+from jupyter_carbon.energy.nvml import NvmlSource
+from jupyter_carbon.ledger import read_ledger
+from jupyter_carbon.meter import Meter
+from jupyter_carbon.report import Report, render
+from jupyter_carbon.report.text import summary_text
+from jupyter_carbon.session import Session
+from jupyter_carbon.text import status_line
+
+OURS = 4242
+
+
+@pytest.fixture
+def carbon():
+    c = CarbonContext(CarbonMeter(region="FR"), env={}, timezone="")
+    yield c
+    c.close()
+
+
+def gpu_meter(clock, tree, tmp_path, processes):
+    gpu = FakeGpu(power_w=80.0, processes=processes)  # a held GPU idles at tens of watts
+    procfs = FakeProcFs(tmp_path / "fs", pids=(OURS, 999))
+    src = NvmlSource(tree, clock(), nvml=FakeNvml([gpu], clock), env={}, proc_root=procfs.proc, dev_root=procfs.dev)
+    return gpu, Meter([src], clock=clock, start=False)
+
+
+def test_a_held_gpu_between_cells_is_an_idle_span_apart_from_the_cells(clock, tree, tmp_path, carbon):
+    gpu, meter = gpu_meter(clock, tree, tmp_path, [OURS])
+    session = Session(meter, carbon, ledger_dir=tmp_path)
+    gpu.power_w = 300.0
+    first = run_cell(session, clock, 10.0)
+    gpu.power_w = 80.0
+    clock.advance(30.0)  # the user reads and types; the kernel holds the GPU
+    gpu.power_w = 300.0
+    run_cell(session, clock, 5.0)
+    assert first.by_component["gpu"] == pytest.approx(3000.0)
+    [span] = session.idle_spans
+    assert span.energy_j == pytest.approx(30 * 80.0)
+    assert span.by_component == {"gpu": pytest.approx(2400.0)} and span.method == {"gpu": "measured"}
+    assert span.before_cell == 2 and span.duration_s == pytest.approx(30.0)
+    assert span.emissions_g == pytest.approx(2400.0 / 3.6e6 * span.intensity["g_per_kwh"])
+    t = session.totals
+    assert t.energy_j == pytest.approx(4500.0)  # the cells' figure is the cells' alone
+    assert (t.idle_spans, t.idle_energy_j) == (1, pytest.approx(2400.0))
+    assert "· between cells 667 mWh over 30 s" in status_line(t, enabled=True, intensity=None)
+
+    gpu.power_w = 80.0
+    clock.advance(60.0)
+    session.close()  # the span the session closed on is recorded too
+    back = read_ledger(session.ledger.path)
+    assert [s.before_cell for s in back.idle_spans] == [2, None]
+    assert len(back.records) == 2
+    assert back.totals.idle_energy_j == pytest.approx(2400.0 + 60 * 80.0)
+    assert back.totals.energy_j == pytest.approx(4500.0)
+
+    report = Report.from_ledger(back)
+    text = summary_text(report)
+    assert "Session energy: cells 1.2 Wh · between cells 2.0 Wh (GPU 2.0 Wh) over 1 min 30 s" in text
+    assert "between cells" in render(report, "md") and "between cells" in render(report, "html")
+    assert "Between cells, the kernel's devices drew a further" in render(report, "latex")
+    exported = json.loads(render(report, "json"))
+    assert [s["type"] for s in exported["idle_spans"]] == ["idle", "idle"]
+    assert exported["totals"]["idle_energy_j"] == pytest.approx(7200.0)
+    rows = render(report, "csv").splitlines()
+    assert len(rows) == 1 + 2 + 2 and rows[-1].split(",")[7] == "idle"
+
+
+def test_a_kernel_that_holds_no_device_records_nothing_between_cells(clock, tree, tmp_path):
+    _, meter = gpu_meter(clock, tree, tmp_path, [999])  # someone else's job on the GPU
+    session = Session(meter, persist=False)
+    run_cell(session, clock, 1.0)
+    clock.advance(600.0)
+    run_cell(session, clock, 1.0)
+    session.close()
+    assert session.idle_spans == [] and session.totals.idle_energy_j == 0.0
+
+
+def test_idle_spans_can_be_switched_off(clock, tree, tmp_path):
+    _, meter = gpu_meter(clock, tree, tmp_path, [OURS])
+    session = Session(meter, persist=False, idle=False)
+    run_cell(session, clock, 1.0)
+    clock.advance(30.0)
+    run_cell(session, clock, 1.0)
+    assert session.idle_spans == []
+
+
+def test_time_with_metering_off_is_no_idle_time(clock, tree, tmp_path):
+    _, meter = gpu_meter(clock, tree, tmp_path, [OURS])
+    session = Session(meter, persist=False)
+    run_cell(session, clock, 1.0)
+    clock.advance(30.0)  # unmetered cells run here
+    session.skip_idle()
+    run_cell(session, clock, 1.0)
+    assert session.idle_spans == []
+    clock.advance(10.0)
+    run_cell(session, clock, 1.0)
+    assert [s.energy_j for s in session.idle_spans] == [pytest.approx(800.0)]
+
+
+def test_the_kernel_extension_follows_record_idle_and_skips_unmetered_cells():
+    from IPython.testing.globalipapp import get_ipython
+    from traitlets.config import Config
+
+    from jupyter_carbon.kernel.extension import CarbonExtension
+
+    shell = get_ipython()
+    saved = shell.config
+    try:
+        for on in (True, False):
+            shell.config = Config({"CarbonMeter": {"record_idle": on, "persist": False}})
+            meter = Meter([], start=False)
+            ext = CarbonExtension(shell, meter=meter, carbon=None)
+            assert ext.session.record_idle is on
+            ext.enabled = False
+            ext.pre_run_cell(type("Info", (), {"raw_cell": "x = 1"})())
+            ext.post_run_cell(None)
+            assert ext.session._last_edge is None  # what ran unmetered is no idle time
+            ext.session.close()
+            meter.close()
+    finally:
+        shell.config = saved
