@@ -16,196 +16,30 @@ the caller.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
-from functools import cached_property
+from collections.abc import Callable, Iterator
 
 from .energy.base import (
-    COMPONENTS,
     DeviceInfo,
     DomainPower,
     DomainReading,
     ESTIMATED,
     EnergySource,
     Failures,
-    weakest_method,
 )
 
-log = logging.getLogger("jupyter_carbon")
+from .measurement import DomainEnergy, Measurement, OpenMeasurement, PowerReading, Snapshot
 
-_COMPONENT_ORDER = {c: i for i, c in enumerate(COMPONENTS)}
+__all__ = ["DomainEnergy", "Measurement", "Meter", "OpenMeasurement", "PowerReading", "Snapshot", "default_meter", "measure"]
+
+log = logging.getLogger("jupyter_carbon")
 
 PowerListener = Callable[["PowerReading"], None]
 Fallback = Callable[[set[str], float], "EnergySource | None"]
 """``fallback(components, now)``: a source estimating what a dropped counter measured."""
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """Cumulative energy of every domain at one instant of the monotonic clock."""
-
-    time_s: float
-    readings: Mapping[str, DomainReading]
-
-
-@dataclass(frozen=True)
-class PowerReading:
-    """Watts per component at one sampler tick: this kernel's and the whole devices'."""
-
-    time_s: float
-    by_component: Mapping[str, float]
-    device_by_component: Mapping[str, float]
-    by_domain: Mapping[str, DomainPower]
-
-    @property
-    def total_w(self) -> float:
-        return sum(self.by_component.values())
-
-
-@dataclass(frozen=True)
-class DomainEnergy:
-    """One domain's share of a measurement."""
-
-    component: str
-    method: str
-    energy_j: float
-    device_energy_j: float
-
-
-@dataclass(frozen=True)
-class Measurement:
-    """Energy between two snapshots: a value that never changes.
-
-    ``energy_j`` and ``by_component`` are what this kernel is charged; ``device_*`` keep the
-    machine-wide figures beside them. ``method`` says per component how the number was
-    obtained: ``measured``, ``integrated`` or ``estimated`` (the weakest of its domains).
-    The subtraction is done once, when a figure is first asked for: taking the two
-    snapshots is all a cell's edges cost.
-    """
-
-    start: Snapshot
-    end: Snapshot
-
-    @classmethod
-    def between(cls, start: Snapshot, end: Snapshot) -> "Measurement":
-        return cls(start, end)
-
-    @property
-    def duration_s(self) -> float:
-        return self.end.time_s - self.start.time_s
-
-    @cached_property
-    def domains(self) -> Mapping[str, DomainEnergy]:
-        """Per domain (``gpu:0``, ``cpu:package-0``, ...): the energy charged and machine-wide."""
-        domains: dict[str, DomainEnergy] = {}
-        for domain, last in self.end.readings.items():
-            first = self.start.readings.get(domain)
-            joules = max(0.0, last.energy_j - (first.energy_j if first else 0.0))
-            device_joules = max(0.0, last.device_energy_j - (first.device_energy_j if first else 0.0))
-            domains[domain] = DomainEnergy(last.component, last.method, joules, device_joules)
-        return domains
-
-    @cached_property
-    def _by_component(self) -> tuple[dict[str, float], dict[str, float], dict[str, str]]:
-        by_component: dict[str, float] = {}
-        device: dict[str, float] = {}
-        methods: dict[str, list[str]] = {}
-        for d in self.domains.values():
-            by_component[d.component] = by_component.get(d.component, 0.0) + d.energy_j
-            device[d.component] = device.get(d.component, 0.0) + d.device_energy_j
-            methods.setdefault(d.component, []).append(d.method)
-        ordered = sorted(by_component, key=lambda c: _COMPONENT_ORDER.get(c, len(_COMPONENT_ORDER)))
-        return (
-            {c: by_component[c] for c in ordered},
-            {c: device[c] for c in ordered},
-            {c: weakest_method(methods[c]) for c in ordered},
-        )
-
-    @property
-    def by_component(self) -> dict[str, float]:
-        return self._by_component[0]
-
-    @property
-    def device_by_component(self) -> dict[str, float]:
-        return self._by_component[1]
-
-    @property
-    def method(self) -> dict[str, str]:
-        return self._by_component[2]
-
-    @cached_property
-    def below_resolution(self) -> tuple[str, ...]:
-        """Components with a counter that updates less often than this measurement lasted:
-        their figure is below the counter's resolution, not a measured 0."""
-        duration = self.duration_s
-        coarse = {r.component for r in self.end.readings.values() if r.resolution_s > duration}
-        return tuple(c for c in self.by_component if c in coarse)
-
-    @property
-    def energy_j(self) -> float:
-        return sum(self.by_component.values())
-
-    @property
-    def device_energy_j(self) -> float:
-        return sum(self.device_by_component.values())
-
-    @property
-    def by_domain(self) -> dict[str, float]:
-        """Joules charged to this kernel per domain (``gpu:0``, ``cpu:package-0``, ...)."""
-        return {d: e.energy_j for d, e in self.domains.items()}
-
-    def to_dict(self) -> dict:
-        """A JSON-safe record of the measurement, with the per-domain detail."""
-        return {
-            "duration_s": self.duration_s,
-            "by_component": dict(self.by_component),
-            "device_by_component": dict(self.device_by_component),
-            "method": dict(self.method),
-            "energy_j": self.energy_j,
-            "device_energy_j": self.device_energy_j,
-            "by_domain": {d: dataclasses.asdict(e) for d, e in self.domains.items()},
-            "below_resolution": list(self.below_resolution),
-        }
-
-    def describe(self, state: str = "closed") -> str:
-        parts = ", ".join(f"{c}={j:.3g} J ({self.method[c]})" for c, j in self.by_component.items())
-        return f"<Measurement {state} {self.duration_s:.3f} s: {parts or 'nothing metered'}>"
-
-    def __repr__(self) -> str:
-        return self.describe()
-
-
-class OpenMeasurement:
-    """A measurement still running: its figures are from its start to now until
-    :meth:`close` freezes them into a :class:`Measurement` (``result``)."""
-
-    def __init__(self, start: Snapshot, meter: "Meter"):
-        self.start = start
-        self._meter = meter
-        self.result: Measurement | None = None
-
-    def close(self) -> Measurement:
-        if self.result is None:
-            self.result = Measurement.between(self.start, self._meter.snapshot())
-        return self.result
-
-    def _now(self) -> Measurement:
-        return self.result or Measurement.between(self.start, self._meter.snapshot())
-
-    def __getattr__(self, name):
-        # The figures (energy_j, by_component, method, duration_s, to_dict, ...) of the
-        # measurement so far, or of the closed one.
-        if name.startswith("_") or name in ("start", "result"):
-            raise AttributeError(name)
-        return getattr(self._now(), name)
-
-    def __repr__(self) -> str:
-        return self._now().describe("closed" if self.result is not None else "open")
 
 
 class Meter:

@@ -138,7 +138,8 @@ _FIELD_TYPES = {
     "status": lambda v: v in STATUSES, "error": _optional(_str), "energy_j": _number, "by_component": _joules,
     "method": _methods, "device_energy_j": _number, "device_by_component": _joules, "pue": _number,
     "facility_energy_j": _number, "emissions_g": _optional(_number), "intensity": _intensity,
-    "magic": lambda v: isinstance(v, bool), "type": _str,
+    "magic": lambda v: isinstance(v, bool), "type": _str, "notebook": _optional(_str),
+    "below_resolution": lambda v: isinstance(v, list) and all(isinstance(c, str) for c in v),
 }  # fmt: skip
 _RECORD_FIELDS = frozenset(CellRecord.__dataclass_fields__)
 assert _RECORD_FIELDS == frozenset(_FIELD_TYPES), "every record field needs its check"

@@ -14,12 +14,12 @@ from pathlib import Path
 LAYERS = (
     ("_version", "units", "files", "tables", "config"),
     ("hardware", "carbon"),
-    ("energy",),
-    ("meter",),
+    ("energy", "gpusync"),
+    ("meter", "measurement"),
     ("records", "ledger", "footprint", "session"),
     ("report", "text", "inventory", "estimates"),
     ("kernel", "cli"),
-    ("",),  # the package itself: its entry points load the kernel side
+    ("", "__main__"),  # the package itself: its entry points load the kernel side and the CLI
 )
 
 #: (importer's room, imported room) pairs that must never appear, whatever the layers say.

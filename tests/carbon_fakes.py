@@ -29,6 +29,7 @@ SOURCES = REPO / "data-sources"
 EXTERNAL_SOURCES = {
     "electricitymaps-data_centers.json": "AGPL-3.0",
     "mlco2-impact-impact.csv": "mlco2/impact states no licence for its data",
+    "mlco2-impact-gpus.csv": "mlco2/impact states no licence for its data",
 }
 
 

@@ -37,7 +37,7 @@ def test_devices_honours_the_profile_like_a_kernel(profile, tmp_path, capsys):
     profile("ipython_config.py", "c.CarbonMeter.cpu_tdp_w = 200\nc.CarbonMeter.enable_rapl = False\n")
     assert cli.main(["devices", "--json"]) == 0
     (cpu,) = [d for d in json.loads(capsys.readouterr().out)["devices"] if d["component"] == "cpu"]
-    assert cpu["detail"].startswith("200 W rated") and "configured (CarbonMeter.cpu_tdp_w)" in cpu["detail"]
+    assert "200 W TDP of configured (CarbonMeter.cpu_tdp_w)" in cpu["detail"]
     assert cli.main(["devices"]) == 0
     from_cli = cpu_line(capsys.readouterr().out)
 

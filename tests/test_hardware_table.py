@@ -6,7 +6,7 @@ import csv
 import re
 
 import pytest
-from carbon_fakes import read_green_algorithms, sources_dir
+from carbon_fakes import read_green_algorithms, source_path
 
 from jupyter_carbon import hardware
 
@@ -24,7 +24,7 @@ def cpus():
 def codecarbon():
     """CodeCarbon's TDPs by model; a model listed twice keeps its higher figure."""
     found: dict[str, float] = {}
-    with open(sources_dir() / "codecarbon-cpu_power.csv", encoding="utf-8") as f:
+    with open(source_path("codecarbon-cpu_power.csv"), encoding="utf-8") as f:
         for row in csv.DictReader(f):
             try:
                 watts = float(row["TDP"])
@@ -94,7 +94,7 @@ def test_cloud_cpus_carry_the_data_sheets_cores_and_threads(cpus):
 
 def test_tpu_power_is_the_measured_average_per_chip():
     tpus = {hw.name: hw for hw in hardware.table() if hw.kind == "tpu"}
-    with open(sources_dir() / "mlco2-impact-gpus.csv", encoding="utf-8") as f:
+    with open(source_path("mlco2-impact-gpus.csv"), encoding="utf-8") as f:
         mlco2 = {r["name"]: float(r["tdp_watts"]) for r in csv.DictReader(f) if r["type"] == "tpu"}
     # Patterson et al. 2021's measured averages, which the ML CO2 calculator also lists.
     assert tpus["TPU v2"].tdp_w == mlco2["TPUv2 Chip"] == 221.0

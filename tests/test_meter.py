@@ -266,7 +266,7 @@ def rapl_meter(clock, tree, system, powercap, **kw):
     rapl = RaplSource(tree, clock(), root=powercap.root, system=system)
 
     def fallback(components, now):
-        return ModelSource(tree, now, cpu="cpu" in components, memory="memory" in components, cpu_tdp_w=40.0, memory_w_per_gb=0.5, system=system, brand="x")
+        return ModelSource(tree, now, cpu="cpu" in components, memory="memory" in components, cpu_tdp_w=40.0, memory_w_per_gb=0.5, system=system, cpu_model="x", topology=fake_topology("x", system.logical_cpus))
 
     return Meter([rapl], clock=clock, start=False, fallback=fallback, **kw)
 
@@ -291,7 +291,8 @@ def test_a_garbled_rapl_read_is_retried_and_loses_nothing(clock, tree, system, p
         end = meter.snapshot()
     assert Measurement.between(start, stale).by_component["cpu"] == 0.0  # the last good reading stood
     m = Measurement.between(start, end)
-    assert m.by_component == {"cpu": pytest.approx(200.0), "memory": pytest.approx(20.0)}
+    # One busy logical CPU of four: a quarter of the package's 100 W and the DRAM's 10 W.
+    assert m.by_component == {"cpu": pytest.approx(50.0), "memory": pytest.approx(5.0)}
     assert m.method == {"cpu": MEASURED, "memory": MEASURED}
     assert not meter.dropped and not [r for r in caplog.records if r.levelno >= logging.WARNING]
 
@@ -300,7 +301,7 @@ def test_a_rapl_counter_failing_for_long_falls_back_to_the_estimate(clock, tree,
     meter = rapl_meter(clock, tree, system, powercap, drop_after_s=3.0)
     busy_second(clock, tree, system, meter)
     start = meter.snapshot()
-    busy_second(clock, tree, system, meter)  # last good reading: 100 J package, 10 J DRAM
+    busy_second(clock, tree, system, meter)  # last good reading: a quarter of 100 J package, 10 J DRAM
     powercap.garble("intel-rapl:0")
     with caplog.at_level(logging.WARNING, logger="jupyter_carbon"):
         for _ in range(4):
@@ -314,8 +315,8 @@ def test_a_rapl_counter_failing_for_long_falls_back_to_the_estimate(clock, tree,
     assert "rapl" in warnings[0] and "ValueError" in warnings[0] and "cpu and memory estimated from now on" in warnings[0]
     assert [s.name for s in meter.sources] == ["model"]
     m = Measurement.between(start, end)
-    assert m.by_domain["cpu:package-0"] == pytest.approx(100.0)  # what RAPL counted is kept
-    assert m.by_domain["memory:package-0-dram"] == pytest.approx(10.0)
+    assert m.by_domain["cpu:package-0"] == pytest.approx(25.0)  # what RAPL counted is kept
+    assert m.by_domain["memory:package-0-dram"] == pytest.approx(2.5)
     assert m.by_domain["cpu:model"] == pytest.approx(10.0 * 2)  # two busy CPU-seconds since, at 40 W / 4 CPUs
     assert m.by_domain["memory:model"] == pytest.approx(2 * 0.5 * 2.0)  # 2 GB for 2 s
     assert m.method == {"cpu": ESTIMATED, "memory": ESTIMATED}

@@ -66,6 +66,9 @@ def test_run_takes_papermill_parameters_and_names_the_notebook(tmp_path):
 
 def test_run_with_parameters_but_no_papermill_says_what_to_install(tmp_path, monkeypatch):
     source = parameterised_notebook(tmp_path / "params.ipynb")
-    monkeypatch.setitem(__import__("sys").modules, "papermill", None)  # as if not installed
+    import sys
+
+    for name in [m for m in sys.modules if m == "papermill" or m.startswith("papermill.")] or ["papermill"]:
+        monkeypatch.setitem(sys.modules, name, None)  # as if not installed
     code, _, err = cli("run", source, "-p", "n", "3")
     assert code == 2 and "pip install 'jupyter-carbon[papermill]'" in err

@@ -77,6 +77,13 @@ class CpuModel:
             return found.cores * t.threads_per_core, (
                 f"{found.cores} cores in the hardware table × {t.threads_per_core} threads per core as the VM shows them"
             )
+        if self.tdp_origin == "configured (CarbonMeter.cpu_tdp_w)":
+            # The user named the package's power but not the part: the visible vCPUs are all
+            # there is to share it by.
+            return t.logical_cpus, (
+                f"a VM whose package size is unknown: taken as its {t.logical_cpus} visible logical CPUs; "
+                "set c.CarbonMeter.cpu_model for the host package's"
+            )
         return None, None
 
     def _why_default(self) -> str:

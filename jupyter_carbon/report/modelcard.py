@@ -43,12 +43,16 @@ def write_model_card(report: Report, write: Write) -> None:
         lines.append(f"  {key}: {json.dumps(value, ensure_ascii=False)}{comment}")
     lines.append("---")
     named = f" in {', '.join(report.notebooks)}" if report.notebooks else ""
+    session = f" (session {report.session_id})" if report.session_id else ""
     if grams is None:
-        prose = f"The {t.cells} metered cells{named} used {format_energy(t.energy_j)}; no grid intensity was known, so emissions were not estimated."
+        prose = (
+            f"The {t.cells} metered cells{named} used {format_energy(t.energy_j)}; no grid intensity was known, "
+            f"so emissions were not estimated{session}."
+        )
     else:
         prose = (
             f"The {t.cells} metered cells{named} used {format_energy(t.energy_j)} "
             f"({format_energy(t.facility_energy_j)} at the facility) and emitted an estimated "
-            f"{format_mass(t.emissions_g)} CO2e on the grid of {_where(report)}, as measured by jupyter-carbon {__version__}."
+            f"{format_mass(t.emissions_g)} CO2e on the grid of {_where(report)}, as measured by jupyter-carbon {__version__}{session}."
         )
     write("\n".join(lines) + "\n\n" + prose + "\n")

@@ -78,7 +78,7 @@ def _csv_row(r: CellRecord | IdleSpan) -> list:
         method.get("gpu"), method.get("cpu"), method.get("memory"),
         r.device_energy_j, r.pue, r.facility_energy_j, r.emissions_g,
         it.get("g_per_kwh"), it.get("zone"), it.get("source"), it.get("year"), it.get("signal"),
-        r.notebook,
+        r.notebook if cell else None,
     ]  # fmt: skip
 
 
