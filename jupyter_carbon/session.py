@@ -228,6 +228,14 @@ class Session:
                 log.warning("jupyter-carbon: could not append to %s (%s); kept in memory", self.ledger.path, err)
 
     # -- between cells ------------------------------------------------------------------------
+    def use_meter(self, meter) -> None:
+        """Meter the next cells with ``meter`` (new settings), between cells only; the span
+        since the last cell is not charged, its start being the old meter's snapshot."""
+        self._unsubscribe_power()
+        self.meter = meter
+        self._unsubscribe_power = meter.subscribe(self._on_power)
+        self.skip_idle()
+
     def skip_idle(self) -> None:
         """Metering was switched off: what runs until the next metered cell is no idle time."""
         self._last_edge = None

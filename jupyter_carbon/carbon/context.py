@@ -126,6 +126,23 @@ class CarbonContext:
             self._restart_live()
         return self.current()
 
+    def reconfigure(self, *, region_changed: bool = False) -> Intensity:
+        """Apply the settings as they are now (``%config CarbonMeter...``): the configured
+        region (which then wins over an earlier ``%carbon region``), PUE and live provider.
+        Raises UnknownRegion for a configured region that matches nothing, changing nothing."""
+        from .providers import make_provider
+
+        with self._lock:
+            explicit = None if region_changed else self._explicit
+            choice = resolve(
+                explicit=explicit, config_region=self.config.region, environ=self._env, cloud=self._cloud, timezone=self.timezone
+            )
+            self._explicit, self._choice = explicit, choice
+            self._fallback = choice.place.intensity(chosen_by=choice.chosen_by, guess=choice.guess)
+            self._provider = make_provider(self.config)
+            self._restart_live()
+        return self.current()
+
     def intensity_for(self, query: str) -> Intensity:
         """The bundled intensity of another zone, for one cell (``%%carbon --region``),
         without changing the session's zone. Raises UnknownRegion."""

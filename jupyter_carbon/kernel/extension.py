@@ -22,6 +22,7 @@ from pathlib import Path
 
 from ..config import CarbonMeter
 from .cellmagic import options_of, strip_cell_magic, without_magic_line
+from .live_settings import LiveSettings
 
 log = logging.getLogger("jupyter_carbon")
 
@@ -51,6 +52,7 @@ class CarbonExtension:
                 sync=sync, idle=self.config.record_idle, identity=kernel_identity(),
             )
         self.session = session
+        self.settings = LiveSettings(self)
         self.enabled = True
         self._depth = 0
         self._cell = None
@@ -67,6 +69,7 @@ class CarbonExtension:
         events = self.shell.events
         events.register("pre_run_cell", self.pre_run_cell)
         events.register("post_run_cell", self.post_run_cell)
+        self.settings.attach()
         cleanup = self.shell.input_transformers_cleanup
         if strip_cell_magic not in cleanup:
             cleanup.append(strip_cell_magic)
@@ -80,6 +83,7 @@ class CarbonExtension:
             log.exception("jupyter-carbon: no channel to the frontend; the status bar will not update")
 
     def unregister(self) -> None:
+        self.settings.detach()
         events = self.shell.events
         for name, hook in (("pre_run_cell", self.pre_run_cell), ("post_run_cell", self.post_run_cell)):
             try:
@@ -196,6 +200,14 @@ class CarbonExtension:
                 return relative
         return path
 
+    def reopen_meter(self) -> None:
+        """A new meter from the settings as they are now, for the next cells."""
+        from ..meter import Meter
+
+        old, self.meter = self.meter, Meter(config=self.config)
+        self.session.use_meter(self.meter)
+        old.close()
+
     def use_cell_options(self, options) -> None:
         """``%%carbon`` called programmatically inside a metered cell: meter that cell with
         these options."""
@@ -213,6 +225,7 @@ class CarbonExtension:
         if self._depth > 1:
             return
         try:
+            self.settings.before_cell()
             raw = getattr(info, "raw_cell", "") or ""
             try:
                 options = options_of(raw)
