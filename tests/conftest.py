@@ -55,3 +55,28 @@ def system():
 @pytest.fixture
 def powercap(tmp_path, clock):
     return FakePowercap(tmp_path / "powercap", clock)
+
+
+@pytest.fixture
+def ip():
+    """IPython's in-process test shell, created once per process."""
+    from IPython.core.interactiveshell import InteractiveShell
+    from IPython.testing.globalipapp import start_ipython
+
+    start_ipython()
+    return InteractiveShell.instance()
+
+
+@pytest.fixture
+def shell(ip, tmp_path, monkeypatch):
+    """The test shell with jupyter_carbon loaded, zone FR, ledgers in a temporary folder."""
+    from IPython.utils.capture import capture_output
+
+    monkeypatch.setenv("JUPYTER_CARBON_REGION", "FR")
+    ip.config.CarbonMeter.ledger_dir = str(tmp_path / "ledgers")
+    with capture_output() as banner:
+        ip.run_line_magic("load_ext", "jupyter_carbon")
+    ip.banner_text = banner.stdout
+    yield ip
+    ip.run_line_magic("unload_ext", "jupyter_carbon")
+    ip.user_ns.pop("rec", None)

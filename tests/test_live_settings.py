@@ -5,13 +5,13 @@ import pytest
 from IPython.utils.capture import capture_output
 from nbclient import NotebookClient
 from runs import environment, kernel_env
-from test_magics import ip, records, run, shell  # noqa: F401  (fixtures)
+from test_magics import records, run
 
 from jupyter_carbon.kernel.extension import extension_of
 
 
 @pytest.fixture(autouse=True)
-def forget_config(ip):  # noqa: F811
+def forget_config(ip):
     """%config writes the shell's shared config; later tests' kernels would read it."""
     yield
     for name in ("region", "cpu_tdp_w"):

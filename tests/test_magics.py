@@ -2,30 +2,10 @@
 
 import pytest
 from IPython.core.error import UsageError
-from IPython.core.interactiveshell import InteractiveShell
-from IPython.testing.globalipapp import start_ipython
 from IPython.utils.capture import capture_output
 
 from jupyter_carbon.kernel.extension import extension_of
 from jupyter_carbon.ledger import read_ledger
-
-
-@pytest.fixture
-def ip():
-    start_ipython()  # the test shell, created once per process
-    return InteractiveShell.instance()
-
-
-@pytest.fixture
-def shell(ip, tmp_path, monkeypatch):
-    monkeypatch.setenv("JUPYTER_CARBON_REGION", "FR")
-    ip.config.CarbonMeter.ledger_dir = str(tmp_path / "ledgers")
-    with capture_output() as banner:
-        ip.run_line_magic("load_ext", "jupyter_carbon")
-    ip.banner_text = banner.stdout
-    yield ip
-    ip.run_line_magic("unload_ext", "jupyter_carbon")
-    ip.user_ns.pop("rec", None)
 
 
 def run(ip, cell):
