@@ -5,9 +5,12 @@ leaves no comm behind."""
 import os
 
 import pytest
-from test_frontend import FakeComm, channel, clock, run_cell  # noqa: F401  (fixtures)
+import test_frontend
+from test_frontend import FakeComm, run_cell
 
 from jupyter_carbon.kernel.comm import TARGET
+
+channel, clock = test_frontend.channel, test_frontend.clock  # the fixtures: a channel with a fake comm manager, its clock
 
 
 @pytest.fixture
