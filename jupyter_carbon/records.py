@@ -90,7 +90,13 @@ class CellRecord:
 
 
 def _number(v) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+    """A finite number of at least zero: every quantity a record holds is one."""
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        return False
+    try:
+        return math.isfinite(v) and v >= 0
+    except OverflowError:  # an integer too large for a float
+        return False
 
 
 def _int(v) -> bool:

@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import os
+import ssl
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -59,14 +60,15 @@ def read_json_source(name: str):
 
 
 class FakeServer:
-    """A loopback HTTP server answering ``routes[path] = (status, body, delay_s)``.
+    """A loopback HTTP server answering ``routes[path] = (status, body, delay_s[, headers])``.
 
-    ``body`` is bytes/str sent as is, or any other object sent as JSON. Each request is
-    recorded in ``requests`` as ``(method, path_with_query, headers)``, header
-    names in lower case.
+    ``body`` is bytes/str sent as is, or any other object sent as JSON; ``headers`` are
+    sent too (a redirect's Location). Each request is recorded in ``requests`` as
+    ``(method, path_with_query, headers)``, header names in lower case. ``tls=(certfile,
+    keyfile)`` serves https.
     """
 
-    def __init__(self, routes: dict, *, max_requests: int = 50, lifetime_s: float = 20.0):
+    def __init__(self, routes: dict, *, max_requests: int = 50, lifetime_s: float = 20.0, tls=None):
         self.routes = routes
         self.requests: list[tuple[str, str, dict[str, str]]] = []
         self.max_requests = max_requests
@@ -76,7 +78,7 @@ class FakeServer:
             def _answer(self):
                 fake.requests.append((self.command, self.path, {k.lower(): v for k, v in self.headers.items()}))
                 key = self.path.split("?", 1)[0]
-                status, body, delay = fake.routes.get(key, (404, {"error": "no such route"}, 0))
+                status, body, delay, *extra = fake.routes.get(key, (404, {"error": "no such route"}, 0))
                 if delay:
                     time.sleep(delay)
                 if not isinstance(body, (bytes, str)):
@@ -86,6 +88,8 @@ class FakeServer:
                     self.send_response(status)
                     self.send_header("Content-Type", "application/json")
                     self.send_header("Content-Length", str(len(data)))
+                    for name, value in (extra[0] if extra else {}).items():
+                        self.send_header(name, value)
                     self.end_headers()
                     self.wfile.write(data)
                 except (BrokenPipeError, ConnectionResetError):
@@ -98,7 +102,13 @@ class FakeServer:
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        scheme = "http"
+        if tls is not None:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*tls)
+            self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)
+            scheme = "https"
+        self.url = f"{scheme}://127.0.0.1:{self.httpd.server_address[1]}"
         self._thread = threading.Thread(target=self._serve, daemon=True)
         self._deadline = time.monotonic() + lifetime_s
         self._thread.start()

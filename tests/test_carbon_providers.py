@@ -73,7 +73,7 @@ def test_electricity_maps_sends_the_token_in_a_header_and_checks_the_zone():
     assert path == "/v3/carbon-intensity/latest?zone=FR"
     assert headers["auth-token"] == TOKEN
     with FakeServer({"/v3/carbon-intensity/latest": (200, em_body(zone="DE"), 0)}) as fake:
-        with pytest.raises(FetchError, match="zone 'DE'"):
+        with pytest.raises(FetchError, match="another zone than FR"):
             ElectricityMaps(fake.url, TOKEN).fetch(FR, 1.0)
 
 
@@ -214,7 +214,7 @@ def test_set_region_restarts_the_live_source_for_the_new_zone():
     with FakeServer(routes) as fake:
         with ctx_for(region="FR", live_provider="electricitymaps", electricitymaps_url=fake.url,
                      electricitymaps_token=TOKEN) as ctx:
-            assert wait_for(lambda: "zone 'DE'" in (ctx.current().fallback_reason or ""))
+            assert wait_for(lambda: "another zone" in (ctx.current().fallback_reason or ""))
             ctx.set_region("DE")
             assert wait_for(lambda: ctx.current().live)
             assert ctx.current().g_per_kwh == 300.0

@@ -156,18 +156,19 @@ def test_a_comm_that_fails_to_send_is_dropped_alone(channel, clock):
     assert len(channel.comms) == 1 and healthy.types().count("cell_end") == 1
 
 
-def test_requests_summary_export_and_errors(channel, clock, tmp_path):
+def test_requests_summary_export_and_errors(channel, clock, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # a comm writes only inside the kernel's working folder
     for s in (1.0, 3.0, 2.0):
         run_cell(channel, clock, s)
     comm = channel.manager.open()
     summary = comm.request(type="summary", top=2, request_id="s1")
     assert summary["request_id"] == "s1" and [r["duration_s"] for r in summary["costliest"]] == [3.0, 2.0]
-    reply = comm.request(type="export", format="csv", path=str(tmp_path / "out.csv"), request_id="e1")
+    reply = comm.request(type="export", format="csv", path="out.csv", request_id="e1")
     assert reply["ok"] and reply["mimetype"] == "text/csv" and reply["content"].count("\n") == 4
     assert (tmp_path / "out.csv").read_text() == reply["content"]
     bad = comm.request(type="export", format="docx", request_id="e2")
     assert not bad["ok"] and "json" in bad["error"]
-    nowhere = comm.request(type="export", format="json", path=str(tmp_path / "no" / "x.json"), request_id="e3")
+    nowhere = comm.request(type="export", format="json", path="no/x.json", request_id="e3")
     assert not nowhere["ok"] and "cannot write" in nowhere["error"]
     unknown = comm.request(type="dance", request_id="u")
     assert unknown["type"] == "error" and "hello, summary or export" in unknown["message"]

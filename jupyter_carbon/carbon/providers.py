@@ -4,8 +4,9 @@ A ``LiveIntensity`` asks its provider in a daemon thread every ``refresh_s`` sec
 keeps the last good reading; ``latest()`` returns at once and never touches the network.
 Any failure (time-out, HTTP error, an answer that is not the JSON expected, a value out of
 range) keeps the bundled yearly value in force and says why. Tokens and passwords stay in
-the provider objects: they are sent in request headers only and are scrubbed from every
-reason string, so records, exports, reprs and logs cannot hold them.
+the provider objects: they are sent in request headers only, to the configured host only
+(see ``_http``); the reasons quote nothing the server sent, and are scrubbed of every secret
+besides, so records, exports, reprs and logs cannot hold them.
 
 WattTime's signal is marginal (what one more kWh emits now); the others are averages. A
 reading says which, and the two are never compared with each other.
@@ -14,6 +15,7 @@ reading says which, and the two are never compared with each other.
 from __future__ import annotations
 
 import base64
+import json
 import math
 import threading
 import time
@@ -131,7 +133,7 @@ class ElectricityMaps(Provider):
         if not isinstance(body, dict):
             raise FetchError(f"{self.name} answered with JSON that is not an object")
         if body.get("zone", zone) != zone:
-            raise FetchError(f"{self.name} answered for zone {body.get('zone')!r}, not {zone}")
+            raise FetchError(f"{self.name} answered for another zone than {zone}")
         g = _plausible(_number(body.get("carbonIntensity"), f"{self.name} carbonIntensity"), self.name)
         when = body.get("datetime")
         return Reading(g, "average", f"{self.name} live", _year(when), when if isinstance(when, str) else None)
@@ -196,7 +198,7 @@ class WattTime(Provider):
         value = _number(point.get("value"), f"{self.name} value")
         per_kwh = {"lbs_co2_per_mwh": G_PER_LB / 1000.0, "kg_co2_per_mwh": 1.0, "g_co2_per_kwh": 1.0}
         if units not in per_kwh:
-            raise FetchError(f"{self.name} answered in units {units!r}, expected lbs_co2_per_mwh")
+            raise FetchError(f"{self.name} answered in units other than {', '.join(per_kwh)}")
         g = _plausible(value * per_kwh[units], f"{self.name} marginal rate")
         when = point.get("point_time")
         return Reading(g, "marginal", f"{self.name} live (marginal)", _year(when), when if isinstance(when, str) else None)
@@ -215,9 +217,12 @@ def make_provider(config) -> Provider | None:
 
 
 def scrub(text: str, secrets) -> str:
+    """``text`` without any secret, raw or as ``repr`` or JSON would escape it. The messages
+    quote no server text (which may echo a token), so this is the second line of defence."""
     for secret in secrets:
         if secret:
-            text = text.replace(secret, "***")
+            for form in {secret, repr(secret)[1:-1], json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1]}:
+                text = text.replace(form, "***")
     return text
 
 
@@ -272,6 +277,9 @@ class LiveIntensity:
         return None, error or f"no {self.provider.name} reading yet"
 
     def close(self) -> None:
+        """Stop refreshing. A thread between requests ends at once; one in a request is not
+        waited for (at most a tenth of a second): the request ends by its own time-out,
+        which bounds the whole request, and the thread with it."""
         self._stop.set()
         if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join(timeout=self.timeout_s + 1.0)
+            self._thread.join(timeout=0.1)

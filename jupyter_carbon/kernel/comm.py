@@ -14,6 +14,7 @@ thread-safe IOPub socket.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from pathlib import Path
@@ -77,13 +78,20 @@ class FrontendChannel:
         with self._lock:
             self._comms[comm.comm_id] = comm
             self._last_power[comm.comm_id] = float("-inf")
-        comm.on_msg(lambda msg, comm=comm: self._on_msg(comm, msg))
-        comm.on_close(lambda msg, comm=comm: self._forget(comm))
-        data = (open_msg or {}).get("content", {}).get("data") or {}
-        asked = data.get("protocol", PROTOCOL)
-        if isinstance(asked, int) and asked > PROTOCOL:
-            self._send(comm, {"type": "error", "request_id": None, "message": f"this kernel speaks protocol {PROTOCOL}, not {asked}"})
-        self._send(comm, self.hello())
+        try:
+            comm.on_msg(lambda msg, comm=comm: self._on_msg(comm, msg))
+            comm.on_close(lambda msg, comm=comm: self._forget(comm))
+            asked = (request_of(open_msg) or {}).get("protocol", PROTOCOL)
+            if isinstance(asked, int) and asked > PROTOCOL:
+                self._send(comm, {"type": "error", "request_id": None, "message": f"this kernel speaks protocol {PROTOCOL}, not {asked}"})
+            self._send(comm, self.hello())
+        except Exception as err:  # a comm that cannot be greeted is not kept: it would get every event
+            self._forget(comm)
+            self._send(comm, {"type": "error", "request_id": None, "message": f"cannot open: {type(err).__name__}: {err}"})
+            try:
+                comm.close()
+            except Exception:
+                pass
 
     def _forget(self, comm) -> None:
         with self._lock:
@@ -103,9 +111,12 @@ class FrontendChannel:
             self._send(comm, message)
 
     def _on_msg(self, comm, msg) -> None:
-        data = msg.get("content", {}).get("data") or {}
-        kind, request_id = data.get("type"), data.get("request_id")
+        request_id = None
         try:
+            data = request_of(msg)
+            if data is None:
+                raise ValueError("a request is a JSON object with a type")
+            kind, request_id = data.get("type"), data.get("request_id")
             if kind == "hello":
                 self._send(comm, self.hello())
             elif kind == "summary":
@@ -141,19 +152,28 @@ class FrontendChannel:
         return {"totals": session.totals.to_dict(), "costliest": [_with_footprint(r) for r in costliest(session.records, top)]}
 
     def _export(self, fmt, path) -> dict:
-        from ..report import export
+        """The report as text for the frontend to download, writing no file; or, when the
+        request names a ``path``, written there, inside the kernel's working folder only."""
+        from ..report import export, render
         from ..report.formats import FORMATS, REGISTRY
 
         if fmt not in FORMATS:
             return {"ok": False, "error": f"format must be one of {', '.join(FORMATS)}, not {fmt!r}"}
-        session = self.ext.session
-        target = Path(path) if path else Path.cwd() / f"carbon-{session.session_id}{REGISTRY[fmt].extension}"
         rep = self.ext.report()
+        kind = REGISTRY[fmt]
+        if path is None:
+            content = render(rep, fmt)
+            size = len(content.encode("utf-8"))
+            if size > MAX_EXPORT_CONTENT:
+                return {"ok": False, "format": fmt, "error": f"the report is {size / 2**20:.0f} MB, too large to download; write it with %carbon export PATH"}
+            filename = f"carbon-{self.ext.session.session_id}{kind.extension}"
+            return {"ok": True, "format": fmt, "filename": filename, "mimetype": kind.mimetype, "content": content}
         try:
+            target = confined_path(path, Path.cwd())
             written = export(rep, target, fmt)
         except (OSError, ValueError) as err:
-            return {"ok": False, "format": fmt, "error": f"cannot write {target}: {getattr(err, 'strerror', None) or err}"}
-        reply = {"ok": True, "format": fmt, "path": str(written), "filename": written.name, "mimetype": REGISTRY[fmt].mimetype}
+            return {"ok": False, "format": fmt, "error": f"cannot write {path}: {getattr(err, 'strerror', None) or err}"}
+        reply = {"ok": True, "format": fmt, "path": str(written), "filename": written.name, "mimetype": kind.mimetype}
         if written.stat().st_size <= MAX_EXPORT_CONTENT:
             reply["content"] = written.read_text(encoding="utf-8")
         return reply
@@ -191,6 +211,34 @@ class FrontendChannel:
         }
         for comm in due:
             self._send(comm, message)
+
+
+def request_of(msg) -> dict | None:
+    """The data of a comm message if it is a JSON object, else None: a frontend may send anything."""
+    content = msg.get("content") if isinstance(msg, dict) else None
+    data = content.get("data") if isinstance(content, dict) else None
+    return data if isinstance(data, dict) else None
+
+
+def confined_path(path, folder: Path) -> Path:
+    """Where a comm may write ``path``: a new file inside ``folder`` (the kernel's working
+    folder), or ValueError. A message from a frontend is not the user typing a path: it may
+    not name an absolute path, ``~``, a way out by ``..`` or a symlinked folder, nor replace
+    an existing file or symlink."""
+    if not isinstance(path, str) or not path.strip():
+        raise ValueError("the path must be a file name inside the kernel's working folder")
+    root = folder.resolve()
+    relative = Path(path)
+    if relative.is_absolute() or path.startswith("~"):
+        raise ValueError("the path must be relative to the kernel's working folder")
+    target = root / relative
+    parent = target.parent.resolve()
+    if parent != root and root not in parent.parents or target.name in ("", ".", ".."):
+        raise ValueError("the path leads outside the kernel's working folder")
+    target = parent / target.name
+    if os.path.lexists(target):
+        raise ValueError(f"{target.name} already exists; a frontend's export never replaces a file")
+    return target
 
 
 def _with_footprint(record) -> dict:

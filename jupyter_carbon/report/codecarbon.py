@@ -17,6 +17,7 @@ from ..carbon.places import lookup_key
 from ..carbon.zones import zones
 from ..records import CellRecord
 from .model import Report, Write
+from .tabular import csv_text
 
 #: CodeCarbon 3.3's EmissionsData fields, in order (codecarbon/output_methods/emissions_data.py).
 COLUMNS = (
@@ -88,4 +89,4 @@ def write_codecarbon(report: Report, write: Write, *, per_cell: bool = False) ->
     w = csv.writer(SimpleNamespace(write=write), lineterminator="\n")
     w.writerow(COLUMNS)
     for row in rows:
-        w.writerow([row.get(c, "") for c in COLUMNS])
+        w.writerow([csv_text(row.get(c, "")) for c in COLUMNS])

@@ -87,8 +87,8 @@ def latex_paragraph(report: Report) -> str:
     for c in report.components:
         m = t.method.get(c)
         if m:
-            by_method.setdefault(m, []).append(COMPONENT_NAMES.get(c, c))
-    how = [f"{METHOD_TEXT.get(m, m)} for the {_tex_list(cs)}" for m, cs in by_method.items()]
+            by_method.setdefault(m, []).append(tex_escape(COMPONENT_NAMES.get(c, c)))
+    how = [f"{tex_escape(METHOD_TEXT.get(m, m))} for the {_tex_list(cs)}" for m, cs in by_method.items()]
     sentences.append(
         f"Estimations were made with {tool}" + (f"; energy was {_tex_list(how)}" if how else "") + "."
     )

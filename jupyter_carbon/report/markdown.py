@@ -60,7 +60,7 @@ def write_md(report: Report, write: Write) -> None:
         )
     out += ["", "## Energy by component", "", "| Component | Energy | Share | Method |", "| --- | ---: | ---: | --- |"]
     for name, j, m in component_parts(report):
-        out.append(f"| {name} | {format_energy(j)} | {share(j, t.energy_j)} | {_md(m)} |")
+        out.append(f"| {_md(name)} | {format_energy(j)} | {share(j, t.energy_j)} | {_md(m)} |")
     out += ["", "## Grid carbon intensity", ""]
     zl = zone_lines(report)
     out += [f"- {_md(z)}" for z in zl] if zl else ["No grid carbon intensity was available; emissions were not estimated."]

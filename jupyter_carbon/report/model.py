@@ -110,7 +110,7 @@ class Report:
     ) -> "Report":
         """A session read back from its ledger file (see :func:`jupyter_carbon.ledger.read_ledger`)."""
         records = contents.records
-        header = contents.header or {}
+        header = {k: v for k, v in (contents.header or {}).items() if isinstance(v, str)}  # a hand-edited header may hold anything
         session_id = header.get("session_id") or (records[0].session_id if records else None)
         started_at = header.get("started_at") or (records[0].started_at if records else None)
         return cls(records, contents.totals, session_id, started_at, list(hardware), alternative, list(contents.idle_spans))

@@ -82,13 +82,26 @@ def _csv_row(r: CellRecord | IdleSpan) -> list:
     ]  # fmt: skip
 
 
+#: What a spreadsheet takes for the start of a formula (OWASP's list for CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_text(value):
+    """A text cell that a spreadsheet shows as text: one starting like a formula (a cell's
+    source ``=HYPERLINK(...)``, an error ``@SUM(...)``) gets a leading apostrophe. Numbers
+    are left as they are."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
 def write_csv(report: Report, write: Write) -> None:
     """One row a cell, units in the column names (joules, seconds, grams)."""
     w = csv.writer(SimpleNamespace(write=write), lineterminator="\n")
     w.writerow(CSV_COLUMNS)
     for r in report.records:
-        w.writerow(_csv_row(r))
+        w.writerow([csv_text(v) for v in _csv_row(r)])
     for span in report.idle_spans:
-        w.writerow(_csv_row(span))
+        w.writerow([csv_text(v) for v in _csv_row(span)])
 
 

@@ -118,17 +118,16 @@ export class CarbonPanel extends Widget {
     }
   }
 
-  /** Ask the kernel to write the report, then hand its content to the browser. */
+  /** Ask the kernel for the report (it writes no file) and hand it to the browser. */
   async export(format: ExportFormat): Promise<void> {
     this._message.textContent = `Exporting ${format}…`;
     try {
       const reply = await this._model.request<IExportReply>('export', { format, path: null });
       if (reply.content === undefined) {
-        this._message.textContent = `Written to ${reply.path} (too large to download).`;
+        this._message.textContent = `Export failed: ${reply.error ?? 'the kernel sent no content'}`;
       } else {
         downloadText(reply.filename ?? `carbon.${format}`, reply.mimetype ?? 'text/plain', reply.content);
         this._message.textContent = `Downloaded ${reply.filename}.`;
-        this._message.title = `Also written by the kernel to ${reply.path}`;
       }
     } catch (err) {
       this._message.textContent = `Export failed: ${err instanceof Error ? err.message : String(err)}`;
