@@ -45,9 +45,14 @@ def run(options, settings=None) -> str:
         config_region=getattr(settings, "region", None),
         config_pue=getattr(settings, "pue", None),
     )
+    note = None
+    if options.region and options.intensity is None:
+        from .carbon.places import resolve_place
+
+        note = resolve_place(options.region).note
     if options.json:
-        return json.dumps(result.to_dict(), indent=2, ensure_ascii=False)
-    return render(result)
+        return json.dumps({**result.to_dict(), "region_note": note}, indent=2, ensure_ascii=False)
+    return render(result, note)
 
 
 def equivalent_basis(q: dict) -> str:
@@ -55,7 +60,7 @@ def equivalent_basis(q: dict) -> str:
     return "factor in CO2e" if q["gas"] == "CO2e" else f"factor in {q['gas']} only, compared with CO2e"
 
 
-def render(e) -> str:
+def render(e, note: str | None = None) -> str:
     i = e.intensity
     if e.hardware:
         run = f"{e.count} × {e.hardware} ({e.power_w / e.count:g} W each; {e.hardware_source})"
@@ -66,6 +71,7 @@ def render(e) -> str:
         f"Energy:     {e.it_energy_kwh:,.2f} kWh IT, {e.facility_energy_kwh:,.2f} kWh facility (PUE {i.pue:g})",
         f"Grid:       {i.zone_name}: {i.g_per_kwh:g} gCO2e/kWh ({i.source}; chosen by {i.chosen_by}"
         + (", a guess" if i.guess else "") + ")",
+        *([f"Region:     {note}"] if note else []),
         f"Emissions:  {e.emissions_kg:,.3f} kg CO2e",
     ]
     for q in e.equivalents:

@@ -22,6 +22,8 @@ import unicodedata
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))  # derive_places, the place-name half of this script
+from derive_places import PLACE_FIELDS, is_compass_name, place_rows  # noqa: E402
 DEFAULT_SOURCES = HERE.parent / "data-sources"
 DEFAULT_OUT = HERE.parent / "jupyter_carbon" / "data"
 # ISO 3166 codes (Debian iso-codes) and tzdata's zone.tab live in the sources folder too, so
@@ -124,35 +126,13 @@ ELECTRICITY_MAPS_YEAR = 2025
 #: The world average is the last resort when nothing says where the machine is.
 WORLD_KEY = "WORLD"
 
-# What people type for a sub-national zone that its key and name do not cover. A US state is
-# served by several balancing authorities; its alias points at the one that serves most of
-# its load (a simplification a user can override by naming the authority's zone).
+# What people type for a zone that neither its key, its names nor a place name covers. States,
+# provinces and cities are place names (``derive_places``), each with the reason for its zone.
 ZONE_ALIASES = {
-    "CA-QC": ["quebec", "québec"],
-    "US-CAL-CISO": ["US-CA", "california"],
-    "US-TEX-ERCO": ["US-TX", "texas"],
-    "US-NY-NYIS": ["US-NY", "new york"],
-    "US-MIDA-PJM": ["US-VA", "virginia", "US-PA", "pennsylvania", "US-NJ", "new jersey", "US-OH", "ohio"],
-    "US-NW-BPAT": ["US-WA", "washington state"],
-    "US-NW-PGE": ["US-OR", "oregon"],
-    "US-MIDW-MISO": ["US-IA", "iowa", "US-MN", "minnesota"],
-    "US-SW-AZPS": ["US-AZ", "arizona"],
-    "US-NW-NEVP": ["US-NV", "nevada"],
-    "US-NW-PACE": ["US-UT", "utah"],
-    "US-NW-PSCO": ["US-CO", "colorado"],
-    "US-SE-SOCO": ["US-GA"],
-    "US-TEN-TVA": ["US-TN", "tennessee"],
-    "US-NE-ISNE": ["US-MA", "massachusetts", "new england"],
-    "US-CAR-DUK": ["US-NC", "north carolina"],
-    "US-CAR-SCEG": ["US-SC", "south carolina"],
-    "US-FLA-FPL": ["US-FL", "florida"],
-    "US-HI": ["hawaii"],
-    "US-AK": ["alaska"],
-    "GB": ["UK", "england", "scotland", "wales"],
+    "GB": ["UK"],
     "US": ["united states of america", "america"],
-    "GB-NIR": ["northern ireland"],
+    "US-NE-ISNE": ["new england"],
 }
-
 
 def read_iso_countries(path: Path) -> dict[str, dict[str, str]]:
     """ISO 3166-1 countries by alpha-2 (Debian's iso-codes JSON): alpha-3 and short name."""
@@ -200,7 +180,10 @@ def zone_rows(sources: Path, iso_path: Path) -> list[dict[str, object]]:
             year=ELECTRICITY_MAPS_YEAR,
             source=ELECTRICITY_MAPS_SOURCE.format(year=ELECTRICITY_MAPS_YEAR),
             alpha3="" if sub else iso.get(country, {}).get("alpha_3", ""),
-            names=sorted(n for n in {zone.get("zoneName"), zone.get("displayName"), *iso_names(iso, country, sub)} if n),
+            names=sorted(
+                n for n in {zone.get("zoneName"), zone.get("displayName"), *iso_names(iso, country, sub)}
+                if n and not (sub and is_compass_name(n))
+            ),
         )
 
     ember = json.loads((sources / "ember-average-intensities.json").read_text(encoding="utf-8"))
@@ -447,10 +430,12 @@ def main(argv: list[str] | None = None) -> int:
     zones = zone_rows(args.sources, args.iso_codes)
     keys = {z["key"] for z in zones}
     by_key = {z["key"]: z for z in zones}
+    clouds = cloud_rows(args.sources, by_key)
     tables = {
         "zones.csv": (ZONE_FIELDS, zones),
         "timezones.csv": (TIMEZONE_FIELDS, timezone_rows(args.zone_tab, keys)),
-        "cloud_regions.csv": (CLOUD_FIELDS, cloud_rows(args.sources, by_key)),
+        "cloud_regions.csv": (CLOUD_FIELDS, clouds),
+        "places.csv": (PLACE_FIELDS, place_rows(args.sources, by_key, clouds, read_iso_countries(args.iso_codes))),
         "equivalents.csv": (EQUIVALENT_FIELDS, equivalent_rows(args.sources)),
     }
     for filename, (fields, rows) in tables.items():

@@ -151,11 +151,18 @@ def test_status_region_and_pue(shell):
     assert r.facility_energy_j == pytest.approx(1.5 * r.energy_j)
 
 
+def test_region_by_place_name_says_how_it_was_read(shell):
+    with capture_output() as out:
+        shell.run_line_magic("carbon", "region mumbai")
+    assert "IN-WE" in out.stdout and "Mumbai is a city in" in out.stdout
+
+
 @pytest.mark.parametrize(
     "line, message",
     [
         ("sumary", "Did you mean 'summary'"),
         ("region nowhere-land", "unknown region 'nowhere-land'"),
+        ("region east", "could mean"),
         ("region FR DE", "takes one zone"),
         ("pue 0.8", "at least 1.0"),
         ("pue many", "must be a number"),

@@ -13,7 +13,7 @@ import os
 from dataclasses import dataclass
 
 from ..tables import read_table
-from .places import UnknownRegion, find_zone
+from .places import AmbiguousRegion, UnknownRegion, find_zone
 from .zones import world, zones
 
 ENV_VAR = "JUPYTER_CARBON_REGION"
@@ -82,6 +82,8 @@ def resolve(
         if value is not None and str(value).strip():
             try:
                 return Choice(find_zone(value), chosen_by, False)
+            except AmbiguousRegion as err:
+                raise AmbiguousRegion(err.query, err.candidates, origin) from None
             except UnknownRegion as err:
                 raise UnknownRegion(err.query, err.suggestions, origin) from None
     if cloud is not None:

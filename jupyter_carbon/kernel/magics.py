@@ -182,13 +182,19 @@ class CarbonMagics(Magics):
 
         if len(args) > 1:
             raise UsageError(f"%carbon region takes one zone, e.g. %carbon region CA-QC; got {' '.join(args)!r}.")
+        note = None
         if args:
+            from ..carbon.places import resolve_place
+
             try:
+                note = resolve_place(args[0]).note
                 self.ext.carbon.set_region(args[0])
             except UnknownRegion as err:
                 raise UsageError(str(err)) from None
             self.ext.session.announce_totals()
         print(f"jupyter-carbon: {format_intensity(self.ext.intensity_dict())}")
+        if note:
+            print(f"jupyter-carbon: {note}")
 
     def _pue(self, args):
         if len(args) > 1:
