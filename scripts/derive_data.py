@@ -22,7 +22,8 @@ import unicodedata
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))  # derive_places, the place-name half of this script
+sys.path.insert(0, str(HERE))  # derive_cloud and derive_places, the parts of this script
+from derive_cloud import CLOUD_FIELDS, cloud_rows  # noqa: E402
 from derive_places import PLACE_FIELDS, is_compass_name, place_rows  # noqa: E402
 DEFAULT_SOURCES = HERE.parent / "data-sources"
 DEFAULT_OUT = HERE.parent / "jupyter_carbon" / "data"
@@ -288,66 +289,6 @@ def timezone_rows(zone_tab: Path, zone_keys: set[str]) -> list[dict[str, object]
     if missing:
         raise SystemExit(f"time-zone table names unknown zones: {missing}")
     return [dict(tz=tz, zone=zone) for tz, zone in sorted(rows.items())]
-
-
-# ---------------------------------------------------------------------------------------
-# Cloud regions: where each provider's region stands and which grid zone feeds it, from the
-# project's reviewed ``cloud-regions.csv`` (each zone with the reason it was chosen); the PUE
-# from the providers' own figures in ``provider-pue.csv``.
-
-CLOUD_FIELDS = [
-    "key", "provider", "region", "city", "country", "zone", "zone_basis",
-    "pue", "pue_year", "pue_scope", "pue_source",
-]
-
-
-def read_csv(path: Path) -> list[dict[str, str]]:
-    with open(path, encoding="utf-8", newline="") as f:
-        return list(csv.DictReader(f))
-
-
-def region_pue(provider: str, region: str, pue_rows: list[dict[str, str]]) -> dict[str, object]:
-    """A region's PUE: its site's figure where the provider publishes one per site (the highest
-    of them where a region spans several sites, so as not to flatter it), else the provider's
-    newest fleet-wide figure."""
-    mine = [r for r in pue_rows if r["provider"] == provider]
-    sites = [r for r in mine if region in r["regions"].split()]
-    if len(sites) == 1:
-        row = sites[0]
-        return dict(pue=float(row["pue"]), pue_year=int(row["year"]), pue_scope=row["scope"], pue_source=row["source_url"])
-    if sites:
-        worst = max(sites, key=lambda r: float(r["pue"]))
-        low, high = min(float(r["pue"]) for r in sites), float(worst["pue"])
-        names = ", ".join(sorted(r["site"] for r in sites))
-        return dict(
-            pue=high, pue_year=max(int(r["year"]) for r in sites),
-            pue_scope=f"highest of its sites {names} ({low:g}-{high:g})",
-            pue_source=worst["source_url"],
-        )
-    fleet = [r for r in mine if not r["site"]]
-    if not fleet:
-        raise SystemExit(f"provider-pue.csv has no fleet figure for {provider} ({region} has no site figure)")
-    row = max(fleet, key=lambda r: int(r["year"]))
-    return dict(pue=float(row["pue"]), pue_year=int(row["year"]), pue_scope=row["scope"], pue_source=row["source_url"])
-
-
-def cloud_rows(sources: Path, zones: dict[str, dict]) -> list[dict[str, object]]:
-    pue_rows = read_csv(sources / "provider-pue.csv")
-    rows = []
-    for entry in read_csv(sources / "cloud-regions.csv"):
-        provider, region, zone = entry["provider"], entry["region"], entry["zone"]
-        key = f"{provider}:{region}"
-        if zone not in zones:
-            raise SystemExit(f"{key} names grid zone {zone}, which the zone table lacks")
-        if zones[zone]["country"] != entry["country"]:
-            raise SystemExit(f"{key} is in {entry['country']}, but grid zone {zone} is in {zones[zone]['country']}")
-        if not entry["zone_basis"].strip():
-            raise SystemExit(f"{key}: cloud-regions.csv must say why its zone is {zone}")
-        rows.append(dict(key=key, **entry, **region_pue(provider, region, pue_rows)))
-    keys = [r["key"] for r in rows]
-    if len(set(keys)) != len(keys):
-        raise SystemExit(f"cloud-regions.csv lists a region twice: {sorted(k for k in keys if keys.count(k) > 1)}")
-    return sorted(rows, key=lambda r: (r["provider"], r["region"]))
 
 
 # ---------------------------------------------------------------------------------------

@@ -16,12 +16,13 @@ A name that lies in several zones keeps a row per zone, and a name made only of 
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 import sys
 import unicodedata
 from pathlib import Path
+
+from derive_cloud import read_csv
 
 PLACE_FIELDS = ["name", "zone", "label", "kind", "country", "detail", "basis"]
 
@@ -81,11 +82,6 @@ def iso_name_variants(name: str) -> list[str]:
         if "," in part:
             out.append(part.split(",", 1)[0].strip())
     return out
-
-
-def read_csv(path: Path) -> list[dict[str, str]]:
-    with open(path, encoding="utf-8", newline="") as f:
-        return list(csv.DictReader(f))
 
 
 def subdivisions(sources: Path, zones: dict[str, dict], countries: dict[str, dict]) -> dict[str, dict]:
