@@ -165,3 +165,11 @@ def test_unknown_place_suggests_place_names_too():
     with pytest.raises(UnknownRegion) as info:
         find_zone("mumbay")
     assert "IN-WE" in info.value.suggestions
+
+
+def test_an_ambiguous_configured_region_says_where_it_was_set():
+    from jupyter_carbon.carbon.resolve import ENV_VAR, resolve
+
+    with pytest.raises(AmbiguousRegion) as info:
+        resolve(environ={ENV_VAR: "east"}, timezone="")
+    assert str(info.value).startswith(f"${ENV_VAR}: 'east' could mean")

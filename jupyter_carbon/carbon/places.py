@@ -31,31 +31,34 @@ class UnknownRegion(ValueError):
         self.query = query
         self.suggestions = suggestions
         self.origin = origin
-        where = f"{origin}: " if origin else ""
-        if suggestions:
-            hint = "closest matches: " + ", ".join(_label(key) for key in suggestions)
+        super().__init__(f"{origin}: {self.problem()}" if origin else self.problem())
+
+    def problem(self) -> str:
+        if self.suggestions:
+            hint = "closest matches: " + ", ".join(_label(key) for key in self.suggestions)
         else:
             hint = "nothing close"
-        super().__init__(
-            f"{where}unknown region {query!r}; {hint}. "
+        return (
+            f"unknown region {self.query!r}; {hint}. "
             "`jupyter carbon regions QUERY` searches zones and cloud regions."
         )
 
 
 class AmbiguousRegion(UnknownRegion):
     """``query`` names places in several zones, or only a direction; ``candidates`` are the
-    :class:`Place` rows it could mean."""
+    :class:`Place` rows it could mean, and their zones the suggestions."""
 
     def __init__(self, query: str, candidates: list["Place"], origin: str | None = None):
         self.candidates = candidates
-        ValueError.__init__(self, "")
-        self.query, self.suggestions, self.origin = query, [p.zone_key for p in candidates], origin
-        where = f"{origin}: " if origin else ""
-        listed = "; ".join(f"{p.zone_key} ({p.label}, {p.detail})" for p in candidates[:SHOWN])
-        more = f"; and {len(candidates) - SHOWN} more" if len(candidates) > SHOWN else ""
-        self.args = (
-            f"{where}{query!r} could mean {len(candidates)} places: {listed}{more}. "
-            "Name one of these zones instead (`jupyter carbon regions QUERY` searches).",
+        super().__init__(query, list(dict.fromkeys(p.zone_key for p in candidates)), origin)
+
+    def problem(self) -> str:
+        shown = self.candidates[:SHOWN]
+        listed = "; ".join(f"{p.zone_key} ({p.label}, {p.detail})" for p in shown)
+        more = f"; and {len(self.candidates) - SHOWN} more" if len(self.candidates) > SHOWN else ""
+        return (
+            f"{self.query!r} could mean {len(self.candidates)} places: {listed}{more}. "
+            "Name one of these zones instead (`jupyter carbon regions QUERY` searches)."
         )
 
 
