@@ -174,6 +174,19 @@ def test_a_site_figure_wins_over_the_fleet_and_a_region_of_several_sites_takes_t
     assert "DC5" in clouds["scaleway:fr-par"]["pue_scope"]
 
 
+def test_googles_per_campus_figures_match_green_algorithms_record_of_them(clouds):
+    recorded = {
+        r["Name"]: float(r["PUE"])
+        for r in read_green_algorithms("greenalgorithms-cloudProviders_datacenters.csv")
+        if r["provider"] == "gcp" and r["PUE"].strip()
+    }
+    sites = [r for r in provider_pue() if r["provider"] == "gcp" and r["site"]]
+    assert {r["regions"] for r in sites} == set(recorded)
+    for row in sites:
+        assert float(row["pue"]) == recorded[row["regions"]]
+        assert float(clouds[f"gcp:{row['regions']}"]["pue"]) == float(row["pue"])
+
+
 def test_cloud_regions_number_at_least_150_and_include_the_ones_once_missing(clouds):
     assert len(clouds) >= 150
     for key in ("aws:ap-southeast-6", "azure:francesouth", "azure:germanynorth", "azure:norwaywest",
