@@ -13,8 +13,7 @@ from carbon_fakes import REPO, SOURCES, read_green_algorithms, read_json_source,
 #: Cloud regions whose grid zone this project sets differently from Electricity Maps'
 #: data-centre file, each explained in data/README.md and data-sources/cloud-regions.csv.
 ZONE_DISAGREEMENTS = {
-    "gcp:us-central1", "azure:westus2", "ovh:us-west-or", "gcp:us-west1", "aws:us-west-2",
-    "gcp:us-east1", "azure:westcentralus",
+    "gcp:us-central1", "azure:westus2", "gcp:us-west1", "aws:us-west-2", "gcp:us-east1", "azure:westcentralus",
 }
 
 
