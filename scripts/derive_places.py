@@ -8,6 +8,8 @@ Part of ``derive_data.py``: it writes ``places.csv`` from
 - ``cities.csv``: major cities with their subdivision, so a city finds its subdivision's zone,
   or its own where its utility differs (with the reason);
 - tzdata's ``zone.tab``: the cities that name time zones, for countries with one zone only;
+- ``geonames-cities-500k.csv``: every city of 500,000 people or more (GeoNames), on its
+  country's zone, or its subdivision's where GeoNames codes it as ISO does (US, GB);
 - the cities of the cloud regions, on their region's zone.
 
 A name that lies in several zones keeps a row per zone, and a name made only of directions
@@ -24,7 +26,11 @@ from pathlib import Path
 
 from derive_cloud import read_csv
 
-PLACE_FIELDS = ["name", "zone", "label", "kind", "country", "detail", "basis"]
+PLACE_FIELDS = ["name", "zone", "label", "kind", "country", "detail", "basis", "population"]
+
+#: GeoNames' first-level division codes equal the ISO 3166-2 suffix in these countries with
+#: sub-national zones, so a gazetteer city there finds its subdivision's zone.
+GEONAMES_ISO_DIVISIONS = {"US", "GB"}
 
 #: Words that say where in a country, not which place: a name made only of them ("East",
 #: "Central") is a "direction", which the package never resolves without asking.
@@ -78,9 +84,9 @@ def iso_name_variants(name: str) -> list[str]:
         part = re.sub(r"\b[A-Z]{2}-[A-Z0-9]+\b", "", part).strip(" ,")
         if not part:
             continue
-        out.append(part)
         if "," in part:
             out.append(part.split(",", 1)[0].strip())
+        out.append(part)
     return out
 
 
@@ -117,7 +123,7 @@ def subdivisions(sources: Path, zones: dict[str, dict], countries: dict[str, dic
         out[code] = dict(
             code=code, country=country, label=names[0], zones=zone_keys, basis=basis,
             names=[*names, *extra, *([code] if review else [])], type=entry["type"].lower(),
-            country_name=countries.get(country, {}).get("name", country),
+            country_name=countries.get(country, {}).get("common_name") or countries.get(country, {}).get("name", country),
         )
     if unmapped:
         print(f"places: {len(unmapped)} subdivisions of countries with sub-national zones have none "
@@ -147,6 +153,31 @@ def city_rows(sources: Path, subs: dict[str, dict], zones: dict[str, dict], spli
             rows.append(dict(name=alias, zone=zone_keys[0], label=name, kind="city", country=country,
                              detail=f"a city in {where}", basis=basis))
     return rows
+
+
+def gazetteer_rows(sources: Path, subs: dict[str, dict], zones: dict[str, dict], split: set[str],
+                   listed: set[tuple[str, str]]) -> list[dict]:
+    """The big cities of every country, on their zone, with their population (which decides
+    between places of one name, see the package's ``places``). A city ``cities.csv`` lists
+    (by name and country) keeps its reviewed zone, and only takes the population from here."""
+    rows = []
+    for city in read_csv(sources / "geonames-cities-500k.csv"):
+        country, code = city["countrycode"], f"{city['countrycode']}-{city['admin1code']}"
+        if country in GEONAMES_ISO_DIVISIONS and code in subs and subs[code]["zones"]:
+            zone_keys, where, basis = subs[code]["zones"], f"{subs[code]['label']} ({code})", subs[code]["basis"]
+        elif country not in split and country in zones:
+            zone_keys, where, basis = [country], subs_country_name(subs, country), ONLY_ZONE
+        else:
+            zone_keys, where, basis = [], "", ""
+        kind = "listed" if (normalise(city["name"]), country) in listed else "city"
+        for key in zone_keys or [""]:
+            rows.append(dict(name=city["name"], zone=key, label=city["name"], kind=kind, country=country,
+                             detail=f"a city in {where}", basis=basis, population=int(city["population"])))
+    return rows
+
+
+def subs_country_name(subs: dict[str, dict], country: str) -> str:
+    return next((s["country_name"] for s in subs.values() if s["country"] == country), country)
 
 
 def subdivision_rows(subs: dict[str, dict]) -> list[dict]:
@@ -189,8 +220,13 @@ def place_rows(sources: Path, zones: dict[str, dict], clouds: list[dict], countr
     Names that are zone keys or aliases of the same zone are left to the zone table."""
     split = {z["country"] for z in zones.values() if z["kind"] == "subnational"}
     subs = subdivisions(sources, zones, countries)
+    listed = city_rows(sources, subs, zones, split)
+    gazetteer = gazetteer_rows(sources, subs, zones, split, {(normalise(r["name"]), r["country"]) for r in listed})
+    population = {(normalise(r["name"]), r["country"]): r["population"] for r in gazetteer}
+    for row in listed:
+        row["population"] = population.get((normalise(row["name"]), row["country"]), "")
     candidates = [
-        *city_rows(sources, subs, zones, split), *subdivision_rows(subs),
+        *listed, *(r for r in gazetteer if r["kind"] == "city" and r["zone"]), *subdivision_rows(subs),
         *compass_zone_rows(zones), *cloud_city_rows(clouds, subs), *timezone_city_rows(sources, zones, split),
     ]
     own = {(normalise(a), z["key"]) for z in zones.values() for a in [z["key"], *z["aliases"].split(";")] if a}

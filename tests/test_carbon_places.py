@@ -173,3 +173,47 @@ def test_an_ambiguous_configured_region_says_where_it_was_set():
     with pytest.raises(AmbiguousRegion) as info:
         resolve(environ={ENV_VAR: "east"}, timezone="")
     assert str(info.value).startswith(f"${ENV_VAR}: 'east' could mean")
+
+
+def test_big_cities_of_every_country_come_from_the_gazetteer():
+    checked = 0
+    split = {z.country for z in zones().values() if z.kind == "subnational"}
+    for row in raw("geonames-cities-500k.csv"):
+        if row["countrycode"] in split or row["countrycode"] not in zones():
+            continue
+        try:
+            place = find_zone(row["name"])
+        except AmbiguousRegion as err:
+            assert row["countrycode"] in {p.country for p in err.candidates}, row["name"]
+            continue
+        if place.key == row["countrycode"]:
+            checked += 1
+    assert checked > 500
+    assert find_zone("Lahore").key == "PK" and find_zone("Wuhan").key == "CN"
+
+
+def test_a_reviewed_city_keeps_its_own_utility_over_the_gazetteers_state():
+    assert find_zone("Seattle").key == "US-NW-SCL"
+    assert find_zone("El Paso").key == "US-SW-EPE"
+
+
+def place(zone_key: str, population, kind: str = "city"):
+    from jupyter_carbon.carbon.places import Place
+
+    return Place(name="x", zone_key=zone_key, label="X", kind=kind, country=zone_key[:2], detail="a city", basis="", population=population)
+
+
+def test_a_city_five_times_the_size_of_its_namesakes_is_the_one_meant():
+    from jupyter_carbon.carbon.places import DOMINANT, _dominant
+
+    big, small = place("GB", DOMINANT * 1000), place("CA-ON", 1000)
+    assert _dominant([small, big]) is big
+    assert _dominant([place("GB", DOMINANT * 1000 - 1), small]) is None
+    # a state or province has no population to compare: no choice
+    assert _dominant([big, place("US-NW-BPAT", None, "subdivision")]) is None
+
+
+def test_namesake_cities_of_similar_size_are_listed():
+    with pytest.raises(AmbiguousRegion) as info:
+        find_zone("hyderabad")
+    assert {p.zone_key for p in info.value.candidates} == {"IN-SO", "PK"}

@@ -23,6 +23,10 @@ from .zones import Zone, normalise, zones
 #: How many candidates or sub-national zones a message names before "and N more".
 SHOWN = 6
 
+#: A city at least this many times as populous as every other place of its name is the one
+#: meant ("london" is not London, Ontario); the note still names the others.
+DOMINANT = 5
+
 
 class UnknownRegion(ValueError):
     """No zone or cloud region answers to ``query``; ``suggestions`` are the closest keys."""
@@ -73,6 +77,7 @@ class Place:
     country: str
     detail: str  # "a city in Mahārāshtra (IN-MH)"
     basis: str  # why that zone; "" for a country with one zone
+    population: int | None  # for cities from the gazetteer
 
     @property
     def zone(self) -> Zone:
@@ -100,6 +105,7 @@ def place_names() -> dict[str, tuple[Place, ...]]:
         out.setdefault(row["name"], []).append(Place(
             name=row["name"], zone_key=row["zone"], label=row["label"], kind=row["kind"],
             country=row["country"], detail=row["detail"], basis=row["basis"],
+            population=int(row["population"]) if row["population"] else None,
         ))
     return {name: tuple(places) for name, places in out.items()}
 
@@ -157,9 +163,20 @@ def resolve_place(query: str) -> Resolution:
         return Resolution(place, _join(_also(query, others), national_note(place)))
     if not places:
         raise UnknownRegion(query, suggest(query))
-    if len({p.zone_key for p in places}) > 1 or places[0].kind == "direction":
+    chosen = places[0] if len({p.zone_key for p in places}) == 1 else _dominant(places)
+    if chosen is None or chosen.kind == "direction":
         raise AmbiguousRegion(query, list(places))
-    return Resolution(places[0].zone, places[0].describe())
+    others = [p for p in places if p.zone_key != chosen.zone_key]
+    return Resolution(chosen.zone, _join(chosen.describe(), _also(query, others)))
+
+
+def _dominant(places) -> "Place | None":
+    """The city that dwarfs every other place of its name, if one does; none where any of
+    them has no population to compare (a state, a province)."""
+    if any(p.population is None for p in places):
+        return None
+    first, second = sorted(places, key=lambda p: p.population, reverse=True)[:2]
+    return first if first.population >= DOMINANT * second.population else None
 
 
 def national_note(place) -> str | None:
