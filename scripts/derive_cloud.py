@@ -21,6 +21,11 @@ def read_csv(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(f))
 
 
+def figure(row: dict[str, str], scope: str | None = None) -> dict[str, object]:
+    """One published PUE figure as the region table's columns."""
+    return dict(pue=float(row["pue"]), pue_year=int(row["year"]), pue_scope=scope or row["scope"], pue_source=row["source_url"])
+
+
 def region_pue(provider: str, region: str, pue_rows: list[dict[str, str]]) -> dict[str, object]:
     """A region's PUE: its site's figure where the provider publishes one per site (the highest
     of them where a region spans several sites, so as not to flatter it), else the provider's
@@ -28,22 +33,16 @@ def region_pue(provider: str, region: str, pue_rows: list[dict[str, str]]) -> di
     mine = [r for r in pue_rows if r["provider"] == provider]
     sites = [r for r in mine if region in r["regions"].split()]
     if len(sites) == 1:
-        row = sites[0]
-        return dict(pue=float(row["pue"]), pue_year=int(row["year"]), pue_scope=row["scope"], pue_source=row["source_url"])
+        return figure(sites[0])
     if sites:
-        worst = max(sites, key=lambda r: float(r["pue"]))
-        low, high = min(float(r["pue"]) for r in sites), float(worst["pue"])
+        worst = max(sites, key=lambda r: (float(r["pue"]), int(r["year"])))
+        low = min(float(r["pue"]) for r in sites)
         names = ", ".join(sorted(r["site"] for r in sites))
-        return dict(
-            pue=high, pue_year=max(int(r["year"]) for r in sites),
-            pue_scope=f"highest of its sites {names} ({low:g}-{high:g})",
-            pue_source=worst["source_url"],
-        )
+        return figure(worst, f"highest of its sites {names} ({low:g}-{float(worst['pue']):g})")
     fleet = [r for r in mine if not r["site"]]
     if not fleet:
         raise SystemExit(f"provider-pue.csv has no fleet figure for {provider} ({region} has no site figure)")
-    row = max(fleet, key=lambda r: int(r["year"]))
-    return dict(pue=float(row["pue"]), pue_year=int(row["year"]), pue_scope=row["scope"], pue_source=row["source_url"])
+    return figure(max(fleet, key=lambda r: int(r["year"])))
 
 
 def cloud_rows(sources: Path, zones: dict[str, dict]) -> list[dict[str, object]]:

@@ -132,7 +132,10 @@ WORLD_KEY = "WORLD"
 ZONE_ALIASES = {
     "GB": ["UK"],
     "US": ["united states of america", "america"],
-    "US-NE-ISNE": ["new england"],
+    "US-NE-ISNE": ["new england", "iso-ne", "isone"],
+    "US-NY-NYIS": ["nyiso"],
+    "US-CENT-SWPP": ["southwest power pool"],
+    "JP-TK": ["kanto", "kantō"],
 }
 
 def read_iso_countries(path: Path) -> dict[str, dict[str, str]]:
@@ -154,6 +157,12 @@ def iso_names(iso: dict, alpha2: str, sub: bool) -> list[str]:
     if sub or entry is None:
         return []
     return [n for n in (entry.get("name"), entry.get("common_name")) if n]
+
+
+def market_code(key: str) -> str | None:
+    """The short code a market uses for its bidding zone ("SE3" for SE-SE3, "DK1", "NO2")."""
+    last = key.rsplit("-", 1)[-1]
+    return last if "-" in key and re.fullmatch(r"[A-Z]{2}\d", last) else None
 
 
 def zone_rows(sources: Path, iso_path: Path) -> list[dict[str, object]]:
@@ -182,7 +191,7 @@ def zone_rows(sources: Path, iso_path: Path) -> list[dict[str, object]]:
             source=ELECTRICITY_MAPS_SOURCE.format(year=ELECTRICITY_MAPS_YEAR),
             alpha3="" if sub else iso.get(country, {}).get("alpha_3", ""),
             names=sorted(
-                n for n in {zone.get("zoneName"), zone.get("displayName"), *iso_names(iso, country, sub)}
+                n for n in {zone.get("zoneName"), zone.get("displayName"), *iso_names(iso, country, sub), market_code(key)}
                 if n and not (sub and is_compass_name(n))
             ),
         )

@@ -29,6 +29,8 @@ FIXED = [
     ("Bayern", "DE"), ("München", "DE"), ("Québec", "CA-QC"), ("Ville de Québec", "CA-QC"), ("bombay", "IN-WE"),
     ("Mahārāshtra", "IN-WE"), ("Sao Paulo", "BR-CS"), ("Lombardia", "IT-NO"), ("Catalunya", "ES"), ("Köln", "DE"),
     ("Nouvelle-Écosse", "CA-NS"), ("Osaka", "JP-KN"), ("bangalore", "IN-SO"), ("Belfast", "GB-NIR"),
+    # market and operator names
+    ("SE3", "SE-SE3"), ("dk1", "DK-DK1"), ("nyiso", "US-NY-NYIS"), ("kanto", "JP-TK"),
 ]
 
 
