@@ -219,3 +219,14 @@ def test_namesake_cities_of_similar_size_are_listed():
     with pytest.raises(AmbiguousRegion) as info:
         find_zone("hyderabad")
     assert {p.zone_key for p in info.value.candidates} == {"IN-SO", "PK"}
+
+
+def test_a_configured_place_name_keeps_its_note_for_the_banner():
+    from jupyter_carbon.carbon import CarbonContext
+    from jupyter_carbon.carbon.resolve import ENV_VAR
+
+    with CarbonContext(env={ENV_VAR: "UK"}, timezone="") as ctx:
+        assert ctx.place.key == "GB"
+        assert "GB-NIR" in ctx.note
+    with CarbonContext(env={ENV_VAR: "DE"}, timezone="") as ctx:
+        assert ctx.note is None
