@@ -4,7 +4,9 @@ Usage::
 
     python scripts/derive_data.py [--sources data-sources] [--out jupyter_carbon/data]
 
-The raw files and their licences are described in ``data-sources/README.md``; each
+Two parts live beside it: ``derive_cloud.py`` (cloud regions and their PUE) and
+``derive_places.py`` (place names). The raw files and their licences are described in
+``data-sources/README.md``; each
 derived table keeps, per row, which source it came from. ``data/README.md`` states the
 licences and attributions. Run again whenever a source file changes; the output is
 deterministic (sorted rows, fixed float formatting) so diffs stay readable.
@@ -18,13 +20,13 @@ import io
 import json
 import re
 import sys
-import unicodedata
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))  # derive_cloud and derive_places, the parts of this script
 from derive_cloud import CLOUD_FIELDS, cloud_rows  # noqa: E402
-from derive_places import PLACE_FIELDS, is_compass_name, place_rows  # noqa: E402
+from derive_places import PLACE_FIELDS, is_compass_name, normalise, place_rows  # noqa: E402
+
 DEFAULT_SOURCES = HERE.parent / "data-sources"
 DEFAULT_OUT = HERE.parent / "jupyter_carbon" / "data"
 # ISO 3166 codes (Debian iso-codes) and tzdata's zone.tab live in the sources folder too, so
@@ -142,13 +144,6 @@ def read_iso_countries(path: Path) -> dict[str, dict[str, str]]:
     """ISO 3166-1 countries by alpha-2 (Debian's iso-codes JSON): alpha-3 and short name."""
     data = json.loads(path.read_text(encoding="utf-8"))
     return {c["alpha_2"]: c for c in data["3166-1"]}
-
-
-def normalise(text: str) -> str:
-    """Lower case, accents dropped, one space between words: how aliases are compared."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(plain.lower().replace("_", " ").split())
 
 
 def iso_names(iso: dict, alpha2: str, sub: bool) -> list[str]:
