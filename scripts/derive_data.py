@@ -24,6 +24,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))  # derive_cloud and derive_places, the parts of this script
+sys.path.insert(1, str(HERE.parent))  # jupyter_carbon, whose normalise() names are stored for
 from derive_cloud import CLOUD_FIELDS, cloud_rows  # noqa: E402
 from derive_places import PLACE_FIELDS, is_compass_name, normalise, place_rows  # noqa: E402
 

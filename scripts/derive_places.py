@@ -21,10 +21,12 @@ from __future__ import annotations
 import json
 import re
 import sys
-import unicodedata
 from pathlib import Path
 
 from derive_cloud import read_csv
+
+# Names are stored as the package compares them, with its own function.
+from jupyter_carbon.carbon.zones import normalise
 
 PLACE_FIELDS = ["name", "zone", "label", "kind", "country", "detail", "basis", "population"]
 
@@ -66,13 +68,6 @@ def compass_zone_rows(zones: dict[str, dict]) -> list[dict]:
             rows.append(dict(name=bare, zone=zone["key"], label=zone["name"], kind="zone", country=zone["country"],
                              detail=f"grid zone {zone['key']}", basis=""))
     return rows
-
-
-def normalise(text: str) -> str:
-    """As the package compares names: lower case, accents dropped, one space between words."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(plain.lower().replace("_", " ").split())
 
 
 def iso_name_variants(name: str) -> list[str]:
