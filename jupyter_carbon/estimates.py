@@ -23,7 +23,7 @@ def add_arguments(p) -> None:
     what.add_argument("--power", type=float, metavar="WATTS", help="total power of the run in watts")
     p.add_argument("--count", type=int, default=1, metavar="N", help="how many of --hardware (default 1)")
     p.add_argument("--hours", type=float, required=True, metavar="H", help="duration in hours")
-    p.add_argument("--region", metavar="ZONE", help="grid zone or cloud region, e.g. FR, quebec, aws:eu-west-3")
+    p.add_argument("--region", metavar="ZONE", help="grid zone, cloud region or place, e.g. FR, quebec, aws:eu-west-3, mumbai")
     p.add_argument("--intensity", type=float, metavar="G_PER_KWH", help="grid intensity in gCO2e/kWh (overrides the zone's)")
     p.add_argument("--pue", type=float, help="power usage effectiveness (default: the provider's; 1.0 off the cloud)")
     p.add_argument("--json", action="store_true", help="print one JSON object")

@@ -113,7 +113,7 @@ class CarbonMagics(Magics):
 
     @magic_arguments()
     @argument("-q", "--quiet", action="store_true", help="Print nothing after the cell; the record is still kept.")
-    @argument("-r", "--region", metavar="ZONE", help="Grid zone or cloud region for this cell's emissions, e.g. FR, CA-QC, aws:eu-north-1.")
+    @argument("-r", "--region", metavar="ZONE", help="Grid zone, cloud region or place for this cell's emissions, e.g. FR, CA-QC, aws:eu-north-1, mumbai.")
     @argument("-o", "--output", metavar="NAME", help="Store the cell's record (a CellRecord) in the variable NAME.")
     @_usage_name("%carbon")
     @cell_magic("carbon")
