@@ -116,8 +116,8 @@ class CarbonMeter(Configurable):
     region = Unicode(
         None,
         allow_none=True,
-        help="Grid zone or cloud region whose carbon intensity applies, e.g. 'CA-QC', "
-        "'FR', 'aws:eu-west-3'. Default: guessed, see the emissions documentation.",
+        help="Grid zone, cloud region or place whose carbon intensity applies, e.g. 'CA-QC', "
+        "'FR', 'aws:eu-west-3', 'mumbai'. Default: guessed, see the emissions documentation.",
     ).tag(config=True)
 
     pue = Float(

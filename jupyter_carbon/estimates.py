@@ -23,7 +23,7 @@ def add_arguments(p) -> None:
     what.add_argument("--power", type=float, metavar="WATTS", help="total power of the run in watts")
     p.add_argument("--count", type=int, default=1, metavar="N", help="how many of --hardware (default 1)")
     p.add_argument("--hours", type=float, required=True, metavar="H", help="duration in hours")
-    p.add_argument("--region", metavar="ZONE", help="grid zone or cloud region, e.g. FR, quebec, aws:eu-west-3")
+    p.add_argument("--region", metavar="ZONE", help="grid zone, cloud region or place, e.g. FR, quebec, aws:eu-west-3, mumbai")
     p.add_argument("--intensity", type=float, metavar="G_PER_KWH", help="grid intensity in gCO2e/kWh (overrides the zone's)")
     p.add_argument("--pue", type=float, help="power usage effectiveness (default: the provider's; 1.0 off the cloud)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
@@ -45,9 +45,14 @@ def run(options, settings=None) -> str:
         config_region=getattr(settings, "region", None),
         config_pue=getattr(settings, "pue", None),
     )
+    note = None
+    if options.region and options.intensity is None:
+        from .carbon.places import resolve_place
+
+        note = resolve_place(options.region).note
     if options.json:
-        return json.dumps(result.to_dict(), indent=2, ensure_ascii=False)
-    return render(result)
+        return json.dumps({**result.to_dict(), "region_note": note}, indent=2, ensure_ascii=False)
+    return render(result, note)
 
 
 def equivalent_basis(q: dict) -> str:
@@ -55,7 +60,7 @@ def equivalent_basis(q: dict) -> str:
     return "factor in CO2e" if q["gas"] == "CO2e" else f"factor in {q['gas']} only, compared with CO2e"
 
 
-def render(e) -> str:
+def render(e, note: str | None = None) -> str:
     i = e.intensity
     if e.hardware:
         run = f"{e.count} × {e.hardware} ({e.power_w / e.count:g} W each; {e.hardware_source})"
@@ -66,6 +71,7 @@ def render(e) -> str:
         f"Energy:     {e.it_energy_kwh:,.2f} kWh IT, {e.facility_energy_kwh:,.2f} kWh facility (PUE {i.pue:g})",
         f"Grid:       {i.zone_name}: {i.g_per_kwh:g} gCO2e/kWh ({i.source}; chosen by {i.chosen_by}"
         + (", a guess" if i.guess else "") + ")",
+        *([f"Region:     {note}"] if note else []),
         f"Emissions:  {e.emissions_kg:,.3f} kg CO2e",
     ]
     for q in e.equivalents:

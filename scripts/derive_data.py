@@ -4,7 +4,9 @@ Usage::
 
     python scripts/derive_data.py [--sources data-sources] [--out jupyter_carbon/data]
 
-The raw files and their licences are described in ``data-sources/README.md``; each
+Two parts live beside it: ``derive_cloud.py`` (cloud regions and their PUE) and
+``derive_places.py`` (place names). The raw files and their licences are described in
+``data-sources/README.md``; each
 derived table keeps, per row, which source it came from. ``data/README.md`` states the
 licences and attributions. Run again whenever a source file changes; the output is
 deterministic (sorted rows, fixed float formatting) so diffs stay readable.
@@ -18,10 +20,14 @@ import io
 import json
 import re
 import sys
-import unicodedata
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))  # derive_cloud and derive_places, the parts of this script
+sys.path.insert(1, str(HERE.parent))  # jupyter_carbon, whose normalise() names are stored for
+from derive_cloud import CLOUD_FIELDS, cloud_rows  # noqa: E402
+from derive_places import PLACE_FIELDS, is_compass_name, normalise, place_rows  # noqa: E402
+
 DEFAULT_SOURCES = HERE.parent / "data-sources"
 DEFAULT_OUT = HERE.parent / "jupyter_carbon" / "data"
 # ISO 3166 codes (Debian iso-codes) and tzdata's zone.tab live in the sources folder too, so
@@ -236,47 +242,21 @@ ELECTRICITY_MAPS_YEAR = 2025
 #: The world average is the last resort when nothing says where the machine is.
 WORLD_KEY = "WORLD"
 
-# What people type for a sub-national zone that its key and name do not cover. A US state is
-# served by several balancing authorities; its alias points at the one that serves most of
-# its load (a simplification a user can override by naming the authority's zone).
+# What people type for a zone that neither its key, its names nor a place name covers. States,
+# provinces and cities are place names (``derive_places``), each with the reason for its zone.
 ZONE_ALIASES = {
-    "CA-QC": ["quebec", "québec"],
-    "US-CAL-CISO": ["US-CA", "california"],
-    "US-TEX-ERCO": ["US-TX", "texas"],
-    "US-NY-NYIS": ["US-NY", "new york"],
-    "US-MIDA-PJM": ["US-VA", "virginia", "US-PA", "pennsylvania", "US-NJ", "new jersey", "US-OH", "ohio"],
-    "US-NW-BPAT": ["US-WA", "washington state"],
-    "US-NW-PGE": ["US-OR", "oregon"],
-    "US-MIDW-MISO": ["US-IA", "iowa", "US-MN", "minnesota"],
-    "US-SW-AZPS": ["US-AZ", "arizona"],
-    "US-NW-NEVP": ["US-NV", "nevada"],
-    "US-NW-PACE": ["US-UT", "utah"],
-    "US-NW-PSCO": ["US-CO", "colorado"],
-    "US-SE-SOCO": ["US-GA"],
-    "US-TEN-TVA": ["US-TN", "tennessee"],
-    "US-NE-ISNE": ["US-MA", "massachusetts", "new england"],
-    "US-CAR-DUK": ["US-NC", "north carolina"],
-    "US-CAR-SCEG": ["US-SC", "south carolina"],
-    "US-FLA-FPL": ["US-FL", "florida"],
-    "US-HI": ["hawaii"],
-    "US-AK": ["alaska"],
-    "GB": ["UK", "england", "scotland", "wales"],
+    "GB": ["UK"],
     "US": ["united states of america", "america"],
-    "GB-NIR": ["northern ireland"],
+    "US-NE-ISNE": ["new england", "iso-ne", "isone"],
+    "US-NY-NYIS": ["nyiso"],
+    "US-CENT-SWPP": ["southwest power pool"],
+    "JP-TK": ["kanto", "kantō"],
 }
-
 
 def read_iso_countries(path: Path) -> dict[str, dict[str, str]]:
     """ISO 3166-1 countries by alpha-2 (Debian's iso-codes JSON): alpha-3 and short name."""
     data = json.loads(path.read_text(encoding="utf-8"))
     return {c["alpha_2"]: c for c in data["3166-1"]}
-
-
-def normalise(text: str) -> str:
-    """Lower case, accents dropped, one space between words: how aliases are compared."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(plain.lower().replace("_", " ").split())
 
 
 def iso_names(iso: dict, alpha2: str, sub: bool) -> list[str]:
@@ -285,6 +265,12 @@ def iso_names(iso: dict, alpha2: str, sub: bool) -> list[str]:
     if sub or entry is None:
         return []
     return [n for n in (entry.get("name"), entry.get("common_name")) if n]
+
+
+def market_code(key: str) -> str | None:
+    """The short code a market uses for its bidding zone ("SE3" for SE-SE3, "DK1", "NO2")."""
+    last = key.rsplit("-", 1)[-1]
+    return last if "-" in key and re.fullmatch(r"[A-Z]{2}\d", last) else None
 
 
 def zone_rows(sources: Path, iso_path: Path) -> list[dict[str, object]]:
@@ -312,7 +298,10 @@ def zone_rows(sources: Path, iso_path: Path) -> list[dict[str, object]]:
             year=ELECTRICITY_MAPS_YEAR,
             source=ELECTRICITY_MAPS_SOURCE.format(year=ELECTRICITY_MAPS_YEAR),
             alpha3="" if sub else iso.get(country, {}).get("alpha_3", ""),
-            names=sorted(n for n in {zone.get("zoneName"), zone.get("displayName"), *iso_names(iso, country, sub)} if n),
+            names=sorted(
+                n for n in {zone.get("zoneName"), zone.get("displayName"), *iso_names(iso, country, sub), market_code(key)}
+                if n and not (sub and is_compass_name(n))
+            ),
         )
 
     ember = json.loads((sources / "ember-average-intensities.json").read_text(encoding="utf-8"))
@@ -420,66 +409,6 @@ def timezone_rows(zone_tab: Path, zone_keys: set[str]) -> list[dict[str, object]
 
 
 # ---------------------------------------------------------------------------------------
-# Cloud regions: where each provider's region stands and which grid zone feeds it, from the
-# project's reviewed ``cloud-regions.csv`` (each zone with the reason it was chosen); the PUE
-# from the providers' own figures in ``provider-pue.csv``.
-
-CLOUD_FIELDS = [
-    "key", "provider", "region", "city", "country", "zone", "zone_basis",
-    "pue", "pue_year", "pue_scope", "pue_source",
-]
-
-
-def read_csv(path: Path) -> list[dict[str, str]]:
-    with open(path, encoding="utf-8", newline="") as f:
-        return list(csv.DictReader(f))
-
-
-def region_pue(provider: str, region: str, pue_rows: list[dict[str, str]]) -> dict[str, object]:
-    """A region's PUE: its site's figure where the provider publishes one per site (the highest
-    of them where a region spans several sites, so as not to flatter it), else the provider's
-    newest fleet-wide figure."""
-    mine = [r for r in pue_rows if r["provider"] == provider]
-    sites = [r for r in mine if region in r["regions"].split()]
-    if len(sites) == 1:
-        row = sites[0]
-        return dict(pue=float(row["pue"]), pue_year=int(row["year"]), pue_scope=row["scope"], pue_source=row["source_url"])
-    if sites:
-        worst = max(sites, key=lambda r: float(r["pue"]))
-        low, high = min(float(r["pue"]) for r in sites), float(worst["pue"])
-        names = ", ".join(sorted(r["site"] for r in sites))
-        return dict(
-            pue=high, pue_year=max(int(r["year"]) for r in sites),
-            pue_scope=f"highest of its sites {names} ({low:g}-{high:g})",
-            pue_source=worst["source_url"],
-        )
-    fleet = [r for r in mine if not r["site"]]
-    if not fleet:
-        raise SystemExit(f"provider-pue.csv has no fleet figure for {provider} ({region} has no site figure)")
-    row = max(fleet, key=lambda r: int(r["year"]))
-    return dict(pue=float(row["pue"]), pue_year=int(row["year"]), pue_scope=row["scope"], pue_source=row["source_url"])
-
-
-def cloud_rows(sources: Path, zones: dict[str, dict]) -> list[dict[str, object]]:
-    pue_rows = read_csv(sources / "provider-pue.csv")
-    rows = []
-    for entry in read_csv(sources / "cloud-regions.csv"):
-        provider, region, zone = entry["provider"], entry["region"], entry["zone"]
-        key = f"{provider}:{region}"
-        if zone not in zones:
-            raise SystemExit(f"{key} names grid zone {zone}, which the zone table lacks")
-        if zones[zone]["country"] != entry["country"]:
-            raise SystemExit(f"{key} is in {entry['country']}, but grid zone {zone} is in {zones[zone]['country']}")
-        if not entry["zone_basis"].strip():
-            raise SystemExit(f"{key}: cloud-regions.csv must say why its zone is {zone}")
-        rows.append(dict(key=key, **entry, **region_pue(provider, region, pue_rows)))
-    keys = [r["key"] for r in rows]
-    if len(set(keys)) != len(keys):
-        raise SystemExit(f"cloud-regions.csv lists a region twice: {sorted(k for k in keys if keys.count(k) > 1)}")
-    return sorted(rows, key=lambda r: (r["provider"], r["region"]))
-
-
-# ---------------------------------------------------------------------------------------
 # Equivalents: grams of CO2e per unit of something people picture.
 
 # ``gas`` says what a factor counts: CO2 alone, or all greenhouse gases as CO2e. Comparing
@@ -559,10 +488,12 @@ def main(argv: list[str] | None = None) -> int:
     zones = zone_rows(args.sources, args.iso_codes)
     keys = {z["key"] for z in zones}
     by_key = {z["key"]: z for z in zones}
+    clouds = cloud_rows(args.sources, by_key)
     tables = {
         "zones.csv": (ZONE_FIELDS, zones),
         "timezones.csv": (TIMEZONE_FIELDS, timezone_rows(args.zone_tab, keys)),
-        "cloud_regions.csv": (CLOUD_FIELDS, cloud_rows(args.sources, by_key)),
+        "cloud_regions.csv": (CLOUD_FIELDS, clouds),
+        "places.csv": (PLACE_FIELDS, place_rows(args.sources, by_key, clouds, read_iso_countries(args.iso_codes))),
         "equivalents.csv": (EQUIVALENT_FIELDS, equivalent_rows(args.sources)),
     }
     for filename, (fields, rows) in tables.items():

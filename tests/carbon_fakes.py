@@ -29,8 +29,10 @@ SOURCES = REPO / "data-sources"
 #: one is skipped where ``$JUPYTER_CARBON_SOURCES`` does not hold it.
 EXTERNAL_SOURCES = {
     "electricitymaps-data_centers.json": "AGPL-3.0",
-    "mlco2-impact-impact.csv": "mlco2/impact states no licence for its data",
-    "mlco2-impact-gpus.csv": "mlco2/impact states no licence for its data",
+    **{
+        f"mlco2-impact-{name}": "mlco2/impact states no licence for its data"
+        for name in ("impact.csv", "gpus.csv", "instances.csv", "Readme.md")
+    },
 }
 
 

@@ -13,8 +13,7 @@ from carbon_fakes import REPO, SOURCES, read_green_algorithms, read_json_source,
 #: Cloud regions whose grid zone this project sets differently from Electricity Maps'
 #: data-centre file, each explained in data/README.md and data-sources/cloud-regions.csv.
 ZONE_DISAGREEMENTS = {
-    "gcp:us-central1", "azure:westus2", "ovh:us-west-or", "gcp:us-west1", "aws:us-west-2",
-    "gcp:us-east1", "azure:westcentralus",
+    "gcp:us-central1", "azure:westus2", "gcp:us-west1", "aws:us-west-2", "gcp:us-east1", "azure:westcentralus",
 }
 
 
@@ -75,8 +74,9 @@ def test_aliases_are_unambiguous_and_cover_what_people_type(zones):
             assert alias.upper() not in zones or alias.upper() == key, alias
             owner[alias] = key
     assert owner["quebec"] == "CA-QC"
-    assert owner["us-ca"] == owner["california"] == "US-CAL-CISO"
     assert owner["fra"] == "FR"
+    # A sub-national zone named only by a direction keeps no bare alias: "east" is not Russia's.
+    assert "east" not in owner
     assert owner["deu"] == "DE"
 
 
@@ -173,6 +173,19 @@ def test_a_site_figure_wins_over_the_fleet_and_a_region_of_several_sites_takes_t
     assert "DC5" in clouds["scaleway:fr-par"]["pue_scope"]
 
 
+def test_googles_per_campus_figures_match_green_algorithms_record_of_them(clouds):
+    recorded = {
+        r["Name"]: float(r["PUE"])
+        for r in read_green_algorithms("greenalgorithms-cloudProviders_datacenters.csv")
+        if r["provider"] == "gcp" and r["PUE"].strip()
+    }
+    sites = [r for r in provider_pue() if r["provider"] == "gcp" and r["site"]]
+    assert {r["regions"] for r in sites} == set(recorded)
+    for row in sites:
+        assert float(row["pue"]) == recorded[row["regions"]]
+        assert float(clouds[f"gcp:{row['regions']}"]["pue"]) == float(row["pue"])
+
+
 def test_cloud_regions_number_at_least_150_and_include_the_ones_once_missing(clouds):
     assert len(clouds) >= 150
     for key in ("aws:ap-southeast-6", "azure:francesouth", "azure:germanynorth", "azure:norwaywest",
@@ -228,6 +241,6 @@ def test_derivation_reproduces_the_bundled_tables(tmp_path):
     spec.loader.exec_module(module)
     assert module.main(["--sources", str(SOURCES), "--out", str(tmp_path)]) == 0
     shipped = REPO / "jupyter_carbon" / "data"
-    names = ["zones.csv", "cloud_regions.csv", "timezones.csv", "equivalents.csv", "hardware.csv"]
+    names = ["zones.csv", "cloud_regions.csv", "timezones.csv", "equivalents.csv", "hardware.csv", "places.csv"]
     match, mismatch, errors = filecmp.cmpfiles(shipped, tmp_path, names, shallow=False)
     assert mismatch == [] and errors == []

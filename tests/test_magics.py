@@ -131,11 +131,29 @@ def test_status_region_and_pue(shell):
     assert r.facility_energy_j == pytest.approx(1.5 * r.energy_j)
 
 
+def test_loading_with_a_region_that_needs_saying_says_it(ip, tmp_path, monkeypatch):
+    monkeypatch.setenv("JUPYTER_CARBON_REGION", "UK")
+    ip.config.CarbonMeter.ledger_dir = str(tmp_path / "ledgers")
+    with capture_output() as banner:
+        ip.run_line_magic("load_ext", "jupyter_carbon")
+    try:
+        assert "zone GB" in banner.stdout and "GB-NIR (Northern Ireland)" in banner.stdout
+    finally:
+        ip.run_line_magic("unload_ext", "jupyter_carbon")
+
+
+def test_region_by_place_name_says_how_it_was_read(shell):
+    with capture_output() as out:
+        shell.run_line_magic("carbon", "region mumbai")
+    assert "IN-WE" in out.stdout and "Mumbai is a city in" in out.stdout
+
+
 @pytest.mark.parametrize(
     "line, message",
     [
         ("sumary", "Did you mean 'summary'"),
         ("region nowhere-land", "unknown region 'nowhere-land'"),
+        ("region east", "could mean"),
         ("region FR DE", "takes one zone"),
         ("pue 0.8", "at least 1.0"),
         ("pue many", "must be a number"),

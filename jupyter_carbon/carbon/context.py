@@ -162,6 +162,12 @@ class CarbonContext:
         """The Zone or CloudRegion now in force."""
         return self._choice.place
 
+    @property
+    def note(self) -> str | None:
+        """How the region in force was read from its name, where that needs saying ("UK" is
+        Great Britain; Northern Ireland is a zone of its own), else None."""
+        return self._choice.note
+
     def emissions_g(self, energy_j: float, intensity: Intensity | None = None) -> float:
         """Grams of CO2e for ``energy_j`` joules of IT energy: J / 3.6e6 × PUE × g/kWh."""
         return emissions_g(energy_j, intensity if intensity is not None else self.current())

@@ -13,7 +13,7 @@ import os
 from dataclasses import dataclass
 
 from ..tables import read_table
-from .places import UnknownRegion, find_zone
+from .places import AmbiguousRegion, UnknownRegion, resolve_place
 from .zones import world, zones
 
 ENV_VAR = "JUPYTER_CARBON_REGION"
@@ -21,11 +21,13 @@ ENV_VAR = "JUPYTER_CARBON_REGION"
 
 @dataclass(frozen=True)
 class Choice:
-    """A place (Zone or CloudRegion) and how it was chosen."""
+    """A place (Zone or CloudRegion), how it was chosen, and, for a name that needs it, how
+    it was read (see ``places.resolve_place``)."""
 
     place: object
     chosen_by: str
     guess: bool
+    note: str | None = None
 
 
 @functools.lru_cache(maxsize=1)
@@ -81,7 +83,10 @@ def resolve(
     ):
         if value is not None and str(value).strip():
             try:
-                return Choice(find_zone(value), chosen_by, False)
+                resolution = resolve_place(value)
+                return Choice(resolution.place, chosen_by, False, resolution.note)
+            except AmbiguousRegion as err:
+                raise AmbiguousRegion(err.query, err.candidates, origin) from None
             except UnknownRegion as err:
                 raise UnknownRegion(err.query, err.suggestions, origin) from None
     if cloud is not None:

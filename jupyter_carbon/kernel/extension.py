@@ -124,7 +124,11 @@ class CarbonExtension:
             zone = format_intensity(intensity)
             if intensity.get("guess"):
                 hint = " Set the zone with `%carbon region ZONE` (e.g. CA-QC, FR, aws:eu-west-3);"
-        return f"jupyter-carbon: metering every cell ({', '.join(parts) or 'nothing metered'}); {zone}.{hint} `%carbon help` for more."
+        note = f" {self.carbon.note}" if self.carbon.note else ""
+        return (
+            f"jupyter-carbon: metering every cell ({', '.join(parts) or 'nothing metered'}); {zone}.{note}{hint} "
+            "`%carbon help` for more."
+        )
 
     def intensity_dict(self) -> dict | None:
         """The intensity in force now, as the records carry it; None if none can be had."""

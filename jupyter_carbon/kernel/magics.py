@@ -156,7 +156,7 @@ class CarbonMagics(Magics):
 
     @magic_arguments()
     @argument("-q", "--quiet", action="store_true", help="Print nothing after the cell; the record is still kept.")
-    @argument("-r", "--region", metavar="ZONE", help="Grid zone or cloud region for this cell's emissions, e.g. FR, CA-QC, aws:eu-north-1.")
+    @argument("-r", "--region", metavar="ZONE", help="Grid zone, cloud region or place for this cell's emissions, e.g. FR, CA-QC, aws:eu-north-1, mumbai.")
     @argument("-o", "--output", metavar="NAME", help="Store the cell's record (a CellRecord) in the variable NAME.")
     @_usage_name("%carbon")
     @cell_magic("carbon")
@@ -225,13 +225,19 @@ class CarbonMagics(Magics):
 
         if len(args) > 1:
             raise UsageError(f"%carbon region takes one zone, e.g. %carbon region CA-QC; got {' '.join(args)!r}.")
+        note = None
         if args:
+            from ..carbon.places import resolve_place
+
             try:
+                note = resolve_place(args[0]).note
                 self.ext.carbon.set_region(args[0])
             except UnknownRegion as err:
                 raise UsageError(str(err)) from None
             self.ext.session.announce_totals()
         print(f"jupyter-carbon: {format_intensity(self.ext.intensity_dict())}")
+        if note:
+            print(f"jupyter-carbon: {note}")
 
     def _pue(self, args):
         if len(args) > 1:

@@ -33,6 +33,21 @@ def row(item) -> dict:
     }
 
 
+def note_for(query: str | None) -> str | None:
+    """How ``query`` was read, where that needs saying (a place name, a country that also has
+    sub-national zones, a name that could mean several places)."""
+    from ...carbon.places import AmbiguousRegion, UnknownRegion, resolve_place
+
+    if not query or not query.strip():
+        return None
+    try:
+        return resolve_place(query).note
+    except AmbiguousRegion as err:
+        return str(err)
+    except UnknownRegion:
+        return None
+
+
 def run(args) -> int:
     from ...carbon.places import UnknownRegion, search, suggest
     from ..errors import UsageError
@@ -41,6 +56,7 @@ def run(args) -> int:
     if not hits:
         raise UsageError(str(UnknownRegion(args.query, suggest(args.query))))
     rows = [row(item) for item in hits]
+    note = note_for(args.query)
     if args.json:
         print(json.dumps(rows, indent=2, ensure_ascii=False))
         return 0
@@ -50,4 +66,6 @@ def run(args) -> int:
         print(f"{r['key']:<{width}}  {r['g_per_kwh']:>7g} g/kWh  {r['year'] or '':<4}  {r['name']}{grid}  ({r['source']})")
         if r["type"] == "cloud":
             print(f"{'':<{width}}  PUE {r['pue']:g} ({r['pue_year']}, {r['pue_scope']}; {r['pue_source']})")
+    if note:
+        print(f"note: {note}")
     return 0

@@ -29,7 +29,7 @@ def register(subparsers) -> None:
                    "(.html, .json, .csv, .md, .tex); '-' prints it to stdout (give --format)")  # fmt: skip
     p.add_argument("--format", metavar="FORMAT", help="report format: json, csv, md, html, latex, codecarbon, model-card (text: the summary, stdout only)")
     p.add_argument("--per-cell", action="store_true", help="one row per cell (codecarbon) instead of one for the session")
-    p.add_argument("--region", metavar="ZONE", help="grid zone or cloud region, e.g. FR, quebec, aws:eu-west-3")
+    p.add_argument("--region", metavar="ZONE", help="grid zone, cloud region or place, e.g. FR, quebec, aws:eu-west-3, mumbai")
     p.add_argument("--pue", type=float, metavar="X", help="power usage effectiveness of the facility, at least 1.0")
     p.add_argument("--timeout", type=int, metavar="SECONDS", help="stop a cell that runs longer (default: no limit)")
     p.add_argument("--kernel", metavar="NAME", help="kernel to run it with (default: the notebook's, else python3)")
