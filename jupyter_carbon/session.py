@@ -110,7 +110,7 @@ class Session:
             cell_id=cell_id,
             source=first_line(source),
             started_at=utc_now(),
-            start=self.meter.snapshot(),
+            start=self.meter.snapshot(fresh=True),
             magic=magic,
         )
         self._current = cell
@@ -128,7 +128,7 @@ class Session:
         """Close a cell: measure it, price it, append it to the ledger, update the totals."""
         if status not in STATUSES:
             raise ValueError(f"status must be one of {', '.join(STATUSES)}, not {status!r}")
-        m = Measurement.between(cell.start, self.meter.snapshot())
+        m = Measurement.between(cell.start, self.meter.snapshot(fresh=True))
         energy_j = m.energy_j
         intensity = intensity or self._intensity()
         pue = float(getattr(intensity, "pue", 1.0) or 1.0)
