@@ -105,6 +105,9 @@ class ProcessTree:
 
     def _read(self, memory: bool) -> None:
         psutil = self._psutil
+        # Waited-for time first: a child reaped after this read but before its own read is
+        # then missed until the next refresh, never counted both as live and as waited.
+        waited = self._waited_seconds()
         live_s = 0.0
         rss = 0
         for pid, child in list(self._children.items()):
@@ -118,7 +121,6 @@ class ProcessTree:
                     live_s += self._stat_cpu_seconds(child)
             except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess, FileNotFoundError):
                 self._children.pop(pid, None)
-        waited = self._waited_seconds()
         with self._lock:
             self._live_children_s = live_s
             self._waited_at_refresh = waited
