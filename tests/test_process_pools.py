@@ -68,3 +68,15 @@ def test_short_subprocesses_of_a_live_worker_are_counted(meter, reference):
         pool.terminate()
         pool.join()
     assert got == pytest.approx(reference, rel=0.15)
+
+
+def test_a_notebook_cell_with_a_forkserver_pool_records_its_work(meter, reference, tmp_path):
+    from jupyter_carbon.session import Session
+
+    session = Session(meter, None, ledger_dir=tmp_path)
+    ctx = multiprocessing.get_context("forkserver")
+    cell = session.begin(source="with Pool(2) as pool: pool.map(burn, ...)")
+    with ctx.Pool(2) as pool:
+        pool.map(burn, [WORK_S / 4] * 4)
+    record = session.end(cell)
+    assert record.by_component["cpu"] == pytest.approx(reference, rel=0.15)
