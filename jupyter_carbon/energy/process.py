@@ -89,9 +89,11 @@ class ProcessTree:
         """Sampler tick: find new descendants, re-read their CPU time and the tree's memory."""
         with self._scan_lock:
             now = self._clock()
-            if now - self._last_scan >= self.RESCAN_S or not self._scan_new():
+            if now - self._last_scan >= self.RESCAN_S:
                 self._rescan()
                 self._last_scan = now
+            else:
+                self._scan_new()  # where it cannot tell, the next walk will
             self._read(memory=True)
 
     def refresh_cpu(self) -> None:
