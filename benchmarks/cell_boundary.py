@@ -4,12 +4,15 @@ A cell boundary takes ``Meter.snapshot(fresh=True)``: before the counter reads i
 the processes created since the last look (from ``/proc/loadavg``'s last PID) and re-reads
 the CPU time of every known descendant. Prints the median and p99 of that extra cost over
 a plain snapshot, for ordinary trees: no children; a fork pool of 4 live workers; the
-same after a forkserver pool (forkserver and resource tracker alive); and a boundary that
-follows the creation of a short-lived subprocess (new PIDs to examine).
+same after a forkserver pool (forkserver and resource tracker alive); and boundaries that
+follow the creation of one, then a hundred, short-lived subprocesses (new PIDs to examine:
+the cost grows with the processes created on the host, or in the kernel's PID namespace,
+since the last look, about 10 to 25 microseconds each).
 
     python benchmarks/cell_boundary.py [--repeats 2000]
 
-Target: the extra cost is at most 1 ms per boundary for these trees.
+Target: the extra cost is at most 1 ms per boundary for ordinary trees (all rows but the
+last, which shows how the cost grows after a cell that started a hundred processes).
 """
 
 from __future__ import annotations
@@ -55,6 +58,10 @@ def spawn_short_child() -> None:
     subprocess.run([sys.executable, "-I", "-S", "-c", "pass"], check=True)
 
 
+def spawn_hundred_children() -> None:
+    subprocess.run(["sh", "-c", "for i in $(seq 100); do /bin/true; done"], check=True)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=2000)
@@ -73,6 +80,7 @@ def main(argv=None) -> int:
         pool.map(square, range(8))
     rows.append(("+ forkserver and resource tracker", extra_ms(meter, args.repeats)))
     rows.append(("after a short subprocess (new PIDs)", extra_ms(meter, max(20, args.repeats // 20), spawn_short_child)))
+    rows.append(("after 100 short subprocesses", extra_ms(meter, max(10, args.repeats // 100), spawn_hundred_children)))
     fork_pool.terminate()
     fork_pool.join()
     meter.close()
@@ -80,8 +88,9 @@ def main(argv=None) -> int:
     print(f"Extra cost of a fresh snapshot (cell boundary) over a plain one, {os.cpu_count()} CPUs:")
     for name, (median, p99, size) in rows:
         print(f"  {name:<38} {size:>3} descendants  median {median:6.3f} ms  p99 {p99:6.3f} ms")
-    worst = max(median for _, (median, _, _) in rows)
-    print(f"\nTarget <= 1 ms per boundary: {'met' if worst <= 1.0 else 'NOT met'} (worst median {worst:.3f} ms)")
+    worst = max(median for _, (median, _, _) in rows[:-1])  # the last row is no ordinary cell
+    print(f"\nTarget <= 1 ms per boundary for ordinary trees (all rows but the last): "
+          f"{'met' if worst <= 1.0 else 'NOT met'} (worst median {worst:.3f} ms)")
     return 0
 
 

@@ -86,14 +86,13 @@ class ProcessTree:
 
     # -- refreshing -----------------------------------------------------------------------
     def refresh(self) -> None:
-        """Sampler tick: find new descendants, re-read their CPU time and the tree's memory."""
+        """Sampler tick: re-read the descendants' CPU time and the tree's memory; walk /proc
+        for new descendants every ``RESCAN_S`` (cell boundaries look sooner)."""
         with self._scan_lock:
             now = self._clock()
             if now - self._last_scan >= self.RESCAN_S:
                 self._rescan()
                 self._last_scan = now
-            else:
-                self._scan_new()  # where it cannot tell, the next walk will
             self._read(memory=True)
 
     def refresh_cpu(self) -> None:
@@ -185,15 +184,23 @@ class ProcessTree:
             return None
 
     def _tgid_ppid(self, pid: int) -> tuple[int, int] | None:
+        """(thread group, parent) of a PID from /proc/PID/status, with raw reads: a busy host
+        creates many PIDs between two cells, and each costs this call."""
         try:
-            with open(self._procfs / str(pid) / "status", "rb") as f:
-                head = f.read(512)
+            fd = os.open(f"{self._procfs}/{pid}/status", os.O_RDONLY)
         except OSError:
             return None
-        fields = dict(line.split(b":", 1) for line in head.split(b"\n") if b":" in line)
         try:
-            return int(fields[b"Tgid"]), int(fields[b"PPid"])
-        except (KeyError, ValueError):
+            head = os.read(fd, 512)
+        except OSError:
+            return None
+        finally:
+            os.close(fd)
+        try:
+            tgid = head[head.index(b"\nTgid:") + 6:].split(None, 1)[0]
+            ppid = head[head.index(b"\nPPid:") + 6:].split(None, 1)[0]
+            return int(tgid), int(ppid)
+        except (ValueError, IndexError):
             return None
 
     def pids(self) -> set[int]:
