@@ -34,8 +34,8 @@ class ProcessTree:
     goes backwards.
     """
 
-    #: Walking all of /proc for descendants costs milliseconds on a busy host; do it at
-    #: most this often. In between, only PIDs created since the last look are examined.
+    #: Walking all of /proc for descendants costs milliseconds on a busy host: the sampler
+    #: does it at most this often; cell boundaries examine only the PIDs created since.
     RESCAN_S = 5.0
     #: More new PIDs than this since the last look (a busy host): walk /proc instead.
     MAX_NEW_PIDS = 512
