@@ -54,8 +54,10 @@ ACCELERATOR_WORDS = frozenset(
 
 
 def names_accelerator(name: str) -> bool:
-    """Whether ``name`` says it is a GPU or TPU ("GTX 980", "Radeon RX 570", "TPU v3")."""
-    return not ACCELERATOR_WORDS.isdisjoint(re.findall(r"[a-z]+", name.lower()))
+    """Whether ``name`` says it is a GPU or TPU ("GTX 980", "Radeon RX 570", "TPU v3"). A
+    CPU with integrated graphics ("Ryzen 5 5600G with Radeon Graphics") is a CPU."""
+    words = re.findall(r"[a-z]+", re.sub(r"\bwith\b.*", "", name.lower()))
+    return not ACCELERATOR_WORDS.isdisjoint(words)
 
 
 @functools.lru_cache(maxsize=1)

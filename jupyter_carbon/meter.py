@@ -95,8 +95,17 @@ class Meter:
             self.start()
 
     # -- measuring ------------------------------------------------------------------------
-    def snapshot(self) -> Snapshot:
-        """Cumulative joules per domain now. Cheap: a few counter reads, no I/O beyond them."""
+    def snapshot(self, *, fresh: bool = False) -> Snapshot:
+        """Cumulative joules per domain now. Cheap: a few counter reads, no I/O beyond them.
+
+        ``fresh`` (a cell's start and end) first brings the process tree up to date, so that
+        pools and subprocesses that started or ended within the cell are counted exactly."""
+        refresh_cpu = getattr(self.tree, "refresh_cpu", None) if fresh else None
+        if refresh_cpu is not None:
+            try:
+                refresh_cpu()
+            except Exception:
+                log.exception("jupyter-carbon: could not refresh the process tree")
         now = self.clock()
         readings: dict[str, DomainReading] = {}
         for source in self._sources:
@@ -125,7 +134,7 @@ class Meter:
 
     def measure(self) -> OpenMeasurement:
         """An open measurement from now; ``close()`` it, or use :func:`measure`."""
-        return OpenMeasurement(self.snapshot(), self)
+        return OpenMeasurement(self.snapshot(fresh=True), self)
 
     def power(self) -> PowerReading | None:
         """Watts per component at the last sampler tick (None before the first)."""

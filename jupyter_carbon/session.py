@@ -147,7 +147,7 @@ class Session:
 
     def begin(self, *, execution_count=None, cell_id=None, source: str = "", magic: bool = False) -> OpenCell:
         self._synchronise()
-        start, index = self.meter.snapshot(), self.totals.cells + 1
+        start, index = self.meter.snapshot(fresh=True), self.totals.cells + 1
         self._end_idle(start, index)
         cell = OpenCell(
             index=index,
@@ -179,7 +179,7 @@ class Session:
         if status not in STATUSES:
             raise ValueError(f"status must be one of {', '.join(STATUSES)}, not {status!r}")
         self._synchronise()
-        end = self.meter.snapshot()
+        end = self.meter.snapshot(fresh=True)
         m = Measurement.between(cell.start, end)
         energy_j = m.energy_j
         intensity = intensity or self._intensity()

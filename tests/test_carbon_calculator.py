@@ -144,6 +144,10 @@ def test_p100_asks_between_pcie_and_sxm2():
     assert "P100 PCIe (250 W)" in str(info.value) and "P100 SXM2 (300 W)" in str(info.value)
 
 
+def test_a_cpu_with_integrated_graphics_is_a_cpu():
+    assert find_hardware("AMD Ryzen 5 3400G with Radeon Vega Graphics").name == "AMD Ryzen 5 3400G"
+
+
 def test_exact_name_wins_over_longer_parts_of_other_power():
     assert find_hardware("RTX 2080").tdp_w == 215.0  # not the 250 W RTX 2080 Ti
     assert find_hardware("Xeon Platinum 8259CL").kind == "cpu"

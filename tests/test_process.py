@@ -1,5 +1,6 @@
 """The kernel's process tree, with real child processes."""
 
+import os
 import subprocess
 import sys
 import time
@@ -53,3 +54,22 @@ def test_system_busy_time_grows_with_work():
     while time.process_time() < t:
         pass
     assert system.busy_seconds() - a >= 0.25  # at least our own work; others may add to it
+
+
+THREADS = "import threading, time\nfor _ in range(3): threading.Thread(target=time.sleep, args=(30,), daemon=True).start()\nprint('ready', flush=True)\ntime.sleep(30)\n"
+
+
+@pytest.mark.parametrize("procfs", ["/proc", "absent"])
+def test_a_cell_boundary_finds_new_processes_but_not_their_threads(tmp_path, procfs):
+    # Without /proc/loadavg (another OS, or PIDs that wrapped) it walks all processes instead.
+    tree = ProcessTree(proc=procfs if procfs == "/proc" else tmp_path / procfs)
+    child = subprocess.Popen([sys.executable, "-c", THREADS], stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout.readline() == "ready\n"
+        tree.refresh_cpu()
+        threads = {int(t) for t in os.listdir(f"/proc/{child.pid}/task")} - {child.pid}
+        assert len(threads) == 3
+        assert child.pid in tree.pids() and not threads & tree.pids()
+    finally:
+        child.kill()
+        child.wait()

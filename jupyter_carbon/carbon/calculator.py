@@ -86,7 +86,8 @@ def find_hardware(name: str):
         if found is not None:
             return found
     what = "GPU or TPU" if accelerator else "hardware"
-    names = [hw.name for hw in hardware.table() if hw.kind in searches[-1]]
+    searched = {kind for kinds in searches for kind in kinds}
+    names = [hw.name for hw in hardware.table() if hw.kind in searched]
     close = difflib.get_close_matches(name, names, n=4, cutoff=0.4)
     hint = f"; closest: {', '.join(close)}" if close else ""
     raise ValueError(f"no {what} named {name!r} in the bundled table{hint}; or give --power in watts")
@@ -96,8 +97,9 @@ def _match_hardware(name: str, wanted: frozenset, kinds: tuple[str, ...]):
     """The one row of ``kinds`` that ``name`` names, None if none; ValueError if several
     parts of different power fit. A row whose words are exactly the name's wins; else the
     name must be part of the rows' names ("V100" of "V100 SXM2"); a name with more words
-    than any row (what NVML reports: "Tesla V100-SXM2-16GB") is looked up as a machine's
-    name, for accelerators only (CPU rows named by a bare number would catch any name)."""
+    than any row (what NVML reports: "Tesla V100-SXM2-16GB", a CPU "with Radeon Graphics")
+    is looked up as a machine's name, where CPU rows named by one word ("980") do not
+    count: they would catch any name with that number in it."""
     from .. import hardware
 
     candidates = [hw for hw in hardware.table() if hw.kind in kinds and wanted <= set(hardware.tokens(hw.name))]
@@ -109,11 +111,9 @@ def _match_hardware(name: str, wanted: frozenset, kinds: tuple[str, ...]):
     if candidates:
         listed = ", ".join(f"{hw.name} ({hw.tdp_w:g} W)" for hw in sorted(candidates, key=lambda h: h.name)[:8])
         raise ValueError(f"hardware {name!r} fits several parts: {listed}; name one, or give --power")
-    if "cpu" in kinds:
-        return None
     for kind in kinds:
         found = hardware.lookup(kind, name)
-        if found is not None:
+        if found is not None and (kind != "cpu" or len(hardware.tokens(found.name)) > 1):
             return found
     return None
 

@@ -1,9 +1,10 @@
 """The kernel's process tree: how much CPU and memory it uses, and which PIDs it has.
 
 Energy of shared hardware is charged to the kernel by its share of use, so every source
-needs the same few facts about the kernel and its children (DataLoader workers,
-multiprocessing pools, subprocesses). Reading them must be cheap on the hot path, so the
-slow part (walking the children with psutil) happens only on the sampler thread.
+needs the same few facts about the kernel and its descendants (DataLoader workers,
+multiprocessing pools of any start method, subprocesses and their children). Reading them
+must be cheap on the hot path: a full walk of /proc happens only on the sampler thread,
+and cell boundaries look only at the processes created since the last look.
 """
 
 from __future__ import annotations
@@ -11,37 +12,52 @@ from __future__ import annotations
 import os
 import threading
 import time
+import weakref
+from pathlib import Path
+
+
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
 class ProcessTree:
     """CPU seconds, resident memory and PIDs of one process and its descendants.
 
-    ``cpu_seconds()`` is the hot-path call: two cheap syscalls plus the children's CPU
-    time cached by the last ``refresh()``. Children that ended and were waited for are
-    counted by the kernel in ``times().children_*``; live children are read through psutil
-    at each refresh. A child reaped since the last refresh would be counted twice (cached
-    as live and again as waited), so the waited growth since the refresh is taken out of
-    the cached live figure. The result never goes backwards.
+    ``cpu_seconds()`` is the hot-path call: two cheap syscalls plus the descendants' CPU
+    time cached by the last ``refresh()`` or ``refresh_cpu()``. A descendant's figure
+    includes the time of the processes it has waited for (``cutime``/``cstime``): that is
+    where a forkserver's workers, or a pool worker's short subprocesses, end up once they
+    exit. Children the kernel itself has waited for are counted by ``os.times()``; one
+    reaped since the last refresh would be counted twice (cached as live and again as
+    waited), so the waited growth since the refresh is taken out of the cached figure.
+    Parents are read before their children, so a child reaped during a refresh is missed
+    for that refresh (and counted at the next) rather than counted twice. The result never
+    goes backwards.
     """
 
-    #: Walking all of /proc for descendants costs milliseconds on a busy host; do it at
-    #: most this often, and between walks re-read only the children already known.
+    #: Walking all of /proc for descendants costs milliseconds on a busy host: the sampler
+    #: does it at most this often; cell boundaries examine only the PIDs created since.
     RESCAN_S = 5.0
+    #: More new PIDs than this since the last look (a busy host): walk /proc instead.
+    MAX_NEW_PIDS = 512
 
-    def __init__(self, pid: int | None = None, psutil_module=None, clock=time.monotonic):
+    def __init__(self, pid: int | None = None, psutil_module=None, clock=time.monotonic, proc: str | os.PathLike = "/proc"):
         import psutil as _psutil
 
         self._psutil = psutil_module or _psutil
         self.pid = pid or os.getpid()
         self._own = os.getpid() == self.pid
         self._proc = self._psutil.Process(self.pid)
+        self._procfs = Path(proc)
+        self._has_procfs = (self._procfs / str(self.pid) / "stat").is_file()
         self._clock = clock
         self._lock = threading.Lock()
+        self._scan_lock = threading.Lock()
         self._children: dict[int, object] = {}
-        self._children_cpu: dict[int, float] = {}
         self._live_children_s = 0.0
         self._waited_at_refresh = self._waited_seconds()
         self._last_scan = float("-inf")
+        self._last_pid: int | None = None
+        self._loadavg_fd: int | None = None
         self._reported = 0.0
         self.rss_bytes = 0
         self.refresh()
@@ -68,42 +84,124 @@ class ProcessTree:
             self._reported = total
         return total
 
-    # -- sampler --------------------------------------------------------------------------
+    # -- refreshing -----------------------------------------------------------------------
     def refresh(self) -> None:
-        """Re-read live children's CPU time and the tree's resident memory."""
-        now = self._clock()
-        if now - self._last_scan >= self.RESCAN_S:
-            self._rescan()
-            self._last_scan = now
+        """Sampler tick: re-read the descendants' CPU time and the tree's memory; walk /proc
+        for new descendants every ``RESCAN_S`` (cell boundaries look sooner)."""
+        with self._scan_lock:
+            now = self._clock()
+            if now - self._last_scan >= self.RESCAN_S:
+                self._rescan()
+                self._last_scan = now
+            self._read(memory=True)
+
+    def refresh_cpu(self) -> None:
+        """Cell boundary: bring the descendants' CPU time up to date now, including processes
+        started since the last look. Costs a few file reads per descendant and per new PID."""
+        with self._scan_lock:
+            if not self._scan_new():
+                self._rescan()
+                self._last_scan = self._clock()
+            self._read(memory=False)
+
+    def _read(self, memory: bool) -> None:
         psutil = self._psutil
-        cpu: dict[int, float] = {}
+        # Waited-for time first: a child reaped after this read but before its own read is
+        # then missed until the next refresh, never counted both as live and as waited.
+        waited = self._waited_seconds()
+        live_s = 0.0
         rss = 0
         for pid, child in list(self._children.items()):
             try:
-                with child.oneshot():
-                    t = child.cpu_times()
-                    cpu[pid] = t.user + t.system
-                    rss += child.memory_info().rss
-            except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+                if memory:
+                    with child.oneshot():
+                        t = child.cpu_times()
+                        rss += child.memory_info().rss
+                    live_s += t.user + t.system + t.children_user + t.children_system
+                else:
+                    live_s += self._stat_cpu_seconds(child)
+            except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess, FileNotFoundError):
                 self._children.pop(pid, None)
-        try:
-            rss += self._proc.memory_info().rss
-        except psutil.Error:
-            pass
-        waited = self._waited_seconds()
         with self._lock:
-            self._children_cpu = cpu
-            self._live_children_s = sum(cpu.values())
+            self._live_children_s = live_s
             self._waited_at_refresh = waited
-        self.rss_bytes = rss
+        if memory:
+            try:
+                rss += self._proc.memory_info().rss
+            except psutil.Error:
+                pass
+            self.rss_bytes = rss
+
+    def _stat_cpu_seconds(self, child) -> float:
+        """utime + stime + cutime + cstime of one process: one read of /proc/PID/stat where
+        there is a procfs (a fifth of psutil's cost, which counts at a cell boundary)."""
+        if not self._has_procfs:
+            t = child.cpu_times()
+            return t.user + t.system + t.children_user + t.children_system
+        with open(self._procfs / str(child.pid) / "stat", "rb") as f:
+            data = f.read()
+        fields = data[data.rfind(b")") + 2:].split()
+        return sum(int(v) for v in fields[11:15]) / _CLOCK_TICKS
 
     def _rescan(self) -> None:
+        """Walk all of /proc for descendants (parents come before their children)."""
+        self._last_pid = self._read_last_pid()
         try:
             found = self._proc.children(recursive=True)
         except self._psutil.Error:
             return
         known = self._children
         self._children = {c.pid: known.get(c.pid, c) for c in found}
+
+    def _scan_new(self) -> bool:
+        """Add the descendants among the PIDs created since the last look; False where that
+        cannot be known (no /proc/loadavg, PIDs wrapped, too many new), so a walk is needed."""
+        last, current = self._last_pid, self._read_last_pid()
+        if last is None or current is None or current < last or current - last > self.MAX_NEW_PIDS:
+            return False
+        members = {self.pid, *self._children}
+        for pid in range(last + 1, current + 1):
+            ids = self._tgid_ppid(pid)
+            # A thread has PIDs too: only a process (its own thread group) is a descendant.
+            if ids is not None and ids[0] == pid and ids[1] in members:
+                try:
+                    self._children[pid] = self._psutil.Process(pid)
+                except self._psutil.Error:
+                    continue
+                members.add(pid)
+        self._last_pid = current
+        return True
+
+    def _read_last_pid(self) -> int | None:
+        """The PID most recently handed out (in this PID namespace), from /proc/loadavg,
+        read through a descriptor kept open: a couple of microseconds per cell boundary."""
+        try:
+            if self._loadavg_fd is None:
+                self._loadavg_fd = os.open(self._procfs / "loadavg", os.O_RDONLY)
+                weakref.finalize(self, os.close, self._loadavg_fd)
+            return int(os.pread(self._loadavg_fd, 128, 0).split()[-1])
+        except (OSError, ValueError, IndexError):
+            return None
+
+    def _tgid_ppid(self, pid: int) -> tuple[int, int] | None:
+        """(thread group, parent) of a PID from /proc/PID/status, with raw reads: a busy host
+        creates many PIDs between two cells, and each costs this call."""
+        try:
+            fd = os.open(f"{self._procfs}/{pid}/status", os.O_RDONLY)
+        except OSError:
+            return None
+        try:
+            head = os.read(fd, 512)
+        except OSError:
+            return None
+        finally:
+            os.close(fd)
+        try:
+            tgid = head[head.index(b"\nTgid:") + 6:].split(None, 1)[0]
+            ppid = head[head.index(b"\nPPid:") + 6:].split(None, 1)[0]
+            return int(tgid), int(ppid)
+        except (ValueError, IndexError):
+            return None
 
     def pids(self) -> set[int]:
         """This process and the descendants seen at the last refresh."""
