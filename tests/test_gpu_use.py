@@ -197,3 +197,38 @@ def test_a_real_kernel_in_its_own_pid_namespace_is_charged_for_the_gpu_it_opened
     assert got["charged"]["gpu:0"] == pytest.approx(200.0)
     assert got["charged"]["gpu:1"] == 0.0
     assert "holds /dev/nvidia0 open" in got["details"][0]
+
+
+def test_devices_says_which_signal_decided(clock, tree, procfs):
+    from jupyter_carbon.inventory import inventory, render
+    from jupyter_carbon.meter import Meter
+
+    devices = gpus(2, power_w=100.0)
+    devices[0].processes, devices[1].processes = [HOST_PIDS[0]], [HOST_PIDS[1]]
+    procfs.hold(OURS, "nvidia0")
+    meter = Meter([open_source(devices, clock, tree, procfs)], clock=clock, start=False)
+    text = render(inventory(meter))
+    assert "holds /dev/nvidia0 open; the only context on it" in text
+    assert "PIDs of another PID namespace (a container): open device files decide" in text
+    assert "not used by this kernel: costs it nothing" in text
+
+
+def test_device_files_of_real_processes_are_read_from_the_real_proc(tmp_path):
+    from jupyter_carbon.energy.devfiles import DeviceFiles
+
+    dev = tmp_path / "dev"
+    (dev / "dri").mkdir(parents=True)
+    (dev / "nvidia3").write_bytes(b"")
+    (dev / "dri" / "renderD130").write_bytes(b"")
+    child = subprocess.Popen(
+        [sys.executable, "-c", f"import sys, time; a = open({str(dev / 'nvidia3')!r}); b = open({str(dev / 'dri' / 'renderD130')!r}); print('ready', flush=True); time.sleep(30)"],
+        stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert child.stdout.readline().strip() == "ready"
+        files = DeviceFiles("/proc", dev)
+        assert files.held({os.getpid(), child.pid}) == {"nvidia3": 1, "dri/renderD130": 1}
+        assert files.unknown({os.getpid(), child.pid, 2**22 + 12345}) == {2**22 + 12345}
+    finally:
+        child.kill()
+        child.wait()
