@@ -105,20 +105,22 @@ def test_time_with_metering_off_is_no_idle_time(clock, tree, tmp_path):
     assert [s.energy_j for s in session.idle_spans] == [pytest.approx(800.0)]
 
 
-def test_the_kernel_extension_follows_record_idle_and_skips_unmetered_cells():
+def test_the_kernel_extension_follows_record_idle_and_sync_gpu_and_skips_unmetered_cells():
     from IPython.testing.globalipapp import get_ipython
     from traitlets.config import Config
 
+    from jupyter_carbon.gpusync import synchronise
     from jupyter_carbon.kernel.extension import CarbonExtension
 
     shell = get_ipython()
     saved = shell.config
     try:
         for on in (True, False):
-            shell.config = Config({"CarbonMeter": {"record_idle": on, "persist": False}})
+            shell.config = Config({"CarbonMeter": {"record_idle": on, "sync_gpu": on, "persist": False}})
             meter = Meter([], start=False)
             ext = CarbonExtension(shell, meter=meter, carbon=None)
             assert ext.session.record_idle is on
+            assert (ext.session.sync is synchronise) is on
             ext.enabled = False
             ext.pre_run_cell(type("Info", (), {"raw_cell": "x = 1"})())
             ext.post_run_cell(None)
