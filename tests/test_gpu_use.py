@@ -232,3 +232,14 @@ def test_device_files_of_real_processes_are_read_from_the_real_proc(tmp_path):
     finally:
         child.kill()
         child.wait()
+
+
+def test_open_files_are_not_read_where_the_drivers_pids_already_decide():
+    from jupyter_carbon.energy import gpu_use
+
+    def never():
+        raise AssertionError("device files read")
+
+    signals = gpu_use.TickSignals({OURS}, {"gpu:0": {999}, "gpu:1": set()}, set(), never)
+    assert gpu_use.by_device_files(frozenset({"nvidia0"}), {999}, signals) is gpu_use.NOT_USED
+    assert gpu_use.by_device_files(frozenset({"nvidia1"}), set(), signals) is gpu_use.NOT_USED
