@@ -243,3 +243,16 @@ def test_open_files_are_not_read_where_the_drivers_pids_already_decide():
     signals = gpu_use.TickSignals({OURS}, {"gpu:0": {999}, "gpu:1": set()}, set(), never)
     assert gpu_use.by_device_files(frozenset({"nvidia0"}), {999}, signals) is gpu_use.NOT_USED
     assert gpu_use.by_device_files(frozenset({"nvidia1"}), set(), signals) is gpu_use.NOT_USED
+
+
+def test_a_container_given_a_mig_instance_meters_that_instance(clock, tree, procfs):
+    devices = gpus(1, power_w=700.0)
+    devices[0].migs = [FakeMig("MIG-aaaa", 1, processes=[HOST_PIDS[0]]), FakeMig("MIG-bbbb", 6, processes=[HOST_PIDS[1]])]
+    procfs.hold(OURS, "nvidia0")
+    nvml = FakeNvml(devices, clock)
+    src = NvmlSource(tree, clock(), nvml=nvml, env={"NVIDIA_VISIBLE_DEVICES": "MIG-aaaa"}, proc_root=procfs.proc, dev_root=procfs.dev)
+    [gpu] = src.gpus
+    assert gpu.device.part == pytest.approx(1 / 7)
+    assert charged(src, clock) == {gpu.domain: pytest.approx(2 * 100.0)}  # its one slice, the only context in it
+    plain = NvmlSource(tree, clock(), nvml=nvml, env={"NVIDIA_VISIBLE_DEVICES": "all"}, proc_root=procfs.proc, dev_root=procfs.dev)
+    assert [g.domain for g in plain.gpus] == ["gpu:0"]

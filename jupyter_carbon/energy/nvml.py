@@ -62,6 +62,16 @@ def visible_indices(nvml, count: int, cuda_visible_devices: str | None) -> list[
     return chosen
 
 
+def visible_setting(env) -> str | None:
+    """``CUDA_VISIBLE_DEVICES``; where it is unset, the MIG instances a container was given
+    (Kubernetes' device plugin sets ``NVIDIA_VISIBLE_DEVICES=MIG-...`` and the container then
+    sees the whole parent GPU in NVML, every tenant's instance with it)."""
+    if "CUDA_VISIBLE_DEVICES" in env:
+        return env["CUDA_VISIBLE_DEVICES"]
+    migs = [t.strip() for t in env.get("NVIDIA_VISIBLE_DEVICES", "").split(",") if t.strip().startswith("MIG-")]
+    return ",".join(migs) if migs else None
+
+
 def _is_mig(nvml, uuid: str) -> bool:
     try:
         return bool(nvml.nvmlDeviceIsMigDeviceHandle(nvml.nvmlDeviceGetHandleByUUID(uuid)))
@@ -96,7 +106,7 @@ class NvmlBackend:
         except nvml.NVMLError as err:
             raise SourceUnavailable(f"NVML is not available: {err}") from err
         self._initialised = True
-        self._visible = env.get("CUDA_VISIBLE_DEVICES") if cuda_visible_devices is None else cuda_visible_devices
+        self._visible = visible_setting(env) if cuda_visible_devices is None else cuda_visible_devices
         try:
             self.driver = _decode(nvml.nvmlSystemGetDriverVersion())
         except nvml.NVMLError as err:
