@@ -228,6 +228,11 @@ class FakeNvml:
         gpu = self._call("nvmlDeviceGetAttributes", handle)
         return FakeAttributes(gpu.migs[handle[2]].slices if isinstance(handle, tuple) else gpu.max_mig_devices)
 
+    def nvmlDeviceGetMigMode(self, handle):
+        gpu = self._call("nvmlDeviceGetMigMode", handle)
+        mode = 1 if gpu.migs else 0
+        return [mode, mode]
+
     def nvmlDeviceGetMaxMigDeviceCount(self, handle):
         return self._call("nvmlDeviceGetMaxMigDeviceCount", handle).max_mig_devices
 

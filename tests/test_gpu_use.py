@@ -256,3 +256,4 @@ def test_a_container_given_a_mig_instance_meters_that_instance(clock, tree, proc
     assert charged(src, clock) == {gpu.domain: pytest.approx(2 * 100.0)}  # its one slice, the only context in it
     plain = NvmlSource(tree, clock(), nvml=nvml, env={"NVIDIA_VISIBLE_DEVICES": "all"}, proc_root=procfs.proc, dev_root=procfs.dev)
     assert [g.domain for g in plain.gpus] == ["gpu:0"]
+    assert "MIG mode is on but no instance is named" in detail(plain, "gpu:0")  # never silently

@@ -83,6 +83,12 @@ def _decode(value) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
+MIG_WHOLE = (
+    "MIG mode is on but no instance is named in CUDA_VISIBLE_DEVICES: the whole GPU is metered, "
+    "shared with every instance's processes"
+)
+
+
 class NvmlBackend:
     """NVML's answers to what :class:`~jupyter_carbon.energy.gpu.GpuSource` asks."""
 
@@ -121,8 +127,15 @@ class NvmlBackend:
                 continue
             handle = nvml.nvmlDeviceGetHandleByIndex(entry)
             name, uuid = _decode(nvml.nvmlDeviceGetName(handle)), _decode(nvml.nvmlDeviceGetUUID(handle))
-            found.append(GpuDevice(entry, name, uuid, handle, files=self._files(handle)))
+            detail = MIG_WHOLE if self._mig_mode(handle) else ""
+            found.append(GpuDevice(entry, name, uuid, handle, files=self._files(handle), detail=detail))
         return found
+
+    def _mig_mode(self, handle) -> bool:
+        try:
+            return self.nvml.nvmlDeviceGetMigMode(handle)[0] == 1
+        except self.nvml.NVMLError:  # not a MIG-capable GPU
+            return False
 
     def _files(self, handle) -> frozenset[str]:
         try:
