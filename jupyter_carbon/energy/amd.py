@@ -99,7 +99,7 @@ class AmdSmiBackend:
 
     def power_w(self, handle) -> float:
         info = self.amdsmi.amdsmi_get_power_info(handle)
-        for key in ("current_socket_power", "average_socket_power"):
+        for key in ("current_socket_power", "socket_power", "average_socket_power"):  # by amdsmi version
             watts = _number(info.get(key))
             if watts is not None and watts > 0:
                 return watts
