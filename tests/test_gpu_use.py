@@ -209,7 +209,7 @@ def test_devices_says_which_signal_decided(clock, tree, procfs):
     meter = Meter([open_source(devices, clock, tree, procfs)], clock=clock, start=False)
     text = render(inventory(meter))
     assert "holds /dev/nvidia0 open; the only context on it" in text
-    assert "PIDs of another PID namespace (a container): open device files decide" in text
+    assert "the driver's PIDs are another PID namespace's (a container), so open device files decide" in text
     assert "not used by this kernel: costs it nothing" in text
 
 

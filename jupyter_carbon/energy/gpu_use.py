@@ -75,12 +75,7 @@ def by_device_files(files: frozenset[str], on_device: set[int], signals: TickSig
     path = f"/dev/{name}"
     if foreign:
         if len(on_device) == 1:
-            return Use(1.0, f"holds {path} open; the only context on it (the driver's PIDs are from another PID namespace)", True)
+            return Use(1.0, f"holds {path} open; the only context on it", True)
         share = min(1.0, holders / len(on_device))
-        return Use(
-            share,
-            f"holds {path} open; {holders} of {len(on_device)} contexts, split evenly "
-            "(the driver's PIDs are from another PID namespace and cannot be matched)",
-            True,
-        )
+        return Use(share, f"holds {path} open; {holders} of {len(on_device)} contexts, split evenly", True)
     return Use(1.0, f"holds {path} open; the driver lists no processes on any GPU here", True)
