@@ -7,8 +7,8 @@ length, with and without the sync at cell edges, a cell runs a matmul loop (laun
 kernels asynchronously, as notebook code does) and the GPU energy the session charged to
 the cell is compared with NVML's total-energy counter read directly from the cell's start
 until its work has really finished. Then the GPU is left idle, holding its memory, for
-``--pause`` seconds: the energy metered over the pause is compared with the counter, and
-the idle power printed. Finally, power readings integrated at the sampler's interval show
+``--pause`` seconds between two cells: the idle span the session records is compared with
+the counter over the pause, and the idle power printed. Finally, power readings integrated at the sampler's interval show
 what a GPU without an energy counter would get.
 """
 
@@ -50,13 +50,21 @@ def run_cells(args, torch, pynvml, handle, meter) -> list[tuple]:
 
 
 def idle_pause(args, pynvml, handle, meter) -> tuple[float, float, float]:
+    """The idle span the session records over a pause between two cells, and the counter."""
+    from jupyter_carbon.session import Session
+
+    session = Session(meter, persist=False)
     time.sleep(1.0)
+    session.end(session.begin(source="before the pause"))
     counter0 = pynvml.nvmlDeviceGetTotalEnergyConsumption(handle)
-    m = meter.measure()
     time.sleep(args.pause)
-    m.close()
-    direct = (pynvml.nvmlDeviceGetTotalEnergyConsumption(handle) - counter0) / 1e3
-    return m.duration_s, m.by_component.get("gpu", 0.0), direct
+    counter1 = pynvml.nvmlDeviceGetTotalEnergyConsumption(handle)
+    session.end(session.begin(source="after the pause"))
+    session.close()
+    spans = [s for s in session.idle_spans if s.before_cell == 2]
+    if not spans:
+        return args.pause, 0.0, (counter1 - counter0) / 1e3
+    return spans[0].duration_s, spans[0].by_component.get("gpu", 0.0), (counter1 - counter0) / 1e3
 
 
 def integrated_vs_counter(torch, pynvml, handle, interval: float, seconds: float = 5.0, size: int = 8192) -> tuple[float, float]:
@@ -118,7 +126,7 @@ def main(argv=None) -> int:
             note = "below the counter's resolution" if coarse else ""
             print(f"{seconds:5.1f} s  {'on ' if sync else 'off'}  {duration:7.3f} s  {charged:10.1f}  {direct:10.1f}  {_pct(charged, direct)}  {note}")
         duration, charged, direct = idle_pause(args, pynvml, handle, meter)
-        print(f"\nidle pause {duration:.1f} s, GPU memory held: metered {charged:.1f} J, counter {direct:.1f} J "
+        print(f"\nidle span over a {duration:.1f} s pause, GPU memory held: {charged:.1f} J, counter {direct:.1f} J "
               f"({_pct(charged, direct).strip()}); idle power {direct / duration:.1f} W")
         integrated, direct = integrated_vs_counter(torch, pynvml, handle, meter.interval, size=args.size)
         print(f"power integrated every {meter.interval:g} s over 5 s of matmuls: {integrated:.1f} J vs counter {direct:.1f} J ({_pct(integrated, direct).strip()})")

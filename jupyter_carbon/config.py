@@ -38,9 +38,10 @@ class CarbonMeter(Configurable):
     gpu_attribution = Enum(
         ["process", "all"],
         default_value="process",
-        help="'process': charge a GPU only if this kernel (or a child) has a context on it, "
-        "by its share of the GPU's use. 'all': charge every visible GPU in full, for "
-        "containers where NVML reports host PIDs that cannot be matched to the kernel's.",
+        help="'process': charge a GPU only if this kernel (or a child) uses it, by its share "
+        "of the GPU's use: the driver's process list says so, or, inside a container whose "
+        "driver reports host PIDs, the GPU's device file held open by the kernel's processes. "
+        "'all': charge every visible GPU in full.",
     ).tag(config=True)
 
     drop_after_s = Float(

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from .carbon.intensity import emissions_g, facility_energy_j
 from .ledger import Ledger, default_ledger_dir
-from .meter import Measurement
+from .measurement import Measurement
 from .records import STATUSES, CellRecord, IdleSpan, Totals, first_line, utc_now
 
 log = logging.getLogger("jupyter_carbon")

@@ -228,6 +228,11 @@ class FakeNvml:
         gpu = self._call("nvmlDeviceGetAttributes", handle)
         return FakeAttributes(gpu.migs[handle[2]].slices if isinstance(handle, tuple) else gpu.max_mig_devices)
 
+    def nvmlDeviceGetMigMode(self, handle):
+        gpu = self._call("nvmlDeviceGetMigMode", handle)
+        mode = 1 if gpu.migs else 0
+        return [mode, mode]
+
     def nvmlDeviceGetMaxMigDeviceCount(self, handle):
         return self._call("nvmlDeviceGetMaxMigDeviceCount", handle).max_mig_devices
 
@@ -266,6 +271,8 @@ class FakeAmdGpu:
     accumulator: float = 123_456_789.0
     processes: list[int] = field(default_factory=list)
     render_minor: int = 128
+    gfx_busy: dict[int, float] = field(default_factory=dict)  # pid -> share of the graphics engine it keeps busy
+    gfx_ns: dict[int, float] = field(default_factory=dict)  # pid -> cumulative graphics-engine time
     old_api: bool = False  # amdsmi before 6.2.1: the accumulator is under "power"; processes are handles
     lost: bool = False
 
@@ -287,6 +294,8 @@ class FakeAmdSmi:
         for gpu in self.gpus:
             if not gpu.lost:
                 gpu.accumulator += gpu.power_w * seconds * 1e6 / gpu.resolution_uj
+                for pid, busy in gpu.gfx_busy.items():
+                    gpu.gfx_ns[pid] = gpu.gfx_ns.get(pid, 0.0) + busy * seconds * 1e9
 
     def _gpu(self, name: str, handle) -> FakeAmdGpu:
         if name in self.fail:
@@ -338,7 +347,10 @@ class FakeAmdSmi:
         gpu = self._gpu("amdsmi_get_gpu_process_list", handle)
         if gpu.old_api:
             return [FakeHandle(pid) for pid in gpu.processes]
-        return [{"name": "python", "pid": pid, "mem": 0, "engine_usage": {"gfx": 0, "enc": 0}} for pid in gpu.processes]
+        return [
+            {"name": "python", "pid": pid, "mem": 0, "engine_usage": {"gfx": int(gpu.gfx_ns.get(pid, 0)), "enc": 0}}
+            for pid in gpu.processes
+        ]
 
     def amdsmi_get_gpu_process_info(self, handle, process):
         self._gpu("amdsmi_get_gpu_process_info", handle)

@@ -57,9 +57,21 @@ def test_a_gpu_without_the_accumulator_integrates_socket_power(clock, tree, proc
     assert end.energy_j - start.energy_j == pytest.approx(420.0)
 
 
-def test_a_shared_gpu_is_split_evenly(clock, tree, procfs):
-    devices = gpus(1, power_w=300.0, processes=[OURS, 999])
+def test_a_shared_gpu_is_split_by_graphics_engine_time(clock, tree, procfs):
+    devices = gpus(1, power_w=300.0, processes=[OURS, 999], gfx_busy={OURS: 0.6, 999: 0.2})
+    src = open_source(FakeAmdSmi(devices, clock), clock, tree, procfs)  # first look: even split
+    start = src.read(clock())[0]
+    clock.advance(1.0)
+    src.sample(clock())  # 0.6 s of 0.8 s of engine time was ours
+    clock.advance(2.0)
+    end = src.read(clock())[0]
+    assert end.energy_j - start.energy_j == pytest.approx(300.0 * 0.5 + 600.0 * 0.75, rel=1e-6)
+
+
+def test_a_shared_gpu_without_engine_time_is_split_evenly(clock, tree, procfs):
+    devices = gpus(1, power_w=300.0, processes=[OURS, 999], old_api=True)
     src = open_source(FakeAmdSmi(devices, clock), clock, tree, procfs)
+    src.sample(clock())
     assert charged(src, clock)["gpu:0"][0] == pytest.approx(300.0, rel=1e-6)
 
 

@@ -197,3 +197,63 @@ def test_a_real_kernel_in_its_own_pid_namespace_is_charged_for_the_gpu_it_opened
     assert got["charged"]["gpu:0"] == pytest.approx(200.0)
     assert got["charged"]["gpu:1"] == 0.0
     assert "holds /dev/nvidia0 open" in got["details"][0]
+
+
+def test_devices_says_which_signal_decided(clock, tree, procfs):
+    from jupyter_carbon.inventory import inventory, render
+    from jupyter_carbon.meter import Meter
+
+    devices = gpus(2, power_w=100.0)
+    devices[0].processes, devices[1].processes = [HOST_PIDS[0]], [HOST_PIDS[1]]
+    procfs.hold(OURS, "nvidia0")
+    meter = Meter([open_source(devices, clock, tree, procfs)], clock=clock, start=False)
+    text = render(inventory(meter))
+    assert "holds /dev/nvidia0 open; the only context on it" in text
+    assert "the driver's PIDs are another PID namespace's (a container), so open device files decide" in text
+    assert "not used by this kernel: costs it nothing" in text
+
+
+def test_device_files_of_real_processes_are_read_from_the_real_proc(tmp_path):
+    from jupyter_carbon.energy.devfiles import DeviceFiles
+
+    dev = tmp_path / "dev"
+    (dev / "dri").mkdir(parents=True)
+    (dev / "nvidia3").write_bytes(b"")
+    (dev / "dri" / "renderD130").write_bytes(b"")
+    child = subprocess.Popen(
+        [sys.executable, "-c", f"import sys, time; a = open({str(dev / 'nvidia3')!r}); b = open({str(dev / 'dri' / 'renderD130')!r}); print('ready', flush=True); time.sleep(30)"],
+        stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert child.stdout.readline().strip() == "ready"
+        files = DeviceFiles("/proc", dev)
+        assert files.held({os.getpid(), child.pid}) == {"nvidia3": 1, "dri/renderD130": 1}
+        assert files.unknown({os.getpid(), child.pid, 2**22 + 12345}) == {2**22 + 12345}
+    finally:
+        child.kill()
+        child.wait()
+
+
+def test_open_files_are_not_read_where_the_drivers_pids_already_decide():
+    from jupyter_carbon.energy import gpu_use
+
+    def never():
+        raise AssertionError("device files read")
+
+    signals = gpu_use.TickSignals({OURS}, {"gpu:0": {999}, "gpu:1": set()}, set(), never)
+    assert gpu_use.by_device_files(frozenset({"nvidia0"}), {999}, signals) is gpu_use.NOT_USED
+    assert gpu_use.by_device_files(frozenset({"nvidia1"}), set(), signals) is gpu_use.NOT_USED
+
+
+def test_a_container_given_a_mig_instance_meters_that_instance(clock, tree, procfs):
+    devices = gpus(1, power_w=700.0)
+    devices[0].migs = [FakeMig("MIG-aaaa", 1, processes=[HOST_PIDS[0]]), FakeMig("MIG-bbbb", 6, processes=[HOST_PIDS[1]])]
+    procfs.hold(OURS, "nvidia0")
+    nvml = FakeNvml(devices, clock)
+    src = NvmlSource(tree, clock(), nvml=nvml, env={"NVIDIA_VISIBLE_DEVICES": "MIG-aaaa"}, proc_root=procfs.proc, dev_root=procfs.dev)
+    [gpu] = src.gpus
+    assert gpu.device.part == pytest.approx(1 / 7)
+    assert charged(src, clock) == {gpu.domain: pytest.approx(2 * 100.0)}  # its one slice, the only context in it
+    plain = NvmlSource(tree, clock(), nvml=nvml, env={"NVIDIA_VISIBLE_DEVICES": "all"}, proc_root=procfs.proc, dev_root=procfs.dev)
+    assert [g.domain for g in plain.gpus] == ["gpu:0"]
+    assert "MIG mode is on but no instance is named" in detail(plain, "gpu:0")  # never silently

@@ -139,22 +139,3 @@ def test_a_framework_that_fails_to_synchronise_is_skipped(clock):
     torch.cuda.synchronize = broken
     assert synchronise({"torch": torch}) == []
 
-
-def test_the_kernel_extension_syncs_unless_switched_off():
-    from IPython.testing.globalipapp import get_ipython
-    from traitlets.config import Config
-
-    from jupyter_carbon.kernel.extension import CarbonExtension
-
-    shell = get_ipython()
-    saved = shell.config
-    try:
-        for on in (True, False):
-            shell.config = Config({"CarbonMeter": {"sync_gpu": on, "persist": False}})
-            meter = Meter([], start=False)
-            ext = CarbonExtension(shell, meter=meter, carbon=None)
-            assert (ext.session.sync is synchronise) is on
-            ext.session.close()
-            meter.close()
-    finally:
-        shell.config = saved

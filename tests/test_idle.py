@@ -105,20 +105,22 @@ def test_time_with_metering_off_is_no_idle_time(clock, tree, tmp_path):
     assert [s.energy_j for s in session.idle_spans] == [pytest.approx(800.0)]
 
 
-def test_the_kernel_extension_follows_record_idle_and_skips_unmetered_cells():
+def test_the_kernel_extension_follows_record_idle_and_sync_gpu_and_skips_unmetered_cells():
     from IPython.testing.globalipapp import get_ipython
     from traitlets.config import Config
 
+    from jupyter_carbon.gpusync import synchronise
     from jupyter_carbon.kernel.extension import CarbonExtension
 
     shell = get_ipython()
     saved = shell.config
     try:
         for on in (True, False):
-            shell.config = Config({"CarbonMeter": {"record_idle": on, "persist": False}})
+            shell.config = Config({"CarbonMeter": {"record_idle": on, "sync_gpu": on, "persist": False}})
             meter = Meter([], start=False)
             ext = CarbonExtension(shell, meter=meter, carbon=None)
             assert ext.session.record_idle is on
+            assert (ext.session.sync is synchronise) is on
             ext.enabled = False
             ext.pre_run_cell(type("Info", (), {"raw_cell": "x = 1"})())
             ext.post_run_cell(None)
@@ -127,3 +129,45 @@ def test_the_kernel_extension_follows_record_idle_and_skips_unmetered_cells():
             meter.close()
     finally:
         shell.config = saved
+
+
+def test_a_headless_run_hears_of_the_idle_spans_too(clock, tree, tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    from jupyter_carbon.kernel import headless
+
+    _, meter = gpu_meter(clock, tree, tmp_path, [OURS])
+    session = Session(meter, persist=False)
+    monkeypatch.setattr(headless, "extension_of", lambda shell: SimpleNamespace(session=session))
+    run_cell(session, clock, 1.0)
+    clock.advance(2.0)
+    run_cell(session, clock, 1.0)
+    answer = json.loads(headless.kernel_records(None, session.session_id, 1, 0))
+    assert len(answer["records"]) == 1
+    assert [s["energy_j"] for s in answer["idle_spans"]] == [pytest.approx(160.0)]
+    assert json.loads(headless.kernel_records(None, session.session_id, 2, 1))["idle_spans"] == []
+    assert len(json.loads(headless.kernel_records(None, "an older session", 2, 1))["idle_spans"]) == 1
+
+
+@pytest.mark.slow
+def test_jupyter_carbon_run_reports_the_energy_between_cells(tmp_path):
+    from runs import cli, environment, kernel_env, write_notebook
+
+    profile = tmp_path / "ipython" / "profile_default"
+    profile.mkdir(parents=True)
+    # Resident memory priced high enough that the milliseconds between two cells of a run
+    # cost more than the idle threshold, as a held GPU does.
+    (profile / "ipython_kernel_config.py").write_text("c.CarbonMeter.memory_w_per_gb = 20000.0\n")
+    notebook = write_notebook(tmp_path / "nb.ipynb", [("code", "x = 1"), ("code", "import time; time.sleep(0.2)"), ("code", "y = 2")])
+    with environment({**kernel_env(tmp_path), "IPYTHONDIR": str(tmp_path / "ipython")}):
+        code, out, err = cli("run", notebook, "--output", tmp_path / "report.json", "--save-executed", tmp_path / "out.ipynb")
+    assert code == 0, err
+    report = json.loads((tmp_path / "report.json").read_text())
+    spans = report["idle_spans"]
+    assert spans and all(s["type"] == "idle" and s["energy_j"] >= 1.0 for s in spans)
+    assert report["totals"]["idle_energy_j"] == pytest.approx(sum(s["energy_j"] for s in spans))
+    assert report["totals"]["energy_j"] == pytest.approx(sum(c["energy_j"] for c in report["cells"]))
+    import nbformat
+
+    executed = nbformat.read(str(tmp_path / "out.ipynb"), as_version=4)
+    assert executed.metadata["jupyter_carbon"]["idle_energy_j"] > 0

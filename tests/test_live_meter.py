@@ -108,3 +108,15 @@ def test_text_only_frontends_get_the_totals_not_the_widget_constructor(session, 
     assert bundle["text/plain"].startswith("jupyter-carbon live meter: session 5.6 mWh, 0.56 mg CO2e")
     assert "1 cell " in bundle["text/plain"] and "XX" in bundle["text/plain"]
     w.close()
+
+
+def test_the_energy_between_cells_shows_apart(session, clock):
+    w = CarbonWidget(session, clock=clock)
+    run_cell(session, clock, 1.0)
+    assert w.idle_energy_j == 0.0 and "between cells" not in w.children[0].value
+    clock.advance(5.0)  # the kernel draws its 10 W while nothing runs
+    run_cell(session, clock, 1.0)
+    assert w.idle_energy_j == pytest.approx(50.0)
+    assert w.session_energy_j == pytest.approx(20.0)  # the cells' alone
+    assert "between cells" in w.children[0].value
+    w.close()

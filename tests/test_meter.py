@@ -320,3 +320,41 @@ def test_a_rapl_counter_failing_for_long_falls_back_to_the_estimate(clock, tree,
     assert m.by_domain["cpu:model"] == pytest.approx(10.0 * 2)  # two busy CPU-seconds since, at 40 W / 4 CPUs
     assert m.by_domain["memory:model"] == pytest.approx(2 * 0.5 * 2.0)  # 2 GB for 2 s
     assert m.method == {"cpu": ESTIMATED, "memory": ESTIMATED}
+
+
+def test_the_estimate_survives_failed_psutil_reads_and_keeps_what_it_counted(clock, tree, system, caplog):
+    import psutil
+
+    class FlakyPsutil:
+        """psutil, whose machine-wide memory read fails while ``failing`` is set."""
+
+        failing = False
+
+        def __getattr__(self, name):
+            return getattr(psutil, name)
+
+        def virtual_memory(self):
+            if self.failing:
+                raise psutil.AccessDenied()
+            return type("Mem", (), {"used": 4 * 10**9})()
+
+    flaky = FlakyPsutil()
+    src = ModelSource(tree, clock(), cpu_tdp_w=40.0, memory_w_per_gb=0.5, system=system, psutil_module=flaky, brand="x")
+    meter = Meter([src], clock=clock, start=False, drop_after_s=3.0)
+    start = meter.snapshot()
+    flaky.failing = True
+    busy_second(clock, tree, system, meter)  # one failed tick: retried
+    flaky.failing = False
+    busy_second(clock, tree, system, meter)
+    assert not meter.dropped
+    m = Measurement.between(start, meter.snapshot())
+    assert m.by_component["cpu"] == pytest.approx(20.0)  # two CPU-seconds at 10 W each
+    assert m.by_component["memory"] == pytest.approx(2.0 * 2 * 0.5)
+    flaky.failing = True
+    with caplog.at_level(logging.WARNING, logger="jupyter_carbon"):
+        for _ in range(5):
+            busy_second(clock, tree, system, meter)
+    assert "model" in meter.dropped and meter.sources == ()  # no estimate stands in for the estimate
+    assert len([r for r in caplog.records if r.levelno >= logging.WARNING]) == 1
+    kept = Measurement.between(start, meter.snapshot())
+    assert kept.by_component == m.by_component  # what it counted up to its last good reading is kept

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from ..files import atomic_write
 from ..footprint import METADATA_KEY, footprint, notebook_totals
-from ..records import CellRecord, Totals
+from ..records import CellRecord, IdleSpan, Totals
 from ..report import Report
 from ..units import clip, format_duration, format_energy, format_mass
 
@@ -73,6 +73,8 @@ class RunResult:
     interrupted: bool = False
     """Stopped by Ctrl-C."""
     totals: Totals = field(default_factory=Totals)
+    idle_spans: list[IdleSpan] = field(default_factory=list)
+    """Energy between cells (a held GPU), apart from the cells."""
 
     @property
     def ok(self) -> bool:
@@ -81,7 +83,7 @@ class RunResult:
     def report(self) -> Report:
         return Report(
             self.records, self.totals, self.session.get("session_id"), self.session.get("started_at"),
-            list(self.session.get("hardware") or []), self.session.get("alternative"),
+            list(self.session.get("hardware") or []), self.session.get("alternative"), list(self.idle_spans),
         )  # fmt: skip
 
 
@@ -117,6 +119,7 @@ class CellMetering:
         self.result = RunResult(self.nb, [], [])
         self.session_id = ""
         self.seen = 0
+        self.seen_idle = 0
         self.last_cell = 0
         client.on_notebook_start = self.on_notebook_start
         client.on_cell_executed = self.on_cell_executed
@@ -154,13 +157,17 @@ class CellMetering:
             self.started(self.result.session)
 
     async def on_cell_executed(self, cell, cell_index, execute_reply) -> None:
-        content = await self.ask({"records": call("kernel_records", self.session_id, self.seen)})
+        content = await self.ask({"records": call("kernel_records", self.session_id, self.seen, self.seen_idle)})
         answer = _expression_value(content, "records")
         if answer["session_id"] != self.session_id:
-            self.session_id, self.seen = answer["session_id"], 0
+            self.session_id, self.seen, self.seen_idle = answer["session_id"], 0, 0
             self.result.session["ledger"] = answer.get("ledger")
         records = [CellRecord.from_dict(r) for r in answer["records"]]
         self.seen += len(records)
+        for span in map(IdleSpan.from_dict, answer.get("idle_spans", ())):
+            self.seen_idle += 1
+            self.result.idle_spans.append(span)
+            self.result.totals.add_idle(span)
         number = self.last_cell = cell_index + 1
         for record in records:
             # nbclient does not send the cell's id with the execute request, so the kernel

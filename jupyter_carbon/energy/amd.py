@@ -7,8 +7,9 @@ Energy: ``amdsmi_get_energy_count`` gives an accumulator and its resolution in m
 ``measured``. Where it fails, socket power from ``amdsmi_get_power_info`` is integrated by
 the sampler: ``integrated``. Processes come from ``amdsmi_get_gpu_process_list`` (dicts with
 a ``pid`` in current amdsmi; handles resolved by ``amdsmi_get_gpu_process_info`` in older).
-AMD SMI keeps no per-process utilisation samples, so a GPU shared with other processes is
-split evenly among them. A ROCm process holds the GPU's render node
+A GPU shared with other processes is split by each process's graphics-engine time over the
+last tick (``engine_usage["gfx"]``, cumulative nanoseconds, in current amdsmi), else evenly
+among them. A ROCm process holds the GPU's render node
 (``/dev/dri/renderD<minor>``) open, found from AMD SMI or, failing that, sysfs by PCI address.
 
 Optional: ``pip install jupyter-carbon[amd]``; never imported unless installed.
@@ -56,6 +57,8 @@ class AmdSmiBackend:
         except amdsmi.AmdSmiException as err:
             raise SourceUnavailable(f"AMD SMI is not available: {err}") from err
         self._initialised = True
+        self._gfx_ns: dict[int, dict[int, int]] = {}
+        """Per device handle (by id), each process's cumulative graphics-engine time at the last look."""
         if visible is None:
             visible = next((env[name] for name in VISIBLE_ENV if name in env), None)
         self._visible = visible
@@ -96,29 +99,44 @@ class AmdSmiBackend:
 
     def power_w(self, handle) -> float:
         info = self.amdsmi.amdsmi_get_power_info(handle)
-        for key in ("current_socket_power", "average_socket_power"):
+        for key in ("current_socket_power", "socket_power", "average_socket_power"):  # by amdsmi version
             watts = _number(info.get(key))
             if watts is not None and watts > 0:
                 return watts
         raise self.error(f"no socket power: {info!r}")
 
-    def process_pids(self, handle) -> set[int]:
+    def _processes(self, handle) -> list[dict]:
         smi = self.amdsmi
         try:
             processes = smi.amdsmi_get_gpu_process_list(handle)
         except smi.AmdSmiException:
-            return set()
-        pids = set()
+            return []
+        found = []
         for p in processes:
             try:
                 info = p if isinstance(p, dict) else smi.amdsmi_get_gpu_process_info(handle, p)
-                pids.add(int(info["pid"]))
+                int(info["pid"])
             except (KeyError, TypeError, ValueError, smi.AmdSmiException):
                 continue
-        return pids
+            found.append(info)
+        return found
 
-    def utilisation(self, handle, since: int) -> None:
-        return None
+    def process_pids(self, handle) -> set[int]:
+        return {int(info["pid"]) for info in self._processes(handle)}
+
+    def utilisation(self, handle, since: int) -> tuple[dict[int, float], int] | None:
+        """Graphics-engine nanoseconds per process since the last call; None on the first, or
+        where amdsmi reports no engine time."""
+        now: dict[int, int] = {}
+        for info in self._processes(handle):
+            gfx = _number((info.get("engine_usage") or {}).get("gfx"))
+            if gfx is not None:
+                now[int(info["pid"])] = int(gfx)
+        before = self._gfx_ns.get(id(handle))
+        self._gfx_ns[id(handle)] = now
+        if before is None or not now:
+            return None
+        return {pid: float(max(0, ns - before.get(pid, ns))) for pid, ns in now.items()}, since + 1
 
     def close(self) -> None:
         if getattr(self, "_initialised", False):

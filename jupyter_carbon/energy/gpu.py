@@ -301,7 +301,7 @@ class GpuSource:
                 detail += f"; {gpu.failures.transient} failed reads retried"
             detail += f"; {gpu.use.decided_by}"
             if self.foreign_pids and not self.attribute_all:
-                detail += "; the driver reports PIDs of another PID namespace (a container): open device files decide"
+                detail += "; the driver's PIDs are another PID namespace's (a container), so open device files decide"
             name = f"{gpu.name} ({gpu.device.uuid})"
             info.append(DeviceInfo(gpu.domain, "gpu", name, gpu.method, detail, advice))
         return info

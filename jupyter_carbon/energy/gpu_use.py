@@ -65,23 +65,17 @@ def by_pids(ours: set[int], on_device: set[int], utilisation_share: Callable[[],
 
 def by_device_files(files: frozenset[str], on_device: set[int], signals: TickSignals) -> Use:
     """Signals 2 and 3: the driver's PIDs cannot be matched; the open device files decide."""
-    if not files:
-        return NOT_USED
+    foreign = bool(on_device & signals.foreign)
+    if not files or not (foreign or not signals.anything_listed):
+        return NOT_USED  # the driver's PIDs are this namespace's, and none is ours
     held = signals.held()
     name, holders = max(((f, held.get(f, 0)) for f in sorted(files)), key=lambda item: item[1])
     if not holders:
         return NOT_USED
     path = f"/dev/{name}"
-    if on_device & signals.foreign:
+    if foreign:
         if len(on_device) == 1:
-            return Use(1.0, f"holds {path} open; the only context on it (the driver's PIDs are from another PID namespace)", True)
+            return Use(1.0, f"holds {path} open; the only context on it", True)
         share = min(1.0, holders / len(on_device))
-        return Use(
-            share,
-            f"holds {path} open; {holders} of {len(on_device)} contexts, split evenly "
-            "(the driver's PIDs are from another PID namespace and cannot be matched)",
-            True,
-        )
-    if not signals.anything_listed:
-        return Use(1.0, f"holds {path} open; the driver lists no processes on any GPU here", True)
-    return NOT_USED
+        return Use(share, f"holds {path} open; {holders} of {len(on_device)} contexts, split evenly", True)
+    return Use(1.0, f"holds {path} open; the driver lists no processes on any GPU here", True)

@@ -62,6 +62,16 @@ def visible_indices(nvml, count: int, cuda_visible_devices: str | None) -> list[
     return chosen
 
 
+def visible_setting(env) -> str | None:
+    """``CUDA_VISIBLE_DEVICES``; where it is unset, the MIG instances a container was given
+    (Kubernetes' device plugin sets ``NVIDIA_VISIBLE_DEVICES=MIG-...`` and the container then
+    sees the whole parent GPU in NVML, every tenant's instance with it)."""
+    if "CUDA_VISIBLE_DEVICES" in env:
+        return env["CUDA_VISIBLE_DEVICES"]
+    migs = [t.strip() for t in env.get("NVIDIA_VISIBLE_DEVICES", "").split(",") if t.strip().startswith("MIG-")]
+    return ",".join(migs) if migs else None
+
+
 def _is_mig(nvml, uuid: str) -> bool:
     try:
         return bool(nvml.nvmlDeviceIsMigDeviceHandle(nvml.nvmlDeviceGetHandleByUUID(uuid)))
@@ -71,6 +81,12 @@ def _is_mig(nvml, uuid: str) -> bool:
 
 def _decode(value) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
+
+
+MIG_WHOLE = (
+    "MIG mode is on but no instance is named in CUDA_VISIBLE_DEVICES: the whole GPU is metered, "
+    "shared with every instance's processes"
+)
 
 
 class NvmlBackend:
@@ -96,7 +112,7 @@ class NvmlBackend:
         except nvml.NVMLError as err:
             raise SourceUnavailable(f"NVML is not available: {err}") from err
         self._initialised = True
-        self._visible = env.get("CUDA_VISIBLE_DEVICES") if cuda_visible_devices is None else cuda_visible_devices
+        self._visible = visible_setting(env) if cuda_visible_devices is None else cuda_visible_devices
         try:
             self.driver = _decode(nvml.nvmlSystemGetDriverVersion())
         except nvml.NVMLError as err:
@@ -111,8 +127,15 @@ class NvmlBackend:
                 continue
             handle = nvml.nvmlDeviceGetHandleByIndex(entry)
             name, uuid = _decode(nvml.nvmlDeviceGetName(handle)), _decode(nvml.nvmlDeviceGetUUID(handle))
-            found.append(GpuDevice(entry, name, uuid, handle, files=self._files(handle)))
+            detail = MIG_WHOLE if self._mig_mode(handle) else ""
+            found.append(GpuDevice(entry, name, uuid, handle, files=self._files(handle), detail=detail))
         return found
+
+    def _mig_mode(self, handle) -> bool:
+        try:
+            return self.nvml.nvmlDeviceGetMigMode(handle)[0] == 1
+        except self.nvml.NVMLError:  # not a MIG-capable GPU
+            return False
 
     def _files(self, handle) -> frozenset[str]:
         try:

@@ -42,19 +42,22 @@ def kernel_setup(shell, region: str | None = None, pue: float | None = None, not
     })  # fmt: skip
 
 
-def kernel_records(shell, session_id: str, seen: int) -> str:
-    """The records added since the caller had seen ``seen`` of session ``session_id``.
+def kernel_records(shell, session_id: str, seen: int, seen_idle: int = 0) -> str:
+    """The records and idle spans added since the caller had seen ``seen`` records and
+    ``seen_idle`` spans of session ``session_id``.
 
-    A cell may start a new session (``%carbon reset``); then every record of the new one is
-    new. Returns ``{"session_id", "ledger", "records": [...]}``.
+    A cell may start a new session (``%carbon reset``); then everything of the new one is
+    new. Returns ``{"session_id", "ledger", "records": [...], "idle_spans": [...]}``.
     """
     ext = extension_of(shell)
     if ext is None:  # the notebook unloaded the extension
-        return json.dumps({"session_id": session_id, "records": []})
+        return json.dumps({"session_id": session_id, "records": [], "idle_spans": []})
     session = ext.session
-    start = seen if session.session_id == session_id else 0
+    same = session.session_id == session_id
+    start, start_idle = (seen, seen_idle) if same else (0, 0)
     return json.dumps({
         "session_id": session.session_id,
         "ledger": str(session.ledger.path) if session.ledger is not None else None,
         "records": [r.to_dict() for r in session.records[start:]],
+        "idle_spans": [s.to_dict() for s in session.idle_spans[start_idle:]],
     })  # fmt: skip

@@ -34,6 +34,7 @@ class CarbonWidget(widgets.VBox):
     cell_energy_j = Float(0.0, help="Energy of the running (or last) cell so far.")
     session_energy_j = Float(0.0)
     session_emissions_g = Float(0.0)
+    idle_energy_j = Float(0.0, help="Energy charged to the kernel between cells, apart from the cells'.")
     running = Bool(False, help="A cell is running.")
     zone = Unicode("")
 
@@ -91,6 +92,7 @@ class CarbonWidget(widgets.VBox):
         with self._lock:
             self.session_energy_j = totals.energy_j
             self.session_emissions_g = totals.emissions_g
+            self.idle_energy_j = totals.idle_energy_j
             self.zone = self._zone_text()
         self._draw()
 
@@ -110,7 +112,8 @@ class CarbonWidget(widgets.VBox):
             "<div style='font-family:var(--jp-ui-font-family,sans-serif);font-size:12px'>"
             f"<b>Session</b> {html.escape(format_energy(self.session_energy_j))} · "
             f"{html.escape(format_mass(self.session_emissions_g))} CO2e · {totals.cells} cell{'' if totals.cells == 1 else 's'}"
-            f"<br><span style='opacity:.7'>{html.escape(self.zone)} · {html.escape(methods)}</span></div>"
+            + (f" · between cells {html.escape(format_energy(self.idle_energy_j))}" if self.idle_energy_j else "")
+            + f"<br><span style='opacity:.7'>{html.escape(self.zone)} · {html.escape(methods)}</span></div>"
         )
         if self.running:
             watts = " · ".join(f"{html.escape(c)} {w:.1f} W" for c, w in self.power_w.items()) or "…"

@@ -40,6 +40,12 @@ export interface ITotals {
   emissions_g: number;
   by_component: Record<string, number>;
   method: Record<string, string>;
+  /** Energy charged to the kernel between cells (a held GPU), apart from the cells'. */
+  idle_spans?: number;
+  idle_duration_s?: number;
+  idle_energy_j?: number;
+  idle_emissions_g?: number;
+  idle_by_component?: Record<string, number>;
 }
 
 /** A `jupyter_carbon.session.CellRecord`. */

@@ -57,6 +57,12 @@ export function statusTooltip(model: CarbonModel, units: IUnits): string {
     lines.push(`  ${componentName(c)}: ${formatEnergy(j, units.energy)} (${t.method[c] ?? 'unknown'})`);
   }
   lines.push(`Emissions: ${formatMass(t.emissions_g, units.mass)} CO2e`);
+  if (t.idle_energy_j) {
+    const idleMass = t.idle_emissions_g ? `, ${formatMass(t.idle_emissions_g, units.mass)} CO2e` : '';
+    lines.push(
+      `Between cells: ${formatEnergy(t.idle_energy_j, units.energy)} over ${formatDuration(t.idle_duration_s ?? 0)}${idleMass} (a held GPU, resident memory; not in the cells' figures)`
+    );
+  }
   lines.push(`Grid: ${formatIntensity(model.intensity)}`);
   const pue = model.intensity?.pue;
   if (pue && pue !== 1) {

@@ -87,6 +87,15 @@ describe('CarbonModel', () => {
     expect(tip).toContain('CPU: 90 mWh (estimated)');
     expect(tip).toContain('zone FR 56 g/kWh');
     expect(tip).toContain('EPYC (estimated)');
+    expect(tip).not.toContain('Between cells');
+    model.handle({
+      type: 'totals',
+      protocol: 1,
+      session_id: 's1',
+      intensity: hello().intensity,
+      totals: { ...hello().totals, idle_spans: 2, idle_energy_j: 7200, idle_duration_s: 90, idle_emissions_g: 0.1 }
+    });
+    expect(statusTooltip(model, AUTO_UNITS)).toContain('Between cells: 2.0 Wh over 1 min 30 s, 100 mg CO2e');
   });
 
   it('shows live power while a cell runs, and totals again after', () => {
