@@ -94,7 +94,6 @@ SERVER_CPU_CORES = {
     "Intel Xeon E5-2686 v4": (18, 36, AWS_INSTANCES),
     "Intel Xeon Platinum 8171M": (26, 52, AZURE_SIZES),
     "Intel Xeon Platinum 8272CL": (26, 52, AZURE_SIZES),
-    "Intel Xeon Platinum 8370C": (32, 64, AZURE_SIZES),
     "Intel Xeon Platinum 8168": (24, 48, INTEL_ARK),
     "Intel Xeon Platinum 8280": (28, 56, INTEL_ARK),
     "Intel Xeon Platinum 8358": (32, 64, INTEL_ARK),
