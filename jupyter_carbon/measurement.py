@@ -163,7 +163,7 @@ class OpenMeasurement:
 
     def close(self) -> Measurement:
         if self.result is None:
-            self.result = Measurement.between(self.start, self._meter.snapshot())
+            self.result = Measurement.between(self.start, self._meter.snapshot(fresh=True))
         return self.result
 
     def _now(self) -> Measurement:

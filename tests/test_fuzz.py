@@ -6,7 +6,6 @@ import json
 import os
 import logging
 
-import test_magics
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from IPython.core.error import UsageError
@@ -17,7 +16,6 @@ from jupyter_carbon.ledger import read_ledger
 from jupyter_carbon.records import CellRecord
 from jupyter_carbon.report import FORMATS, Report, render, summary_text
 
-ip, shell = test_magics.ip, test_magics.shell  # the fixtures: an IPython shell, with the extension loaded
 
 FUZZ = settings(max_examples=int(os.environ.get("JUPYTER_CARBON_FUZZ_EXAMPLES", "60")), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 

@@ -9,7 +9,6 @@ import sys
 import time
 
 import pytest
-import test_magics
 from IPython.core.error import UsageError
 from test_magics import run
 from test_report import record
@@ -19,7 +18,6 @@ from jupyter_carbon.cli import main
 from jupyter_carbon.kernel.extension import extension_of
 from jupyter_carbon.ledger import read_ledger
 
-ip, shell = test_magics.ip, test_magics.shell  # the fixtures: an IPython shell, with the extension loaded
 
 BAD_VALUES = {
     "energy_j": [None, "12", [], {}, True, float("nan")],

@@ -7,14 +7,12 @@ import time
 
 import pytest
 from IPython.core.error import UsageError
-import test_magics
 from test_magics import records, run
 
 from jupyter_carbon.kernel.extension import CarbonExtension, extension_of
 from jupyter_carbon.ledger import read_ledger
 from jupyter_carbon.session import Session
 
-ip, shell = test_magics.ip, test_magics.shell  # the fixtures: an IPython shell, with the extension loaded
 
 
 def test_programmatic_carbon_magic_lets_the_exception_through(shell):
