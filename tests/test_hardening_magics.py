@@ -63,12 +63,12 @@ def test_an_interrupt_inside_the_end_hook_still_records_the_cell(shell):
     snapshot = meter.snapshot
     calls = []
 
-    def interrupted_snapshot():
+    def interrupted_snapshot(**kwargs):
         calls.append(1)
         if len(calls) == 2:  # the end of the cell: a real SIGINT lands here
             os.kill(os.getpid(), signal.SIGINT)
             time.sleep(1)
-        return snapshot()
+        return snapshot(**kwargs)
 
     meter.snapshot = interrupted_snapshot
     try:

@@ -339,7 +339,7 @@ def test_the_estimate_survives_failed_psutil_reads_and_keeps_what_it_counted(clo
             return type("Mem", (), {"used": 4 * 10**9})()
 
     flaky = FlakyPsutil()
-    src = ModelSource(tree, clock(), cpu_tdp_w=40.0, memory_w_per_gb=0.5, system=system, psutil_module=flaky, brand="x")
+    src = ModelSource(tree, clock(), cpu_tdp_w=40.0, memory_w_per_gb=0.5, system=system, psutil_module=flaky, cpu_model="x", topology=fake_topology("x", system.logical_cpus))
     meter = Meter([src], clock=clock, start=False, drop_after_s=3.0)
     start = meter.snapshot()
     flaky.failing = True
