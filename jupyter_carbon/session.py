@@ -163,10 +163,6 @@ class Session:
         self._emit("cell_start", cell)
         return cell
 
-    def ended(self, cell: OpenCell) -> bool:
-        """Whether ``cell`` already has its record (``end`` ran to the append)."""
-        return cell.ended
-
     def live_energy_j(self) -> float:
         """Energy of the running cell so far (0 between cells)."""
         cell = self._current

@@ -177,3 +177,49 @@ def test_previous_after_a_restart_is_the_same_notebooks_session(tmp_path, other_
     identity = {"pid": os.getpid(), "kernel_id": "k2"}
     assert previous_ledger(tmp_path, current=current, identity=identity).name == "b-other-notebook.jsonl"
     assert previous_ledger(tmp_path, current=current, identity={"pid": os.getpid(), "kernel_id": "k9"}) is None
+
+
+@pytest.mark.slow
+def test_previous_in_real_kernels_sharing_a_data_folder(tmp_path):
+    """Two kernels, two notebooks, one data folder: after a restart, kernel A's previous
+    session is its own, though kernel B's live ledger is newer."""
+    from jupyter_client.manager import KernelManager
+
+    def start(notebook):
+        env = dict(os.environ, JUPYTER_DATA_DIR=str(tmp_path), JUPYTER_CARBON_REGION="FR", JPY_SESSION_NAME=notebook,
+                   PYTHONPATH=os.pathsep.join(sys.path))  # fmt: skip
+        # Named as Jupyter Server names it: kernel-<kernel id>.json
+        km = KernelManager(kernel_name="python3", connection_file=str(tmp_path / f"kernel-{notebook[5]}.json"))
+        km.start_kernel(env=env)
+        kc = km.client()
+        kc.start_channels()
+        kc.wait_for_ready(timeout=60)
+        return km, kc
+
+    def ask(kc, code):
+        out = []
+        kc.execute_interactive(code, timeout=60, output_hook=lambda m: out.append(m["content"].get("text", "")) if m["msg_type"] == "stream" else None)
+        lines = "".join(out).strip().splitlines()
+        return lines[-1] if lines else ""
+
+    session_id = "from jupyter_carbon.kernel.extension import extension_of as e; print(e(get_ipython()).session.session_id)"
+    previous = "print(e(get_ipython()).report('previous').session_id)"
+    (km_a, kc_a), (km_b, kc_b) = start("work/a.ipynb"), start("work/b.ipynb")
+    try:
+        ask(kc_a, "%load_ext jupyter_carbon")
+        first_a = ask(kc_a, session_id)
+        ask(kc_a, "x = 1")
+        ask(kc_b, "%load_ext jupyter_carbon")
+        live_b = ask(kc_b, session_id)
+        ask(kc_b, "y = 1")
+        km_a.restart_kernel(now=True)
+        kc_a.wait_for_ready(timeout=60)
+        ask(kc_a, "%load_ext jupyter_carbon")
+        assert ask(kc_a, session_id) not in (first_a, live_b)
+        assert ask(kc_a, previous) == first_a
+        header = json.loads(next(tmp_path.glob(f"carbon/ledgers/{first_a}.jsonl")).read_text().splitlines()[0])
+        assert header["notebook"] == "work/a.ipynb" and header["kernel_id"] == "a"
+    finally:
+        for km, kc in ((km_a, kc_a), (km_b, kc_b)):
+            kc.stop_channels()
+            km.shutdown_kernel(now=True)

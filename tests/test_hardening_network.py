@@ -157,3 +157,12 @@ def test_server_text_never_reaches_the_reason_escaped_or_not():
             assert wait_for(lambda: "units" in (ctx.current().fallback_reason or ""))
             reason = ctx.current().fallback_reason
     assert not any(t in reason for t in texts), reason
+
+
+def test_an_error_names_the_host_and_path_never_a_password_in_the_url():
+    with FakeServer({"/x": (500, {}, 0)}) as fake:
+        url = fake.url.replace("http://", "http://me:url-secret@") + "/x?token=query-secret"
+        with pytest.raises(FetchError) as caught:
+            fetch(url, timeout=2.0)
+    message = str(caught.value)
+    assert "127.0.0.1" in message and "/x" in message and "secret" not in message

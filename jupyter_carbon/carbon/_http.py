@@ -29,8 +29,14 @@ class FetchError(Exception):
 
 
 def _where(url: str) -> str:
+    """Host, port and path: never the query, nor a ``user:password@`` the URL may hold."""
     parts = urllib.parse.urlsplit(url)
-    return f"{parts.netloc}{parts.path}"
+    host = parts.hostname or ""
+    try:
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        port = ""
+    return f"{host}{port}{parts.path}"
 
 
 def _origin(url: str) -> tuple:

@@ -283,7 +283,7 @@ class CarbonExtension:
 
     def _end_interrupted(self, cell) -> None:
         try:
-            if not self.session.ended(cell):
+            if not cell.ended:
                 self.session.end(cell, status="interrupted", error="KeyboardInterrupt")
         except BaseException as err:  # a second Ctrl-C: give up on this record, quietly
             log.warning("jupyter-carbon: the cell's record was lost to an interrupt (%s)", type(err).__name__)
