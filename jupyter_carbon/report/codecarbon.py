@@ -15,8 +15,8 @@ from types import SimpleNamespace
 from ..carbon.intensity import JOULES_PER_KWH
 from ..carbon.places import lookup_key
 from ..carbon.zones import zones
-from ..records import CellRecord
-from .model import Report, Write
+from ..records import CellRecord, Totals
+from .model import Report, Write, totals_of
 from .tabular import csv_text
 
 #: CodeCarbon 3.3's EmissionsData fields, in order (codecarbon/output_methods/emissions_data.py).
@@ -48,14 +48,9 @@ def _place(zone: str | None) -> dict:
     return out
 
 
-def _row(project: str, run_id: str, experiment: str, records: list[CellRecord]) -> dict:
-    duration = sum(r.duration_s for r in records)
-    it_j = sum(r.energy_j for r in records)
-    grams = sum(r.emissions_g or 0.0 for r in records)
-    by_component: dict[str, float] = {}
-    for r in records:
-        for c, j in r.by_component.items():
-            by_component[c] = by_component.get(c, 0.0) + j
+def _row(project: str, run_id: str, experiment: str, records: list[CellRecord], totals: Totals) -> dict:
+    """One row for ``records``, whose sums are ``totals``."""
+    duration, it_j, grams = totals.duration_s, totals.energy_j, totals.emissions_g
     row = {
         "timestamp": records[-1].ended_at if records else "",
         "project_name": project,
@@ -66,10 +61,10 @@ def _row(project: str, run_id: str, experiment: str, records: list[CellRecord]) 
         "emissions_rate": grams / 1000.0 / duration if duration > 0 else 0.0,
         "energy_consumed": it_j / JOULES_PER_KWH,
         "tracking_mode": "process",
-        "pue": sum(r.facility_energy_j for r in records) / it_j if it_j > 0 else (records[0].pue if records else ""),
+        "pue": totals.facility_energy_j / it_j if it_j > 0 else (records[0].pue if records else ""),
     }
     for ours, theirs in _COMPONENTS.items():
-        joules = by_component.get(ours, 0.0)
+        joules = totals.by_component.get(ours, 0.0)
         row[f"{theirs}_energy"] = joules / JOULES_PER_KWH
         row[f"{theirs}_power"] = joules / duration if duration > 0 else 0.0
     zones = {(r.intensity or {}).get("zone") for r in records if r.intensity}
@@ -83,9 +78,9 @@ def write_codecarbon(report: Report, write: Write, *, per_cell: bool = False) ->
     project = ", ".join(report.notebooks) or "jupyter-carbon"
     session = report.session_id or ""
     if per_cell:
-        rows = [_row(project, f"{session}#{r.index}", session, [r]) for r in report.records]
+        rows = [_row(project, f"{session}#{r.index}", session, [r], totals_of([r])) for r in report.records]
     else:
-        rows = [_row(project, session, "", report.records)]
+        rows = [_row(project, session, "", report.records, report.totals)]
     w = csv.writer(SimpleNamespace(write=write), lineterminator="\n")
     w.writerow(COLUMNS)
     for row in rows:
