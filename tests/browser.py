@@ -1,0 +1,195 @@
+"""What every browser test needs: a Jupyter server on 127.0.0.1 in a temporary home, headless
+Debian Chromium driven by Playwright, and ways to wait on the extension's status item.
+
+The tests marked ``browser`` import from here; ``needs_chromium`` skips them, saying why,
+where Chromium is missing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "artifacts"
+CHROMIUM_FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync",
+]
+
+STATUS = ".jp-carbon-StatusItem"
+LOAD_CELL = "%load_ext jupyter_carbon"
+WORK_CELL = "total = sum(i * i for i in range(3_000_000))\ntotal"
+SLOW_CELL = "import time\ntime.sleep(4)"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def notebook_json(kernel: str = "python3", language: str = "python") -> dict:
+    def cell(source):
+        return {"cell_type": "code", "id": uuid.uuid4().hex[:12], "metadata": {}, "execution_count": None, "outputs": [], "source": source}
+
+    return {
+        "nbformat": 4, "nbformat_minor": 5,
+        "metadata": {"kernelspec": {"name": kernel, "display_name": kernel, "language": language}},
+        "cells": [cell(LOAD_CELL), cell(WORK_CELL), cell(SLOW_CELL)],
+    }
+
+
+# A kernel in another language: the status-bar item has nothing to say about it.
+ECHO_KERNEL = """
+from ipykernel.kernelapp import IPKernelApp
+from ipykernel.kernelbase import Kernel
+
+
+class EchoKernel(Kernel):
+    implementation = "echo"
+    implementation_version = "1.0"
+    language_info = {"name": "echo", "mimetype": "text/plain", "file_extension": ".txt"}
+    banner = "echo"
+
+    def do_execute(self, code, silent, store_history=True, user_expressions=None, allow_stdin=False, **kwargs):
+        return {"status": "ok", "execution_count": self.execution_count, "payload": [], "user_expressions": {}}
+
+
+if __name__ == "__main__":
+    IPKernelApp.launch_instance(kernel_class=EchoKernel)
+"""
+
+
+def install_echo_kernel(data_dir: Path, module_dir: Path) -> None:
+    (module_dir / "echo_kernel.py").write_text(ECHO_KERNEL)
+    spec = data_dir / "kernels" / "echo"
+    spec.mkdir(parents=True)
+    (spec / "kernel.json").write_text(json.dumps({
+        "argv": [sys.executable, "-m", "echo_kernel", "-f", "{connection_file}"],
+        "display_name": "Echo", "language": "echo", "env": {"PYTHONPATH": str(module_dir)},
+    }))
+
+
+@contextlib.contextmanager
+def jupyter_server(tmp_path: Path, app: str = "lab"):
+    """A running ``jupyter lab`` (or ``jupyter notebook``, app="notebook"): yields
+    (base_url, token, root_dir, user_settings_dir)."""
+    pytest.importorskip("jupyterlab", reason="jupyterlab is in the test extra")
+    root = tmp_path / "root"
+    home = tmp_path / "home"
+    root.mkdir()
+    home.mkdir()
+    (root / "carbon-e2e.ipynb").write_text(json.dumps(notebook_json()))
+    (root / "other.ipynb").write_text(json.dumps(notebook_json("echo", "echo")))
+    install_echo_kernel(home / "data", tmp_path)
+    # No "would you like Jupyter news?" toast over the page.
+    labconfig = home / ".jupyter" / "labconfig"
+    labconfig.mkdir(parents=True)
+    (labconfig / "page_config.json").write_text(
+        json.dumps({"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True}})
+    )
+    token = uuid.uuid4().hex
+    port = free_port()
+    env = {
+        **os.environ,
+        "HOME": str(home),
+        "JUPYTER_CONFIG_DIR": str(home / ".jupyter"),
+        "JUPYTER_DATA_DIR": str(home / "data"),
+        "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
+        "IPYTHONDIR": str(home / "ipython"),
+        "JUPYTER_CARBON_REGION": "FR",
+        # the kernelspec runs `python`: make it this environment's
+        "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
+    }
+    log = open(tmp_path / "lab.log", "w")
+    proc = subprocess.Popen(
+        [
+            sys.executable, "-m", "jupyter", app, "--no-browser", "--ip=127.0.0.1",
+            f"--port={port}", "--port-retries=0", f"--IdentityProvider.token={token}",
+            f"--ServerApp.root_dir={root}", "--LabApp.expose_app_in_browser=True",
+            "--allow-root", "--LabApp.extension_manager=readonly", "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+            f"--LabApp.user_settings_dir={home / 'settings'}", f"--LabApp.workspaces_dir={home / 'workspaces'}",
+        ],
+        cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"jupyter {app} did not start:\n{(tmp_path / 'lab.log').read_text()[-3000:]}")
+            time.sleep(0.5)
+        yield base, token, root, home / "settings"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+def status_of(page) -> dict:
+    return page.eval_on_selector(STATUS, "el => ({...el.dataset, text: el.textContent, title: el.title})")
+
+
+def wait_status(page, condition: str, timeout_ms: int = 60000) -> dict:
+    """Wait until ``condition`` (JS, over the status item's dataset ``d``) holds."""
+    page.wait_for_function(
+        f"() => {{ const el = document.querySelector('{STATUS}'); if (!el) return false; const d = el.dataset; return {condition}; }}",
+        timeout=timeout_ms,
+    )
+    return status_of(page)
+
+
+def run_cell(page, index: int, wait: bool = True) -> None:
+    """Run one cell; with ``wait``, return once it has run."""
+    page.evaluate(
+        """async ([index, wait]) => {
+            const app = window.jupyterapp;
+            const panel = app.shell.currentWidget;
+            panel.content.activeCellIndex = index;
+            const done = app.commands.execute('notebook:run-cell');
+            if (wait) await done;
+        }""",
+        [index, wait],
+    )
+
+
+@contextlib.contextmanager
+def browser_page(sync_api, name: str):
+    """A page in headless Chromium; on failure, a screenshot and the console go to artifacts/."""
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_FLAGS)
+        try:
+            page = browser.new_context(viewport={"width": 1280, "height": 800}, accept_downloads=True).new_page()
+            console: list[str] = []
+            page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
+            try:
+                yield page
+            except Exception:
+                ARTIFACTS.mkdir(exist_ok=True)
+                page.screenshot(path=str(ARTIFACTS / f"{name}-failure.png"))
+                (ARTIFACTS / f"{name}-console.log").write_text("\n".join(console))
+                raise
+        finally:
+            browser.close()
