@@ -67,3 +67,46 @@ def test_installed_extension_carries_the_settings_schema():
     assert installed, "no installed jupyter-carbon labextension found on the Jupyter path"
     schema = installed[0] / "schemas" / "jupyter-carbon" / "plugin.json"
     assert json.loads(schema.read_text()) == json.loads((LABEXT / "schema" / "plugin.json").read_text())
+
+
+# The oldest version of each shared package that the extension's code works with: the
+# built extension must ask JupyterLab for no more, or a 4.0 Lab warns "No satisfying
+# version" for each and may refuse to load it.
+OLDEST_SHARED = {"@jupyterlab/services": (7, 0, 0), "@jupyterlab/": (4, 0, 0), "@lumino/": (2, 0, 0)}
+# How webpack writes a required range into remoteEntry: ("default", NAME, eager, [RANGE]).
+_CONSUMES = re.compile(r'\("default","(@[^"]+)",(?:!0|!1|true|false),\[([^\]]*)\]')
+
+
+def _oldest_allowed(name: str) -> tuple[int, ...]:
+    prefix = max((p for p in OLDEST_SHARED if name.startswith(p)), key=len, default=None)
+    assert prefix is not None, f"{name} is shared with JupyterLab but OLDEST_SHARED does not say which version it needs"
+    return OLDEST_SHARED[prefix]
+
+
+def _caret_floor(encoded: str) -> tuple[int, ...] | None:
+    """The floor of a caret range as webpack encodes it (``^4.0.0`` is ``1,4,0,0``: one
+    leading part held, then the version); None for any other kind of range."""
+    parts = encoded.split(",")
+    if parts[0] != "1" or len(parts) != 4 or not all(p.isdigit() for p in parts[1:]):
+        return None
+    return tuple(int(p) for p in parts[1:])
+
+
+def test_built_extension_asks_lab_for_no_newer_packages_than_its_code_needs():
+    installed = _installed()
+    assert installed, "no installed jupyter-carbon labextension found on the Jupyter path"
+    built = json.loads((installed[0] / "package.json").read_text())
+    (entry,) = (installed[0] / "static").glob("remoteEntry.*.js")
+    consumed = _CONSUMES.findall(entry.read_text())
+    assert {name for name, _ in consumed} >= {"@jupyterlab/notebook", "@lumino/widgets"}, consumed
+    too_new = {
+        name: encoded for name, encoded in consumed
+        if _caret_floor(encoded) is None or _caret_floor(encoded) > _oldest_allowed(name)
+    }  # fmt: skip
+    assert not too_new, f"remoteEntry requires newer than ^{OLDEST_SHARED} (webpack's encoding, '1,4,6,4' is ^4.6.4): {too_new}"
+    for name, spec in built["jupyterlab"].get("sharedPackages", {}).items():
+        floor = tuple(int(p) for p in re.fullmatch(r"\^(\d+)\.(\d+)\.(\d+)", spec["requiredVersion"]).groups())
+        assert floor <= _oldest_allowed(name), (name, spec)
+    for name, spec in built["dependencies"].items():
+        floor = tuple(int(p) for p in re.fullmatch(r"\^(\d+)\.(\d+)\.(\d+)", spec).groups())
+        assert floor <= _oldest_allowed(name), (name, spec)
