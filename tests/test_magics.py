@@ -60,11 +60,21 @@ def test_every_cell_gets_a_record_with_its_status(shell):
     assert counts == sorted(counts) and len(set(counts)) == 4
 
 
-def test_cell_magic_prints_one_line_and_runs_in_the_same_namespace(shell):
+def carbon_lines(out) -> list[str]:
+    """The ``%%carbon`` lines a cell showed: displays marked as the extension's, whose
+    text/plain is the line (JupyterLab leaves out its own footer under such a cell)."""
+    return [
+        o.data["text/plain"] for o in out.outputs
+        if o.metadata.get("jupyter_carbon", {}).get("cell_line") is True and set(o.data) == {"text/plain"}
+    ]  # fmt: skip
+
+
+def test_cell_magic_shows_one_marked_line_and_runs_in_the_same_namespace(shell):
     result, out = run(shell, "%%carbon\ny = 6 * 7\ny")
     assert result.result == 42 and shell.user_ns["y"] == 42
-    lines = [line for line in out.stdout.splitlines() if line.startswith("carbon:")]
-    assert len(lines) == 1
+    assert "carbon:" not in out.stdout  # shown once, as the marked display
+    lines = carbon_lines(out)
+    assert len(lines) == 1 and lines[0].startswith("carbon:")
     line = lines[0]
     assert "Wh" in line and "CO2e" in line and "zone FR" in line and "estimated" in line or "measured" in line
     record = records(shell)[-1]
@@ -73,16 +83,23 @@ def test_cell_magic_prints_one_line_and_runs_in_the_same_namespace(shell):
 
 def test_cell_magic_options(shell):
     _, quiet = run(shell, "%%carbon --quiet -o rec\nz = 1")
-    assert "carbon:" not in quiet.stdout
+    assert "carbon:" not in quiet.stdout and carbon_lines(quiet) == []
     rec = shell.user_ns["rec"]
     assert rec is records(shell)[-1] and rec.source == "z = 1"
     _, out = run(shell, "%%carbon --region DE\nz = 2")
     assert records(shell)[-1].intensity["zone"] == "DE"
     assert records(shell)[-1].intensity["chosen_by"] == "argument"
-    assert "zone DE" in out.stdout
+    assert "zone DE" in carbon_lines(out)[0]
     # The session's zone is unchanged by a one-cell override.
     run(shell, "z = 3")
     assert records(shell)[-1].intensity["zone"] == "FR"
+
+
+def test_cell_magic_line_is_plain_text_in_a_terminal(shell, capsys):
+    """Outside a kernel (IPython in a terminal) the line is printed as it always was."""
+    shell.run_cell("%%carbon\nw = 1", store_history=True)
+    printed = [line for line in capsys.readouterr().out.splitlines() if line.startswith("carbon:")]
+    assert len(printed) == 1 and "zone FR" in printed[0]
 
 
 @pytest.mark.parametrize("line, message", [("--bogus", "unrecognized arguments"), ("--region atlantis", "unknown region 'atlantis'")])

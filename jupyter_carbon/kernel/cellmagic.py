@@ -4,7 +4,7 @@ IPython would otherwise run the cell through the magic's function, in a nested
 ``run_cell`` with its own namespace handling and traceback. Instead the leading
 ``%%carbon`` line is dropped before the cell runs, so the cell is exactly the cell (same
 namespace, output, last value, exception and traceback); the extension's hooks read the
-options from the raw cell and print the line after it.
+options from the raw cell and show the line after it (``show_cell_line``).
 
 With invalid options the line stays, IPython calls the registered cell magic, and its
 argument parser reports the mistake without running the cell.
@@ -51,3 +51,17 @@ def strip_cell_magic(lines: list[str]) -> list[str]:
 def without_magic_line(raw: str) -> str:
     """The cell's source as it runs: without its ``%%carbon`` line."""
     return "".join(strip_cell_magic(raw.splitlines(keepends=True)))
+
+
+# Marks the ``%%carbon`` line among a cell's outputs (in the output's metadata, which the
+# notebook saves): JupyterLab leaves out its own line under such a cell rather than show
+# the same figures twice. See "The %%carbon line" in docs/protocol.md.
+CELL_LINE_METADATA = {"jupyter_carbon": {"cell_line": True}}
+
+
+def show_cell_line(line: str) -> None:
+    """Show the ``%%carbon`` line as a display whose only bundle is that text: a terminal
+    prints it as a plain line; a notebook keeps it, marked, among the cell's outputs."""
+    from IPython.display import display
+
+    display({"text/plain": line}, raw=True, metadata=CELL_LINE_METADATA)

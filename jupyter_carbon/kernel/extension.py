@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 
 from ..config import CarbonMeter
-from .cellmagic import options_of, strip_cell_magic, without_magic_line
+from .cellmagic import options_of, show_cell_line, strip_cell_magic, without_magic_line
 from .live_settings import LiveSettings
 
 log = logging.getLogger("jupyter_carbon")
@@ -279,7 +279,7 @@ class CarbonExtension:
             if not options.quiet:
                 from ..text import cell_line
 
-                print(cell_line(record))
+                show_cell_line(cell_line(record))
 
     def _end_interrupted(self, cell) -> None:
         try:
