@@ -16,6 +16,7 @@ import sys
 import time
 import urllib.request
 import uuid
+import weakref
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,11 @@ CHROMIUM_FLAGS = [
 ]
 
 STATUS = ".jp-carbon-StatusItem"
+# The JupyterLab these tests drive (CI runs them on the newest and the oldest 4.x): screenshots carry it.
+try:
+    from jupyterlab import __version__ as LAB_VERSION
+except ImportError:
+    LAB_VERSION = "none"
 LOAD_CELL = "%load_ext jupyter_carbon"
 WORK_CELL = "total = sum(i * i for i in range(3_000_000))\ntotal"
 SLOW_CELL = "import time\ntime.sleep(4)"
@@ -175,21 +181,53 @@ def run_cell(page, index: int, wait: bool = True) -> None:
     )
 
 
+# What marks a console message or an uncaught error as this extension's: its name, its
+# plugin ids (`jupyter-carbon:plugin`), its classes, or a script served from its folder
+# (webpack's "No satisfying version ... of shared module" warnings name the module, not
+# the extension asking for it, but come from the extension's remoteEntry).
+EXTENSION_MARKS = ("jupyter-carbon", "jupyter_carbon", "jp-carbon")
+_CONSOLES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def extension_messages(page) -> list[str]:
+    """The warnings and errors this extension left in the page's console so far, and the
+    uncaught errors thrown from its code."""
+    return [
+        f"{kind} {text}" + (f" (at {where})" if where else "")
+        for kind, text, where in _CONSOLES.get(page, [])
+        if kind in ("warning", "error", "pageerror") and any(mark in f"{text} {where}" for mark in EXTENSION_MARKS)
+    ]
+
+
+def assert_no_extension_messages(page) -> None:
+    """Fail, quoting them, if the extension wrote any warning or error to the console."""
+    problems = extension_messages(page)
+    assert not problems, "jupyter-carbon wrote to the browser console:\n" + "\n".join(problems)
+
+
 @contextlib.contextmanager
-def browser_page(sync_api, name: str):
-    """A page in headless Chromium; on failure, a screenshot and the console go to artifacts/."""
+def browser_page(sync_api, name: str, quiet_console: bool = True):
+    """A page in headless Chromium; on failure, a screenshot and the console go to artifacts/.
+
+    With ``quiet_console`` the test also fails if the extension wrote a warning or an
+    error to the console (``assert_no_extension_messages``), checked when it ends.
+    """
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_FLAGS)
         try:
             page = browser.new_context(viewport={"width": 1280, "height": 800}, accept_downloads=True).new_page()
-            console: list[str] = []
-            page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
+            console: list[tuple[str, str, str]] = []
+            _CONSOLES[page] = console
+            page.on("console", lambda m: console.append((m.type, m.text, m.location.get("url", ""))))
+            page.on("pageerror", lambda e: console.append(("pageerror", f"{e.name}: {e.message}", e.stack or "")))
             try:
                 yield page
-            except Exception:
+                if quiet_console:
+                    assert_no_extension_messages(page)
+            except BaseException:
                 ARTIFACTS.mkdir(exist_ok=True)
                 page.screenshot(path=str(ARTIFACTS / f"{name}-failure.png"))
-                (ARTIFACTS / f"{name}-console.log").write_text("\n".join(console))
+                (ARTIFACTS / f"{name}-console.log").write_text("\n".join(" | ".join(entry) for entry in console))
                 raise
         finally:
             browser.close()

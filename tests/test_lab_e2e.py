@@ -5,7 +5,8 @@ Debian's Chromium through Playwright, and checks what a user sees: "not metered"
 ``%load_ext``, the status bar leaving zero, the line under the metered cell, the figures
 saved in the cell's metadata, the totals coming back after a page reload, the panel with
 the costliest cells, a CSV export downloaded from it, and the state after a kernel
-restart. The screenshot goes to ``artifacts/e2e-statusbar.png``.
+restart; `%%carbon` cells; the panel fitting its box; every export downloaded with no file
+left beside the notebook. The screenshot goes to ``artifacts/lab-panel-<Lab version>.png``.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from browser import (
+    LAB_VERSION,
     ARTIFACTS,
     CHROMIUM,
     STATUS,
@@ -28,6 +30,7 @@ from browser import (
 
 pytestmark = [
     pytest.mark.slow,
+    pytest.mark.browser,
     pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium (apt-get install -y chromium); CI installs it"),
 ]
 
@@ -69,6 +72,13 @@ def test_status_bar_and_footer_in_a_real_browser(lab):
         # The load cell itself is not metered: no line under it.
         assert not page.locator(".jp-CodeCell").nth(0).locator(".jp-carbon-CellFooter").is_visible()
 
+        # A %%carbon cell shows its figures once: the kernel's line, no footer; with -q the footer.
+        _add_cells(page, ["%%carbon\nmagic = 1", "%%carbon -q\nquiet = 2"])
+        run_cell(page, 3)
+        run_cell(page, 4)
+        _expect_one_line_per_cell(page, sync_api)
+        after = wait_status(page, "d.cells === '3'")
+
         page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
         saved = _wait_saved(root / "carbon-e2e.ipynb")
         meta = saved["cells"][1]["metadata"]["jupyter_carbon"]
@@ -86,35 +96,32 @@ def test_status_bar_and_footer_in_a_real_browser(lab):
         sync_api.expect(page.locator(".jp-CodeCell").nth(1).locator(".jp-carbon-CellFooter")).to_have_text(
             footer.text_content(), timeout=30000
         )
+        _expect_one_line_per_cell(page, sync_api)
 
-        # The panel: totals, region, the costliest cells, and an export the browser downloads.
+        # The panel: totals, region, the costliest cells, inside its box and the window.
         page.click(STATUS)
         panel = page.locator(".jp-carbon-Panel")
-        sync_api.expect(panel.locator("tr.jp-carbon-cellRow")).to_have_count(1, timeout=30000)
-        sync_api.expect(panel.locator("tr.jp-carbon-cellRow")).to_contain_text("total = sum")
+        sync_api.expect(panel.locator("tr.jp-carbon-cellRow")).to_have_count(3, timeout=30000)
+        sync_api.expect(panel.locator("tr.jp-carbon-cellRow")).to_contain_text(["total = sum"])
         sync_api.expect(panel.locator(".jp-carbon-region")).to_contain_text("zone FR")
-        with page.expect_download(timeout=60000) as download:
-            panel.locator("button[data-format=csv]").click()
-        csv_text = Path(download.value.path()).read_text()
-        assert download.value.suggested_filename.endswith(".csv")
-        assert "total = sum" in csv_text
-        sync_api.expect(panel.locator(".jp-carbon-message")).to_contain_text("Downloaded")
+        spills = page.evaluate(FITS_ITS_BOX, ".jp-carbon-Panel")
+        assert not spills, "\n".join(spills)
+        _export_every_format(page, panel, sync_api, root)
         # The ledger and the reports name the notebook (JupyterLab tells the kernel which).
         (ledger,) = (root.parent / "home" / "data" / "carbon" / "ledgers").glob("*.jsonl")
         cells = [json.loads(line) for line in ledger.read_text().splitlines()[1:]]
         assert {c["notebook"] for c in cells} == {"carbon-e2e.ipynb"}
-        with page.expect_download(timeout=60000) as download:
-            panel.locator("button[data-format=html]").click()
-        assert "<title>Energy and carbon report: carbon-e2e.ipynb (session " in Path(download.value.path()).read_text()
-        page.screenshot(path=str(ARTIFACTS / "e2e-statusbar.png"))
+        page.screenshot(path=str(ARTIFACTS / f"lab-panel-{LAB_VERSION}.png"))
 
-        # Clicking a cell in the list goes to it.
-        page.evaluate("() => { window.jupyterapp.shell.currentWidget.content.activeCellIndex = 0; }")
-        panel.locator("tr.jp-carbon-cellRow").first.click()
+        # Clicking a cell in the list goes to it, and the panel gets out of its way.
+        page.evaluate("() => { const nb = window.jupyterapp.shell.currentWidget.content; nb.activeCellIndex = 0; nb.node.scrollTop = 0; }")
+        cell_id = page.evaluate("() => window.jupyterapp.shell.currentWidget.content.widgets[1].model.id")
+        panel.locator(f"tr.jp-carbon-cellRow[data-cell-id='{cell_id}']").click()
         page.wait_for_function("() => window.jupyterapp.shell.currentWidget.content.activeCellIndex === 1", timeout=10000)
+        sync_api.expect(panel).to_have_count(0)
+        page.wait_for_function(SEEN_AT_ITS_CENTRE, arg=".jp-Notebook .jp-Cell.jp-mod-active", timeout=10000)
 
         # A restart starts a kernel without the extension: the item says so again.
-        page.keyboard.press("Escape")
         page.evaluate("() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.restart()")
         restarted = wait_status(page, "d.status === 'unmetered'")
         assert "%load_ext jupyter_carbon" in restarted["text"]
@@ -160,6 +167,78 @@ def test_autoload_setting_meters_without_load_ext(lab):
         assert not page.locator(STATUS).is_visible()
         page.evaluate("(id) => window.jupyterapp.shell.activateById(id)", first)
         wait_status(page, "d.status === 'metered' && d.active === 'true'")
+
+
+# Elements of the box (and the box) whose content is wider than they are, and whether the
+# box lies inside the window: what a user sees as text spilling over the notebook. Text cut
+# on purpose (text-overflow: ellipsis, the full text in a tooltip) is not spilling.
+FITS_ITS_BOX = """(selector) => {
+    const box = document.querySelector(selector);
+    const r = box.getBoundingClientRect();
+    const problems = [];
+    if (r.left < 0 || r.top < 0 || r.right > window.innerWidth || r.bottom > window.innerHeight) {
+        problems.push(`box at ${JSON.stringify(r)} is outside the ${window.innerWidth}x${window.innerHeight} window`);
+    }
+    for (const el of [box, ...box.querySelectorAll('*')]) {
+        if (el.clientWidth > 0 && el.scrollWidth > el.clientWidth && getComputedStyle(el).textOverflow !== 'ellipsis') {
+            problems.push(`${el.tagName}.${el.className} scrollWidth ${el.scrollWidth} > clientWidth ${el.clientWidth}`);
+        }
+    }
+    return problems;
+}"""
+
+# The element at the centre of the first match is inside it: it is on screen and nothing covers it.
+SEEN_AT_ITS_CENTRE = """(selector) => {
+    const el = document.querySelector(selector);
+    const r = el.getBoundingClientRect();
+    const x = r.left + r.width / 2, y = r.top + Math.min(r.height / 2, 20);
+    return x > 0 && y > 0 && x < window.innerWidth && y < window.innerHeight && el.contains(document.elementFromPoint(x, y));
+}"""
+
+
+def _add_cells(page, sources: list[str]) -> None:
+    page.evaluate(
+        """(sources) => {
+            const model = window.jupyterapp.shell.currentWidget.content.model;
+            for (const source of sources) model.sharedModel.insertCell(model.cells.length, {cell_type: 'code', source});
+        }""",
+        sources,
+    )
+
+
+def _expect_one_line_per_cell(page, sync_api) -> None:
+    """Cell 3 (%%carbon) shows the kernel's line and no footer; cell 4 (%%carbon -q) its footer."""
+    cells = page.locator(".jp-CodeCell")
+    sync_api.expect(cells.nth(3).locator(".jp-OutputArea-output")).to_contain_text("carbon: ", timeout=30000)
+    sync_api.expect(cells.nth(4).locator(".jp-carbon-CellFooter")).to_be_visible(timeout=30000)
+    assert cells.nth(4).locator(".jp-OutputArea-output").count() == 0
+    page.wait_for_function("() => window.jupyterapp.shell.currentWidget.content.widgets[3].model.getMetadata('jupyter_carbon') !== undefined", timeout=30000)
+    assert cells.nth(3).locator(".jp-carbon-CellFooter").count() == 1  # drawn, and hidden
+    assert not cells.nth(3).locator(".jp-carbon-CellFooter").is_visible()
+
+
+def _listing(root: Path) -> list[str]:
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*"))
+
+
+def _export_every_format(page, panel, sync_api, root: Path) -> None:
+    """Every button downloads its report through the browser; the server's folder is unchanged."""
+    before = _listing(root)
+    downloads = {}
+    for button in panel.locator("button.jp-carbon-export").all():
+        with page.expect_download(timeout=60000) as download:
+            button.click()
+        downloads[button.get_attribute("data-format")] = (download.value.suggested_filename, Path(download.value.path()).read_text())
+        sync_api.expect(panel.locator(".jp-carbon-message")).to_contain_text("Downloaded")
+    assert set(downloads) == {"json", "csv", "md", "html", "latex", "codecarbon", "model-card"}
+    assert _listing(root) == before
+    name, text = downloads["csv"]
+    assert name.endswith(".csv") and "total = sum" in text
+    name, text = downloads["html"]
+    assert name.endswith(".html") and "<title>Energy and carbon report: carbon-e2e.ipynb (session " in text
+    name, text = downloads["json"]
+    assert name.endswith(".json") and len(json.loads(text)["cells"]) == 3
+    assert downloads["latex"][0].endswith(".tex") and "\\texttt{carbon-e2e.ipynb}" in downloads["latex"][1]
 
 
 def _wait_saved(path: Path, timeout_s: float = 30) -> dict:

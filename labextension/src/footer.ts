@@ -1,14 +1,15 @@
 /**
  * The line under each metered code cell, drawn from the cell's `jupyter_carbon`
  * metadata: the same path whether the figures just arrived from the kernel or the
- * notebook was saved elsewhere (the headless runner writes the same shape).
+ * notebook was saved elsewhere (the headless runner writes the same shape). Left out
+ * under a `%%carbon` cell whose outputs already hold the kernel's line.
  */
-import { Cell, CodeCell, ICellModel } from '@jupyterlab/cells';
+import { Cell, CodeCell, ICellModel, ICodeCellModel } from '@jupyterlab/cells';
 import { INotebookModel, Notebook } from '@jupyterlab/notebook';
 import { IDisposable } from '@lumino/disposable';
 import { PanelLayout, Widget } from '@lumino/widgets';
 
-import { METADATA_KEY, readCellMetadata } from './protocol';
+import { METADATA_KEY, isCellLineOutput, readCellMetadata } from './protocol';
 import { CarbonSettings } from './settings';
 import { footerText, footerTooltip } from './text';
 
@@ -25,8 +26,24 @@ export class CellFooter extends Widget {
     this._model = model;
     this._settings = settings;
     model.metadataChanged.connect(this.render, this);
+    this._outputs()?.changed.connect(this.render, this);
     settings.changed.connect(this.render, this);
     this.render();
+  }
+
+  private _outputs(): ICodeCellModel['outputs'] | null {
+    return this._model.type === 'code' ? (this._model as ICodeCellModel).outputs : null;
+  }
+
+  /** The kernel printed this cell's `%%carbon` line among its outputs: say it once. */
+  private _hasCellLine(): boolean {
+    const outputs = this._outputs();
+    for (let i = 0; outputs && i < outputs.length; i++) {
+      if (isCellLineOutput(outputs.get(i).metadata)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   dispose(): void {
@@ -34,13 +51,14 @@ export class CellFooter extends Widget {
       return;
     }
     this._model.metadataChanged.disconnect(this.render, this);
+    this._outputs()?.changed.disconnect(this.render, this);
     this._settings.changed.disconnect(this.render, this);
     super.dispose();
   }
 
   render(): void {
     const meta = readCellMetadata(this._model.getMetadata(METADATA_KEY));
-    const show = meta !== null && this._settings.values.showFooter;
+    const show = meta !== null && this._settings.values.showFooter && !this._hasCellLine();
     this.node.textContent = meta ? footerText(meta, this._settings.units) : '';
     this.node.title = meta ? footerTooltip(meta, this._settings.units) : '';
     this.node.classList.toggle('jp-carbon-mod-error', !!meta && meta.status !== 'ok');

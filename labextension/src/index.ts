@@ -70,15 +70,16 @@ const plugin: JupyterFrontEndPlugin<void> = {
       if (!meter) {
         return;
       }
-      popup = showPopup({
-        body: new CarbonPanel({
-          model: meter.model,
-          settings,
-          goToCell: id => meter.goToCell(id)
-        }),
-        anchor: item,
-        align: 'left',
-        hasDynamicSize: true
+      const body = new CarbonPanel({
+        model: meter.model,
+        settings,
+        goToCell: id => meter.goToCell(id)
+      });
+      popup = showPopup({ body, anchor: item, align: 'left', hasDynamicSize: true });
+      // Out of the way of the cell a row just scrolled to.
+      body.cellShown.connect(() => {
+        popup?.dispose();
+        popup = null;
       });
     });
 

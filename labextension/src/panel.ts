@@ -2,29 +2,17 @@
  * The popup behind the status-bar item: totals, region, the costliest cells (click one
  * to go to it) and export buttons that ask the kernel for a report and download it.
  */
+import { ISignal, Signal } from '@lumino/signaling';
 import { Widget } from '@lumino/widgets';
 
 import { downloadText } from './download';
-import {
-  componentName,
-  formatDuration,
-  formatEnergy,
-  formatIntensity,
-  formatMass
-} from './format';
-import { CarbonModel } from './model';
+import { formatIntensity } from './format';
+import { COSTLIEST, CarbonModel } from './model';
+import { COSTLIEST_COLUMNS, EXPORT_BUTTONS, componentsLine, panelRow, totalsLine } from './paneltext';
 import { ExportFormat, ICellRecord, IExportReply } from './protocol';
 import { CarbonSettings } from './settings';
 
 export const PANEL_CLASS = 'jp-carbon-Panel';
-
-export const EXPORT_FORMATS: ReadonlyArray<[ExportFormat, string]> = [
-  ['json', 'JSON'],
-  ['csv', 'CSV'],
-  ['html', 'HTML'],
-  ['codecarbon', 'CodeCarbon CSV'],
-  ['model-card', 'Model card']
-];
 
 export interface ICarbonPanelOptions {
   model: CarbonModel;
@@ -37,6 +25,7 @@ export class CarbonPanel extends Widget {
   private _model: CarbonModel;
   private _settings: CarbonSettings;
   private _goToCell: (cellId: string) => boolean;
+  private _cellShown = new Signal<this, string>(this);
   // Rebuilt on every change; the export buttons stay: a click must land on a node
   // still in the popup, or the popup takes it for a click outside and closes.
   private _body: HTMLElement;
@@ -51,13 +40,17 @@ export class CarbonPanel extends Widget {
     this._goToCell = options.goToCell;
     el(this.node, 'h3', 'Energy and carbon of this kernel session');
     this._body = el(this.node, 'div', '');
-    this._exports = el(this.node, 'div', 'Export: ');
+    this._exports = el(this.node, 'div', '');
     this._exports.className = 'jp-carbon-exports';
-    for (const [format, label] of EXPORT_FORMATS) {
-      const button = el(this._exports, 'button', label) as HTMLButtonElement;
+    el(this._exports, 'span', 'Export the session:').className = 'jp-carbon-muted';
+    const buttons = el(this._exports, 'div', '');
+    buttons.className = 'jp-carbon-exportButtons';
+    for (const [format, { label, title }] of Object.entries(EXPORT_BUTTONS)) {
+      const button = el(buttons, 'button', label) as HTMLButtonElement;
       button.className = 'jp-mod-styled jp-carbon-export';
+      button.title = title;
       button.dataset.format = format;
-      button.onclick = () => void this.export(format);
+      button.onclick = () => void this.export(format as ExportFormat);
     }
     this._message = el(this.node, 'p', '');
     this._message.className = 'jp-carbon-muted jp-carbon-message';
@@ -65,10 +58,18 @@ export class CarbonPanel extends Widget {
     this._settings.changed.connect(this.render, this);
     this.render();
     // The kernel may know more than this page saw (cells from before a reload).
-    void this._model.request('summary', { top: 10 }).then(
+    void this._model.request('summary', { top: COSTLIEST }).then(
       () => this.render(),
       () => undefined
     );
+  }
+
+  /**
+   * A row took the user to its cell (the id). Whoever shows the panel over the notebook
+   * closes it here, so that it does not cover the cell the user asked to see.
+   */
+  get cellShown(): ISignal<this, string> {
+    return this._cellShown;
   }
 
   dispose(): void {
@@ -80,7 +81,6 @@ export class CarbonPanel extends Widget {
   render(): void {
     const m = this._model;
     const units = this._settings.units;
-    const t = m.totals;
     const node = this._body;
     node.textContent = '';
     const metered = m.status !== 'unmetered';
@@ -89,38 +89,31 @@ export class CarbonPanel extends Widget {
       el(node, 'p', 'This kernel is not metered: run %load_ext jupyter_carbon in a cell.');
       return;
     }
-    const totals = el(node, 'p', '');
-    totals.className = 'jp-carbon-totals';
-    totals.textContent =
-      `${t.cells} cell${t.cells === 1 ? '' : 's'} over ${formatDuration(t.duration_s)}: ` +
-      `${formatEnergy(t.energy_j, units.energy)}, ${formatMass(t.emissions_g, units.mass)} CO2e`;
-    const parts = Object.entries(t.by_component).map(
-      ([c, j]) => `${componentName(c)} ${formatEnergy(j, units.energy)} (${t.method[c] ?? '?'})`
-    );
-    if (parts.length) {
-      el(node, 'p', parts.join(', ')).className = 'jp-carbon-muted';
+    el(node, 'p', totalsLine(m.totals, units)).className = 'jp-carbon-totals';
+    const components = componentsLine(m.totals, units);
+    if (components) {
+      el(node, 'p', components).className = 'jp-carbon-muted';
     }
-    const region = el(node, 'p', `Region: ${formatIntensity(m.intensity)}`);
-    region.className = 'jp-carbon-region';
+    el(node, 'p', `Region: ${formatIntensity(m.intensity)}`).className = 'jp-carbon-region';
 
-    if (m.costliest.length) {
-      el(node, 'p', 'Costliest cells (click to go to one):').className = 'jp-carbon-muted';
-      const table = el(node, 'table', '');
-      const head = el(table, 'tr', '');
-      for (const h of ['#', 'cell', 'energy', 'CO2e', 'time']) {
-        el(head, 'th', h);
-      }
-      for (const r of m.costliest) {
-        this._row(table, r);
-      }
-    } else {
+    if (!m.costliest.length) {
       el(node, 'p', 'No cell metered yet.').className = 'jp-carbon-muted';
+      return;
+    }
+    el(node, 'p', 'Costliest cells (click one to go to it):').className = 'jp-carbon-muted';
+    const table = el(node, 'table', '');
+    const head = el(table, 'tr', '');
+    for (const [i, h] of COSTLIEST_COLUMNS.entries()) {
+      el(head, 'th', h).className = `jp-carbon-col${i}`;
+    }
+    for (const r of m.costliest) {
+      this._row(table, r);
     }
   }
 
   /** Ask the kernel for the report (it writes no file) and hand it to the browser. */
   async export(format: ExportFormat): Promise<void> {
-    this._message.textContent = `Exporting ${format}…`;
+    this._message.textContent = `Exporting ${EXPORT_BUTTONS[format].label}…`;
     try {
       const reply = await this._model.request<IExportReply>('export', { format, path: null });
       if (reply.content === undefined) {
@@ -135,18 +128,19 @@ export class CarbonPanel extends Widget {
   }
 
   private _row(table: HTMLElement, r: ICellRecord): void {
-    const units = this._settings.units;
+    const shown = panelRow(r, this._settings.units);
     const row = el(table, 'tr', '');
     row.className = 'jp-carbon-cellRow';
-    el(row, 'td', r.execution_count != null ? `[${r.execution_count}]` : `${r.index}`);
-    el(row, 'td', r.source || '(empty)').className = 'jp-carbon-source';
-    el(row, 'td', formatEnergy(r.energy_j, units.energy));
-    el(row, 'td', formatMass(r.emissions_g, units.mass));
-    el(row, 'td', formatDuration(r.duration_s));
-    row.dataset.cellId = r.cell_id ?? '';
-    row.title = r.cell_id ? 'Go to this cell' : "The kernel did not receive this cell's id";
+    for (const text of [shown.label, shown.source, shown.energy, shown.emissions, shown.time]) {
+      el(row, 'td', text);
+    }
+    row.children[1].className = 'jp-carbon-source';
+    row.dataset.cellId = shown.cellId ?? '';
+    row.title = shown.title;
     row.onclick = () => {
-      if (!r.cell_id || !this._goToCell(r.cell_id)) {
+      if (shown.cellId && this._goToCell(shown.cellId)) {
+        this._cellShown.emit(shown.cellId);
+      } else {
         this._message.textContent = 'That cell is not in this notebook any more.';
       }
     };

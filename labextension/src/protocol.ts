@@ -187,6 +187,15 @@ export interface ICellFootprint {
 
 export const METADATA_KEY = 'jupyter_carbon';
 
+/**
+ * Whether an output's metadata marks it as a `%%carbon` line: the kernel shows the cell's
+ * figures itself, so no footer is drawn under that cell. See docs/protocol.md.
+ */
+export function isCellLineOutput(outputMetadata: unknown): boolean {
+  const mark = isRecord(outputMetadata) ? (outputMetadata as Record<string, unknown>)[METADATA_KEY] : undefined;
+  return isRecord(mark) && (mark as Record<string, unknown>).cell_line === true;
+}
+
 /** A metadata value read from a notebook file: trusted only once its shape is checked. */
 export function readCellMetadata(value: unknown): ICellFootprint | null {
   if (!value || typeof value !== 'object') {

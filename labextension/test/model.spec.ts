@@ -1,5 +1,5 @@
 import { CarbonModel, COSTLIEST, insertCostliest } from '../src/model';
-import { ICellFootprint, ICellRecord, IRecordWithFootprint, METADATA_KEY, readCellMetadata, writeFootprint } from '../src/protocol';
+import { ICellFootprint, ICellRecord, IRecordWithFootprint, METADATA_KEY, isCellLineOutput, readCellMetadata, writeFootprint } from '../src/protocol';
 import { footerText, statusText, statusTooltip, UNMETERED_TEXT } from '../src/text';
 import { AUTO_UNITS } from '../src/format';
 
@@ -299,5 +299,18 @@ describe('the footprint the kernel computes', () => {
     writeFootprint(cell, undefined);
     expect(cell.writes).toEqual([]);
     expect(cell.metadata.get(METADATA_KEY)).toBe(older);
+  });
+});
+
+describe('the %%carbon line among the outputs', () => {
+  it('is recognised by the mark in the output metadata, not by its text', () => {
+    expect(isCellLineOutput({ jupyter_carbon: { cell_line: true } })).toBe(true);
+    expect(isCellLineOutput({ jupyter_carbon: { cell_line: true }, isolated: false })).toBe(true);
+  });
+
+  it('is not any other output, even one that reads like the line', () => {
+    for (const metadata of [{}, null, undefined, 'jupyter_carbon', { jupyter_carbon: true }, { jupyter_carbon: { cell_line: 'yes' } }, { other: { cell_line: true } }]) {
+      expect(isCellLineOutput(metadata)).toBe(false);
+    }
   });
 });

@@ -1,0 +1,62 @@
+/**
+ * What the carbon panel says, built from the model without a DOM so the tests can
+ * check it: the totals, the components, one row per costly cell, the export buttons.
+ */
+import { IUnits, componentName, formatDuration, formatEnergy, formatMass } from './format';
+import { ExportFormat, ICellRecord, ITotals } from './protocol';
+
+/**
+ * The panel's export buttons, in order, one per format the kernel writes. A `Record`
+ * over `ExportFormat`, so a format added to the protocol fails to compile until it has
+ * a button. The tooltip says what the file is.
+ */
+export const EXPORT_BUTTONS: Record<ExportFormat, { label: string; title: string }> = {
+  json: { label: 'JSON', title: 'Every record and the totals, as JSON' },
+  csv: { label: 'CSV', title: 'One row per cell, as CSV' },
+  md: { label: 'Markdown', title: 'The report as Markdown' },
+  html: { label: 'HTML', title: 'The report as a standalone HTML page' },
+  latex: { label: 'LaTeX', title: 'The report as a LaTeX fragment' },
+  codecarbon: { label: 'CodeCarbon', title: "CodeCarbon's emissions.csv columns" },
+  'model-card': { label: 'Model card', title: 'An environmental-impact section for a model card' }
+};
+
+/** "3 cells over 12 s: 1.2 Wh, 0.07 g CO2e". */
+export function totalsLine(t: ITotals, units: IUnits): string {
+  const cells = `${t.cells} cell${t.cells === 1 ? '' : 's'}`;
+  return `${cells} over ${formatDuration(t.duration_s)}: ${formatEnergy(t.energy_j, units.energy)}, ${formatMass(t.emissions_g, units.mass)} CO2e`;
+}
+
+/** "CPU 1.1 Wh (estimated), memory 0.1 Wh (estimated)"; empty before any cell. */
+export function componentsLine(t: ITotals, units: IUnits): string {
+  return Object.entries(t.by_component)
+    .map(([c, j]) => `${componentName(c)} ${formatEnergy(j, units.energy)} (${t.method[c] ?? '?'})`)
+    .join(', ');
+}
+
+/** One row of the costliest-cells table, as the panel shows it. */
+export interface IPanelRow {
+  /** `[3]` for a cell that ran as execution 3, else the record's index in the session. */
+  label: string;
+  source: string;
+  energy: string;
+  emissions: string;
+  time: string;
+  /** The cell to go to on click; null when the kernel was not told the cell's id. */
+  cellId: string | null;
+  title: string;
+}
+
+export const COSTLIEST_COLUMNS = ['#', 'cell', 'energy', 'CO2e', 'time'];
+
+export function panelRow(r: ICellRecord, units: IUnits): IPanelRow {
+  return {
+    label: r.execution_count != null ? `[${r.execution_count}]` : `${r.index}`,
+    // The first line says which cell it is; the rest would only be cut off.
+    source: r.source.trim().split('\n')[0] || '(empty)',
+    energy: formatEnergy(r.energy_j, units.energy),
+    emissions: formatMass(r.emissions_g, units.mass),
+    time: formatDuration(r.duration_s),
+    cellId: r.cell_id || null,
+    title: r.cell_id ? `Go to this cell:\n${r.source}` : "The kernel did not receive this cell's id"
+  };
+}
