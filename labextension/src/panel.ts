@@ -4,7 +4,7 @@
  */
 import { Widget } from '@lumino/widgets';
 
-import { downloadText } from './download';
+import { EXPORT_FORMATS, downloadReport, errorText } from './exporting';
 import {
   componentName,
   formatDuration,
@@ -13,18 +13,10 @@ import {
   formatMass
 } from './format';
 import { CarbonModel } from './model';
-import { ExportFormat, ICellRecord, IExportReply } from './protocol';
+import { ExportFormat, ICellRecord } from './protocol';
 import { CarbonSettings } from './settings';
 
 export const PANEL_CLASS = 'jp-carbon-Panel';
-
-export const EXPORT_FORMATS: ReadonlyArray<[ExportFormat, string]> = [
-  ['json', 'JSON'],
-  ['csv', 'CSV'],
-  ['html', 'HTML'],
-  ['codecarbon', 'CodeCarbon CSV'],
-  ['model-card', 'Model card']
-];
 
 export interface ICarbonPanelOptions {
   model: CarbonModel;
@@ -122,15 +114,10 @@ export class CarbonPanel extends Widget {
   async export(format: ExportFormat): Promise<void> {
     this._message.textContent = `Exporting ${format}…`;
     try {
-      const reply = await this._model.request<IExportReply>('export', { format, path: null });
-      if (reply.content === undefined) {
-        this._message.textContent = `Export failed: ${reply.error ?? 'the kernel sent no content'}`;
-      } else {
-        downloadText(reply.filename ?? `carbon.${format}`, reply.mimetype ?? 'text/plain', reply.content);
-        this._message.textContent = `Downloaded ${reply.filename}.`;
-      }
+      const filename = await downloadReport(this._model, format);
+      this._message.textContent = `Downloaded ${filename}.`;
     } catch (err) {
-      this._message.textContent = `Export failed: ${err instanceof Error ? err.message : String(err)}`;
+      this._message.textContent = `Export failed: ${errorText(err)}`;
     }
   }
 
