@@ -41,11 +41,8 @@ export function addCommands(
     label: `${CATEGORY}: show session`,
     caption: 'Totals, region, the costliest cells and exports of this notebook’s kernel session',
     isEnabled: () => metered() !== null,
-    execute: async () => {
+    execute: () => {
       requireMetered(metered());
-      // Open after the event that ran the command: a palette click reaching the page
-      // would otherwise count as a click outside the new popup and close it.
-      await nextTask();
       host.showSession();
     }
   });
@@ -78,8 +75,4 @@ function requireFormat(format: unknown): ExportFormat {
     throw new Error(`${CATEGORY}: cannot export as ${JSON.stringify(format)}; the formats are ${names}`);
   }
   return format as ExportFormat;
-}
-
-function nextTask(): Promise<void> {
-  return new Promise(resolve => setTimeout(resolve, 0));
 }
