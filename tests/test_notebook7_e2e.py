@@ -84,6 +84,11 @@ def test_notebook7_top_bar_meter_panel_and_palette(tmp_path):
     pytest.importorskip("notebook", reason="Notebook 7 is in the test extra")
     with jupyter_server(tmp_path, "notebook") as (base, token, root, _), browser_page(sync_api, "notebook7") as page:
         ours = watch_console(page)
+        # The file browser page loads the extension too, with no notebook: nothing to show.
+        page.goto(f"{base}/tree?token={token}")
+        page.wait_for_selector(".jp-DirListing-item", timeout=90000)
+        page.wait_for_timeout(2000)
+        assert not page.locator(STATUS).is_visible()
         page.goto(f"{base}/notebooks/carbon-e2e.ipynb?token={token}")
         page.wait_for_selector(".jp-Notebook .jp-CodeCell", timeout=90000)
 
@@ -111,11 +116,17 @@ def test_notebook7_top_bar_meter_panel_and_palette(tmp_path):
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "notebook7-indicator.png"))
 
+        # While a cell runs: live power and the cell's energy so far, as in Lab's status bar.
+        run_cell(page, 2, wait=False)
+        live = wait_status(page, "document.querySelector('.jp-carbon-mod-running') !== null && / W · cell /.test(document.querySelector('.jp-carbon-StatusItem').textContent)", 15000)
+        assert re.match(r"Carbon: [\d.]+ k?W · cell [\d.e-]+ (mWh|Wh)$", live["text"]), live["text"]
+        wait_status(page, "d.cells === '2' && !document.querySelector('.jp-carbon-mod-running')", 30000)
+
         # A click opens the session panel below the item, inside the window.
         page.click(STATUS)
         panel = page.locator(PANEL)
-        sync_api.expect(panel.locator("tr.jp-carbon-cellRow")).to_have_count(1, timeout=30000)
-        sync_api.expect(panel.locator("tr.jp-carbon-cellRow")).to_contain_text("total = sum")
+        sync_api.expect(panel.locator("tr.jp-carbon-cellRow")).to_have_count(2, timeout=30000)
+        sync_api.expect(panel.locator("tr.jp-carbon-cellRow")).to_contain_text(["total = sum", "import time"])  # costliest first
         sync_api.expect(panel.locator(".jp-carbon-region")).to_contain_text("zone FR")
         shown = box(page, PANEL)
         assert shown["y"] >= item["y"] + item["height"] - 1, (shown, item)
@@ -141,7 +152,7 @@ def test_notebook7_top_bar_meter_panel_and_palette(tmp_path):
 
         # "show session" opens the same panel.
         page.evaluate("() => window.jupyterapp.commands.execute('jupyter-carbon:show-session')")
-        sync_api.expect(panel.locator("tr.jp-carbon-cellRow")).to_have_count(1, timeout=30000)
+        sync_api.expect(panel.locator("tr.jp-carbon-cellRow")).to_have_count(2, timeout=30000)
 
         assert files_under(root) == files_before
         assert ours == []
