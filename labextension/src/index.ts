@@ -19,7 +19,9 @@ import { IStatusBar } from '@jupyterlab/statusbar';
 import { addCommands } from './commands';
 import { downloadReport, errorText } from './exporting';
 import { addToTopBar } from './indicator';
+import { CarbonModel } from './model';
 import { NotebookCarbon } from './notebook';
+import { ExportFormat } from './protocol';
 import { NotebookCarbonExtension, NotebookCarbonRegistry } from './registry';
 import { SessionView } from './sessionview';
 import { CarbonSettings } from './settings';
@@ -88,15 +90,19 @@ const plugin: JupyterFrontEndPlugin<void> = {
           return panel && panel === app.shell.currentWidget ? meters.ensure(panel).model : null;
         },
         showSession: () => view.open(),
-        exportAs: (model, format) =>
-          downloadReport(model, format).then(
-            () => undefined,
-            err => void Notification.error(`Energy and carbon: export failed: ${errorText(err)}`)
-          )
+        exportAs: downloadOrNotify
       },
       palette
     );
   }
 };
+
+/** A command's export: the download, or a notification saying why there is none. */
+function downloadOrNotify(model: CarbonModel, format: ExportFormat): Promise<void> {
+  return downloadReport(model, format).then(
+    () => undefined,
+    err => void Notification.error(`Energy and carbon: export failed: ${errorText(err)}`)
+  );
+}
 
 export default plugin;
