@@ -39,6 +39,11 @@ LOAD_CELL = "%load_ext jupyter_carbon"
 WORK_CELL = "total = sum(i * i for i in range(3_000_000))\ntotal"
 SLOW_CELL = "import time\ntime.sleep(4)"
 
+needs_chromium = pytest.mark.skipif(
+    not CHROMIUM.exists(),
+    reason="needs Debian's chromium at /usr/bin/chromium (apt-get install -y chromium); CI installs it",
+)
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -127,6 +132,7 @@ def jupyter_server(tmp_path: Path, app: str = "lab"):
             f"--ServerApp.root_dir={root}", "--LabApp.expose_app_in_browser=True",
             "--allow-root", "--LabApp.extension_manager=readonly", "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
             f"--LabApp.user_settings_dir={home / 'settings'}", f"--LabApp.workspaces_dir={home / 'workspaces'}",
+            *(notebook7_flags(home) if app == "notebook" else []),
         ],
         cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
@@ -152,6 +158,16 @@ def jupyter_server(tmp_path: Path, app: str = "lab"):
             proc.kill()
             proc.wait()
         log.close()
+
+
+def notebook7_flags(home: Path) -> list[str]:
+    """Notebook 7's page reads its own app's settings, not LabApp's: expose it, and keep
+    its settings and workspaces in the temporary home too."""
+    return [
+        "--JupyterNotebookApp.expose_app_in_browser=True",
+        f"--JupyterNotebookApp.user_settings_dir={home / 'settings'}",
+        f"--JupyterNotebookApp.workspaces_dir={home / 'workspaces'}",
+    ]
 
 
 def status_of(page) -> dict:

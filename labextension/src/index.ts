@@ -1,18 +1,29 @@
 /**
- * jupyter-carbon for JupyterLab: a status-bar meter for the active notebook's kernel,
- * a line of energy and CO2e under each metered cell, and settings for both.
+ * jupyter-carbon for JupyterLab and Notebook 7: a meter for the current notebook's kernel
+ * (in JupyterLab's status bar, in Notebook 7's top bar), its session panel, a line of
+ * energy and CO2e under each metered cell, commands in the palette, and settings.
  */
 import {
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
+import {
+  ICommandPalette,
+  IToolbarWidgetRegistry,
+  Notification
+} from '@jupyterlab/apputils';
 import { INotebookTracker } from '@jupyterlab/notebook';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
-import { IStatusBar, Popup, showPopup } from '@jupyterlab/statusbar';
+import { IStatusBar } from '@jupyterlab/statusbar';
 
+import { addCommands } from './commands';
+import { downloadReport, errorText } from './exporting';
+import { addToTopBar } from './indicator';
+import { CarbonModel } from './model';
 import { NotebookCarbon } from './notebook';
-import { CarbonPanel } from './panel';
+import { ExportFormat } from './protocol';
 import { NotebookCarbonExtension, NotebookCarbonRegistry } from './registry';
+import { SessionView } from './sessionview';
 import { CarbonSettings } from './settings';
 import { CarbonStatus } from './statusbar';
 
@@ -20,15 +31,18 @@ const PLUGIN_ID = 'jupyter-carbon:plugin';
 
 const plugin: JupyterFrontEndPlugin<void> = {
   id: PLUGIN_ID,
-  description: 'Energy and carbon of notebook cells: status-bar meter and per-cell footer.',
+  description: 'Energy and carbon of notebook cells: a meter, a session panel, per-cell footers and commands.',
   autoStart: true,
   requires: [INotebookTracker],
-  optional: [IStatusBar, ISettingRegistry],
+  // Each app provides some of these: Notebook 7 has no status bar, for one.
+  optional: [IStatusBar, ISettingRegistry, IToolbarWidgetRegistry, ICommandPalette],
   activate: (
     app: JupyterFrontEnd,
     tracker: INotebookTracker,
     statusBar: IStatusBar | null,
-    registry: ISettingRegistry | null
+    registry: ISettingRegistry | null,
+    toolbars: IToolbarWidgetRegistry | null,
+    palette: ICommandPalette | null
   ) => {
     const settings = new CarbonSettings();
     if (registry) {
@@ -45,52 +59,50 @@ const plugin: JupyterFrontEndPlugin<void> = {
     const meters = new NotebookCarbonRegistry(panel => new NotebookCarbon(panel, settings));
     app.docRegistry.addWidgetExtension('Notebook', new NotebookCarbonExtension(meters));
 
-    if (!statusBar) {
-      return;
-    }
+    // One item, hosted by what the app has: the status bar (JupyterLab), else the top bar.
     const item = new CarbonStatus(settings);
-    let popup: Popup | null = null;
-    const follow = () => {
-      popup?.dispose();
-      popup = null;
-      const panel = tracker.currentWidget;
-      item.model = panel ? meters.ensure(panel).model : null;
-    };
-    tracker.currentChanged.connect(follow);
-    follow();
-
-    item.clicked.connect(() => {
-      const panel = tracker.currentWidget;
-      const meter = panel ? meters.ensure(panel) : undefined;
-      if (popup && !popup.isDisposed) {
-        popup.dispose();
-        popup = null;
-        return;
-      }
-      if (!meter) {
-        return;
-      }
-      const body = new CarbonPanel({
-        model: meter.model,
-        settings,
-        goToCell: id => meter.goToCell(id)
+    if (statusBar) {
+      statusBar.registerStatusItem(PLUGIN_ID, {
+        item,
+        align: 'left',
+        rank: 4,
+        isActive: () => item.isActive,
+        activeStateChanged: item.activeChanged
       });
-      popup = showPopup({ body, anchor: item, align: 'left', hasDynamicSize: true });
-      // Out of the way of the cell a row just scrolled to.
-      body.cellShown.connect(() => {
-        popup?.dispose();
-        popup = null;
-      });
-    });
-
-    statusBar.registerStatusItem(PLUGIN_ID, {
+    }
+    if (toolbars) {
+      addToTopBar(toolbars, statusBar ? null : item);
+    }
+    const view = new SessionView({
       item,
-      align: 'left',
-      rank: 4,
-      isActive: () => item.isActive,
-      activeStateChanged: item.activeChanged
+      tracker,
+      meters,
+      settings,
+      placement: statusBar ? 'above' : 'below',
+      page: app.shell.node
     });
+
+    addCommands(
+      app.commands,
+      {
+        currentModel: () => {
+          const panel = tracker.currentWidget;
+          return panel && panel === app.shell.currentWidget ? meters.ensure(panel).model : null;
+        },
+        showSession: () => view.open(),
+        exportAs: downloadOrNotify
+      },
+      palette
+    );
   }
 };
+
+/** A command's export: the download, or a notification saying why there is none. */
+function downloadOrNotify(model: CarbonModel, format: ExportFormat): Promise<void> {
+  return downloadReport(model, format).then(
+    () => undefined,
+    err => void Notification.error(`Energy and carbon: export failed: ${errorText(err)}`)
+  );
+}
 
 export default plugin;

@@ -5,11 +5,11 @@
 import { ISignal, Signal } from '@lumino/signaling';
 import { Widget } from '@lumino/widgets';
 
-import { downloadText } from './download';
+import { downloadReport, errorText } from './exporting';
 import { formatIntensity } from './format';
 import { COSTLIEST, CarbonModel } from './model';
 import { COSTLIEST_COLUMNS, EXPORT_BUTTONS, componentsLine, panelRow, totalsLine } from './paneltext';
-import { ExportFormat, ICellRecord, IExportReply } from './protocol';
+import { ExportFormat, ICellRecord } from './protocol';
 import { CarbonSettings } from './settings';
 
 export const PANEL_CLASS = 'jp-carbon-Panel';
@@ -115,15 +115,10 @@ export class CarbonPanel extends Widget {
   async export(format: ExportFormat): Promise<void> {
     this._message.textContent = `Exporting ${EXPORT_BUTTONS[format].label}…`;
     try {
-      const reply = await this._model.request<IExportReply>('export', { format, path: null });
-      if (reply.content === undefined) {
-        this._message.textContent = `Export failed: ${reply.error ?? 'the kernel sent no content'}`;
-      } else {
-        downloadText(reply.filename ?? `carbon.${format}`, reply.mimetype ?? 'text/plain', reply.content);
-        this._message.textContent = `Downloaded ${reply.filename}.`;
-      }
+      const filename = await downloadReport(this._model, format);
+      this._message.textContent = `Downloaded ${filename}.`;
     } catch (err) {
-      this._message.textContent = `Export failed: ${err instanceof Error ? err.message : String(err)}`;
+      this._message.textContent = `Export failed: ${errorText(err)}`;
     }
   }
 
