@@ -81,3 +81,37 @@ def test_each_worker_is_charged_what_it_measured_priced_by_its_zone(tmp_path):
     assert cluster["emissions_g"] == pytest.approx(fr["emissions_g"] + pl["emissions_g"])
     assert record["intensity"]["zone"] == "DE"
     assert record["energy_j"] < 0.25 * cluster["energy_j"]  # the kernel only waited
+
+
+def test_a_local_clusters_workers_are_charged_once(tmp_path):
+    """LocalCluster's worker processes are children of the kernel: they leave the kernel's
+    process tree and are charged through their own reports, each process once."""
+    env = environment(tmp_path)
+    km, kc = start_new_kernel(kernel_name="python3", env={**env, "JUPYTER_CARBON_REGION": "FR"})
+    try:
+        run(kc, "%load_ext jupyter_carbon")
+        run(kc, "from distributed import Client, LocalCluster\n"
+                "cluster = LocalCluster(n_workers=2, threads_per_worker=1, host='127.0.0.1', dashboard_address=None)\n"
+                "client = Client(cluster)")  # fmt: skip
+        run(kc, BURN + "\nworkers = list(client.scheduler_info(n_workers=-1)['workers'])")
+        run(kc, f"client.gather([client.submit(burn, {CPU_S}, workers=[w], pure=False) for w in workers])")
+        out = run(kc, "import json, os\nfrom jupyter_carbon.kernel.extension import extension_of\next = extension_of(get_ipython())\n"
+                      "print(json.dumps({'records': [r.to_dict() for r in ext.session.records],\n"
+                      "  'tree': sorted(ext.meter.tree.pids()), 'excluded': sorted(ext.meter.tree.excluded()),\n"
+                      "  'workers': sorted(client.run(os.getpid).values())}))")  # fmt: skip
+        run(kc, "client.close(); cluster.close()")
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+    state = json.loads(out.strip().splitlines()[-1])
+    created, _, burned = state["records"][:3]
+    workers = set(state["workers"])
+    assert len(workers) == 2 and workers <= set(state["excluded"]) and not workers & set(state["tree"])
+    # The cell that started the cluster: the kernel's tree counted the workers' start-up.
+    assert {w["status"] for w in created["cluster"]["workers"]} == {"in-kernel"} and created["cluster"]["energy_j"] == 0
+    charged = [w for w in burned["cluster"]["workers"] if w["status"] == "answered"]
+    assert {w["pid"] for w in charged} == workers
+    per_cpu_second = burned["cluster"]["energy_j"] / (2 * CPU_S)
+    assert burned["cluster"]["by_component"]["cpu"] >= 2 * CPU_S * 0.9 * per_cpu_second * 0.9
+    # The kernel only waited: had it counted its worker children too, its CPU would match theirs.
+    assert burned["by_component"]["cpu"] < 0.25 * burned["cluster"]["by_component"]["cpu"]

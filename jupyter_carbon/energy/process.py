@@ -159,7 +159,9 @@ class ProcessTree:
     def exclude(self, pid: int) -> bool:
         """Stop counting the descendant ``pid`` and its own descendants from now on (a
         cluster worker that reports its energy itself). What it used until now stays
-        counted here. False, changing nothing, when ``pid`` is not a descendant."""
+        counted here. When the kernel waits for it, what it used after the last refresh (one
+        sampler tick at most) reaches this tree. False, changing nothing, when ``pid`` is not
+        a descendant."""
         psutil = self._psutil
         with self._scan_lock:
             try:
