@@ -24,6 +24,8 @@ def run(kc, code, timeout=120):
     def hook(msg):
         if msg["msg_type"] == "stream":
             out.append(msg["content"]["text"])
+        elif msg["msg_type"] in ("display_data", "execute_result"):
+            out.append(msg["content"]["data"].get("text/plain", ""))
         elif msg["msg_type"] == "error":
             out.append("\n".join(msg["content"]["traceback"]))
 
@@ -60,6 +62,9 @@ def test_each_worker_is_charged_what_it_measured_priced_by_its_zone(tmp_path):
             after, cpu_after = meter_totals(scheduler_file), {n: cpu_seconds(p) for n, p in pids.items()}
             out = run(kc, "import json\nfrom jupyter_carbon.kernel.extension import extension_of\n"
                           "print(json.dumps(extension_of(get_ipython()).session.records[-1].to_dict()))")  # fmt: skip
+            workers_text = run(kc, "%carbon cluster")
+            line = run(kc, "%%carbon\nclient.gather([client.submit(burn, 0.2, workers=[w], pure=False) for w in workers.values()])")
+            summary = run(kc, "%carbon summary")
         finally:
             kc.stop_channels()
             km.shutdown_kernel(now=True)
@@ -81,6 +86,10 @@ def test_each_worker_is_charged_what_it_measured_priced_by_its_zone(tmp_path):
     assert cluster["emissions_g"] == pytest.approx(fr["emissions_g"] + pl["emissions_g"])
     assert record["intensity"]["zone"] == "DE"
     assert record["energy_j"] < 0.25 * cluster["energy_j"]  # the kernel only waited
+    # The views: the workers with their zones, the cell line and the summary with the cluster part.
+    assert "2 workers:" in workers_text and "FR" in workers_text and "PL" in workers_text, workers_text
+    assert "cluster " in line and "on 2 workers in 2 zones" in line, line
+    assert "Cluster: cluster" in summary and "(FR, PL)" in summary, summary
 
 
 def test_a_local_clusters_workers_are_charged_once(tmp_path):

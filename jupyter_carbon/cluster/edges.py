@@ -67,6 +67,15 @@ class ClusterMeter:
                 return backend, client
         return None, None
 
+    def nodes(self) -> dict[str, dict | str]:
+        """Per node: its host, hardware and zone, or why it cannot say; {} without a client.
+        Starts the nodes' meter if it is not there yet."""
+        backend, client = self.client()
+        if backend is None:
+            return {}
+        backend.install(client)
+        return backend.describe(client, self.timeout_s)
+
     def end(self, window: CellWindow | None) -> dict | None:
         """The cell's cluster part, or None when the kernel has no client. Never raises."""
         if window is None:

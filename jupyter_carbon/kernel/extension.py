@@ -109,11 +109,13 @@ class CarbonExtension:
 
     def cluster_meter(self):
         """The cells' cluster part (:mod:`jupyter_carbon.cluster`), unless switched off."""
-        if not self.config.cluster:
-            return None
         from ..cluster.edges import ClusterMeter
 
-        return ClusterMeter(tree=getattr(self.meter, "tree", None), timeout_s=self.config.cluster_timeout_s)
+        return ClusterMeter(tree=getattr(self.meter, "tree", None), timeout_s=self.config.cluster_timeout_s) if self.config.cluster else None
+
+    def cluster_nodes(self) -> dict:
+        """Per worker of the kernel's cluster client: host, hardware and zone (``%carbon cluster``)."""
+        return self.session.cluster.nodes() if self.session.cluster is not None else {}
 
     # -- what the views ask -----------------------------------------------------------------
     def banner(self) -> str:

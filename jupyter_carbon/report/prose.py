@@ -56,6 +56,25 @@ def between_cells(report: Report) -> str | None:
     )
 
 
+def cluster_summary(report: Report) -> str | None:
+    """``cluster 12 Wh on 8 workers (3 hosts) in 2 zones (FR, PL) over 4 cells, 3 g CO2e``: the
+    work cells sent to a cluster, apart from the kernel's figures; None if none did."""
+    t = report.totals
+    if not t.cluster_cells:
+        return None
+    parts = [r.cluster for r in report.records if r.cluster]
+    charged = [w for p in parts for w in p.get("workers", []) if w.get("status") in ("answered", "reported")]
+    workers, hosts = {w.get("node") for w in charged}, {w.get("host") for w in charged}
+    zones = sorted({z for p in parts for z in p.get("zones", [])})
+    incomplete = sum(not p.get("complete", True) for p in parts)
+    where = f" in {plural(len(zones), 'zone')} ({', '.join(zones)})" if zones else ""
+    missing = f"; incomplete in {plural(incomplete, 'cell')}" if incomplete else ""
+    return (
+        f"cluster {format_energy(t.cluster_energy_j)} on {plural(len(workers), 'worker')} ({plural(len(hosts), 'host')})"
+        f"{where} over {plural(t.cluster_cells, 'cell')}, {format_mass(t.cluster_emissions_g)} CO2e{missing}"
+    )
+
+
 def component_parts(report: Report) -> list[tuple[str, float, str]]:
     """(name, joules, method) per component, the method the weakest any cell used."""
     t = report.totals
