@@ -44,23 +44,34 @@ def test_each_node_is_priced_by_its_own_zone_and_pue():
 
 
 class FakeBackend:
+    """A cluster whose ``running`` workers are busy at every cell's end (asked each time);
+    ``edges`` are pushed busy/idle readings: worker -> (busy now, kernel time it arrived)."""
+
     name = "fake"
 
-    def __init__(self, answers, pushed=None, pending=False):
+    def __init__(self, answers, pushed=None, pending=False, running=None, edges=None, first=False):
         self.answers, self._pushed, self._pending = answers, pushed or {}, pending
-        self.installed, self.windows = 0, []
+        names = running if running is not None else (answers if isinstance(answers, dict) else ())
+        self.edges = {w: (True, float("inf")) for w in names} | (edges or {})  # busy since this cell
+        self.first, self.installed, self.windows, self.asked = first, 0, [], []
 
     def find_client(self):
         return "client"
 
     def install(self, client):
         self.installed += 1
+        first, self.first = self.first, False
+        return first
 
-    def reports(self, client, start_s, end_s, timeout_s):
+    def activity(self):
+        return dict(self.edges)
+
+    def reports(self, client, start_s, end_s, timeout_s, workers=None):
         self.windows.append((start_s, end_s))
+        self.asked.append(workers)
         if isinstance(self.answers, Exception):
             raise self.answers
-        return self.answers
+        return {w: a for w, a in self.answers.items() if workers is None or w in workers}
 
     def pushed(self):
         return self._pushed
@@ -97,7 +108,7 @@ def test_a_worker_that_cannot_answer_makes_the_part_incomplete_and_says_why():
 
 
 def test_a_timeout_keeps_the_cell_and_says_the_cluster_part_is_missing():
-    backend = FakeBackend(TimeoutError())
+    backend = FakeBackend(TimeoutError(), running=["w1"])
     meter = ClusterMeter(backends=lambda: [backend], clock=Clock(), timeout_s=2)
     part = meter.end(meter.begin())
     assert part["energy_j"] == 0 and not part["complete"] and "did not answer within 2 s" in part["note"]
@@ -108,7 +119,7 @@ def test_a_worker_lost_mid_cell_keeps_what_it_pushed():
     history.add(1000.0, {"cpu": 0.0})
     history.add(1001.5, {"cpu": 15.0})  # pushed, then lost
     pushed = {"gone": {"time_s": 1001.5, "host": "h", "pid": 9, "intensity": PL, "method": {}, "history": history}}
-    backend = FakeBackend({"w1": answer(5.0)}, pushed=pushed)
+    backend = FakeBackend({"w1": answer(5.0)}, pushed=pushed, running=["w1", "gone"])
     meter = ClusterMeter(backends=lambda: [backend], clock=Clock())
     part = meter.end(meter.begin())  # window 1001 .. 1002
     gone = next(w for w in part["workers"] if w["node"] == "gone")
@@ -133,3 +144,98 @@ def test_a_worker_in_the_kernels_own_process_is_left_to_the_kernels_part():
     meter = ClusterMeter(backends=lambda: [backend], clock=Clock())
     part = meter.end(meter.begin())
     assert part["workers"][0]["status"] == "in-kernel" and part["energy_j"] == 0
+
+
+def pushed_work(history_points, intensity=FR, host="remote", pid=3):
+    history = EnergyHistory()
+    for t, j in history_points:
+        history.add(t, {"cpu": j})
+    return {"time_s": history_points[-1][0], "host": host, "pid": pid, "intensity": intensity,
+            "method": {"cpu": "measured"}, "history": history}
+
+
+def test_a_cell_that_submitted_no_work_makes_no_round_trip():
+    backend = FakeBackend({"w1": answer(5.0)}, running=[], edges={"w1": (False, 10.0)})  # idle since long before
+    meter = ClusterMeter(backends=lambda: [backend], clock=Clock())
+    assert meter.end(meter.begin()) is None
+    assert backend.windows == []
+
+
+def test_workers_idle_at_the_cells_end_are_charged_from_what_they_pushed_and_only_busy_ones_are_asked():
+    clock = Clock()  # the cell runs from 1001 to 1002
+    pushed = {"idle": pushed_work([(1000.0, 0.0), (1001.2, 0.0), (1001.8, 12.0)])}  # busy at 1001.2, idle at 1001.8
+    backend = FakeBackend({"busy": answer(4.0, PL), "idle": answer(99.0)}, pushed=pushed, running=["busy"],
+                          edges={"idle": (False, 1001.8), "other": (False, 900.0)})
+    meter = ClusterMeter(backends=lambda: [backend], clock=clock)
+    part = meter.end(meter.begin())
+    assert backend.asked == [["busy"]]  # neither the idle worker nor one untouched by the cell
+    by_node = {w["node"]: w for w in part["workers"]}
+    assert set(by_node) == {"busy", "idle"} and by_node["idle"]["status"] == "pushed"
+    assert by_node["idle"]["energy_j"] == pytest.approx(12.0) and part["complete"]
+    assert part["energy_j"] == pytest.approx(16.0) and part["nodes"] == 2
+
+
+def test_the_cell_that_starts_the_workers_meter_says_its_cluster_part_is_partial():
+    backend = FakeBackend({"w1": answer(0.1), "w2": answer(0.1, pid=2)}, running=[], first=True)
+    meter = ClusterMeter(backends=lambda: [backend], clock=Clock())
+    part = meter.end(meter.begin())
+    assert backend.asked == [None]  # every worker, once
+    assert not part["complete"] and "partial: metering began on 2 workers at this cell's end" in part["note"]
+    assert meter.end(meter.begin()) is None  # the next cell, with no work, is complete and costs nothing
+
+
+def test_workers_inside_the_kernels_tree_are_fully_counted_in_the_cell_that_starts_their_meter():
+    tree = FakeTree(children={4242})
+    backend = FakeBackend({"w1": answer(0.1, host=socket.gethostname(), pid=4242)}, running=[], first=True)
+    meter = ClusterMeter(tree=tree, backends=lambda: [backend], clock=Clock())
+    part = meter.end(meter.begin())
+    assert part["workers"][0]["status"] == "in-kernel" and part["complete"] and part["note"] is None
+
+
+class FakeTree:
+    def __init__(self, children):
+        self.children, self.excluded = set(children), set()
+
+    def exclude(self, pid):
+        if pid not in self.children:
+            return False
+        self.children.discard(pid)
+        self.excluded.add(pid)
+        return True
+
+
+def test_a_new_process_tree_leaves_out_the_workers_the_old_one_did():
+    """New settings mid-session build a new meter with a new process tree: the kernel's worker
+    processes, already charged through their own reports, must not come back into it."""
+    backend = FakeBackend({"w1": answer(1.0, host=socket.gethostname(), pid=4242)})
+    old = FakeTree(children={4242})
+    meter = ClusterMeter(tree=old, backends=lambda: [backend], clock=Clock())
+    meter.end(meter.begin())
+    assert old.excluded == {4242}
+    new = FakeTree(children={4242})  # a fresh scan finds the worker among the kernel's children
+    meter.use_tree(new)
+    assert new.excluded == {4242}
+    part = meter.end(meter.begin())
+    assert part["workers"][0]["status"] == "answered" and part["energy_j"] == 1.0
+
+
+def test_new_settings_keep_the_kernels_worker_processes_out_of_its_tree(shell):
+    """``reopen_meter`` (settings changed mid-session) builds a new process tree: a worker
+    process the cluster part already charges must stay out of it."""
+    import subprocess
+    import sys
+
+    from jupyter_carbon.kernel.extension import extension_of
+
+    ext = extension_of(shell)
+    worker = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        ext.meter.tree.refresh_cpu()
+        assert ext.session.cluster._in_kernel(worker.pid)  # first seen: taken out of the tree
+        assert worker.pid in ext.meter.tree.excluded()
+        ext.reopen_meter()
+        ext.meter.tree.refresh_cpu()
+        assert worker.pid in ext.meter.tree.excluded() and worker.pid not in ext.meter.tree.pids()
+    finally:
+        worker.kill()
+        worker.wait()

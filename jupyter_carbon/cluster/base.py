@@ -23,10 +23,12 @@ from ..carbon.intensity import facility_energy_j, grams_for
 #: backend name -> (module the user imports, our backend module)
 BACKENDS = {"dask": ("distributed.client", "jupyter_carbon.cluster.dask")}
 
-#: How a node's figures were obtained: its own answer at the cell's end; the last readings
-#: it pushed before it was lost; none (it could not say, ``error`` says why); or counted in
-#: the kernel's own part because the node runs inside the kernel's process tree.
-STATUSES = ("answered", "reported", "missing", "in-kernel")
+#: How a node's figures were obtained: its own answer at the cell's end; the readings it
+#: pushed as its work began and ended (it was idle at the cell's end); the last readings it
+#: pushed before it was lost; none (it could not say, ``error`` says why); or counted in the
+#: kernel's own part because the node runs inside the kernel's process tree.
+STATUSES = ("answered", "pushed", "reported", "missing", "in-kernel")
+CHARGED = ("answered", "pushed", "reported")
 
 
 class Backend(Protocol):
@@ -35,15 +37,25 @@ class Backend(Protocol):
     def find_client(self) -> object | None:
         """The kernel's client, or None; no import, no network."""
 
-    def install(self, client) -> None:
-        """Start the per-node meter on every node, now and on nodes that join later."""
+    def install(self, client) -> bool:
+        """Start the per-node meter on every node, now and on nodes that join later; True the
+        first time for this client."""
 
-    def reports(self, client, start_s: float, end_s: float, timeout_s: float) -> dict[str, dict | str]:
-        """Per node: :meth:`NodeMeter.report` for the window, or a text saying why not."""
+    def reports(self, client, start_s: float, end_s: float, timeout_s: float, workers=None) -> dict[str, dict | str]:
+        """Per node (``workers`` only, when given): :meth:`NodeMeter.report` for the window,
+        or a text saying why not."""
+
+    def activity(self) -> dict[str, tuple[bool, float]]:
+        """Per node: whether it runs tasks now, and when (kernel clock) the reading pushed as
+        it last began or ended its work arrived (no network)."""
+
+    def power_w(self) -> dict[str, float]:
+        """Per node: its power at its last pushed reading, in watts (no network)."""
 
     def pushed(self) -> dict[str, dict]:
         """Per node: the last readings it pushed (``time_s``, ``cumulative``, ``power_w``,
-        ``host``, ``pid``, ``intensity``, ``method``), for nodes lost before they answer."""
+        ``host``, ``pid``, ``intensity``, ``method``) and ``history``, its cumulative readings
+        stamped with the kernel's clock as they arrived."""
 
     def pending(self, client) -> bool:
         """Whether work the client submitted is still running (no network)."""
@@ -87,7 +99,7 @@ def cluster_part(backend: str, nodes: list[dict], *, notes: list[str] = (), carr
 
     Nodes ``in-kernel`` are listed but not summed (the kernel's part has them); ``notes`` say
     why the part is incomplete, if it is."""
-    charged = [n for n in nodes if n["status"] in ("answered", "reported")]
+    charged = [n for n in nodes if n["status"] in CHARGED]
     by_component: dict[str, float] = {}
     for n in charged:
         for c, j in n["by_component"].items():

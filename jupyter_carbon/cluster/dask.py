@@ -2,11 +2,18 @@
 
 Registered from the kernel with ``Client.register_plugin``, :class:`CarbonWorkerPlugin`
 opens a :class:`~.node.NodeMeter` on every worker (and on every worker that joins later:
-the scheduler keeps the plugin). Each worker pushes its cumulative readings every
-``push_every_s`` through ``Worker.log_event``; the kernel subscribes to the topic
-(``Client.subscribe_topic``) and keeps them, so a worker lost mid-cell keeps what it
-reported. At a cell's end one ``Client.run`` asks every worker at once for the energy
-between the cell's edges.
+the scheduler keeps the plugin). Each worker pushes its cumulative readings through
+``Worker.log_event``: every ``push_every_s``, and at once, with a fresh reading, when it
+starts running tasks after being idle (``busy``) and when it has none left (``idle``), from
+the plugin's ``transition`` hook. The kernel subscribes to the topic
+(``Client.subscribe_topic``) and stamps each reading with its own clock as it arrives.
+
+Why the edges are reliable: the worker sends its ``idle`` reading on the batched stream
+before the message that says the task finished; the scheduler forwards both to the client
+in that order, and the client handles them in order. So when a cell has its results, the
+kernel already holds the reading that closes the workers' work. A cell whose workers are
+all idle at its end is answered from these readings, without a round trip; workers still
+busy are asked with one ``Client.run`` addressed to them only.
 
 This module is imported only once the user has imported ``distributed``.
 """
@@ -26,6 +33,9 @@ log = logging.getLogger("jupyter_carbon")
 NAME = "jupyter-carbon"
 """The plugin's name on the workers, and the event topic its readings go by."""
 
+RUNNING = frozenset({"executing", "long-running"})
+"""A worker's task states in which the task's code runs (``long-running``: it seceded)."""
+
 
 class CarbonWorkerPlugin(WorkerPlugin):
     """Runs jupyter-carbon's meter on a worker, for as long as the worker lives."""
@@ -42,16 +52,34 @@ class CarbonWorkerPlugin(WorkerPlugin):
 
         self._worker = worker
         self._last_push = float("-inf")
-        self.node = NodeMeter(on_sample=self._push)
+        self._running = 0
+        self._power_w: dict = {}
+        self.node = NodeMeter(on_sample=self._on_sample)
 
-    def _push(self, time_s: float, cumulative: dict, power_w: dict, *, force: bool = False) -> None:
-        if not force and time_s - self._last_push < self.push_every_s:
+    def _on_sample(self, time_s: float, cumulative: dict, power_w: dict) -> None:
+        self._power_w = power_w
+        if time_s - self._last_push >= self.push_every_s:
+            self._push(time_s, cumulative)
+
+    def transition(self, key, start: str, finish: str, **kwargs) -> None:
+        """On the worker's event loop: push a fresh reading when the worker starts running
+        tasks after being idle, and when its last running task ends."""
+        began, ended = finish in RUNNING and start not in RUNNING, start in RUNNING and finish not in RUNNING
+        if self.node is None or not (began or ended):
             return
+        self._running = self._running + 1 if began else max(0, self._running - 1)
+        if began and self._running == 1:
+            self._push(*self.node.sample(), edge="busy")
+        elif ended and self._running == 0:
+            self._push(*self.node.sample(), edge="idle")
+
+    def _push(self, time_s: float, cumulative: dict, *, edge: str | None = None) -> None:
         self._last_push = time_s
         node = self.node
         self._worker.log_event(NAME, {
             "worker": self._worker.address, "host": node.host, "pid": node.pid, "time_s": time_s,
-            "cumulative": cumulative, "power_w": power_w, "method": node.methods(), "intensity": node.intensity(),
+            "cumulative": cumulative, "power_w": self._power_w, "method": node.methods(),
+            "intensity": node.intensity(), "edge": edge, "running": self._running,
         })  # fmt: skip
 
     def teardown(self, worker) -> None:
@@ -61,8 +89,8 @@ class CarbonWorkerPlugin(WorkerPlugin):
         try:
             latest = node.history.latest()
             if latest is not None:
-                self.node = node
-                self._push(latest[0], latest[1], {}, force=True)
+                self.node, self._power_w = node, {}
+                self._push(latest[0], latest[1], edge="gone")
         finally:
             self.node = None
             node.close()
@@ -103,6 +131,7 @@ class DaskBackend:
         self._installed: set[int] = set()
         self._pushed: dict[str, dict] = {}
         self._histories: dict[str, EnergyHistory] = {}
+        self._edges: dict[str, tuple[bool, float]] = {}
         self._lock = threading.Lock()
 
     def find_client(self):
@@ -114,22 +143,26 @@ class DaskBackend:
             return None
         return client if client.status == "running" else None
 
-    def install(self, client) -> None:
+    def install(self, client) -> bool:
         if id(client) in self._installed:
-            return
+            return False
         self._installed.add(id(client))
         client.subscribe_topic(NAME, self._on_event)
         client.register_plugin(CarbonWorkerPlugin(self.push_every_s), name=NAME)
+        return True
 
     def _on_event(self, event) -> None:
-        """A worker's pushed reading (``(scheduler time, message)``), on the client's loop."""
+        """A worker's pushed reading (``(scheduler time, message)``), on the client's loop:
+        kept stamped with the kernel's clock as it arrives, so no host's clock matters."""
         try:
             _, msg = event
-            worker = msg["worker"]
+            worker, received = msg["worker"], time.time()
             with self._lock:
-                self._pushed[worker] = msg
+                self._pushed[worker] = dict(msg, received_s=received)
                 history = self._histories.setdefault(worker, EnergyHistory(self.max_samples))
-            history.add(float(msg["time_s"]), msg["cumulative"])
+                if msg.get("edge") in ("busy", "idle"):
+                    self._edges[worker] = (msg["edge"] == "busy", received)
+            history.add(received, msg["cumulative"])
         except Exception:
             log.exception("jupyter-carbon: an unreadable reading from a worker was ignored")
 
@@ -137,8 +170,13 @@ class DaskBackend:
         with self._lock:
             return {w: dict(msg, history=self._histories[w]) for w, msg in self._pushed.items()}
 
-    def reports(self, client, start_s: float, end_s: float, timeout_s: float) -> dict[str, dict | str]:
-        answers = client.run(report_energy, start_s, end_s, time.time(), on_error="return", callback_timeout=timeout_s)
+    def activity(self) -> dict[str, tuple[bool, float]]:
+        with self._lock:
+            return dict(self._edges)
+
+    def reports(self, client, start_s: float, end_s: float, timeout_s: float, workers=None) -> dict[str, dict | str]:
+        answers = client.run(report_energy, start_s, end_s, time.time(), workers=workers, on_error="return",
+                             callback_timeout=timeout_s)  # fmt: skip
         return {w: (_why(a) if isinstance(a, BaseException) else a) for w, a in answers.items()}
 
     def describe(self, client, timeout_s: float) -> dict[str, dict | str]:

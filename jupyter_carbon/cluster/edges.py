@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ..units import plural
 from .base import Backend, cluster_part, loaded_backends, missing_node, priced_node
 
 log = logging.getLogger("jupyter_carbon")
@@ -93,33 +94,80 @@ class ClusterMeter:
             log.exception("jupyter-carbon: the cluster part of this cell failed")
             return cluster_part(backend.name, [], notes=[f"the cluster part could not be measured ({type(err).__name__}: {err})"])
 
-    def _measure(self, backend: Backend, client, window: CellWindow) -> dict:
+    def _measure(self, backend: Backend, client, window: CellWindow) -> dict | None:
         notes: list[str] = []
         try:
-            backend.install(client)
+            first = backend.install(client)
         except Exception as err:
+            first = False
             notes.append(f"the meter could not start on every worker ({type(err).__name__}: {err})")
         end_s = self.clock()
-        try:
-            answers = backend.reports(client, window.start_s, end_s, self.timeout_s)
-        except Exception as err:
-            answers = {}
-            notes.append(f"the workers did not answer within {self.timeout_s:g} s ({type(err).__name__})")
-        nodes = [self._node(name, answer) for name, answer in sorted(answers.items())]
-        nodes += self._lost(backend, set(answers), window.start_s, end_s)
-        try:
-            if backend.pending(client):
-                self._carry_from = end_s
-        except Exception:
-            log.exception("jupyter-carbon: could not tell whether cluster work is still running")
+        pending = self._pending(backend, client, end_s)
+        activity = backend.activity()
+        running = {w for w, (busy, _) in activity.items() if busy}
+        touched = {w for w, (_, at) in activity.items() if at >= window.start_s}
+        if not (first or notes or touched or pending or window.carried):
+            return None  # no worker began or ended work in this cell: no round trip
+        ask = None if first or notes else sorted(running)
+        answers: dict[str, dict | str] = {}
+        if ask is None or ask:
+            try:
+                answers = backend.reports(client, window.start_s, end_s, self.timeout_s, workers=ask)
+            except Exception as err:
+                notes.append(f"the workers did not answer within {self.timeout_s:g} s ({type(err).__name__})")
+        nodes = [self._node(name, answer, "answered") for name, answer in sorted(answers.items())]
+        if first:
+            notes += self._metered_from_now(nodes)
+        pushed = backend.pushed()
+        for name in sorted(touched - running - set(answers)):
+            if name in pushed:
+                nodes.append(self._node(name, self._from_pushed(pushed[name], window.start_s, end_s), "pushed"))
+        nodes += self._lost(pushed, set(ask or ()) - set(answers), window.start_s, end_s)
         return cluster_part(backend.name, nodes, notes=notes, carried=window.carried)
 
-    def _node(self, name: str, answer: dict | str) -> dict:
+    def _pending(self, backend: Backend, client, end_s: float) -> bool:
+        """Whether the client's work still runs; if so, the next cell's window starts now."""
+        try:
+            pending = bool(backend.pending(client))
+        except Exception:
+            log.exception("jupyter-carbon: could not tell whether cluster work is still running")
+            return False
+        if pending:
+            self._carry_from = end_s
+        return pending
+
+    @staticmethod
+    def _metered_from_now(nodes: list[dict]) -> list[str]:
+        """The cell in which the nodes' meter started: what they did before is unknown, except
+        on nodes the kernel's own process tree counted."""
+        partial = [n for n in nodes if n["status"] == "answered"]
+        if not partial:
+            return []
+        return [f"partial: metering began on {plural(len(partial), 'worker')} at this cell's end, so their work in this cell is not counted"]
+
+    @staticmethod
+    def _from_pushed(msg: dict, start_s: float, end_s: float) -> dict:
+        by_component, covered = msg["history"].between(start_s, end_s)
+        return {**msg, "by_component": by_component, "covered_s": covered}
+
+    def _node(self, name: str, answer: dict | str, status: str) -> dict:
         if isinstance(answer, str):
             return missing_node(name, answer)
         if answer.get("host") == self._host and self._in_kernel(answer.get("pid")):
             return priced_node(name, {**answer, "by_component": {}}, "in-kernel")
-        return priced_node(name, answer, "answered")
+        return priced_node(name, answer, status)
+
+    def use_tree(self, tree) -> None:
+        """The kernel's meter was rebuilt with new settings: its new process tree leaves out
+        the kernel's worker processes that are charged through their own reports already.
+        Call before the new meter's first reading, so that what they used is in its baseline."""
+        self.tree = tree
+        exclude = getattr(tree, "exclude", None)
+        if exclude is None:
+            return
+        for host, pid in sorted(self._taken_out):
+            if host == self._host:
+                exclude(pid)
 
     def _in_kernel(self, pid) -> bool:
         """Whether the kernel's own part has this node's process, now or in this cell."""
@@ -131,14 +179,14 @@ class ClusterMeter:
         exclude = getattr(self.tree, "exclude", None)
         return bool(exclude is not None and exclude(pid))
 
-    def _lost(self, backend: Backend, answered: set[str], start_s: float, end_s: float) -> list[dict]:
-        """Nodes that pushed readings within the window but did not answer: what they pushed."""
+    def _lost(self, pushed: dict[str, dict], unanswered: set[str], start_s: float, end_s: float) -> list[dict]:
+        """Nodes asked that did not answer but pushed readings within the window: those."""
         lost = []
-        for name, msg in backend.pushed().items():
-            if name in answered or float(msg["time_s"]) < start_s:
+        for name in sorted(unanswered):
+            msg = pushed.get(name)
+            if msg is None or float(msg.get("received_s", msg["time_s"])) < start_s:
                 continue
-            by_component, covered = msg["history"].between(start_s, end_s)
-            report = {**msg, "by_component": by_component, "covered_s": covered,
+            report = {**self._from_pushed(msg, start_s, end_s),
                       "error": "lost before the cell ended: its last pushed readings are counted"}
             lost.append(priced_node(name, report, "reported"))
         return lost

@@ -65,6 +65,10 @@ class NodeMeter:
         self.history.add(now, cumulative)
         return now, cumulative
 
+    def sample(self) -> tuple[float, dict[str, float]]:
+        """A fresh reading now: (this node's wall clock, cumulative joules per component)."""
+        return self._record(fresh=True)
+
     def _on_tick(self, reading) -> None:
         now, cumulative = self._record()
         if self.on_sample is not None:

@@ -219,6 +219,8 @@ class CarbonExtension:
         from ..meter import Meter
 
         old, self.meter = self.meter, Meter(config=self.config)
+        if self.session.cluster is not None:
+            self.session.cluster.use_tree(getattr(self.meter, "tree", None))
         self.session.use_meter(self.meter)
         old.close()
 

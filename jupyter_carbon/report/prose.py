@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..cluster.base import CHARGED
 from ..records import CellRecord
 from ..units import format_duration, format_energy, format_mass, plural
 from .model import Report
@@ -63,7 +64,7 @@ def cluster_summary(report: Report) -> str | None:
     if not t.cluster_cells:
         return None
     parts = [r.cluster for r in report.records if r.cluster]
-    charged = [w for p in parts for w in p.get("workers", []) if w.get("status") in ("answered", "reported")]
+    charged = [w for p in parts for w in p.get("workers", []) if w.get("status") in CHARGED]
     workers, hosts = {w.get("node") for w in charged}, {w.get("host") for w in charged}
     zones = sorted({z for p in parts for z in p.get("zones", [])})
     incomplete = sum(not p.get("complete", True) for p in parts)
