@@ -6,7 +6,7 @@ Shown in the notebook, the terminal and by ``jupyter carbon``; the figures are f
 
 from __future__ import annotations
 
-from .units import format_duration, format_energy, format_intensity, format_mass, plural
+from .units import format_duration, format_energy, format_intensity, format_mass, format_power, plural
 
 
 def _components(by_component: dict, method: dict, coarse=()) -> str:
@@ -29,6 +29,14 @@ def cluster_text(part: dict | None) -> str:
     missing = "" if part.get("complete", True) else f" (incomplete: {part.get('note')})"
     carried = " incl. work left running by the previous cell" if part.get("carried") else ""
     return f"cluster {format_energy(part['energy_j'])} on {plural(part.get('nodes', 0), 'worker')}{where}{priced}{carried}{missing}"
+
+
+def cluster_power_text(power: dict | None) -> str:
+    """``cluster 120 W on 8 workers``: the cluster's live power (a ``power`` event's
+    ``cluster``); "" without one."""
+    if not power:
+        return ""
+    return f"cluster {format_power(power.get('watts'))} on {plural(int(power.get('workers') or 0), 'worker')}"
 
 
 def cluster_table(nodes: dict) -> str:

@@ -11,6 +11,7 @@ from test_live_meter import FixedCarbon
 from test_meter import ScriptedSource
 
 from jupyter_carbon.kernel.comm import PROTOCOL, TARGET, FrontendChannel
+from jupyter_carbon.kernel.extension import CarbonExtension
 from jupyter_carbon.meter import Meter
 from jupyter_carbon.report import Report
 from jupyter_carbon.session import Session
@@ -67,6 +68,8 @@ class FakeCommManager:
 
 
 class FakeExtension:
+    cluster_power = CarbonExtension.cluster_power
+
     def __init__(self, session, meter):
         self.session, self.meter, self.carbon = session, meter, FixedCarbon()
         self.enabled = True
@@ -126,6 +129,20 @@ def test_a_cell_is_announced_in_order(channel, clock):
     assert power["cell_energy_j"] == pytest.approx(10.0) and power["total_w"] == pytest.approx(10.0)
     assert end["record"]["energy_j"] == pytest.approx(record.energy_j)
     assert totals["totals"]["cells"] == 1
+
+
+def test_power_events_carry_the_clusters_power_from_its_workers_pushed_readings(channel, clock):
+    from test_live_meter import PoweredCluster
+
+    from jupyter_carbon.cluster.edges import ClusterMeter
+
+    comm = channel.manager.open()
+    run_cell(channel, clock)
+    assert [m["cluster"] for m in comm.sent if m["type"] == "power"] == [None]  # no cluster
+    channel.ext.session.cluster = ClusterMeter(backends=lambda: [PoweredCluster({"tcp://a:1": 80.5, "tcp://b:2": 40.0})])
+    run_cell(channel, clock, cell_id="c2")
+    power = [m for m in comm.sent if m["type"] == "power"][-1]
+    assert power["cell_id"] == "c2" and power["cluster"] == {"watts": 120.5, "workers": 2}
 
 
 def test_power_is_throttled_per_comm(channel, clock):

@@ -3,17 +3,18 @@
 Registered from the kernel with ``Client.register_plugin``, :class:`CarbonWorkerPlugin`
 opens a :class:`~.node.NodeMeter` on every worker (and on every worker that joins later:
 the scheduler keeps the plugin). Each worker pushes its cumulative readings through
-``Worker.log_event``: every ``push_every_s``, and at once, with a fresh reading, when it
-starts running tasks after being idle (``busy``) and when it has none left (``idle``), from
-the plugin's ``transition`` hook. The kernel subscribes to the topic
+``Worker.log_event``: every ``push_every_s``, and at once, with a fresh reading and the
+reading from before its work began, when its last running task ends (``idle``), from the
+plugin's ``transition`` hook. The kernel subscribes to the topic
 (``Client.subscribe_topic``) and stamps each reading with its own clock as it arrives.
 
 Why the edges are reliable: the worker sends its ``idle`` reading on the batched stream
 before the message that says the task finished; the scheduler forwards both to the client
 in that order, and the client handles them in order. So when a cell has its results, the
 kernel already holds the reading that closes the workers' work. A cell whose workers are
-all idle at its end is answered from these readings, without a round trip; workers still
-busy are asked with one ``Client.run`` addressed to them only.
+all idle at its end is answered from these readings, without a round trip; workers whose
+last reading says they are busy are asked with one ``Client.run`` addressed to them only,
+and every worker is asked when the client's futures still run.
 
 This module is imported only once the user has imported ``distributed``.
 """
@@ -53,6 +54,7 @@ class CarbonWorkerPlugin(WorkerPlugin):
         self._worker = worker
         self._last_push = float("-inf")
         self._running = 0
+        self._busy_from: tuple[float, dict] | None = None
         self._power_w: dict = {}
         self.node = NodeMeter(on_sample=self._on_sample)
 
@@ -62,16 +64,21 @@ class CarbonWorkerPlugin(WorkerPlugin):
             self._push(time_s, cumulative)
 
     def transition(self, key, start: str, finish: str, **kwargs) -> None:
-        """On the worker's event loop: push a fresh reading when the worker starts running
-        tasks after being idle, and when its last running task ends."""
+        """On the worker's event loop: when its last running task ends, push a fresh reading
+        with the one from before its work began (no message as work begins: a message then
+        would hold the task's result back by one batch of the worker's stream)."""
         began, ended = finish in RUNNING and start not in RUNNING, start in RUNNING and finish not in RUNNING
         if self.node is None or not (began or ended):
             return
-        self._running = self._running + 1 if began else max(0, self._running - 1)
-        if began and self._running == 1:
-            self._push(*self.node.sample(), edge="busy")
-        elif ended and self._running == 0:
-            self._push(*self.node.sample(), edge="idle")
+        if began:
+            self._running += 1
+            if self._running == 1:
+                latest = self.node.history.latest()  # idle since: the count as work begins
+                self._busy_from = (self.node.clock(), latest[1]) if latest is not None else None
+        else:
+            self._running = max(0, self._running - 1)
+            if self._running == 0:
+                self._push(*self.node.sample(), edge="idle")
 
     def _push(self, time_s: float, cumulative: dict, *, edge: str | None = None) -> None:
         self._last_push = time_s
@@ -80,6 +87,7 @@ class CarbonWorkerPlugin(WorkerPlugin):
             "worker": self._worker.address, "host": node.host, "pid": node.pid, "time_s": time_s,
             "cumulative": cumulative, "power_w": self._power_w, "method": node.methods(),
             "intensity": node.intensity(), "edge": edge, "running": self._running,
+            "busy_from": self._busy_from if edge == "idle" else None,
         })  # fmt: skip
 
     def teardown(self, worker) -> None:
@@ -153,15 +161,19 @@ class DaskBackend:
 
     def _on_event(self, event) -> None:
         """A worker's pushed reading (``(scheduler time, message)``), on the client's loop:
-        kept stamped with the kernel's clock as it arrives, so no host's clock matters."""
+        kept stamped with the kernel's clock as it arrives, so no host's clock matters. The
+        reading from before a worker's work began is placed its work's duration earlier."""
         try:
             _, msg = event
             worker, received = msg["worker"], time.time()
             with self._lock:
                 self._pushed[worker] = dict(msg, received_s=received)
                 history = self._histories.setdefault(worker, EnergyHistory(self.max_samples))
-                if msg.get("edge") in ("busy", "idle"):
-                    self._edges[worker] = (msg["edge"] == "busy", received)
+                last_end = self._edges.get(worker, (False, float("-inf")))[1]
+                self._edges[worker] = (msg.get("running", 0) > 0, received if msg.get("edge") == "idle" else last_end)
+            if msg.get("busy_from"):
+                began_s, before = msg["busy_from"]
+                history.add(received - max(0.0, float(msg["time_s"]) - float(began_s)), before)
             history.add(received, msg["cumulative"])
         except Exception:
             log.exception("jupyter-carbon: an unreadable reading from a worker was ignored")
@@ -187,9 +199,9 @@ class DaskBackend:
         return any(state.status == "pending" for state in list(client.futures.values()))
 
     def power_w(self) -> dict[str, float]:
-        """Each worker's power at its last push, in watts."""
+        """Each live worker's power at its last push, in watts."""
         with self._lock:
-            return {w: sum((msg.get("power_w") or {}).values()) for w, msg in self._pushed.items()}
+            return {w: sum((m.get("power_w") or {}).values()) for w, m in self._pushed.items() if m.get("edge") != "gone"}
 
 
 _backend: DaskBackend | None = None

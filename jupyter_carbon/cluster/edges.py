@@ -108,7 +108,7 @@ class ClusterMeter:
         touched = {w for w, (_, at) in activity.items() if at >= window.start_s}
         if not (first or notes or touched or pending or window.carried):
             return None  # no worker began or ended work in this cell: no round trip
-        ask = None if first or notes else sorted(running)
+        ask = None if first or notes or pending or window.carried else sorted(running)
         answers: dict[str, dict | str] = {}
         if ask is None or ask:
             try:
@@ -156,6 +156,15 @@ class ClusterMeter:
         if answer.get("host") == self._host and self._in_kernel(answer.get("pid")):
             return priced_node(name, {**answer, "by_component": {}}, "in-kernel")
         return priced_node(name, answer, status)
+
+    def power(self) -> dict | None:
+        """The cluster's power now, from the readings its nodes pushed (no network):
+        ``{"watts": total, "workers": count}``, or None until a node has pushed one."""
+        for backend in self._backends():
+            by_node = backend.power_w()
+            if by_node:
+                return {"watts": sum(by_node.values()), "workers": len(by_node)}
+        return None
 
     def use_tree(self, tree) -> None:
         """The kernel's meter was rebuilt with new settings: its new process tree leaves out
