@@ -258,8 +258,14 @@ class Session:
         since the last cell is not charged, its start being the old meter's snapshot."""
         self._unsubscribe_power()
         self.meter = meter
+        if self.cluster is not None:  # before the new meter's first reading, for its baseline
+            self.cluster.use_tree(getattr(meter, "tree", None))
         self._unsubscribe_power = meter.subscribe(self._on_power)
         self.skip_idle()
+
+    def cluster_power(self) -> dict | None:
+        """The cluster's power from its workers' pushed readings (``{"watts", "workers"}``), or None."""
+        return self.cluster.power() if self.cluster is not None else None
 
     def skip_idle(self) -> None:
         """Metering was switched off: what runs until the next metered cell is no idle time."""

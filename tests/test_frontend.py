@@ -11,7 +11,6 @@ from test_live_meter import FixedCarbon
 from test_meter import ScriptedSource
 
 from jupyter_carbon.kernel.comm import PROTOCOL, TARGET, FrontendChannel
-from jupyter_carbon.kernel.extension import CarbonExtension
 from jupyter_carbon.meter import Meter
 from jupyter_carbon.report import Report
 from jupyter_carbon.session import Session
@@ -68,8 +67,6 @@ class FakeCommManager:
 
 
 class FakeExtension:
-    cluster_power = CarbonExtension.cluster_power
-
     def __init__(self, session, meter):
         self.session, self.meter, self.carbon = session, meter, FixedCarbon()
         self.enabled = True

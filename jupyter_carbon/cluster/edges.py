@@ -159,11 +159,14 @@ class ClusterMeter:
 
     def power(self) -> dict | None:
         """The cluster's power now, from the readings its nodes pushed (no network):
-        ``{"watts": total, "workers": count}``, or None until a node has pushed one."""
-        for backend in self._backends():
-            by_node = backend.power_w()
-            if by_node:
-                return {"watts": sum(by_node.values()), "workers": len(by_node)}
+        ``{"watts": total, "workers": count}``, or None until a node has pushed one. Never raises."""
+        try:
+            for backend in self._backends():
+                by_node = backend.power_w()
+                if by_node:
+                    return {"watts": sum(by_node.values()), "workers": len(by_node)}
+        except Exception:
+            log.exception("jupyter-carbon: could not read the cluster's power")
         return None
 
     def use_tree(self, tree) -> None:

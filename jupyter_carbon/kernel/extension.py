@@ -113,14 +113,6 @@ class CarbonExtension:
 
         return ClusterMeter(tree=getattr(self.meter, "tree", None), timeout_s=self.config.cluster_timeout_s) if self.config.cluster else None
 
-    def cluster_power(self) -> dict | None:
-        """The cluster's power from its workers' pushed readings (``{"watts", "workers"}``), or None."""
-        try:
-            return self.session.cluster.power() if self.session.cluster is not None else None
-        except Exception:
-            log.exception("jupyter-carbon: could not read the cluster's power")
-            return None
-
     def cluster_nodes(self) -> dict:
         """Per worker of the kernel's cluster client: host, hardware and zone (``%carbon cluster``)."""
         return self.session.cluster.nodes() if self.session.cluster is not None else {}
@@ -227,8 +219,6 @@ class CarbonExtension:
         from ..meter import Meter
 
         old, self.meter = self.meter, Meter(config=self.config)
-        if self.session.cluster is not None:
-            self.session.cluster.use_tree(getattr(self.meter, "tree", None))
         self.session.use_meter(self.meter)
         old.close()
 

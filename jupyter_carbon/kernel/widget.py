@@ -84,17 +84,10 @@ class CarbonWidget(widgets.VBox):
                 return
             self._last_update = now
             self.power_w = {c: round(w, 3) for c, w in reading.by_component.items()}
-            self.cluster_power = self._cluster_power()
+            self.cluster_power = self._session.cluster_power() or {}
             if self._session.current is not None:
                 self.cell_energy_j = self._session.live_energy_j()
         self._draw()
-
-    def _cluster_power(self) -> dict:
-        cluster = getattr(self._session, "cluster", None)
-        try:
-            return (cluster.power() or {}) if cluster is not None else {}
-        except Exception:
-            return {}
 
     def _settle(self) -> None:
         """Final values: the session's totals, and the zone as it is now."""
