@@ -87,7 +87,8 @@ class CarbonWorkerPlugin(WorkerPlugin):
             "worker": self._worker.address, "host": node.host, "pid": node.pid, "time_s": time_s,
             "cumulative": cumulative, "power_w": self._power_w, "method": node.methods(),
             "intensity": node.intensity(), "edge": edge, "running": self._running,
-            "busy_from": self._busy_from if edge == "idle" else None,
+            # until the kernel has it: on every push while the work runs, and on the last
+            "busy_from": self._busy_from if self._running or edge == "idle" else None,
         })  # fmt: skip
 
     def teardown(self, worker) -> None:
