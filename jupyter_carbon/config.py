@@ -107,6 +107,20 @@ class CarbonMeter(Configurable):
         help="Append every cell's record to the session's ledger file as the cell ends.",
     ).tag(config=True)
 
+    cluster = Bool(
+        True,
+        help="Charge each cell the energy of the work it sent to a cluster (a Dask client in "
+        "the kernel): each worker runs jupyter-carbon's meter and is priced by its own zone. "
+        "Costs nothing until the notebook imports the cluster library.",
+    ).tag(config=True)
+
+    cluster_timeout_s = Float(
+        5.0,
+        min=0.1,
+        help="Seconds a cell's end waits for the cluster's workers to report their energy; "
+        "past it, the cell records what it has and says the cluster part is incomplete.",
+    ).tag(config=True)
+
     enable_nvml = Bool(True, help="Meter NVIDIA GPUs through NVML when present.").tag(config=True)
     enable_amdsmi = Bool(
         True,

@@ -13,7 +13,9 @@ same whether it ran headless or by hand. Key ``"jupyter_carbon"`` (``METADATA_KE
       "emissions_g": 0.00026,              # gCO2e, IT energy × PUE × intensity; null if unpriced
       "zone": "FR", "g_per_kwh": 44.0, "pue": 1.0,
       "status": "ok",                      # ok | error | interrupted
-      "session_id": "20261122T043901Z-1234-ab12cd", "index": 3   # the record in the ledger
+      "session_id": "20261122T043901Z-1234-ab12cd", "index": 3,  # the record in the ledger
+      "cluster": {"energy_j": 4.2e4, "emissions_g": 3.1, "workers": 8,   # only for a cell that
+                  "zones": ["FR", "PL"], "complete": true}             # had a cluster client
     }
 
 The notebook's own metadata gets the same key with a run's totals (:func:`notebook_totals`).
@@ -37,7 +39,7 @@ def _round(x):
 def footprint(record: CellRecord) -> dict:
     """The cell metadata for one record (shape in this module's docstring)."""
     it = record.intensity or {}
-    return {
+    found = {
         "energy_j": _round(record.energy_j),
         "by_component": {c: _round(j) for c, j in record.by_component.items()},
         "method": dict(record.method),
@@ -50,6 +52,13 @@ def footprint(record: CellRecord) -> dict:
         "session_id": record.session_id,
         "index": record.index,
     }
+    if record.cluster:
+        c = record.cluster
+        found["cluster"] = {
+            "energy_j": _round(c["energy_j"]), "emissions_g": _round(c.get("emissions_g")), "workers": c.get("nodes", 0),
+            "zones": list(c.get("zones", [])), "complete": bool(c.get("complete", True)),
+        }  # fmt: skip
+    return found
 
 
 def notebook_totals(totals: Totals, *, session_id: str | None, ok: bool) -> dict:

@@ -69,7 +69,26 @@ class CellRecord:
     Jupyter server's root when it comes from JupyterLab or Notebook); None in a console."""
     below_resolution: list[str] = field(default_factory=list)
     """Components whose counter updates less often than the cell lasted: no figure to trust."""
+    cluster: dict | None = None
+    """The work the cell sent to a cluster, apart from the kernel's own figures above: the
+    sums (``energy_j``, ``facility_energy_j``, ``emissions_g``, ``by_component``, ``nodes``,
+    ``hosts``, ``zones``), whether it is ``complete`` (``note`` says why not), and per node
+    (``workers``) its host, energy by component, method, zone, intensity, PUE and emissions
+    (see :mod:`jupyter_carbon.cluster.base`). None without a cluster client."""
     type: str = "cell"
+
+    @property
+    def total_energy_j(self) -> float:
+        """The kernel's IT energy and the cluster's."""
+        return self.energy_j + (self.cluster or {}).get("energy_j", 0.0)
+
+    @property
+    def total_emissions_g(self) -> float | None:
+        """The kernel's emissions and the cluster's (each node priced by its own zone)."""
+        cluster = (self.cluster or {}).get("emissions_g")
+        if self.emissions_g is None and cluster is None:
+            return None
+        return (self.emissions_g or 0.0) + (cluster or 0.0)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -129,6 +148,17 @@ _INTENSITY_TYPES = {
 }  # fmt: skip
 
 
+def _cluster(v) -> bool:
+    """A cluster part: its sums are quantities and its nodes a list of dicts."""
+    if v is None:
+        return True
+    if not isinstance(v, dict) or not all(_number(v.get(k)) for k in ("energy_j", "facility_energy_j")):
+        return False
+    return _optional(_number)(v.get("emissions_g")) and isinstance(v.get("workers", []), list) and all(
+        isinstance(w, dict) and _number(w.get("energy_j")) for w in v.get("workers", [])
+    )
+
+
 def _intensity(v) -> bool:
     if v is None:
         return True
@@ -146,6 +176,7 @@ _FIELD_TYPES = {
     "facility_energy_j": _number, "emissions_g": _optional(_number), "intensity": _intensity,
     "magic": lambda v: isinstance(v, bool), "type": _str, "notebook": _optional(_str),
     "below_resolution": lambda v: isinstance(v, list) and all(isinstance(c, str) for c in v),
+    "cluster": _cluster,
 }  # fmt: skip
 _RECORD_FIELDS = frozenset(CellRecord.__dataclass_fields__)
 assert _RECORD_FIELDS == frozenset(_FIELD_TYPES), "every record field needs its check"
@@ -208,6 +239,11 @@ class Totals:
     idle_facility_energy_j: float = 0.0
     idle_emissions_g: float = 0.0
     idle_by_component: dict[str, float] = field(default_factory=dict)
+    cluster_cells: int = 0
+    """Cells that sent work to a cluster; its figures are kept apart from the kernel's above."""
+    cluster_energy_j: float = 0.0
+    cluster_facility_energy_j: float = 0.0
+    cluster_emissions_g: float = 0.0
 
     def add_idle(self, span: IdleSpan) -> None:
         self.idle_spans += 1
@@ -226,6 +262,11 @@ class Totals:
         self.device_energy_j += record.device_energy_j
         self.facility_energy_j += record.facility_energy_j
         self.emissions_g += record.emissions_g or 0.0
+        if record.cluster is not None:
+            self.cluster_cells += 1
+            self.cluster_energy_j += record.cluster["energy_j"]
+            self.cluster_facility_energy_j += record.cluster["facility_energy_j"]
+            self.cluster_emissions_g += record.cluster.get("emissions_g") or 0.0
         new_component = False
         for c, j in record.by_component.items():
             new_component |= c not in self.by_component

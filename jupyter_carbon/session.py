@@ -52,6 +52,8 @@ class OpenCell:
     start: object  # meter Snapshot
     magic: bool = False
     notebook: str | None = None
+    cluster: object = None
+    """Where the cell's cluster window starts (``cluster.edges.CellWindow``), if metered."""
     ended: bool = False
     """Set once the cell's record is kept: an interrupted end must not record it twice."""
 
@@ -73,6 +75,7 @@ class Session:
         sync: Callable[[], object] | None = None,
         idle: bool = True,
         identity: dict | None = None,
+        cluster=None,
     ):
         """``sync``, called at both edges of every cell before the snapshot, waits for the GPU
         work queued so far (:func:`jupyter_carbon.gpusync.synchronise`): the time it waits at
@@ -83,6 +86,9 @@ class Session:
         written in each ledger's header with the process id."""
         self.carbon = carbon
         self.sync = sync
+        self.cluster = cluster
+        """``begin() -> window`` and ``end(window) -> dict | None`` (a
+        :class:`~jupyter_carbon.cluster.edges.ClusterMeter`): the cell's cluster part."""
         self.record_idle = idle
         self.ledger_dir = Path(ledger_dir) if ledger_dir else None
         self.persist = persist
@@ -158,6 +164,7 @@ class Session:
             start=start,
             magic=magic,
             notebook=self.notebook,
+            cluster=self._cluster_begin(),
         )
         self._current = cell
         self._emit("cell_start", cell)
@@ -176,6 +183,7 @@ class Session:
             raise ValueError(f"status must be one of {', '.join(STATUSES)}, not {status!r}")
         self._synchronise()
         end = self.meter.snapshot(fresh=True)
+        cluster = self._cluster_end(cell)
         m = Measurement.between(cell.start, end)
         energy_j = m.energy_j
         intensity = intensity or self._intensity()
@@ -203,6 +211,7 @@ class Session:
             magic=cell.magic,
             notebook=cell.notebook,
             below_resolution=list(m.below_resolution),
+            cluster=cluster,
         )
         with self._lock:
             if self._current is cell:
@@ -215,6 +224,26 @@ class Session:
         self._emit("cell_end", record)
         self._emit("totals", self.totals)
         return record
+
+    def _cluster_begin(self):
+        if self.cluster is None:
+            return None
+        try:
+            return self.cluster.begin()
+        except Exception:
+            log.exception("jupyter-carbon: could not start the cell's cluster window")
+            return None
+
+    def _cluster_end(self, cell: OpenCell) -> dict | None:
+        """The cluster part, measured after the kernel's end snapshot (asking the workers
+        takes the kernel some work, which is not the cell's)."""
+        if self.cluster is None or cell.cluster is None:
+            return None
+        try:
+            return self.cluster.end(cell.cluster)
+        except Exception:
+            log.exception("jupyter-carbon: the cell's cluster part is missing")
+            return None
 
     def _append(self, record) -> None:
         if self.ledger is not None:
@@ -229,8 +258,14 @@ class Session:
         since the last cell is not charged, its start being the old meter's snapshot."""
         self._unsubscribe_power()
         self.meter = meter
+        if self.cluster is not None:  # before the new meter's first reading, for its baseline
+            self.cluster.use_tree(getattr(meter, "tree", None))
         self._unsubscribe_power = meter.subscribe(self._on_power)
         self.skip_idle()
+
+    def cluster_power(self) -> dict | None:
+        """The cluster's power from its workers' pushed readings (``{"watts", "workers"}``), or None."""
+        return self.cluster.power() if self.cluster is not None else None
 
     def skip_idle(self) -> None:
         """Metering was switched off: what runs until the next metered cell is no idle time."""

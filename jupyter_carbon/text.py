@@ -6,7 +6,7 @@ Shown in the notebook, the terminal and by ``jupyter carbon``; the figures are f
 
 from __future__ import annotations
 
-from .units import format_duration, format_energy, format_intensity, format_mass, plural
+from .units import format_duration, format_energy, format_intensity, format_mass, format_power, plural
 
 
 def _components(by_component: dict, method: dict, coarse=()) -> str:
@@ -18,15 +18,52 @@ def _components(by_component: dict, method: dict, coarse=()) -> str:
     )
 
 
+def cluster_text(part: dict | None) -> str:
+    """``cluster 12 Wh on 8 workers in 2 zones → 3.1 g CO2e``, saying what is missing if
+    the part is incomplete; "" without a cluster part."""
+    if not part:
+        return ""
+    zones = part.get("zones") or []
+    where = f" in {plural(len(zones), 'zone')}" if len(zones) > 1 else f" in {zones[0]}" if zones else ""
+    priced = f" → {format_mass(part['emissions_g'])} CO2e" if part.get("emissions_g") is not None else ""
+    missing = "" if part.get("complete", True) else f" (incomplete: {part.get('note')})"
+    carried = " incl. work left running by the previous cell" if part.get("carried") else ""
+    return f"cluster {format_energy(part['energy_j'])} on {plural(part.get('nodes', 0), 'worker')}{where}{priced}{carried}{missing}"
+
+
+def cluster_power_text(power: dict | None) -> str:
+    """``cluster 120 W on 8 workers``: the cluster's live power (a ``power`` event's
+    ``cluster``); "" without one."""
+    if not power:
+        return ""
+    return f"cluster {format_power(power.get('watts'))} on {plural(int(power.get('workers') or 0), 'worker')}"
+
+
+def cluster_table(nodes: dict) -> str:
+    """``%carbon cluster``: each worker's host, zone, hardware and how it is metered."""
+    if not nodes:
+        return "jupyter-carbon: no cluster client in this kernel (e.g. `client = distributed.Client(...)`)."
+    lines = [f"jupyter-carbon: {plural(len(nodes), 'worker')}:"]
+    for name, info in sorted(nodes.items()):
+        if isinstance(info, str):
+            lines.append(f"  {name}  not metered: {info}")
+            continue
+        lines.append(f"  {name}  {info.get('host')} pid {info.get('pid')}, {plural(info.get('nthreads', 1), 'thread')}; "
+                     f"{format_intensity(info.get('intensity'))}")  # fmt: skip
+        lines += [f"      {label}" for label in info.get("hardware", [])]
+    return "\n".join(lines)
+
+
 def cell_line(record) -> str:
     """One line under a ``%%carbon`` cell: energy by component, time, emissions, zone."""
     r = record.to_dict() if hasattr(record, "to_dict") else record
     status = "" if r["status"] == "ok" else f" [{r['status']}]"
     pue = f" × PUE {r['pue']:g}" if r.get("pue", 1.0) != 1.0 else ""
+    cluster = f" · {cluster_text(r['cluster'])}" if r.get("cluster") else ""
     return (
         f"carbon: {format_energy(r['energy_j'])} ({_components(r['by_component'], r['method'], r.get('below_resolution', ()))}) "
         f"in {format_duration(r['duration_s'])}{pue} → {format_mass(r['emissions_g'])} CO2e; "
-        f"{format_intensity(r.get('intensity'))}{status}"
+        f"{format_intensity(r.get('intensity'))}{status}{cluster}"
     )
 
 
@@ -42,4 +79,6 @@ def status_line(totals, *, enabled: bool, intensity: dict | None) -> str:
     )
     if t.get("idle_energy_j"):
         body += f" · between cells {format_energy(t['idle_energy_j'])} over {format_duration(t['idle_duration_s'])}"
+    if t.get("cluster_cells"):
+        body += f" · cluster {format_energy(t['cluster_energy_j'])}, {format_mass(t['cluster_emissions_g'])} CO2e"
     return f"jupyter-carbon: metering {state}; {plural(t['cells'], 'cell')}: {body}; {format_intensity(intensity)}"

@@ -128,6 +128,20 @@ def test_a_cell_is_announced_in_order(channel, clock):
     assert totals["totals"]["cells"] == 1
 
 
+def test_power_events_carry_the_clusters_power_from_its_workers_pushed_readings(channel, clock):
+    from test_live_meter import PoweredCluster
+
+    from jupyter_carbon.cluster.edges import ClusterMeter
+
+    comm = channel.manager.open()
+    run_cell(channel, clock)
+    assert [m["cluster"] for m in comm.sent if m["type"] == "power"] == [None]  # no cluster
+    channel.ext.session.cluster = ClusterMeter(backends=lambda: [PoweredCluster({"tcp://a:1": 80.5, "tcp://b:2": 40.0})])
+    run_cell(channel, clock, cell_id="c2")
+    power = [m for m in comm.sent if m["type"] == "power"][-1]
+    assert power["cell_id"] == "c2" and power["cluster"] == {"watts": 120.5, "workers": 2}
+
+
 def test_power_is_throttled_per_comm(channel, clock):
     comm = channel.manager.open()
     channel.ext.session.begin()

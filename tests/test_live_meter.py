@@ -120,3 +120,37 @@ def test_the_energy_between_cells_shows_apart(session, clock):
     assert w.session_energy_j == pytest.approx(20.0)  # the cells' alone
     assert "between cells" in w.children[0].value
     w.close()
+
+
+class PoweredCluster:
+    """A cluster backend whose workers have pushed readings (no network)."""
+
+    name = "fake"
+
+    def __init__(self, watts):
+        self.watts = watts
+
+    def power_w(self):
+        return dict(self.watts)
+
+
+def test_the_clusters_power_shows_as_its_own_figure_while_a_cell_runs(clock, tmp_path):
+    from jupyter_carbon.cluster.edges import ClusterMeter
+
+    meter = Meter([ScriptedSource(clock)], clock=clock, start=False)
+    backend = PoweredCluster({"tcp://a:1": 70.0, "tcp://b:2": 50.0})
+    session = Session(meter, FixedCarbon(), ledger_dir=tmp_path, cluster=ClusterMeter(backends=lambda: [backend]))
+    w = CarbonWidget(session, clock=clock)
+    try:
+        session.begin(source="client.gather(futures)")
+        clock.advance(3.0)
+        session.meter.tick()
+        assert w.cluster_power == {"watts": 120.0, "workers": 2}
+        assert "cpu 10.0 W" in w.children[1].value and "cluster 120 W on 2 workers" in w.children[1].value
+        backend.watts = {}
+        clock.advance(3.0)
+        session.meter.tick()
+        assert w.cluster_power == {} and "cluster" not in w.children[1].value
+    finally:
+        w.close()
+        session.close()

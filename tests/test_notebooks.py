@@ -72,3 +72,22 @@ def test_notebooks_are_stored_without_outputs():
         for cell in nb.cells:
             if cell.cell_type == "code":
                 assert cell.outputs == [] and cell.execution_count is None, path.name
+
+
+def test_the_dask_demo_runs_headless_and_charges_the_workers(tmp_path):
+    pytest.importorskip("distributed")
+    notebook = NOTEBOOKS / "dask.ipynb"
+    env = {**os.environ, **kernel_env(tmp_path)}
+    done = subprocess.run([*console_script(), "run", str(notebook)], capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr
+    n = code_cells(notebook)
+    assert f"[{n}/{n}]" in done.stderr and "Traceback" not in done.stderr
+    with environment(kernel_env(tmp_path)):
+        code, out, _ = cli("report", "latest", "--format", "json")
+    assert code == 0
+    cells = json.loads(out)["cells"]
+    busy = next(c for c in cells if c["source"].startswith("def busy"))
+    assert busy["cluster"]["nodes"] == 2 and busy["cluster"]["complete"]
+    assert busy["cluster"]["energy_j"] > 4 * busy["energy_j"]  # the work ran on the workers
+    idle = next(c for c in cells if c["source"].startswith("sum(range(1000))"))
+    assert idle["cluster"]["energy_j"] < 0.05 * busy["cluster"]["energy_j"]

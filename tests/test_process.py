@@ -73,3 +73,30 @@ def test_a_cell_boundary_finds_new_processes_but_not_their_threads(tmp_path, pro
     finally:
         child.kill()
         child.wait()
+
+
+def test_an_excluded_child_is_not_counted_from_then_on_nor_when_it_is_reaped():
+    """A cluster worker started by the kernel reports its own energy: once excluded, its CPU
+    time is no longer the tree's, neither while it runs nor after the kernel waits for it."""
+    tree = ProcessTree()
+    # Burns 0.3 s, waits for a line on stdin, burns 0.8 s more, waits for another line, exits.
+    wait = "import sys\nsys.stdin.readline()\n"
+    code = BURN.format(s=0.3, tail=wait + BURN.format(s=0.8, tail=wait))
+    child = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE)
+    time.sleep(1.0)
+    tree.rescan_now()
+    tree.refresh()
+    assert child.pid in tree.pids()
+    assert tree.exclude(child.pid) and child.pid not in tree.pids() and child.pid in tree.excluded()
+    before = tree.cpu_seconds()
+    child.stdin.write(b"go\n")
+    child.stdin.flush()
+    time.sleep(1.5)
+    tree.refresh()  # the sampler's tick; an excluded process's last tick is all it could leak
+    child.stdin.close()
+    child.wait(timeout=30)  # reaped: its 1.1 s now sit in this process's waited-for time
+    during_reap = tree.cpu_seconds() - before
+    tree.refresh_cpu()
+    after = tree.cpu_seconds() - before
+    assert during_reap < 0.3 and after < 0.3
+    assert not tree.exclude(os.getppid())  # not a descendant: nothing changes

@@ -59,6 +59,12 @@ class ProcessTree:
         self._last_pid: int | None = None
         self._loadavg_fd: int | None = None
         self._reported = 0.0
+        self._excluded: dict[int, object] = {}
+        """Descendants metered elsewhere (a cluster's worker processes), with their own
+        descendants: not this tree's from the moment they are excluded."""
+        self._excluded_last_s: dict[int, float] = {}
+        self._excluded_base_s = 0.0
+        self._excluded_live_s = 0.0
         self.rss_bytes = 0
         self.refresh()
 
@@ -79,8 +85,10 @@ class ProcessTree:
         """CPU seconds used by the tree so far (user + system, all threads)."""
         own, waited = self._own_and_waited()
         with self._lock:
-            live = max(0.0, self._live_children_s - (waited - self._waited_at_refresh))
-            total = max(self._reported, own + waited + live)
+            # Excluded processes count among the live ones here only so that, when the kernel
+            # reaps one, its time moving to ``waited`` is not counted twice until the refresh.
+            live = max(0.0, self._live_children_s - (waited - self._waited_at_refresh)) - self._excluded_live_s
+            total = max(self._reported, own + waited + live + self._excluded_base_s)
             self._reported = total
         return total
 
@@ -122,8 +130,10 @@ class ProcessTree:
                     live_s += self._stat_cpu_seconds(child)
             except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess, FileNotFoundError):
                 self._children.pop(pid, None)
+        excluded_s = self._read_excluded()
         with self._lock:
-            self._live_children_s = live_s
+            self._excluded_live_s = excluded_s
+            self._live_children_s = live_s + excluded_s
             self._waited_at_refresh = waited
         if memory:
             try:
@@ -131,6 +141,46 @@ class ProcessTree:
             except psutil.Error:
                 pass
             self.rss_bytes = rss
+
+    def _read_excluded(self) -> float:
+        """The excluded processes' CPU seconds now. Once one exits, what it used reaches this
+        tree's waited-for time (or a descendant's), and is taken out of the total again."""
+        for pid, proc in list(self._excluded.items()):
+            if pid not in self._excluded_last_s:
+                continue  # a descendant of an excluded process: its time reaches its parent
+            try:
+                self._excluded_last_s[pid] = self._stat_cpu_seconds(proc)
+            except (self._psutil.Error, FileNotFoundError, ProcessLookupError):
+                with self._lock:
+                    self._excluded_base_s -= self._excluded_last_s.pop(pid)
+                self._excluded.pop(pid, None)
+        return sum(self._excluded_last_s.values())
+
+    def exclude(self, pid: int) -> bool:
+        """Stop counting the descendant ``pid`` and its own descendants from now on (a
+        cluster worker that reports its energy itself). What it used until now stays
+        counted here. When the kernel waits for it, what it used after the last refresh (one
+        sampler tick at most) reaches this tree. False, changing nothing, when ``pid`` is not
+        a descendant."""
+        psutil = self._psutil
+        with self._scan_lock:
+            try:
+                proc = self._children.get(pid) or psutil.Process(pid)
+                if self.pid not in {p.pid for p in proc.parents()}:
+                    return False
+                used = self._stat_cpu_seconds(proc)
+                below = proc.children(recursive=True)
+            except (psutil.Error, FileNotFoundError):
+                return False
+            self._excluded[pid] = proc
+            self._excluded.update({c.pid: c for c in below})
+            self._excluded_last_s[pid] = used
+            with self._lock:
+                self._excluded_base_s += used
+            for gone in (pid, *(c.pid for c in below)):
+                self._children.pop(gone, None)
+            self._read(memory=False)
+        return True
 
     def _stat_cpu_seconds(self, child) -> float:
         """utime + stime + cutime + cstime of one process: one read of /proc/PID/stat where
@@ -150,8 +200,19 @@ class ProcessTree:
             found = self._proc.children(recursive=True)
         except self._psutil.Error:
             return
-        known = self._children
-        self._children = {c.pid: known.get(c.pid, c) for c in found}
+        known, excluded = self._children, self._excluded
+        children = {}
+        for c in found:  # parents come before their children
+            if c.pid in excluded:
+                continue
+            try:
+                if excluded and c.ppid() in excluded:
+                    excluded[c.pid] = c
+                    continue
+            except self._psutil.Error:
+                continue
+            children[c.pid] = known.get(c.pid, c)
+        self._children = children
 
     def _scan_new(self) -> bool:
         """Add the descendants among the PIDs created since the last look; False where that
@@ -163,6 +224,9 @@ class ProcessTree:
         for pid in range(last + 1, current + 1):
             ids = self._tgid_ppid(pid)
             # A thread has PIDs too: only a process (its own thread group) is a descendant.
+            if ids is not None and ids[0] == pid and ids[1] in self._excluded:
+                self._excluded[pid] = None  # metered with the excluded process above it
+                continue
             if ids is not None and ids[0] == pid and ids[1] in members:
                 try:
                     self._children[pid] = self._psutil.Process(pid)
@@ -206,6 +270,10 @@ class ProcessTree:
     def pids(self) -> set[int]:
         """This process and the descendants seen at the last refresh."""
         return {self.pid, *self._children}
+
+    def excluded(self) -> set[int]:
+        """Descendants metered elsewhere (see :meth:`exclude`)."""
+        return set(self._excluded)
 
     def rescan_now(self) -> None:
         """Walk the descendants at the next refresh (e.g. when a GPU shows an unknown PID)."""

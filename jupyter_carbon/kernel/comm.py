@@ -208,6 +208,7 @@ class FrontendChannel:
             "device_by_component": dict(reading.device_by_component),
             "cell_id": cell.cell_id if cell is not None else None,
             "cell_energy_j": self.ext.session.live_energy_j() if cell is not None else None,
+            "cluster": self.ext.session.cluster_power(),
         }
         for comm in due:
             self._send(comm, message)

@@ -49,7 +49,7 @@ class CarbonExtension:
             sync = synchronise if self.config.sync_gpu else None
             session = Session(
                 self.meter, self.carbon, ledger_dir=self.config.ledger_dir or None, persist=self.config.persist,
-                sync=sync, idle=self.config.record_idle, identity=kernel_identity(),
+                sync=sync, idle=self.config.record_idle, identity=kernel_identity(), cluster=self.cluster_meter(),
             )
         self.session = session
         self.settings = LiveSettings(self)
@@ -106,6 +106,16 @@ class CarbonExtension:
                 part.close()
             except Exception:
                 log.exception("jupyter-carbon: error while closing %s", type(part).__name__)
+
+    def cluster_meter(self):
+        """The cells' cluster part (:mod:`jupyter_carbon.cluster`), unless switched off."""
+        from ..cluster.edges import ClusterMeter
+
+        return ClusterMeter(tree=getattr(self.meter, "tree", None), timeout_s=self.config.cluster_timeout_s) if self.config.cluster else None
+
+    def cluster_nodes(self) -> dict:
+        """Per worker of the kernel's cluster client: host, hardware and zone (``%carbon cluster``)."""
+        return self.session.cluster.nodes() if self.session.cluster is not None else {}
 
     # -- what the views ask -----------------------------------------------------------------
     def banner(self) -> str:

@@ -18,6 +18,7 @@ from collections import deque
 import ipywidgets as widgets
 from traitlets import Bool, Dict, Float, Unicode
 
+from ..text import cluster_power_text
 from ..units import format_energy, format_intensity, format_mass
 
 TRACE_WIDTH, TRACE_HEIGHT = 240, 36
@@ -31,6 +32,7 @@ class CarbonWidget(widgets.VBox):
     """
 
     power_w = Dict(help="Watts per component charged to the kernel at the last update.")
+    cluster_power = Dict(help="The cluster's power at the last update (``watts``, ``workers``), from its workers' pushed readings.")
     cell_energy_j = Float(0.0, help="Energy of the running (or last) cell so far.")
     session_energy_j = Float(0.0)
     session_emissions_g = Float(0.0)
@@ -82,6 +84,7 @@ class CarbonWidget(widgets.VBox):
                 return
             self._last_update = now
             self.power_w = {c: round(w, 3) for c, w in reading.by_component.items()}
+            self.cluster_power = self._session.cluster_power() or {}
             if self._session.current is not None:
                 self.cell_energy_j = self._session.live_energy_j()
         self._draw()
@@ -117,6 +120,8 @@ class CarbonWidget(widgets.VBox):
         )
         if self.running:
             watts = " · ".join(f"{html.escape(c)} {w:.1f} W" for c, w in self.power_w.items()) or "…"
+            if self.cluster_power:
+                watts += f" · {html.escape(cluster_power_text(self.cluster_power))}"
             live = f"<b>Running</b> {watts} · this cell {html.escape(format_energy(self.cell_energy_j))}"
         else:
             live = f"<b>Idle</b> · last cell {html.escape(format_energy(self.cell_energy_j))}"

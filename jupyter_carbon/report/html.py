@@ -10,7 +10,7 @@ from ..units import format_duration, format_energy, format_mass
 from . import chart
 from .model import Report, Write
 from .prose import title as prose_title
-from .prose import COMPONENT_NAMES, alternative, between_cells, cell_label, component_parts, emissions_line, headline, method_notes, share, zone_lines
+from .prose import COMPONENT_NAMES, alternative, between_cells, cluster_summary, cell_label, component_parts, emissions_line, headline, method_notes, share, zone_lines
 
 HTML_ROW_LIMIT = 1000
 """Rows of the all-cells table in an HTML report; the JSON and CSV exports hold every cell."""
@@ -33,6 +33,7 @@ def _html_totals(report: Report) -> str:
         ("Energy", f"{format_energy(t.energy_j)} (machine-wide {format_energy(t.device_energy_j)})"),
         ("Facility energy", format_energy(t.facility_energy_j)),
         *([("Session energy", between_cells(report))] if t.idle_spans else []),
+        *([("Cluster", cluster_summary(report))] if t.cluster_cells else []),
         ("By component", ", ".join(f"{n} {format_energy(j)} ({m})" for n, j, m in component_parts(report))),
         tuple(emissions_line(report).split(": ", 1)),
     ]

@@ -7,7 +7,7 @@ from ..records import costliest
 from ..units import format_duration, format_energy, format_mass
 from .model import Report, Write
 from .prose import title
-from .prose import alternative, between_cells, cell_label, component_parts, emissions_line, headline, method_notes, share, zone_lines
+from .prose import alternative, between_cells, cluster_summary, cell_label, component_parts, emissions_line, headline, method_notes, share, zone_lines
 
 _MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]<>|#&!"})
 
@@ -47,6 +47,7 @@ def write_md(report: Report, write: Write) -> None:
         f"{format_energy(t.device_energy_j)} machine-wide)",
         f"- **Facility energy:** {format_energy(t.facility_energy_j)}",
         *([f"- **Session energy:** {_md(between_cells(report))}"] if between_cells(report) else []),
+        *([f"- **Cluster:** {_md(cluster_summary(report))}"] if cluster_summary(report) else []),
         "- **{}:** {}".format(*map(_md, emissions_line(report).split(": ", 1))),
     ]
     if report.hardware:

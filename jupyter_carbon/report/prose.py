@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..cluster.base import CHARGED
 from ..records import CellRecord
 from ..units import format_duration, format_energy, format_mass, plural
 from .model import Report
@@ -53,6 +54,25 @@ def between_cells(report: Report) -> str | None:
     return (
         f"cells {format_energy(t.energy_j)} · between cells {format_energy(t.idle_energy_j)}"
         f"{f' ({parts})' if parts else ''} over {format_duration(t.idle_duration_s)}{emitted}"
+    )
+
+
+def cluster_summary(report: Report) -> str | None:
+    """``cluster 12 Wh on 8 workers (3 hosts) in 2 zones (FR, PL) over 4 cells, 3 g CO2e``: the
+    work cells sent to a cluster, apart from the kernel's figures; None if none did."""
+    t = report.totals
+    if not t.cluster_cells:
+        return None
+    parts = [r.cluster for r in report.records if r.cluster]
+    charged = [w for p in parts for w in p.get("workers", []) if w.get("status") in CHARGED]
+    workers, hosts = {w.get("node") for w in charged}, {w.get("host") for w in charged}
+    zones = sorted({z for p in parts for z in p.get("zones", [])})
+    incomplete = sum(not p.get("complete", True) for p in parts)
+    where = f" in {plural(len(zones), 'zone')} ({', '.join(zones)})" if zones else ""
+    missing = f"; incomplete in {plural(incomplete, 'cell')}" if incomplete else ""
+    return (
+        f"cluster {format_energy(t.cluster_energy_j)} on {plural(len(workers), 'worker')} ({plural(len(hosts), 'host')})"
+        f"{where} over {plural(t.cluster_cells, 'cell')}, {format_mass(t.cluster_emissions_g)} CO2e{missing}"
     )
 
 

@@ -15,8 +15,10 @@ CSV_COLUMNS = (
     "index", "execution_count", "cell_id", "source", "started_at", "ended_at", "duration_s", "status", "error",
     "energy_j", "gpu_j", "cpu_j", "memory_j", "method_gpu", "method_cpu", "method_memory", "device_energy_j",
     "pue", "facility_energy_j", "emissions_g", "g_per_kwh", "zone", "intensity_source", "intensity_year", "signal",
-    "notebook",
+    "notebook", "cluster_energy_j", "cluster_emissions_g", "cluster_workers", "cluster_zones", "cluster_detail",
 )  # fmt: skip
+CLUSTER_DETAIL = ("node", "host", "status", "energy_j", "zone", "g_per_kwh", "pue", "emissions_g")
+"""Per worker, in the ``cluster_detail`` column (a JSON list): what it was charged and where."""
 
 
 
@@ -78,8 +80,15 @@ def _csv_row(r: CellRecord | IdleSpan) -> list:
         method.get("gpu"), method.get("cpu"), method.get("memory"),
         r.device_energy_j, r.pue, r.facility_energy_j, r.emissions_g,
         it.get("g_per_kwh"), it.get("zone"), it.get("source"), it.get("year"), it.get("signal"),
-        r.notebook if cell else None,
+        r.notebook if cell else None, *_cluster_columns(r.cluster if cell else None),
     ]  # fmt: skip
+
+
+def _cluster_columns(part: dict | None) -> list:
+    if not part:
+        return [None] * 5
+    detail = [{k: w.get(k) for k in CLUSTER_DETAIL} for w in part.get("workers", [])]
+    return [part["energy_j"], part.get("emissions_g"), part.get("nodes"), " ".join(part.get("zones", [])), _encode(detail)]
 
 
 #: What a spreadsheet takes for the start of a formula (OWASP's list for CSV injection).

@@ -6,7 +6,7 @@ from ..records import costliest
 from ..units import clip, format_duration, format_energy, format_mass, plural
 from . import chart
 from .model import Report
-from .prose import between_cells, cell_label, component_parts, emissions_line, headline, share, zone_lines
+from .prose import between_cells, cell_label, cluster_summary, component_parts, emissions_line, headline, share, zone_lines
 
 
 def summary_text(report: Report, top: int = 10) -> str:
@@ -22,6 +22,9 @@ def summary_text(report: Report, top: int = 10) -> str:
     split = between_cells(report)
     if split:
         lines.append(f"Session energy: {split}")
+    cluster = cluster_summary(report)
+    if cluster:
+        lines.append(f"Cluster: {cluster}")
     if abs(t.facility_energy_j - t.energy_j) > 1e-9:
         pue = t.facility_energy_j / t.energy_j if t.energy_j > 0 else 1.0
         lines.append(f"Facility energy: {format_energy(t.facility_energy_j)} (PUE {pue:.2f})")

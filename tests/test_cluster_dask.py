@@ -1,0 +1,127 @@
+"""A cell's Dask work, on workers that are processes of their own in two zones, charged to the
+cell: each worker by what its own meter measured, priced by its own zone."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+pytest.importorskip("distributed")
+from jupyter_client.manager import start_new_kernel  # noqa: E402
+
+from dask_cluster import BURN, cpu_seconds, dask_cluster, environment  # noqa: E402
+
+pytestmark = pytest.mark.slow
+
+ZONES = {"fr": "FR", "pl": "PL"}
+CPU_S = 2.0
+
+
+def run(kc, code, timeout=120):
+    out = []
+
+    def hook(msg):
+        if msg["msg_type"] == "stream":
+            out.append(msg["content"]["text"])
+        elif msg["msg_type"] in ("display_data", "execute_result"):
+            out.append(msg["content"]["data"].get("text/plain", ""))
+        elif msg["msg_type"] == "error":
+            out.append("\n".join(msg["content"]["traceback"]))
+
+    reply = kc.execute_interactive(code, timeout=timeout, output_hook=hook)
+    assert reply["content"]["status"] == "ok", "".join(out)
+    return "".join(out)
+
+
+def meter_totals(scheduler_file) -> dict[str, float]:
+    """Each worker's own meter, read directly on the worker: cumulative joules now."""
+    from distributed import Client
+
+    def total(dask_worker):
+        snapshot = dask_worker.plugins["jupyter-carbon"].node.meter.snapshot(fresh=True)
+        return sum(r.energy_j for r in snapshot.readings.values())
+
+    with Client(scheduler_file=str(scheduler_file), timeout=10) as client:
+        by_address = client.run(total)
+        names = {a: w["name"] for a, w in client.scheduler_info(n_workers=-1)["workers"].items()}
+    return {names[a]: j for a, j in by_address.items()}
+
+
+def test_each_worker_is_charged_what_it_measured_priced_by_its_zone(tmp_path):
+    env = environment(tmp_path)
+    with dask_cluster(tmp_path, ZONES, env) as (scheduler_file, pids):
+        km, kc = start_new_kernel(kernel_name="python3", env={**env, "JUPYTER_CARBON_REGION": "DE"})
+        try:
+            run(kc, "%load_ext jupyter_carbon")
+            run(kc, f"from distributed import Client\nclient = Client(scheduler_file={str(scheduler_file)!r})")
+            run(kc, BURN + "\nworkers = {w['name']: a for a, w in client.scheduler_info(n_workers=-1)['workers'].items()}")
+            before, cpu_before = meter_totals(scheduler_file), {n: cpu_seconds(p) for n, p in pids.items()}
+            run(kc, f"futures = [client.submit(burn, {CPU_S}, workers=[workers[n]], pure=False) for n in ('fr', 'pl')]\n"
+                    "client.gather(futures)")  # fmt: skip
+            after, cpu_after = meter_totals(scheduler_file), {n: cpu_seconds(p) for n, p in pids.items()}
+            out = run(kc, "import json\nfrom jupyter_carbon.kernel.extension import extension_of\n"
+                          "print(json.dumps(extension_of(get_ipython()).session.records[-1].to_dict()))")  # fmt: skip
+            workers_text = run(kc, "%carbon cluster")
+            line = run(kc, "%%carbon\nclient.gather([client.submit(burn, 0.2, workers=[w], pure=False) for w in workers.values()])")
+            summary = run(kc, "%carbon summary")
+        finally:
+            kc.stop_channels()
+            km.shutdown_kernel(now=True)
+    record = json.loads(out.strip().splitlines()[-1])
+    cluster = record["cluster"]
+    assert cluster is not None and cluster["complete"], cluster
+    workers = {w["pid"]: w for w in cluster["workers"]}
+    for name, pid in pids.items():
+        assert cpu_after[name] - cpu_before[name] >= CPU_S * 0.95  # the work ran on that worker
+        charged, measured = workers[pid], after[name] - before[name]
+        assert charged["status"] == "pushed" and charged["zone"] == ZONES[name]  # idle at the end: no round trip
+        assert charged["energy_j"] == pytest.approx(measured, rel=0.15), (name, charged, measured)
+        g = charged["energy_j"] * charged["pue"] / 3.6e6 * charged["g_per_kwh"]
+        assert charged["emissions_g"] == pytest.approx(g)
+    fr, pl = workers[pids["fr"]], workers[pids["pl"]]
+    assert pl["g_per_kwh"] > 5 * fr["g_per_kwh"]  # priced by each worker's own grid
+    assert cluster["zones"] == ["FR", "PL"] and cluster["nodes"] == 2
+    assert cluster["energy_j"] == pytest.approx(fr["energy_j"] + pl["energy_j"])
+    assert cluster["emissions_g"] == pytest.approx(fr["emissions_g"] + pl["emissions_g"])
+    assert record["intensity"]["zone"] == "DE"
+    assert record["energy_j"] < 0.25 * cluster["energy_j"]  # the kernel only waited
+    # The views: the workers with their zones, the cell line and the summary with the cluster part.
+    assert "2 workers:" in workers_text and "FR" in workers_text and "PL" in workers_text, workers_text
+    assert "cluster " in line and "on 2 workers in 2 zones" in line, line
+    assert "Cluster: cluster" in summary and "(FR, PL)" in summary, summary
+
+
+def test_a_local_clusters_workers_are_charged_once(tmp_path):
+    """LocalCluster's worker processes are children of the kernel: they leave the kernel's
+    process tree and are charged through their own reports, each process once."""
+    env = environment(tmp_path)
+    km, kc = start_new_kernel(kernel_name="python3", env={**env, "JUPYTER_CARBON_REGION": "FR"})
+    try:
+        run(kc, "%load_ext jupyter_carbon")
+        run(kc, "from distributed import Client, LocalCluster\n"
+                "cluster = LocalCluster(n_workers=2, threads_per_worker=1, host='127.0.0.1', dashboard_address=None)\n"
+                "client = Client(cluster)")  # fmt: skip
+        run(kc, BURN + "\nworkers = list(client.scheduler_info(n_workers=-1)['workers'])")
+        run(kc, f"client.gather([client.submit(burn, {CPU_S}, workers=[w], pure=False) for w in workers])")
+        out = run(kc, "import json, os\nfrom jupyter_carbon.kernel.extension import extension_of\next = extension_of(get_ipython())\n"
+                      "print(json.dumps({'records': [r.to_dict() for r in ext.session.records],\n"
+                      "  'tree': sorted(ext.meter.tree.pids()), 'excluded': sorted(ext.meter.tree.excluded()),\n"
+                      "  'workers': sorted(client.run(os.getpid).values())}))")  # fmt: skip
+        run(kc, "client.close(); cluster.close()")
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+    state = json.loads(out.strip().splitlines()[-1])
+    created, defined, burned = state["records"][:3]
+    assert defined["cluster"] is None  # a cell that sends the workers nothing has no cluster part
+    workers = set(state["workers"])
+    assert len(workers) == 2 and workers <= set(state["excluded"]) and not workers & set(state["tree"])
+    # The cell that started the cluster: the kernel's tree counted the workers' start-up.
+    assert {w["status"] for w in created["cluster"]["workers"]} == {"in-kernel"} and created["cluster"]["energy_j"] == 0
+    charged = [w for w in burned["cluster"]["workers"] if w["status"] in ("answered", "pushed")]
+    assert {w["pid"] for w in charged} == workers
+    per_cpu_second = burned["cluster"]["energy_j"] / (2 * CPU_S)
+    assert burned["cluster"]["by_component"]["cpu"] >= 2 * CPU_S * 0.9 * per_cpu_second * 0.9
+    # The kernel only waited: had it counted its worker children too, its CPU would match theirs.
+    assert burned["by_component"]["cpu"] < 0.25 * burned["cluster"]["by_component"]["cpu"]
