@@ -90,4 +90,4 @@ def test_the_dask_demo_runs_headless_and_charges_the_workers(tmp_path):
     assert busy["cluster"]["nodes"] == 2 and busy["cluster"]["complete"]
     assert busy["cluster"]["energy_j"] > 4 * busy["energy_j"]  # the work ran on the workers
     idle = next(c for c in cells if c["source"].startswith("sum(range(1000))"))
-    assert idle["cluster"]["energy_j"] < 0.05 * busy["cluster"]["energy_j"]
+    assert idle["cluster"] is None  # it sent no task: no cluster part, no round trip
