@@ -21,6 +21,7 @@ from traitlets import Bool, Dict, Float, Unicode
 from ..units import format_energy, format_intensity, format_mass
 
 TRACE_WIDTH, TRACE_HEIGHT = 240, 36
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
 class CarbonWidget(widgets.VBox):
@@ -151,10 +152,17 @@ class CarbonWidget(widgets.VBox):
     def _repr_mimebundle_(self, **kwargs):
         # ipywidgets' own text/plain is the constructor call with every child; a headless
         # run (``jupyter carbon run``, nbconvert) or a text-only frontend shows this instead.
-        bundle = super()._repr_mimebundle_(**kwargs)
-        if bundle is not None:
-            bundle["text/plain"] = self.summary_text()
-        return bundle
+        return {"text/plain": self.summary_text(), WIDGET_VIEW: {"version_major": 2, "version_minor": 0, "model_id": self.model_id}}
+
+    if not hasattr(widgets.Widget, "_repr_mimebundle_"):
+
+        def _ipython_display_(self, **kwargs):
+            """ipywidgets 7 shows a widget through this hook, which IPython prefers to
+            ``_repr_mimebundle_``: the same bundle, then the widget's displayed callbacks."""
+            from IPython.display import display
+
+            display(self._repr_mimebundle_(), raw=True)
+            self._handle_displayed(**kwargs)
 
     # -- lifetime -------------------------------------------------------------------------
     def close(self) -> None:
