@@ -69,6 +69,9 @@ class CellRecord:
     Jupyter server's root when it comes from JupyterLab or Notebook); None in a console."""
     below_resolution: list[str] = field(default_factory=list)
     """Components whose counter updates less often than the cell lasted: no figure to trust."""
+    cell_position: int | None = None
+    """The cell's place in the notebook (1 = the first cell), where the one who ran it knows:
+    ``jupyter carbon run``. Absent from older ledgers."""
     type: str = "cell"
 
     def to_dict(self) -> dict:
@@ -146,6 +149,7 @@ _FIELD_TYPES = {
     "facility_energy_j": _number, "emissions_g": _optional(_number), "intensity": _intensity,
     "magic": lambda v: isinstance(v, bool), "type": _str, "notebook": _optional(_str),
     "below_resolution": lambda v: isinstance(v, list) and all(isinstance(c, str) for c in v),
+    "cell_position": _optional(lambda v: _int(v) and v >= 1),
 }  # fmt: skip
 _RECORD_FIELDS = frozenset(CellRecord.__dataclass_fields__)
 assert _RECORD_FIELDS == frozenset(_FIELD_TYPES), "every record field needs its check"

@@ -52,6 +52,7 @@ class OpenCell:
     start: object  # meter Snapshot
     magic: bool = False
     notebook: str | None = None
+    cell_position: int | None = None
     ended: bool = False
     """Set once the cell's record is kept: an interrupted end must not record it twice."""
 
@@ -145,7 +146,7 @@ class Session:
             except Exception:
                 log.exception("jupyter-carbon: waiting for the GPU's queued work failed")
 
-    def begin(self, *, execution_count=None, cell_id=None, source: str = "", magic: bool = False) -> OpenCell:
+    def begin(self, *, execution_count=None, cell_id=None, source: str = "", magic: bool = False, cell_position=None) -> OpenCell:
         self._synchronise()
         start, index = self.meter.snapshot(fresh=True), self.totals.cells + 1
         self._end_idle(start, index)
@@ -158,6 +159,7 @@ class Session:
             start=start,
             magic=magic,
             notebook=self.notebook,
+            cell_position=cell_position,
         )
         self._current = cell
         self._emit("cell_start", cell)
@@ -203,6 +205,7 @@ class Session:
             magic=cell.magic,
             notebook=cell.notebook,
             below_resolution=list(m.below_resolution),
+            cell_position=cell.cell_position,
         )
         with self._lock:
             if self._current is cell:

@@ -144,3 +144,24 @@ def clip(text: str, width: int) -> str:
     """One line of at most ``width`` characters, whitespace folded, an ellipsis if cut."""
     text = " ".join(text.split())
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def format_cell(execution_count: int | None, position: int | None = None, index: int | None = None) -> str:
+    """The one name every view gives a cell: ``[3] cell 6``. ``[3]`` is the execution count
+    the notebook shows beside the cell; ``cell 6`` its place in the notebook (1 = the first
+    cell, markdown included), where the one who ran it knows (``jupyter carbon run``). A cell
+    with neither is ``#2``, its order in the session."""
+    parts = []
+    if execution_count is not None:
+        parts.append(f"[{execution_count}]")
+    if position is not None:
+        parts.append(f"cell {position}")
+    if not parts and index is not None:
+        parts.append(f"#{index}")
+    return " ".join(parts) or "–"
+
+
+def cell_label(record) -> str:
+    """:func:`format_cell` of a cell record (or its dict)."""
+    get = record.get if isinstance(record, dict) else lambda name: getattr(record, name, None)
+    return format_cell(get("execution_count"), get("cell_position"), get("index"))

@@ -222,8 +222,8 @@ def test_empty_session_renders_everywhere_without_dividing_by_zero():
 def test_summary_text_lists_the_costliest_cells_first():
     text = summary_text(make_report(), top=2)
     lines = text.splitlines()
-    costly = [line for line in lines if line.lstrip().startswith("#")]
-    assert [line.split()[0] for line in costly] == ["#2", "#5"]
+    costly = [line for line in lines if line.lstrip().startswith("[")]
+    assert [line.split()[0] for line in costly] == ["[4]", "[7]"]  # the execution counts of cells 2 and 5
     assert "Energy per cell" in text
     assert format_energy(sum(r.energy_j for r in varied_records())) in lines[1]
 

@@ -30,7 +30,7 @@ from ..files import atomic_write
 from ..footprint import METADATA_KEY, footprint, notebook_totals
 from ..records import CellRecord, IdleSpan, Totals
 from ..report import Report
-from ..units import clip, format_duration, format_energy, format_mass
+from ..units import cell_label, clip, format_cell, format_duration, format_energy, format_mass
 
 
 #: The kernel half, named in the silent requests (a string: the host never imports it).
@@ -65,8 +65,6 @@ class RunResult:
     notebook: object
     """The executed copy (nbformat NotebookNode), footprints in its metadata."""
     records: list[CellRecord]
-    cell_numbers: list[int]
-    """For each record, the 1-based position of its cell in the notebook."""
     session: dict = field(default_factory=dict)
     """What :func:`~jupyter_carbon.kernel.headless.kernel_setup` said: banner, session_id, started_at, ledger, hardware, alternative."""
     failure: CellFailure | None = None
@@ -116,12 +114,13 @@ class CellMetering:
         self.progress, self.started = progress, started
         self.code_cells = [i for i, c in enumerate(self.nb.cells) if c.cell_type == "code" and c.source.strip()]
         self.position = {cell_index: n for n, cell_index in enumerate(self.code_cells, 1)}
-        self.result = RunResult(self.nb, [], [])
+        self.result = RunResult(self.nb, [])
         self.session_id = ""
         self.seen = 0
         self.seen_idle = 0
         self.last_cell = 0
         client.on_notebook_start = self.on_notebook_start
+        client.on_cell_execute = self.on_cell_execute
         client.on_cell_executed = self.on_cell_executed
         for cell in self.nb.cells:  # footprints saved by an earlier run describe that run, not this one
             cell.metadata.pop(METADATA_KEY, None)
@@ -156,6 +155,11 @@ class CellMetering:
         if self.started is not None:
             self.started(self.result.session)
 
+    async def on_cell_execute(self, cell, cell_index) -> None:
+        """Tell the kernel which cell comes: nbclient's execute requests carry no cell id, and
+        no request carries the cell's place in the notebook."""
+        await self.ask({"next": call("kernel_next_cell", cell.get("id"), cell_index + 1)})
+
     async def on_cell_executed(self, cell, cell_index, execute_reply) -> None:
         content = await self.ask({"records": call("kernel_records", self.session_id, self.seen, self.seen_idle)})
         answer = _expression_value(content, "records")
@@ -170,11 +174,10 @@ class CellMetering:
             self.result.totals.add_idle(span)
         number = self.last_cell = cell_index + 1
         for record in records:
-            # nbclient does not send the cell's id with the execute request, so the kernel
-            # cannot know it; the runner does, and the report and executed copy carry it.
+            # A kernel with an older jupyter_carbon was not told the cell: fill it in here.
             record.cell_id = record.cell_id or cell.get("id")
+            record.cell_position = record.cell_position or number
             self.result.records.append(record)
-            self.result.cell_numbers.append(number)
             self.result.totals.add(record)
         if records:
             cell.metadata[METADATA_KEY] = footprint(records[-1])
@@ -283,27 +286,27 @@ def write_notebook(nb, path: str | os.PathLike) -> Path:
 
 # -- text ---------------------------------------------------------------------------------------
 def progress_line(n: int, of: int, cell_number: int, record: CellRecord | None, totals: Totals) -> str:
-    """``[3/12] 0.42 Wh so far  (cell 5: 0.10 Wh, 1.2 s)  model.fit(x, y)``"""
+    """``[3/12] 0.42 Wh so far  ([3] cell 5: 0.10 Wh, 1.2 s)  model.fit(x, y)``"""
     head = f"[{n}/{of}] {format_energy(totals.energy_j)} so far"
     if record is None:
-        return f"{head}  (cell {cell_number}: not metered)"
+        return f"{head}  ({format_cell(None, cell_number)}: not metered)"
     status = "" if record.status == "ok" else f", {record.status}"
     source = f"  {clip(record.source, 60)}" if record.source else ""
-    return f"{head}  (cell {cell_number}: {format_energy(record.energy_j)}, {format_duration(record.duration_s)}{status}){source}"
+    return f"{head}  ({cell_label(record)}: {format_energy(record.energy_j)}, {format_duration(record.duration_s)}{status}){source}"
 
 
-def cell_table(records: list[CellRecord], cell_numbers: list[int]) -> str:
+def cell_table(records: list[CellRecord]) -> str:
     """Every metered cell in notebook order: energy, CO2e, time, how it was measured."""
     rows = [("cell", "energy", "CO2e", "time", "how", "source")]
-    for number, r in zip(cell_numbers, records):
+    for r in records:
         how = ", ".join(f"{c} {m}" for c, m in r.method.items())
         status = "" if r.status == "ok" else f" [{r.status}: {r.error}]" if r.error else f" [{r.status}]"
         rows.append((
-            str(number), format_energy(r.energy_j), format_mass(r.emissions_g), format_duration(r.duration_s),
+            cell_label(r), format_energy(r.energy_j), format_mass(r.emissions_g), format_duration(r.duration_s),
             how, clip(r.source, 48) + status,
         ))  # fmt: skip
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    right = (0, 1, 2, 3)
+    right = (1, 2, 3)
     return "\n".join(
         "  ".join(c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))).rstrip()
         for row in rows

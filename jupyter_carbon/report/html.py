@@ -6,11 +6,11 @@ import html
 
 from .._version import __version__
 from ..records import costliest
-from ..units import format_duration, format_energy, format_mass
+from ..units import cell_label, format_duration, format_energy, format_mass
 from . import chart
 from .model import Report, Write
 from .prose import title as prose_title
-from .prose import COMPONENT_NAMES, alternative, between_cells, cell_label, component_parts, emissions_line, headline, method_notes, share, zone_lines
+from .prose import COMPONENT_NAMES, alternative, between_cells, component_parts, emissions_line, headline, method_notes, share, zone_lines
 
 HTML_ROW_LIMIT = 1000
 """Rows of the all-cells table in an HTML report; the JSON and CSV exports hold every cell."""

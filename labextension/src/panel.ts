@@ -7,6 +7,7 @@ import { Widget } from '@lumino/widgets';
 import { downloadText } from './download';
 import {
   componentName,
+  formatCell,
   formatDuration,
   formatEnergy,
   formatIntensity,
@@ -138,7 +139,7 @@ export class CarbonPanel extends Widget {
     const units = this._settings.units;
     const row = el(table, 'tr', '');
     row.className = 'jp-carbon-cellRow';
-    el(row, 'td', r.execution_count != null ? `[${r.execution_count}]` : `${r.index}`);
+    el(row, 'td', formatCell(r.execution_count, r.cell_position, r.index));
     el(row, 'td', r.source || '(empty)').className = 'jp-carbon-source';
     el(row, 'td', formatEnergy(r.energy_j, units.energy));
     el(row, 'td', formatMass(r.emissions_g, units.mass));

@@ -54,6 +54,8 @@ export interface ICellRecord {
   index: number;
   execution_count: number | null;
   cell_id: string | null;
+  /** The cell's place in the notebook (1 = the first cell), where the one who ran it knew. */
+  cell_position?: number | null;
   source: string;
   started_at?: string;
   ended_at?: string;
