@@ -9,12 +9,17 @@ both are tested against.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 #: ``auto`` picks the unit that reads best; a fixed unit shows three significant figures.
 ENERGY_UNITS = ("auto", "Wh", "kWh")
 MASS_UNITS = ("auto", "g", "kg")
+
+#: The units a view asked for (:func:`display_units`); ``auto`` unless one did.
+_PREFERRED: contextvars.ContextVar[tuple[str, str]] = contextvars.ContextVar("jupyter_carbon_units", default=("auto", "auto"))
 
 _ENERGY_SCALE = ((3.6, "mWh"), (3600.0, "Wh"), (3.6e6, "kWh"))
 _MASS_SCALE = ((1e-3, "mg"), (1.0, "g"), (1e3, "kg"), (1e6, "t"))
@@ -85,16 +90,31 @@ def _unit(unit: str, allowed: Sequence[str]) -> str:
     return unit
 
 
-def format_energy(joules: float | None, unit: str = "auto") -> str:
+@contextlib.contextmanager
+def display_units(energy: str = "auto", mass: str = "auto") -> Iterator[None]:
+    """Within this block, figures formatted without a unit use these: the units the user
+    chose for a kernel's views (JupyterLab's settings, ``c.CarbonMeter.energy_unit``). Files
+    and the command line format outside any such block, in ``auto``."""
+    token = _PREFERRED.set((_unit(energy, ENERGY_UNITS), _unit(mass, MASS_UNITS)))
+    try:
+        yield
+    finally:
+        _PREFERRED.reset(token)
+
+
+def format_energy(joules: float | None, unit: str | None = None) -> str:
     """Joules as mWh, Wh or kWh, whichever reads best (``0.12 mWh``, ``3.4 Wh``), or always
-    in ``unit`` (``Wh``, ``kWh``)."""
+    in ``unit`` (``Wh``, ``kWh``); no unit: the one :func:`display_units` set, else auto."""
+    unit = unit or _PREFERRED.get()[0]
     if _unit(unit, ENERGY_UNITS) == "auto":
         return _scaled(joules, _ENERGY_SCALE)
     return _fixed(joules, _ENERGY_FIXED[unit], unit)
 
 
-def format_mass(grams: float | None, unit: str = "auto") -> str:
-    """Grams of CO2e as mg, g, kg or t (or always in ``unit``); ``None`` (not priced) as n/a."""
+def format_mass(grams: float | None, unit: str | None = None) -> str:
+    """Grams of CO2e as mg, g, kg or t (or always in ``unit``; no unit: as for
+    :func:`format_energy`); ``None`` (not priced) as n/a."""
+    unit = unit or _PREFERRED.get()[1]
     if _unit(unit, MASS_UNITS) == "auto":
         return _scaled(grams, _MASS_SCALE)
     return _fixed(grams, _MASS_FIXED[unit], unit)

@@ -186,7 +186,7 @@ class CarbonExtension:
 
         from .widget import CarbonWidget
 
-        meter_widget = CarbonWidget(self.session, self.carbon)
+        meter_widget = CarbonWidget(self.session, self.carbon, units=self.settings.units)
         self.widgets.append(meter_widget)
         display(meter_widget)
         return meter_widget
@@ -285,7 +285,8 @@ class CarbonExtension:
             if not options.quiet:
                 from ..text import cell_line
 
-                print(cell_line(record))
+                with self.settings.display_units():
+                    print(cell_line(record))
 
     def _end_interrupted(self, cell) -> None:
         try:
