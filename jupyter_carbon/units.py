@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import math
+from decimal import Decimal
 from collections.abc import Iterator, Sequence
 
 #: ``auto`` picks the unit that reads best; a fixed unit shows three significant figures.
@@ -79,7 +80,7 @@ def _shortest(x: float) -> str:
     if x == int(x) and abs(x) < 1e21:
         return str(int(x))
     if 1e-6 <= abs(x) < 1e21:
-        return repr(x)
+        return format(Decimal(repr(x)), "f")  # Python's repr turns to 2.46e-05 below 1e-4
     mantissa, exponent = repr(x).split("e")
     return f"{mantissa}e{int(exponent)}"
 
