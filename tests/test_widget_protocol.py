@@ -48,7 +48,7 @@ def needs_ipywidgets(major: int):
     return pytest.mark.skipif(
         INSTALLED != major,
         reason=f"checks the ipywidgets {major} protocol; this environment has ipywidgets {widgets.__version__} "
-        f"(.ci/run runs this file in an environment with ipywidgets {major})",
+        + ("(.ci/run's ipywidgets 7 step runs it)" if major == 7 else "(the main test environment runs it)"),
     )
 
 
