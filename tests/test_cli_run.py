@@ -317,3 +317,19 @@ def test_cells_that_reset_or_stop_metering_and_stale_footprints(tmp_path):
     ledgers = sorted((tmp_path / "data" / "carbon" / "ledgers").glob("*.jsonl"))
     assert err.strip().endswith(f"ledger {tmp_path / 'data' / 'carbon' / 'ledgers' / (sessions[1] + '.jsonl')}")
     assert len(ledgers) == 2
+
+
+@pytest.mark.slow
+def test_a_skipped_cell_does_not_shift_the_places_the_kernel_records(tmp_path):
+    cells = [nbformat.v4.new_code_cell("a = 1"), nbformat.v4.new_code_cell("b = 2"), nbformat.v4.new_code_cell("c = 3")]
+    cells[1].metadata["tags"] = ["skip-execution"]  # nbclient's tag for a cell it does not run
+    notebook = tmp_path / "skips.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=cells), str(notebook))
+    with environment(kernel_env(tmp_path)):
+        code, _, err = cli("run", notebook, "--output", tmp_path / "r.json")
+    assert code == 0, err
+    [ledger] = [line.split("ledger ", 1)[1] for line in err.splitlines() if line.startswith("jupyter-carbon: ledger ")]
+    from jupyter_carbon.ledger import read_ledger
+
+    kept = [(r.source, r.cell_position, r.cell_id) for r in read_ledger(ledger).records]
+    assert kept == [("a = 1", 1, cells[0].id), ("c = 3", 3, cells[2].id)]

@@ -103,7 +103,8 @@ class CellMetering:
 
     Attached to the client's hooks: once the kernel is up, a silent request loads the
     extension; after each code cell another reads the cell's record back, and the cell gets
-    its footprint. :meth:`finish` puts the run's totals in the notebook's metadata.
+    its footprint. Each of these also names the next code cell to the kernel (its id and
+    place in the notebook), so the kernel's own ledger carries them. :meth:`finish` puts the run's totals in the notebook's metadata.
     """
 
     def __init__(self, client, *, region=None, pue=None, notebook=None, startup_timeout=60, progress=None, started=None):
@@ -112,7 +113,11 @@ class CellMetering:
         self.region, self.pue, self.notebook = region, pue, notebook
         self.startup_timeout = startup_timeout
         self.progress, self.started = progress, started
-        self.code_cells = [i for i, c in enumerate(self.nb.cells) if c.cell_type == "code" and c.source.strip()]
+        skip = getattr(client, "skip_cells_with_tag", None)
+        self.code_cells = [  # the cells nbclient runs
+            i for i, c in enumerate(self.nb.cells)
+            if c.cell_type == "code" and c.source.strip() and skip not in c.get("metadata", {}).get("tags", [])
+        ]  # fmt: skip
         self.position = {cell_index: n for n, cell_index in enumerate(self.code_cells, 1)}
         self.result = RunResult(self.nb, [])
         self.session_id = ""
@@ -120,7 +125,6 @@ class CellMetering:
         self.seen_idle = 0
         self.last_cell = 0
         client.on_notebook_start = self.on_notebook_start
-        client.on_cell_execute = self.on_cell_execute
         client.on_cell_executed = self.on_cell_executed
         for cell in self.nb.cells:  # footprints saved by an earlier run describe that run, not this one
             cell.metadata.pop(METADATA_KEY, None)
@@ -140,7 +144,7 @@ class CellMetering:
         raise RunError("the kernel kept refusing requests after a failing cell")
 
     async def on_notebook_start(self, notebook) -> None:
-        content = await self.ask({"setup": call("kernel_setup", self.region, self.pue, self.notebook)})
+        content = await self.ask({"setup": call("kernel_setup", self.region, self.pue, self.notebook), **self._announce(-1)})
         try:
             self.result.session = _expression_value(content, "setup")
         except RunError as err:
@@ -155,13 +159,17 @@ class CellMetering:
         if self.started is not None:
             self.started(self.result.session)
 
-    async def on_cell_execute(self, cell, cell_index) -> None:
-        """Tell the kernel which cell comes: nbclient's execute requests carry no cell id, and
-        no request carries the cell's place in the notebook."""
-        await self.ask({"next": call("kernel_next_cell", cell.get("id"), cell_index + 1)})
+    def _announce(self, after: int) -> dict:
+        """The user expression that tells the kernel which code cell comes after the cell at
+        ``after`` (its id and place in the notebook), sent with the request already made
+        between two cells: nbclient's execute requests carry neither."""
+        following = next((i for i in self.code_cells if i > after), None)
+        if following is None:
+            return {}
+        return {"next": call("kernel_next_cell", self.nb.cells[following].get("id"), following + 1)}
 
     async def on_cell_executed(self, cell, cell_index, execute_reply) -> None:
-        content = await self.ask({"records": call("kernel_records", self.session_id, self.seen, self.seen_idle)})
+        content = await self.ask({"records": call("kernel_records", self.session_id, self.seen, self.seen_idle), **self._announce(cell_index)})
         answer = _expression_value(content, "records")
         if answer["session_id"] != self.session_id:
             self.session_id, self.seen, self.seen_idle = answer["session_id"], 0, 0
