@@ -20,6 +20,8 @@ from pathlib import Path
 from traitlets import Bool, Enum, Float, Unicode
 from traitlets.config import Config, Configurable
 
+from .units import ENERGY_UNITS, MASS_UNITS
+
 #: The profile files a kernel reads, in the order later ones override earlier ones (as
 #: IPython's kernel application loads them: each name's ``.py``, then its ``.json``).
 PROFILE_FILES = ("ipython_config.py", "ipython_config.json", "ipython_kernel_config.py", "ipython_kernel_config.json")
@@ -160,6 +162,20 @@ class CarbonMeter(Configurable):
         0.5,
         min=0.01,
         help="Seconds to wait for each metadata request; off a cloud nothing answers.",
+    ).tag(config=True)
+
+    energy_unit = Enum(
+        list(ENERGY_UNITS),
+        default_value="auto",
+        help="Energy unit of the kernel's views (the live meter, the %%carbon line, %carbon and its "
+        "summary): 'auto' picks mWh, Wh or kWh. JupyterLab's own setting, when it sends one, wins.",
+    ).tag(config=True)
+
+    mass_unit = Enum(
+        list(MASS_UNITS),
+        default_value="auto",
+        help="Emissions unit of the kernel's views: 'auto' picks mg, g, kg or t. JupyterLab's own "
+        "setting, when it sends one, wins.",
     ).tag(config=True)
 
     live_provider = Enum(

@@ -75,6 +75,9 @@ class CellRecord:
     ``hosts``, ``zones``), whether it is ``complete`` (``note`` says why not), and per node
     (``workers``) its host, energy by component, method, zone, intensity, PUE and emissions
     (see :mod:`jupyter_carbon.cluster.base`). None without a cluster client."""
+    cell_position: int | None = None
+    """The cell's place in the notebook (1 = the first cell), where the one who ran it knows:
+    ``jupyter carbon run``. Absent from older ledgers."""
     type: str = "cell"
 
     @property
@@ -177,6 +180,7 @@ _FIELD_TYPES = {
     "magic": lambda v: isinstance(v, bool), "type": _str, "notebook": _optional(_str),
     "below_resolution": lambda v: isinstance(v, list) and all(isinstance(c, str) for c in v),
     "cluster": _cluster,
+    "cell_position": _optional(lambda v: _int(v) and v >= 1),
 }  # fmt: skip
 _RECORD_FIELDS = frozenset(CellRecord.__dataclass_fields__)
 assert _RECORD_FIELDS == frozenset(_FIELD_TYPES), "every record field needs its check"

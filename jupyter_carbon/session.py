@@ -54,6 +54,7 @@ class OpenCell:
     notebook: str | None = None
     cluster: object = None
     """Where the cell's cluster window starts (``cluster.edges.CellWindow``), if metered."""
+    cell_position: int | None = None
     ended: bool = False
     """Set once the cell's record is kept: an interrupted end must not record it twice."""
 
@@ -151,7 +152,7 @@ class Session:
             except Exception:
                 log.exception("jupyter-carbon: waiting for the GPU's queued work failed")
 
-    def begin(self, *, execution_count=None, cell_id=None, source: str = "", magic: bool = False) -> OpenCell:
+    def begin(self, *, execution_count=None, cell_id=None, source: str = "", magic: bool = False, cell_position=None) -> OpenCell:
         self._synchronise()
         start, index = self.meter.snapshot(fresh=True), self.totals.cells + 1
         self._end_idle(start, index)
@@ -165,6 +166,7 @@ class Session:
             magic=magic,
             notebook=self.notebook,
             cluster=self._cluster_begin(),
+            cell_position=cell_position,
         )
         self._current = cell
         self._emit("cell_start", cell)
@@ -212,6 +214,7 @@ class Session:
             notebook=cell.notebook,
             below_resolution=list(m.below_resolution),
             cluster=cluster,
+            cell_position=cell.cell_position,
         )
         with self._lock:
             if self._current is cell:

@@ -9,12 +9,18 @@ both are tested against.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import math
-from collections.abc import Sequence
+from decimal import Decimal
+from collections.abc import Iterator, Sequence
 
 #: ``auto`` picks the unit that reads best; a fixed unit shows three significant figures.
 ENERGY_UNITS = ("auto", "Wh", "kWh")
 MASS_UNITS = ("auto", "g", "kg")
+
+#: The units a view asked for (:func:`display_units`); ``auto`` unless one did.
+_PREFERRED: contextvars.ContextVar[tuple[str, str]] = contextvars.ContextVar("jupyter_carbon_units", default=("auto", "auto"))
 
 _ENERGY_SCALE = ((3.6, "mWh"), (3600.0, "Wh"), (3.6e6, "kWh"))
 _MASS_SCALE = ((1e-3, "mg"), (1.0, "g"), (1e3, "kg"), (1e6, "t"))
@@ -74,7 +80,7 @@ def _shortest(x: float) -> str:
     if x == int(x) and abs(x) < 1e21:
         return str(int(x))
     if 1e-6 <= abs(x) < 1e21:
-        return repr(x)
+        return format(Decimal(repr(x)), "f")  # Python's repr turns to 2.46e-05 below 1e-4
     mantissa, exponent = repr(x).split("e")
     return f"{mantissa}e{int(exponent)}"
 
@@ -85,16 +91,31 @@ def _unit(unit: str, allowed: Sequence[str]) -> str:
     return unit
 
 
-def format_energy(joules: float | None, unit: str = "auto") -> str:
+@contextlib.contextmanager
+def display_units(energy: str = "auto", mass: str = "auto") -> Iterator[None]:
+    """Within this block, figures formatted without a unit use these: the units the user
+    chose for a kernel's views (JupyterLab's settings, ``c.CarbonMeter.energy_unit``). Files
+    and the command line format outside any such block, in ``auto``."""
+    token = _PREFERRED.set((_unit(energy, ENERGY_UNITS), _unit(mass, MASS_UNITS)))
+    try:
+        yield
+    finally:
+        _PREFERRED.reset(token)
+
+
+def format_energy(joules: float | None, unit: str | None = None) -> str:
     """Joules as mWh, Wh or kWh, whichever reads best (``0.12 mWh``, ``3.4 Wh``), or always
-    in ``unit`` (``Wh``, ``kWh``)."""
+    in ``unit`` (``Wh``, ``kWh``); no unit: the one :func:`display_units` set, else auto."""
+    unit = unit or _PREFERRED.get()[0]
     if _unit(unit, ENERGY_UNITS) == "auto":
         return _scaled(joules, _ENERGY_SCALE)
     return _fixed(joules, _ENERGY_FIXED[unit], unit)
 
 
-def format_mass(grams: float | None, unit: str = "auto") -> str:
-    """Grams of CO2e as mg, g, kg or t (or always in ``unit``); ``None`` (not priced) as n/a."""
+def format_mass(grams: float | None, unit: str | None = None) -> str:
+    """Grams of CO2e as mg, g, kg or t (or always in ``unit``; no unit: as for
+    :func:`format_energy`); ``None`` (not priced) as n/a."""
+    unit = unit or _PREFERRED.get()[1]
     if _unit(unit, MASS_UNITS) == "auto":
         return _scaled(grams, _MASS_SCALE)
     return _fixed(grams, _MASS_FIXED[unit], unit)
@@ -144,3 +165,24 @@ def clip(text: str, width: int) -> str:
     """One line of at most ``width`` characters, whitespace folded, an ellipsis if cut."""
     text = " ".join(text.split())
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def format_cell(execution_count: int | None, position: int | None = None, index: int | None = None) -> str:
+    """The one name every view gives a cell: ``[3] cell 6``. ``[3]`` is the execution count
+    the notebook shows beside the cell; ``cell 6`` its place in the notebook (1 = the first
+    cell, markdown included), where the one who ran it knows (``jupyter carbon run``). A cell
+    with neither is ``#2``, its order in the session."""
+    parts = []
+    if execution_count is not None:
+        parts.append(f"[{execution_count}]")
+    if position is not None:
+        parts.append(f"cell {position}")
+    if not parts and index is not None:
+        parts.append(f"#{index}")
+    return " ".join(parts) or "–"
+
+
+def cell_label(record) -> str:
+    """:func:`format_cell` of a cell record (or its dict)."""
+    get = record.get if isinstance(record, dict) else lambda name: getattr(record, name, None)
+    return format_cell(get("execution_count"), get("cell_position"), get("index"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import threading
 import time
 
@@ -58,7 +59,7 @@ def test_progress_goes_to_stderr_one_line_per_code_cell(good_run):
     err_lines = good_run["err"].splitlines()
     progress = [line for line in err_lines if line.startswith("[")]
     assert [line.split("]")[0] + "]" for line in progress] == ["[1/3]", "[2/3]", "[3/3]"]
-    assert "so far" in progress[0] and "(cell 2: " in progress[0] and "(cell 5: " in progress[2]
+    assert "so far" in progress[0] and "([1] cell 2: " in progress[0] and "([3] cell 5: " in progress[2]
     assert any("metering every cell" in line for line in err_lines)
     assert "[1/3]" not in good_run["out"]
 
@@ -67,9 +68,34 @@ def test_progress_goes_to_stderr_one_line_per_code_cell(good_run):
 def test_stdout_has_the_per_cell_table_and_the_totals(good_run):
     out = good_run["out"]
     assert out.splitlines()[0].split() == ["cell", "energy", "CO2e", "time", "how", "source"]
-    table_rows = [line.split()[0] for line in out.splitlines()[1:4]]
-    assert table_rows == ["2", "3", "5"]  # notebook positions: markdown cells are not run
+    table_rows = [" ".join(line.split()[:3]) for line in out.splitlines()[1:4]]
+    assert table_rows == ["[1] cell 2", "[2] cell 3", "[3] cell 5"]  # notebook positions: markdown cells are not run
     assert "3 cells" in out and "Emissions:" in out and "PUE 1.20" in out
+
+
+@pytest.mark.slow
+def test_every_view_names_a_cell_alike_by_its_execution_count_and_place(good_run):
+    from jupyter_carbon.ledger import read_ledger
+    from jupyter_carbon.report import Report
+    from jupyter_carbon.report.summary import Summary
+
+    names = ["[1] cell 2", "[2] cell 3", "[3] cell 5"]
+    cells = good_run["report"]["cells"]
+    assert [(c["execution_count"], c["cell_position"], c["cell"]) for c in cells] == [(1, 2, names[0]), (2, 3, names[1]), (3, 5, names[2])]
+    # The kernel's own ledger carries the place too, so a later report names the cells alike.
+    [ledger] = [line.split("ledger ", 1)[1] for line in good_run["err"].splitlines() if line.startswith("jupyter-carbon: ledger ")]
+    report = Report.from_ledger(read_ledger(ledger))
+    tmp = good_run["tmp"]
+    with environment(kernel_env(tmp)):
+        for fmt in ("html", "md", "csv"):
+            code, _, err = cli("report", ledger, "--output", tmp / f"again.{fmt}")
+            assert code == 0, err
+            text = (tmp / f"again.{fmt}").read_text()
+            assert all(name in text for name in names), (fmt, text)
+            assert not re.search(r"#[23]\b", text), "the session's order is not a cell's name"
+    shown = [Summary(report)._repr_html_(), repr(Summary(report))]
+    assert all(name in view for name in names for view in shown)
+    assert not any(re.search(r"#[23]\b", view) for view in shown)
 
 
 @pytest.mark.slow
@@ -135,7 +161,7 @@ def test_a_failing_cell_stops_the_run_exits_one_and_still_writes_the_report(tmp_
     with environment(kernel_env(tmp_path)):
         code, out, err = cli("run", notebook, "--output", tmp_path / "report.csv", "--save-executed", tmp_path / "out.ipynb")
     assert code == 1
-    assert "cell 3 failed (ZeroDivisionError: division by zero)" in err
+    assert "[3] cell 3 failed (ZeroDivisionError: division by zero)" in err
     assert "[3/4]" in err and "[4/4]" not in err
     rows = (tmp_path / "report.csv").read_text().strip().splitlines()[1:]
     assert [row.split(",")[7] for row in rows] == ["ok", "ok", "error"]
@@ -254,7 +280,7 @@ def test_ctrl_c_interrupts_the_running_cell_and_keeps_its_record(tmp_path):
         if proc.poll() is None:
             proc.kill()
     assert proc.returncode == 130, "".join(seen) + rest
-    assert "interrupted in cell 2" in rest
+    assert "interrupted in [2] cell 2." in rest
     records = json.loads((tmp_path / "r.json").read_text())["cells"]
     assert [r["status"] for r in records] == ["ok", "interrupted"]
 
@@ -291,3 +317,19 @@ def test_cells_that_reset_or_stop_metering_and_stale_footprints(tmp_path):
     ledgers = sorted((tmp_path / "data" / "carbon" / "ledgers").glob("*.jsonl"))
     assert err.strip().endswith(f"ledger {tmp_path / 'data' / 'carbon' / 'ledgers' / (sessions[1] + '.jsonl')}")
     assert len(ledgers) == 2
+
+
+@pytest.mark.slow
+def test_a_skipped_cell_does_not_shift_the_places_the_kernel_records(tmp_path):
+    cells = [nbformat.v4.new_code_cell("a = 1"), nbformat.v4.new_code_cell("b = 2"), nbformat.v4.new_code_cell("c = 3")]
+    cells[1].metadata["tags"] = ["skip-execution"]  # nbclient's tag for a cell it does not run
+    notebook = tmp_path / "skips.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=cells), str(notebook))
+    with environment(kernel_env(tmp_path)):
+        code, _, err = cli("run", notebook, "--output", tmp_path / "r.json")
+    assert code == 0, err
+    [ledger] = [line.split("ledger ", 1)[1] for line in err.splitlines() if line.startswith("jupyter-carbon: ledger ")]
+    from jupyter_carbon.ledger import read_ledger
+
+    kept = [(r.source, r.cell_position, r.cell_id) for r in read_ledger(ledger).records]
+    assert kept == [("a = 1", 1, cells[0].id), ("c = 3", 3, cells[2].id)]

@@ -31,6 +31,7 @@ BAD_VALUES = {
     "source": [None, 3],
     "device_by_component": [[1]],
     "magic": ["yes"],
+    "cell_position": [0, "6", 2.0, True],
 }
 
 
@@ -59,6 +60,18 @@ def test_records_with_wrong_field_types_are_skipped_with_one_warning(tmp_path, c
     for fmt in ("text", "json", "csv", "md", "html", "latex"):
         assert main(["report", str(path), "--format", fmt]) == 0, fmt
     assert "2 cells" in capsys.readouterr().out
+
+
+def test_a_ledger_from_before_cell_positions_reads_and_names_cells_by_execution_count(tmp_path, capsys):
+    old = record(1, 10.0).to_dict()
+    del old["cell_position"]
+    path = tmp_path / "old.jsonl"
+    write_ledger(path, [old, {**record(2, 20.0).to_dict(), "cell_position": 7}])
+    contents = read_ledger(path)
+    assert [r.cell_position for r in contents.records] == [None, 7] and not contents.skipped
+    assert main(["report", str(path), "--format", "md"]) == 0
+    out = capsys.readouterr().out
+    assert "| [3] |" in out and "| [4] cell 7 |" in out
 
 
 def test_summary_of_a_ledger_with_wrong_types_shows_the_good_records(shell, tmp_path):

@@ -250,3 +250,46 @@ def _wait_saved(path: Path, timeout_s: float = 30) -> dict:
         if time.monotonic() > deadline:
             pytest.fail(f"the saved notebook has no jupyter_carbon metadata: {nb['cells'][1]}")
         time.sleep(0.3)
+
+
+def test_live_meter_follows_the_unit_setting(lab):
+    """The ipywidgets live meter in JupyterLab shows figures in the units of the extension's
+    settings (Wh, g), as the status bar does; small power is never "0.0 W"; its scale sits
+    beside the trace. The screenshot goes to ``artifacts/widget-units.png``."""
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is in the test extra")
+    base, token, _, settings = lab
+    (settings / "jupyter-carbon").mkdir(parents=True)
+    (settings / "jupyter-carbon" / "plugin.jupyterlab-settings").write_text(
+        json.dumps({"autoLoad": True, "energyUnit": "Wh", "massUnit": "g"})
+    )
+    meter = ".jupyter-carbon-meter"
+    with browser_page(sync_api, "e2e-widget-units") as page:
+        page.goto(f"{base}/lab/tree/carbon-e2e.ipynb?token={token}")
+        page.wait_for_selector(".jp-Notebook .jp-CodeCell", timeout=90000)
+        wait_status(page, "d.status === 'metered'", 90000)
+        page.evaluate(
+            """async () => {
+                const app = window.jupyterapp;
+                const notebook = app.shell.currentWidget.content;
+                notebook.activeCellIndex = 0;
+                await app.commands.execute('notebook:insert-cell-below');
+                notebook.activeCell.model.sharedModel.setSource('%carbon widget');
+            }"""
+        )
+        run_cell(page, 1)  # the meter; the work cell is now 2, the slow one 3
+        page.wait_for_selector(meter, timeout=30000)
+        run_cell(page, 2)
+        wait_status(page, "Number(d.cells) >= 2")
+        sync_api.expect(page.locator(meter)).to_contain_text(" Wh", timeout=30000)
+        run_cell(page, 3, wait=False)
+        sync_api.expect(page.locator(meter)).to_contain_text("Running", timeout=15000)
+        page.wait_for_function(f"() => document.querySelector('{meter} polyline') !== null", timeout=15000)
+        text = page.locator(meter).text_content()
+        assert re.search(r"Session [\d.e-]+ Wh · [\d.e-]+ g CO2e", text), text
+        assert "mWh" not in text and " mg " not in text and "0.0 W" not in text, text
+        assert re.search(r"cpu [\d.e-]+ W", text), text
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.locator(meter).screenshot(path=str(ARTIFACTS / "widget-units.png"))
+        wait_status(page, "!document.querySelector('.jp-carbon-mod-running')", 30000)
+        idle = page.locator(meter).text_content()
+        assert re.search(r"Idle · last cell \[\d+\] [\d.e-]+ Wh", idle), idle

@@ -43,7 +43,7 @@ def test_traits_follow_the_meter_while_a_cell_runs_and_settle_at_its_end(session
     session.meter.tick()
     assert w.power_w == {"cpu": 10.0}
     assert w.cell_energy_j == pytest.approx(30.0)
-    assert "Running" in w.children[1].value and "10.0 W" in w.children[1].value
+    assert "Running" in w.children[1].value and "cpu 10 W" in w.children[1].value
     clock.advance(1.0)
     record = session.end(cell)
     assert not w.running

@@ -8,6 +8,7 @@ import io
 import json
 import math
 import re
+from html.parser import HTMLParser
 from types import SimpleNamespace
 
 import pytest
@@ -222,8 +223,8 @@ def test_empty_session_renders_everywhere_without_dividing_by_zero():
 def test_summary_text_lists_the_costliest_cells_first():
     text = summary_text(make_report(), top=2)
     lines = text.splitlines()
-    costly = [line for line in lines if line.lstrip().startswith("#")]
-    assert [line.split()[0] for line in costly] == ["#2", "#5"]
+    costly = [line for line in lines if line.lstrip().startswith("[")]
+    assert [line.split()[0] for line in costly] == ["[4]", "[7]"]  # the execution counts of cells 2 and 5
     assert "Energy per cell" in text
     assert format_energy(sum(r.energy_j for r in varied_records())) in lines[1]
 
@@ -236,6 +237,54 @@ def test_summary_object_shows_html_in_notebooks_and_text_elsewhere():
     printed = []
     s._repr_pretty_(SimpleNamespace(text=printed.append), False)
     assert printed == [repr(s)]
+
+
+class TableCells(HTMLParser):
+    """Each table's rows, each cell as (tag, text, its inline text-align)."""
+
+    def __init__(self):
+        super().__init__()
+        self.tables, self._cell = [], None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "table":
+            self.tables.append([])
+        elif tag == "tr":
+            self.tables[-1].append([])
+        elif tag in ("td", "th"):
+            style = dict(attrs).get("style") or ""
+            align = re.search(r"text-align:\s*(\w+)", style)
+            self._cell = [tag, "", align.group(1) if align else None]
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell[1] += data
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self._cell is not None:
+            self.tables[-1][-1].append(tuple(self._cell))
+            self._cell = None
+
+
+NUMERIC_COLUMNS = {"Energy", "Share", "CO₂e", "Time", "GPU", "CPU", "memory"}
+
+
+@pytest.mark.parametrize("html_of", [lambda r: Summary(r, top=5)._repr_html_(), lambda r: render(r, "html")], ids=["summary", "page"])
+def test_labels_and_source_align_left_and_numbers_right_whatever_the_pages_table_css(html_of):
+    # Jupyter right-aligns every table cell of an output (``:not(.jp-RenderedMarkdown)
+    # .jp-RenderedHTMLCommon td``), which beats a class rule; an inline style beats it.
+    parsed = TableCells()
+    parsed.feed(html_of(make_report()))
+    totals, *cell_tables = parsed.tables
+    assert cell_tables and all(align == "left" for row in totals for _, _, align in row), totals
+    for table in cell_tables:
+        header = [text for _, text, _ in table[0]]
+        assert "Cell" in header and "Source" in header and "Energy" in header
+        for row in table:
+            for column, (tag, text, align) in zip(header, row, strict=True):
+                assert align == ("right" if column in NUMERIC_COLUMNS else "left"), (column, tag, text, align)
+    costliest = parsed.tables[1]
+    assert costliest[1][0][1] == "[4]"  # the costliest cell, by the name every view gives it
 
 
 def test_chart_buckets_long_sessions():

@@ -45,6 +45,13 @@ def test_intensity(intensity, text):
     assert units.format_intensity(intensity) == text
 
 
+@pytest.mark.parametrize("execution_count, position, index, text", CASES["cell"])
+def test_cell(execution_count, position, index, text):
+    assert units.format_cell(execution_count, position, index) == text
+    record = {"execution_count": execution_count, "cell_position": position, "index": index}
+    assert units.cell_label(record) == text
+
+
 def test_not_a_number_is_not_available_in_every_unit():
     for unit in units.ENERGY_UNITS:
         assert units.format_energy(math.nan, unit) == "n/a"

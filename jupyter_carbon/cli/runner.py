@@ -30,7 +30,7 @@ from ..files import atomic_write
 from ..footprint import METADATA_KEY, footprint, notebook_totals
 from ..records import CellRecord, IdleSpan, Totals
 from ..report import Report
-from ..units import clip, format_duration, format_energy, format_mass
+from ..units import cell_label, clip, format_cell, format_duration, format_energy, format_mass
 
 
 #: The kernel half, named in the silent requests (a string: the host never imports it).
@@ -65,8 +65,6 @@ class RunResult:
     notebook: object
     """The executed copy (nbformat NotebookNode), footprints in its metadata."""
     records: list[CellRecord]
-    cell_numbers: list[int]
-    """For each record, the 1-based position of its cell in the notebook."""
     session: dict = field(default_factory=dict)
     """What :func:`~jupyter_carbon.kernel.headless.kernel_setup` said: banner, session_id, started_at, ledger, hardware, alternative."""
     failure: CellFailure | None = None
@@ -105,7 +103,8 @@ class CellMetering:
 
     Attached to the client's hooks: once the kernel is up, a silent request loads the
     extension; after each code cell another reads the cell's record back, and the cell gets
-    its footprint. :meth:`finish` puts the run's totals in the notebook's metadata.
+    its footprint. Each of these also names the next code cell to the kernel (its id and
+    place in the notebook), so the kernel's own ledger carries them. :meth:`finish` puts the run's totals in the notebook's metadata.
     """
 
     def __init__(self, client, *, region=None, pue=None, notebook=None, startup_timeout=60, progress=None, started=None):
@@ -114,9 +113,13 @@ class CellMetering:
         self.region, self.pue, self.notebook = region, pue, notebook
         self.startup_timeout = startup_timeout
         self.progress, self.started = progress, started
-        self.code_cells = [i for i, c in enumerate(self.nb.cells) if c.cell_type == "code" and c.source.strip()]
+        skip = getattr(client, "skip_cells_with_tag", None)
+        self.code_cells = [  # the cells nbclient runs
+            i for i, c in enumerate(self.nb.cells)
+            if c.cell_type == "code" and c.source.strip() and skip not in c.get("metadata", {}).get("tags", [])
+        ]  # fmt: skip
         self.position = {cell_index: n for n, cell_index in enumerate(self.code_cells, 1)}
-        self.result = RunResult(self.nb, [], [])
+        self.result = RunResult(self.nb, [])
         self.session_id = ""
         self.seen = 0
         self.seen_idle = 0
@@ -141,7 +144,7 @@ class CellMetering:
         raise RunError("the kernel kept refusing requests after a failing cell")
 
     async def on_notebook_start(self, notebook) -> None:
-        content = await self.ask({"setup": call("kernel_setup", self.region, self.pue, self.notebook)})
+        content = await self.ask({"setup": call("kernel_setup", self.region, self.pue, self.notebook), **self._announce(-1)})
         try:
             self.result.session = _expression_value(content, "setup")
         except RunError as err:
@@ -156,8 +159,17 @@ class CellMetering:
         if self.started is not None:
             self.started(self.result.session)
 
+    def _announce(self, after: int) -> dict:
+        """The user expression that tells the kernel which code cell comes after the cell at
+        ``after`` (its id and place in the notebook), sent with the request already made
+        between two cells: nbclient's execute requests carry neither."""
+        following = next((i for i in self.code_cells if i > after), None)
+        if following is None:
+            return {}
+        return {"next": call("kernel_next_cell", self.nb.cells[following].get("id"), following + 1)}
+
     async def on_cell_executed(self, cell, cell_index, execute_reply) -> None:
-        content = await self.ask({"records": call("kernel_records", self.session_id, self.seen, self.seen_idle)})
+        content = await self.ask({"records": call("kernel_records", self.session_id, self.seen, self.seen_idle), **self._announce(cell_index)})
         answer = _expression_value(content, "records")
         if answer["session_id"] != self.session_id:
             self.session_id, self.seen, self.seen_idle = answer["session_id"], 0, 0
@@ -170,11 +182,10 @@ class CellMetering:
             self.result.totals.add_idle(span)
         number = self.last_cell = cell_index + 1
         for record in records:
-            # nbclient does not send the cell's id with the execute request, so the kernel
-            # cannot know it; the runner does, and the report and executed copy carry it.
+            # A kernel with an older jupyter_carbon was not told the cell: fill it in here.
             record.cell_id = record.cell_id or cell.get("id")
+            record.cell_position = record.cell_position or number
             self.result.records.append(record)
-            self.result.cell_numbers.append(number)
             self.result.totals.add(record)
         if records:
             cell.metadata[METADATA_KEY] = footprint(records[-1])
@@ -283,27 +294,27 @@ def write_notebook(nb, path: str | os.PathLike) -> Path:
 
 # -- text ---------------------------------------------------------------------------------------
 def progress_line(n: int, of: int, cell_number: int, record: CellRecord | None, totals: Totals) -> str:
-    """``[3/12] 0.42 Wh so far  (cell 5: 0.10 Wh, 1.2 s)  model.fit(x, y)``"""
+    """``[3/12] 0.42 Wh so far  ([3] cell 5: 0.10 Wh, 1.2 s)  model.fit(x, y)``"""
     head = f"[{n}/{of}] {format_energy(totals.energy_j)} so far"
     if record is None:
-        return f"{head}  (cell {cell_number}: not metered)"
+        return f"{head}  ({format_cell(None, cell_number)}: not metered)"
     status = "" if record.status == "ok" else f", {record.status}"
     source = f"  {clip(record.source, 60)}" if record.source else ""
-    return f"{head}  (cell {cell_number}: {format_energy(record.energy_j)}, {format_duration(record.duration_s)}{status}){source}"
+    return f"{head}  ({cell_label(record)}: {format_energy(record.energy_j)}, {format_duration(record.duration_s)}{status}){source}"
 
 
-def cell_table(records: list[CellRecord], cell_numbers: list[int]) -> str:
+def cell_table(records: list[CellRecord]) -> str:
     """Every metered cell in notebook order: energy, CO2e, time, how it was measured."""
     rows = [("cell", "energy", "CO2e", "time", "how", "source")]
-    for number, r in zip(cell_numbers, records):
+    for r in records:
         how = ", ".join(f"{c} {m}" for c, m in r.method.items())
         status = "" if r.status == "ok" else f" [{r.status}: {r.error}]" if r.error else f" [{r.status}]"
         rows.append((
-            str(number), format_energy(r.energy_j), format_mass(r.emissions_g), format_duration(r.duration_s),
+            cell_label(r), format_energy(r.energy_j), format_mass(r.emissions_g), format_duration(r.duration_s),
             how, clip(r.source, 48) + status,
         ))  # fmt: skip
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    right = (0, 1, 2, 3)
+    right = (1, 2, 3)
     return "\n".join(
         "  ".join(c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))).rstrip()
         for row in rows

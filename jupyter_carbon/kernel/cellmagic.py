@@ -8,6 +8,8 @@ options from the raw cell and show the line after it (``show_cell_line``).
 
 With invalid options the line stays, IPython calls the registered cell magic, and its
 argument parser reports the mistake without running the cell.
+
+At a prompt, a ``%%carbon`` cell is typed as any cell magic: it ends at a blank line.
 """
 
 from __future__ import annotations
@@ -46,6 +48,13 @@ def strip_cell_magic(lines: list[str]) -> list[str]:
     except Exception:
         return lines
     return lines[:i] + lines[i + 1:]
+
+
+# IPython runs every cleanup transformer when it judges whether typed input is a whole cell
+# (``check_complete``: the terminal prompt, ``is_complete_request``) unless it says it has
+# side effects. Left out there, a ``%%carbon`` cell is judged as any cell magic is (complete
+# at a blank line, as ``%%timeit``) instead of as its body, or as nothing at all.
+strip_cell_magic.has_side_effects = True
 
 
 def without_magic_line(raw: str) -> str:

@@ -123,8 +123,10 @@ class FrontendChannel:
                 self._send(comm, {"type": "summary", "request_id": request_id, **self._summary(int(data.get("top", 10)))})
             elif kind == "export":
                 self._send(comm, {"type": "export", "request_id": request_id, **self._export(data.get("format"), data.get("path"))})
+            elif kind == "settings":  # no reply: the views redraw in the new units
+                self.ext.settings.use_frontend_units(data.get("energy_unit", "auto"), data.get("mass_unit", "auto"))
             else:
-                self._send(comm, {"type": "error", "request_id": request_id, "message": f"unknown request type {kind!r}; expected hello, summary or export"})
+                self._send(comm, {"type": "error", "request_id": request_id, "message": f"unknown request type {kind!r}; expected hello, settings, summary or export"})
         except Exception as err:
             self._send(comm, {"type": "error", "request_id": request_id, "message": f"{type(err).__name__}: {err}"})
 

@@ -62,6 +62,9 @@ class CarbonExtension:
         self.widgets: list = []
         self.notebook_path: str | None = None
         """The notebook, when the process running it says (``jupyter carbon run``, papermill)."""
+        self.next_cell: tuple[str | None, int | None] | None = None
+        """The id and notebook position of the next cell, when the process running the
+        notebook says (``jupyter carbon run``): its execute requests carry neither."""
         self.magics = None
 
     # -- lifetime -------------------------------------------------------------------------
@@ -193,7 +196,7 @@ class CarbonExtension:
 
         from .widget import CarbonWidget
 
-        meter_widget = CarbonWidget(self.session, self.carbon)
+        meter_widget = CarbonWidget(self.session, self.carbon, units=self.settings.units)
         self.widgets.append(meter_widget)
         display(meter_widget)
         return meter_widget
@@ -251,11 +254,14 @@ class CarbonExtension:
                 self.session.skip_idle()
                 return
             self.session.notebook = self.notebook()
+            announced_id, position = self.next_cell or (None, None)
+            self.next_cell = None
             self._cell = self.session.begin(
                 execution_count=self.shell.execution_count,
-                cell_id=getattr(info, "cell_id", None),
+                cell_id=getattr(info, "cell_id", None) or announced_id,
                 source=without_magic_line(raw) if options is not None else raw,
                 magic=options is not None,
+                cell_position=position,
             )
         except Exception:
             self._cell = None
@@ -289,7 +295,8 @@ class CarbonExtension:
             if not options.quiet:
                 from ..text import cell_line
 
-                show_cell_line(cell_line(record))
+                with self.settings.display_units():
+                    show_cell_line(cell_line(record))
 
     def _end_interrupted(self, cell) -> None:
         try:

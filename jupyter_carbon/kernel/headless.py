@@ -42,6 +42,15 @@ def kernel_setup(shell, region: str | None = None, pue: float | None = None, not
     })  # fmt: skip
 
 
+def kernel_next_cell(shell, cell_id: str | None, position: int | None) -> str:
+    """Say which notebook cell the next execute request runs: its id and its place in the
+    notebook (1 = the first cell), which its record then carries."""
+    ext = extension_of(shell)
+    if ext is not None:
+        ext.next_cell = (cell_id, position)
+    return json.dumps(ext is not None)
+
+
 def kernel_records(shell, session_id: str, seen: int, seen_idle: int = 0) -> str:
     """The records and idle spans added since the caller had seen ``seen`` records and
     ``seen_idle`` spans of session ``session_id``.

@@ -6,13 +6,16 @@ the carbon context at once (the zone prints the line ``%carbon region`` prints);
 the energy sources open them again before the next cell starts (never inside a running
 cell, whose start snapshot is the old sources'); the ledger's apply from the next session.
 A value that cannot apply is refused with one line and the old one kept.
+
+The units of the kernel's views are JupyterLab's, once it sends its settings over the comm,
+else ``energy_unit`` and ``mass_unit``; the live meters redraw when either changes.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from ..units import format_intensity
+from ..units import display_units, format_intensity
 
 #: Settings of the carbon context.
 CARBON = frozenset({
@@ -24,6 +27,8 @@ CARBON = frozenset({
 NEXT_SESSION = frozenset({"ledger_dir", "persist", "cloud_metadata", "cloud_metadata_url", "cloud_metadata_timeout_s"})
 #: Settings of the session itself, applied as they are.
 SESSION = frozenset({"sync_gpu", "record_idle", "sample_interval"})
+#: Settings of how the views show figures.
+DISPLAY = frozenset({"energy_unit", "mass_unit"})
 
 
 class LiveSettings:
@@ -35,6 +40,8 @@ class LiveSettings:
         self.reopen_sources = False
         self._reverting = False
         self._refused: dict[str, object] = {}
+        self.frontend_units: tuple[str, str] | None = None
+        """The energy and mass units JupyterLab's settings chose, once it sent them."""
 
     def attach(self) -> None:
         configurables = self.ext.shell.configurables
@@ -47,6 +54,26 @@ class LiveSettings:
         configurables = getattr(self.ext.shell, "configurables", [])
         if self.ext.config in configurables:
             configurables.remove(self.ext.config)
+
+    def units(self) -> tuple[str, str]:
+        """The energy and mass units of this kernel's views: JupyterLab's settings where it
+        sent them, else ``c.CarbonMeter.energy_unit`` and ``mass_unit``."""
+        return self.frontend_units or (self.ext.config.energy_unit, self.ext.config.mass_unit)
+
+    def display_units(self):
+        """A block in which figures are formatted in this kernel's units."""
+        return display_units(*self.units())
+
+    def use_frontend_units(self, energy: str, mass: str) -> None:
+        """JupyterLab's unit settings (ValueError naming a unit there is not); the live
+        meters redraw in them at once."""
+        with display_units(energy, mass):  # checks both
+            self.frontend_units = (energy, mass)
+        self.redraw_meters()
+
+    def redraw_meters(self) -> None:
+        for meter in self.ext.widgets:
+            meter.redraw()
 
     def on_change(self, change) -> None:
         if self._reverting or change["new"] == change["old"]:
@@ -71,6 +98,8 @@ class LiveSettings:
             ext.session.announce_totals()
             if name in ("region", "pue"):
                 print(f"jupyter-carbon: {format_intensity(ext.intensity_dict())}")
+        elif name in DISPLAY:
+            self.redraw_meters()
         elif name == "sample_interval":
             ext.meter.interval = float(value)
         elif name == "sync_gpu":

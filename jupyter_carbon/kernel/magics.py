@@ -198,7 +198,8 @@ class CarbonMagics(Magics):
 
     # -- subcommands ----------------------------------------------------------------------
     def _status(self, args):
-        print(status_line(self.ext.session.totals, enabled=self.ext.enabled, intensity=self.ext.intensity_dict()))
+        with self.ext.settings.display_units():
+            print(status_line(self.ext.session.totals, enabled=self.ext.enabled, intensity=self.ext.intensity_dict()))
         if self.ext.session.ledger is not None:
             print(f"ledger: {self.ext.session.ledger.path}")
 
@@ -286,7 +287,7 @@ class CarbonMagics(Magics):
 
         if options.top < 1:
             raise UsageError(f"--top must be at least 1, got {options.top}.")
-        display(Summary(self._report(options.ledger), top=options.top))
+        display(Summary(self._report(options.ledger), top=options.top, units=self.ext.settings.units()))
 
     def _export(self, options):
         from ..report import export

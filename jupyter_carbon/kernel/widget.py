@@ -5,7 +5,8 @@ cell runs (from the meter's sampler thread, throttled to ``min_interval``, about
 updates a second), and the final figures the moment the cell ends. Plain ipywidgets (HTML
 children) so it renders in JupyterLab 4, Notebook 7 and VS Code without a custom frontend
 model. Every widget reads the same session, so several in one notebook agree; closing one
-releases its listener.
+releases its listener. Figures follow the kernel's units (JupyterLab's unit settings, or
+``c.CarbonMeter.energy_unit`` and ``mass_unit``), as the status bar and footers do.
 """
 
 from __future__ import annotations
@@ -19,9 +20,12 @@ import ipywidgets as widgets
 from traitlets import Bool, Dict, Float, Unicode
 
 from ..text import cluster_power_text
-from ..units import format_energy, format_intensity, format_mass
+from ..units import cell_label, display_units, format_energy, format_intensity, format_mass, format_power
 
 TRACE_WIDTH, TRACE_HEIGHT = 240, 36
+AXIS_WIDTH = 44
+"""Room left of the trace for its scale (``1.5 kW``), so the label never covers the line."""
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
 class CarbonWidget(widgets.VBox):
@@ -40,9 +44,11 @@ class CarbonWidget(widgets.VBox):
     running = Bool(False, help="A cell is running.")
     zone = Unicode("")
 
-    def __init__(self, session, carbon=None, *, min_interval: float = 0.5, history_s: float = 300.0, clock=time.monotonic, **kwargs):
+    def __init__(self, session, carbon=None, *, min_interval: float = 0.5, history_s: float = 300.0, clock=time.monotonic, units=None, **kwargs):
         self._session = session
         self._carbon = carbon
+        self._units = units or (lambda: ("auto", "auto"))
+        self._last_cell = ""
         self._clock = clock
         self._min_interval = min_interval
         self._history_s = history_s
@@ -71,6 +77,7 @@ class CarbonWidget(widgets.VBox):
             if event == "cell_end":
                 with self._lock:
                     self.cell_energy_j = payload.energy_j
+                    self._last_cell = cell_label(payload)
                     self.running = False
             self._settle()
 
@@ -83,7 +90,7 @@ class CarbonWidget(widgets.VBox):
             if now - self._last_update < self._min_interval:
                 return
             self._last_update = now
-            self.power_w = {c: round(w, 3) for c, w in reading.by_component.items()}
+            self.power_w = dict(reading.by_component)
             self.cluster_power = self._session.cluster_power() or {}
             if self._session.current is not None:
                 self.cell_energy_j = self._session.live_energy_j()
@@ -107,7 +114,15 @@ class CarbonWidget(widgets.VBox):
             return ""
 
     # -- drawing --------------------------------------------------------------------------
+    def redraw(self) -> None:
+        """Draw again, e.g. in units the user just chose."""
+        self._draw()
+
     def _draw(self) -> None:
+        with display_units(*self._units()):
+            self._draw_figures()
+
+    def _draw_figures(self) -> None:
         self.updates += 1
         totals = self._session.totals
         methods = ", ".join(f"{c} {m}" for c, m in totals.method.items()) or "nothing metered yet"
@@ -119,12 +134,13 @@ class CarbonWidget(widgets.VBox):
             + f"<br><span style='opacity:.7'>{html.escape(self.zone)} · {html.escape(methods)}</span></div>"
         )
         if self.running:
-            watts = " · ".join(f"{html.escape(c)} {w:.1f} W" for c, w in self.power_w.items()) or "…"
+            watts = " · ".join(f"{html.escape(c)} {format_power(w)}" for c, w in self.power_w.items()) or "…"
             if self.cluster_power:
                 watts += f" · {html.escape(cluster_power_text(self.cluster_power))}"
             live = f"<b>Running</b> {watts} · this cell {html.escape(format_energy(self.cell_energy_j))}"
         else:
-            live = f"<b>Idle</b> · last cell {html.escape(format_energy(self.cell_energy_j))}"
+            last = f" {html.escape(self._last_cell)}" if self._last_cell else ""
+            live = f"<b>Idle</b> · last cell{last} {html.escape(format_energy(self.cell_energy_j))}"
         self._live.value = f"<div style='font-size:12px'>{live}</div>"
         self._chart.value = self._svg()
 
@@ -136,16 +152,23 @@ class CarbonWidget(widgets.VBox):
         top = max(w for _, w in points) or 1.0
         span = (t1 - t0) or 1.0
         coords = " ".join(
-            f"{(t - t0) / span * TRACE_WIDTH:.1f},{TRACE_HEIGHT - w / top * (TRACE_HEIGHT - 2):.1f}" for t, w in points
+            f"{AXIS_WIDTH + (t - t0) / span * TRACE_WIDTH:.1f},{TRACE_HEIGHT - w / top * (TRACE_HEIGHT - 2):.1f}" for t, w in points
         )
+        scale = html.escape(format_power(top))
         return (
-            f"<svg width='{TRACE_WIDTH}' height='{TRACE_HEIGHT}' role='img' aria-label='power over the last minutes'>"
-            f"<polyline fill='none' stroke='#2e7d32' stroke-width='1.5' points='{coords}'/>"
-            f"<text x='2' y='10' font-size='9' fill='#666'>{top:.0f} W</text></svg>"
+            f"<svg width='{AXIS_WIDTH + TRACE_WIDTH}' height='{TRACE_HEIGHT}' role='img' aria-label='power over the last minutes, up to {scale}'>"
+            f"<text x='{AXIS_WIDTH - 4}' y='9' font-size='9' fill='#666' text-anchor='end'>{scale}</text>"
+            f"<text x='{AXIS_WIDTH - 4}' y='{TRACE_HEIGHT - 1}' font-size='9' fill='#666' text-anchor='end'>0</text>"
+            f"<line x1='{AXIS_WIDTH}' y1='0' x2='{AXIS_WIDTH}' y2='{TRACE_HEIGHT}' stroke='#ccc'/>"
+            f"<polyline fill='none' stroke='#2e7d32' stroke-width='1.5' points='{coords}'/></svg>"
         )
 
     def summary_text(self) -> str:
         """The meter as one line of text, for frontends that cannot show widgets."""
+        with display_units(*self._units()):
+            return self._summary_line()
+
+    def _summary_line(self) -> str:
         totals = self._session.totals
         zone = f" · {self.zone}" if self.zone else ""
         return (
@@ -156,10 +179,17 @@ class CarbonWidget(widgets.VBox):
     def _repr_mimebundle_(self, **kwargs):
         # ipywidgets' own text/plain is the constructor call with every child; a headless
         # run (``jupyter carbon run``, nbconvert) or a text-only frontend shows this instead.
-        bundle = super()._repr_mimebundle_(**kwargs)
-        if bundle is not None:
-            bundle["text/plain"] = self.summary_text()
-        return bundle
+        return {"text/plain": self.summary_text(), WIDGET_VIEW: {"version_major": 2, "version_minor": 0, "model_id": self.model_id}}
+
+    if not hasattr(widgets.Widget, "_repr_mimebundle_"):
+
+        def _ipython_display_(self, **kwargs):
+            """ipywidgets 7 shows a widget through this hook, which IPython prefers to
+            ``_repr_mimebundle_``: the same bundle, then the widget's displayed callbacks."""
+            from IPython.display import display
+
+            display(self._repr_mimebundle_(), raw=True)
+            self._handle_displayed(**kwargs)
 
     # -- lifetime -------------------------------------------------------------------------
     def close(self) -> None:

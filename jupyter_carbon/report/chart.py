@@ -13,6 +13,8 @@ import html
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from ..units import cell_label
+
 MAX_BARS = 200
 SPARK = "▁▂▃▄▅▆▇█"
 
@@ -23,8 +25,9 @@ class Series:
 
     bucket: int
     """Cells per bar (1 unless the session is long)."""
-    first_index: list[int]
-    last_index: list[int]
+    first_label: list[str]
+    last_label: list[str]
+    """Each bar's first and last cell, as every view names a cell (``[3] cell 6``)."""
     energy_j: list[float]
     cumulative_g: list[float]
     errors: list[int]
@@ -48,8 +51,8 @@ def series(records: Sequence, max_bars: int = MAX_BARS) -> Series:
                 running += r.emissions_g
                 priced = True
             bad += r.status != "ok"
-        first.append(chunk[0].index)
-        last.append(chunk[-1].index)
+        first.append(cell_label(chunk[0]))
+        last.append(cell_label(chunk[-1]))
         energy.append(e)
         cumulative.append(running)
         errors.append(bad)
@@ -94,7 +97,7 @@ def svg(
     for i, e in enumerate(s.energy_j):
         h = e / emax * plot_h
         x = left + i * slot + (slot - bar_w) / 2
-        cells = f"cell {s.first_index[i]}" if s.first_index[i] == s.last_index[i] else f"cells {s.first_index[i]}–{s.last_index[i]}"
+        cells = s.first_label[i] if s.first_label[i] == s.last_label[i] else f"{s.first_label[i]} – {s.last_label[i]}"
         note = f", {s.errors[i]} failed" if s.errors[i] else ""
         colour = "#e45756" if s.errors[i] else "#4c78a8"
         parts.append(
@@ -111,8 +114,8 @@ def svg(
     parts += [
         _text(left - 4, top + 4, format_energy(emax), "end"),
         _text(left - 4, top + plot_h, "0", "end"),
-        _text(left, height - 12, f"cell {s.first_index[0]}" if n else "", "start"),
-        _text(width - right, height - 12, f"cell {s.last_index[-1]}" if n else "", "end"),
+        _text(left, height - 12, s.first_label[0] if n else "", "start"),
+        _text(width - right, height - 12, s.last_label[-1] if n else "", "end"),
         _text(left, 14, f"■ energy per {what}", "start", "#4c78a8"),
     ]
     if s.priced:

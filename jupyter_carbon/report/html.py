@@ -6,11 +6,11 @@ import html
 
 from .._version import __version__
 from ..records import costliest
-from ..units import format_duration, format_energy, format_mass
+from ..units import cell_label, format_duration, format_energy, format_mass
 from . import chart
 from .model import Report, Write
 from .prose import title as prose_title
-from .prose import COMPONENT_NAMES, alternative, between_cells, cluster_summary, cell_label, component_parts, emissions_line, headline, method_notes, share, zone_lines
+from .prose import COMPONENT_NAMES, alternative, between_cells, cluster_summary, component_parts, emissions_line, headline, method_notes, share, zone_lines
 
 HTML_ROW_LIMIT = 1000
 """Rows of the all-cells table in an HTML report; the JSON and CSV exports hold every cell."""
@@ -24,6 +24,24 @@ CSS = (
 )
 
 _e = html.escape
+
+# Inline, because Jupyter right-aligns every table cell of an output with a rule
+# (``:not(.jp-RenderedMarkdown).jp-RenderedHTMLCommon td``) that outranks any class rule here:
+# labels and source read from the left, numbers line up on the right.
+_LEFT = ' style="text-align:left"'
+_NUMBER = ' class="n" style="text-align:right;font-variant-numeric:tabular-nums"'
+
+
+def _th(text: str, *, number: bool = False) -> str:
+    return f"<th{_NUMBER if number else _LEFT}>{text}</th>"
+
+
+def _td(text: str, *, number: bool = False, attrs: str = "") -> str:
+    return f"<td{_NUMBER if number else _LEFT}{attrs}>{text}</td>"
+
+
+def _status_td(status: str) -> str:
+    return _td(_e(status), attrs="" if status == "ok" else ' class="err"')
 
 
 def _html_totals(report: Report) -> str:
@@ -46,21 +64,23 @@ def _html_totals(report: Report) -> str:
             f"In {alt.name or 'the alternative region'}",
             f"{format_mass(alt.grams)} CO2e at {alt.g_per_kwh:.0f} gCO2e/kWh ({alt.percent:.0f}% {alt.direction})",
         ))  # fmt: skip
-    rows = "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in items)
+    rows = "".join(f"<tr>{_th(_e(k))}{_td(_e(v))}</tr>" for k, v in items)
     return f"<table>{rows}</table>"
 
 
 def _html_costliest(report: Report, top: int) -> str:
     t = report.totals
-    head = "<tr><th>Cell</th><th>Source</th><th>Energy</th><th>Share</th><th>CO₂e</th><th>Time</th><th>Status</th></tr>"
+    head = (
+        f"<tr>{_th('Cell')}{_th('Source')}{_th('Energy', number=True)}{_th('Share', number=True)}"
+        f"{_th('CO₂e', number=True)}{_th('Time', number=True)}{_th('Status')}</tr>"
+    )
     rows = []
     for r in costliest(report.records, top):
-        cls = "" if r.status == "ok" else ' class="err"'
+        figures = (format_energy(r.energy_j), share(r.energy_j, t.energy_j), format_mass(r.emissions_g), format_duration(r.duration_s))
         rows.append(
-            f"<tr><td>{_e(cell_label(r))}</td><td><code>{_e(r.source)}</code></td>"
-            f'<td class="n">{format_energy(r.energy_j)}</td><td class="n">{share(r.energy_j, t.energy_j)}</td>'
-            f'<td class="n">{format_mass(r.emissions_g)}</td><td class="n">{format_duration(r.duration_s)}</td>'
-            f"<td{cls}>{_e(r.status)}</td></tr>"
+            f"<tr>{_td(_e(cell_label(r)))}{_td(f'<code>{_e(r.source)}</code>')}"
+            + "".join(_td(_e(f), number=True) for f in figures)
+            + f"{_status_td(r.status)}</tr>"
         )
     return f"<table>{head}{''.join(rows)}</table>"
 
@@ -104,18 +124,20 @@ def _write_html_cells(report: Report, write: Write) -> None:
             "the JSON and CSV exports hold every cell.</p>"
         )
     comps = report.components
-    head = "".join(f"<th>{_e(COMPONENT_NAMES.get(c, c))}</th>" for c in comps)
+    head = "".join(_th(_e(COMPONENT_NAMES.get(c, c)), number=True) for c in comps)
     write(
-        "<table><tr><th>Cell</th><th>Source</th><th>Status</th><th>Time</th><th>Energy</th>"
-        f"{head}<th>CO₂e</th><th>Zone</th></tr>\n"
+        f"<table><tr>{_th('Cell')}{_th('Source')}{_th('Status')}{_th('Time', number=True)}{_th('Energy', number=True)}"
+        f"{head}{_th('CO₂e', number=True)}{_th('Zone')}</tr>\n"
     )
     for r in shown:
-        cls = "" if r.status == "ok" else ' class="err"'
-        parts = "".join(f'<td class="n">{format_energy(r.by_component.get(c, 0.0))}</td>' for c in comps)
+        figures = (
+            format_duration(r.duration_s), format_energy(r.energy_j),
+            *(format_energy(r.by_component.get(c, 0.0)) for c in comps), format_mass(r.emissions_g),
+        )  # fmt: skip
         zone = (r.intensity or {}).get("zone") or ""
         write(
-            f"<tr><td>{_e(cell_label(r))}</td><td><code>{_e(r.source)}</code></td><td{cls}>{_e(r.status)}</td>"
-            f'<td class="n">{format_duration(r.duration_s)}</td><td class="n">{format_energy(r.energy_j)}</td>'
-            f'{parts}<td class="n">{format_mass(r.emissions_g)}</td><td>{_e(str(zone))}</td></tr>\n'
+            f"<tr>{_td(_e(cell_label(r)))}{_td(f'<code>{_e(r.source)}</code>')}{_status_td(r.status)}"
+            + "".join(_td(_e(f), number=True) for f in figures)
+            + f"{_td(_e(str(zone)))}</tr>\n"
         )
     write("</table></div>\n")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from .._version import __version__
 from ..records import costliest
-from ..units import format_duration, format_energy, format_mass
+from ..units import cell_label, format_duration, format_energy, format_mass
 from .model import Report, Write
 from .prose import title
-from .prose import alternative, between_cells, cluster_summary, cell_label, component_parts, emissions_line, headline, method_notes, share, zone_lines
+from .prose import alternative, between_cells, cluster_summary, component_parts, emissions_line, headline, method_notes, share, zone_lines
 
 _MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]<>|#&!"})
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..cluster.base import CHARGED
-from ..records import CellRecord
 from ..units import format_duration, format_energy, format_mass, plural
 from .model import Report
 
@@ -27,10 +26,6 @@ def title(report: Report) -> str:
     if named and session:
         return f"Energy and carbon report: {named} ({session})"
     return "Energy and carbon report" + (f": {named or session}" if named or session else "")
-
-
-def cell_label(r: CellRecord) -> str:
-    return f"#{r.index}" + (f" [{r.execution_count}]" if r.execution_count is not None else "")
 
 
 def share(part: float, whole: float) -> str:

@@ -9,13 +9,14 @@ from types import SimpleNamespace
 
 from .._version import __version__
 from ..records import SCHEMA_VERSION, CellRecord, IdleSpan
+from ..units import cell_label
 from .model import Report, Write
 
 CSV_COLUMNS = (
     "index", "execution_count", "cell_id", "source", "started_at", "ended_at", "duration_s", "status", "error",
     "energy_j", "gpu_j", "cpu_j", "memory_j", "method_gpu", "method_cpu", "method_memory", "device_energy_j",
     "pue", "facility_energy_j", "emissions_g", "g_per_kwh", "zone", "intensity_source", "intensity_year", "signal",
-    "notebook", "cluster_energy_j", "cluster_emissions_g", "cluster_workers", "cluster_zones", "cluster_detail",
+    "notebook", "cell_position", "cell", "cluster_energy_j", "cluster_emissions_g", "cluster_workers", "cluster_zones", "cluster_detail",
 )  # fmt: skip
 CLUSTER_DETAIL = ("node", "host", "status", "energy_j", "zone", "g_per_kwh", "pue", "emissions_g")
 """Per worker, in the ``cluster_detail`` column (a JSON list): what it was charged and where."""
@@ -62,7 +63,7 @@ def write_json(report: Report, write: Write) -> None:
     sep = "\n"
     for r in report.records:
         # A shallow dict: the fields are flat values and dicts of them, so asdict's deep copy is waste.
-        write(sep + _encode({name: getattr(r, name) for name in _RECORD_FIELDS}))
+        write(sep + _encode({name: getattr(r, name) for name in _RECORD_FIELDS} | {"cell": cell_label(r)}))
         sep = ",\n"
     write("\n]}\n" if report.records else "]}\n")
 
@@ -80,7 +81,7 @@ def _csv_row(r: CellRecord | IdleSpan) -> list:
         method.get("gpu"), method.get("cpu"), method.get("memory"),
         r.device_energy_j, r.pue, r.facility_energy_j, r.emissions_g,
         it.get("g_per_kwh"), it.get("zone"), it.get("source"), it.get("year"), it.get("signal"),
-        r.notebook if cell else None, *_cluster_columns(r.cluster if cell else None),
+        r.notebook if cell else None, r.cell_position if cell else None, cell_label(r) if cell else None, *_cluster_columns(r.cluster if cell else None),
     ]  # fmt: skip
 
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from ..records import costliest
-from ..units import clip, format_duration, format_energy, format_mass, plural
+from ..units import cell_label, clip, format_duration, format_energy, format_mass, plural
 from . import chart
 from .model import Report
-from .prose import between_cells, cell_label, cluster_summary, component_parts, emissions_line, headline, share, zone_lines
+from .prose import between_cells, cluster_summary, component_parts, emissions_line, headline, share, zone_lines
 
 
 def summary_text(report: Report, top: int = 10) -> str:
@@ -50,7 +50,7 @@ def summary_text(report: Report, top: int = 10) -> str:
 
     s = report.chart
     what = "cell" if s.bucket == 1 else f"{s.bucket} cells"
-    lines += ["", f"Energy per {what} (cells {s.first_index[0]}–{s.last_index[-1]}):", "  " + chart.sparkline(s.energy_j)]
+    lines += ["", f"Energy per {what} ({s.first_label[0]} – {s.last_label[-1]}):", "  " + chart.sparkline(s.energy_j)]
     return "\n".join(lines)
 
 

@@ -115,6 +115,29 @@ export function formatPower(watts: number | null | undefined): string {
   return watts >= 1000 ? `${num(watts / 1000)} kW` : `${num(watts)} W`;
 }
 
+/**
+ * The one name every view gives a cell (as `units.format_cell`): `[3] cell 6`, the execution
+ * count beside the cell and, where known, its place in the notebook; `#2`, its order in the
+ * session, when it has neither.
+ */
+export function formatCell(
+  executionCount: number | null | undefined,
+  position?: number | null,
+  index?: number | null
+): string {
+  const parts: string[] = [];
+  if (executionCount !== null && executionCount !== undefined) {
+    parts.push(`[${executionCount}]`);
+  }
+  if (position !== null && position !== undefined) {
+    parts.push(`cell ${position}`);
+  }
+  if (parts.length === 0 && index !== null && index !== undefined) {
+    parts.push(`#${index}`);
+  }
+  return parts.join(' ') || '–';
+}
+
 export function formatDuration(seconds: number): string {
   if (seconds < 60) {
     return `${num(seconds)} s`;

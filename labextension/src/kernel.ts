@@ -10,8 +10,9 @@ import { ISessionContext } from '@jupyterlab/apputils';
 import { Kernel, KernelMessage } from '@jupyterlab/services';
 import { IDisposable } from '@lumino/disposable';
 
+import { IUnits } from './format';
 import { CarbonModel } from './model';
-import { COMM_TARGET, KernelMessage as CarbonMessage, PROTOCOL_VERSION } from './protocol';
+import { COMM_TARGET, KernelMessage as CarbonMessage, PROTOCOL_VERSION, settingsMessage } from './protocol';
 
 export const LOAD_CODE = '%load_ext jupyter_carbon';
 
@@ -20,12 +21,15 @@ export interface IKernelLinkOptions {
   model: CarbonModel;
   /** Read when a kernel starts: run `%load_ext jupyter_carbon` silently first? */
   autoLoad: () => boolean;
+  /** The user's units, told to the kernel on connect and by `sendSettings`. */
+  units?: () => IUnits;
 }
 
 export class KernelLink implements IDisposable {
   private _context: ISessionContext;
   private _model: CarbonModel;
   private _autoLoad: () => boolean;
+  private _units: (() => IUnits) | null;
   private _comm: Kernel.IComm | null = null;
   private _kernel: Kernel.IKernelConnection | null = null;
   /** Bumped on every (re)connection: callbacks of older comms see it and stand down. */
@@ -43,6 +47,7 @@ export class KernelLink implements IDisposable {
     this._context = options.sessionContext;
     this._model = options.model;
     this._autoLoad = options.autoLoad;
+    this._units = options.units ?? null;
     this._context.kernelChanged.connect(this._onKernelChanged, this);
     this._context.statusChanged.connect(this._onStatus, this);
     void this._context.ready.then(() => this._onKernelChanged());
@@ -109,6 +114,13 @@ export class KernelLink implements IDisposable {
     if (this._autoLoad() && this._model.status === 'unmetered') {
       this._needsLoad = true;
       void this.reconnect();
+    }
+  }
+
+  /** Tell the kernel the user's units (the settings changed), if it is connected. */
+  sendSettings(): void {
+    if (this._comm && !this._comm.isDisposed && this._units) {
+      this._comm.send(settingsMessage(this._units()) as any);
     }
   }
 
@@ -192,6 +204,7 @@ export class KernelLink implements IDisposable {
     this._model.detach('connecting');
     this._model.attach(data => comm.send(data as any));
     comm.open({ protocol: PROTOCOL_VERSION });
+    this.sendSettings();
   }
 
   private _closeComm(): void {

@@ -27,7 +27,8 @@ export class NotebookCarbon implements IDisposable {
     this._link = new KernelLink({
       sessionContext: panel.sessionContext,
       model: this.model,
-      autoLoad: () => settings.values.autoLoad
+      autoLoad: () => settings.values.autoLoad,
+      units: () => settings.units
     });
     this.model.cellEnded.connect(this._onCellEnded, this);
     this.model.greeted.connect(this._backfill, this);
@@ -63,6 +64,7 @@ export class NotebookCarbon implements IDisposable {
   }
 
   private _onSettings(): void {
+    this._link.sendSettings();
     this._link.autoLoadChanged();
   }
 

@@ -2,7 +2,7 @@
  * What the carbon panel says, built from the model without a DOM so the tests can
  * check it: the totals, the components, one row per costly cell, the export buttons.
  */
-import { IUnits, componentName, formatDuration, formatEnergy, formatMass } from './format';
+import { IUnits, componentName, formatCell, formatDuration, formatEnergy, formatMass } from './format';
 import { ExportFormat, ICellRecord, ITotals } from './protocol';
 
 /**
@@ -50,7 +50,7 @@ export const COSTLIEST_COLUMNS = ['#', 'cell', 'energy', 'CO2e', 'time'];
 
 export function panelRow(r: ICellRecord, units: IUnits): IPanelRow {
   return {
-    label: r.execution_count != null ? `[${r.execution_count}]` : `${r.index}`,
+    label: formatCell(r.execution_count, r.cell_position, r.index),
     // The first line says which cell it is; the rest would only be cut off.
     source: r.source.trim().split('\n')[0] || '(empty)',
     energy: formatEnergy(r.energy_j, units.energy),

@@ -5,6 +5,8 @@
  */
 import type { ICellModel } from '@jupyterlab/cells';
 
+import type { EnergyUnit, IUnits, MassUnit } from './format';
+
 export const COMM_TARGET = 'jupyter_carbon';
 export const PROTOCOL_VERSION = 1;
 
@@ -54,6 +56,8 @@ export interface ICellRecord {
   index: number;
   execution_count: number | null;
   cell_id: string | null;
+  /** The cell's place in the notebook (1 = the first cell), where the one who ran it knew. */
+  cell_position?: number | null;
   source: string;
   started_at?: string;
   ended_at?: string;
@@ -147,6 +151,22 @@ export interface IErrorMessage {
   type: 'error';
   request_id?: string | null;
   message: string;
+}
+
+/**
+ * The user's unit settings, sent to the kernel on connect and whenever they change, so the
+ * kernel's own views (the live meter, the `%%carbon` line, `%carbon summary`) use them too.
+ * No reply.
+ */
+export interface ISettingsMessage {
+  type: 'settings';
+  protocol: number;
+  energy_unit: EnergyUnit;
+  mass_unit: MassUnit;
+}
+
+export function settingsMessage(units: IUnits): ISettingsMessage {
+  return { type: 'settings', protocol: PROTOCOL_VERSION, energy_unit: units.energy, mass_unit: units.mass };
 }
 
 export type KernelMessage =

@@ -5,6 +5,7 @@ import {
   EnergyUnit,
   IIntensityLike,
   MassUnit,
+  formatCell,
   formatDuration,
   formatEnergy,
   formatIntensity,
@@ -96,13 +97,14 @@ describe('the shared formatting cases (tests/fixtures/format_cases.json)', () =>
     power: Array<[number | null, string]>;
     duration: Array<[number, string]>;
     intensity: Array<[IIntensityLike | null, string]>;
+    cell: Array<[number | null, number | null, number | null, string]>;
   };
   const cases: Cases = JSON.parse(
     fs.readFileSync(path.join(__dirname, '..', '..', 'tests', 'fixtures', 'format_cases.json'), 'utf-8')
   );
 
   it('has cases of every kind', () => {
-    for (const kind of ['num', 'energy', 'mass', 'power', 'duration', 'intensity'] as const) {
+    for (const kind of ['num', 'energy', 'mass', 'power', 'duration', 'intensity', 'cell'] as const) {
       expect(cases[kind].length).toBeGreaterThan(0);
     }
   });
@@ -125,6 +127,10 @@ describe('the shared formatting cases (tests/fixtures/format_cases.json)', () =>
 
   it.each(cases.duration)('formatDuration(%p) is %p', (seconds, expected) => {
     expect(formatDuration(seconds)).toBe(expected);
+  });
+
+  it.each(cases.cell)('formatCell(%p, %p, %p) is %p', (executionCount, position, index, expected) => {
+    expect(formatCell(executionCount, position, index)).toBe(expected);
   });
 
   it.each(cases.intensity)('formatIntensity(%j) is %p', (intensity, expected) => {

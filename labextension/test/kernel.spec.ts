@@ -1,3 +1,4 @@
+import { IUnits } from '../src/format';
 import { KernelLink, LOAD_CODE } from '../src/kernel';
 import { CarbonModel } from '../src/model';
 import { FakeKernel, FakeSessionContext, settle } from './kernel-fakes';
@@ -20,18 +21,19 @@ interface ISetup {
   context: FakeSessionContext;
   model: CarbonModel;
   link: KernelLink;
-  settings: { autoLoad: boolean };
+  settings: { autoLoad: boolean; units: IUnits };
 }
 
 function setup(options: { kernel?: FakeKernel; autoLoad?: boolean } = {}): ISetup {
   const kernel = options.kernel ?? new FakeKernel();
   const context = new FakeSessionContext(kernel);
   const model = new CarbonModel();
-  const settings = { autoLoad: options.autoLoad ?? false };
+  const settings = { autoLoad: options.autoLoad ?? false, units: { energy: 'auto', mass: 'auto' } as IUnits };
   const link = new KernelLink({
     sessionContext: context.asSessionContext,
     model,
-    autoLoad: () => settings.autoLoad
+    autoLoad: () => settings.autoLoad,
+    units: () => settings.units
   });
   return { kernel, context, model, link, settings };
 }
@@ -70,7 +72,10 @@ describe('KernelLink: connecting', () => {
     const comm = s.kernel.comms[0];
     comm.receive(HELLO);
     void s.model.request('summary', { top: 3 }).catch(() => undefined);
-    expect(comm.sent).toEqual([expect.objectContaining({ type: 'summary', top: 3, protocol: 1 })]);
+    expect(comm.sent).toEqual([
+      expect.objectContaining({ type: 'settings' }),
+      expect.objectContaining({ type: 'summary', top: 3, protocol: 1 })
+    ]);
     s.model.detach('other'); // fail the request rather than leave its timer running
   });
 
@@ -544,5 +549,32 @@ describe('KernelLink: dispose', () => {
     s.kernel.answerInfo();
     await settle();
     expect(s.kernel.executions).toHaveLength(0);
+  });
+});
+
+describe('KernelLink: the user\'s units', () => {
+  it('tells the kernel the units as the comm opens, before any request', async () => {
+    const s = setup();
+    s.settings.units = { energy: 'Wh', mass: 'g' };
+    await connect(s);
+    const comm = s.kernel.comms[0];
+    expect(comm.sent).toEqual([{ type: 'settings', protocol: 1, energy_unit: 'Wh', mass_unit: 'g' }]);
+  });
+
+  it('sends them again when the settings change, on the open comm only', async () => {
+    const s = setup();
+    s.link.sendSettings(); // no comm yet: nothing to send, nothing thrown
+    await connect(s);
+    const comm = s.kernel.comms[0];
+    comm.receive(HELLO);
+    s.settings.units = { energy: 'kWh', mass: 'kg' };
+    s.link.sendSettings();
+    expect(comm.sent).toEqual([
+      { type: 'settings', protocol: 1, energy_unit: 'auto', mass_unit: 'auto' },
+      { type: 'settings', protocol: 1, energy_unit: 'kWh', mass_unit: 'kg' }
+    ]);
+    s.link.dispose();
+    s.link.sendSettings();
+    expect(comm.sent).toHaveLength(2);
   });
 });

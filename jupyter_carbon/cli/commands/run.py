@@ -15,6 +15,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from ...units import cell_label, format_cell
+
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
@@ -145,7 +147,7 @@ def _write_outputs(args, result, fmt: str | None) -> None:
     table_out = sys.stderr if args.output == "-" else sys.stdout
     report = result.report()
     if result.records:
-        print(runner.cell_table(result.records, result.cell_numbers), file=table_out)
+        print(runner.cell_table(result.records), file=table_out)
         print(file=table_out)
     # The head of the summary, before its first blank line, is the totals block.
     print(summary_text(report).split("\n\n")[0], file=table_out, flush=True)
@@ -165,20 +167,27 @@ def _write_outputs(args, result, fmt: str | None) -> None:
         _eprint(f"jupyter-carbon: ledger {result.session['ledger']}")
 
 
+def _stopped_cell(result) -> str:
+    """The cell that stopped the run, named as the table and the reports name it."""
+    number = result.failure.cell_number
+    record = next((r for r in reversed(result.records) if r.cell_position == number), None)
+    return cell_label(record) if record is not None else format_cell(None, number)
+
+
 def _exit_code(args, result) -> int:
     """0 every cell ran; 130 interrupted; 1 a cell failed, timed out or the kernel died."""
     if result.failure is None:
         return 0
-    f = result.failure
+    f, cell = result.failure, _stopped_cell(result)
     covered = f"The figures cover the {len(result.records)} cells metered up to and including it."
     if result.interrupted:
-        _eprint(f"jupyter carbon: interrupted in cell {f.cell_number}. {covered}")
+        _eprint(f"jupyter carbon: interrupted in {cell}. {covered}")
         return 130
     _eprint(f.message.rstrip())
     if f.ename == "KeyboardInterrupt" and args.timeout:
-        _eprint(f"jupyter carbon: cell {f.cell_number} ran longer than --timeout {args.timeout} s and was stopped. {covered}")
+        _eprint(f"jupyter carbon: {cell} ran longer than --timeout {args.timeout} s and was stopped. {covered}")
     else:
-        _eprint(f"jupyter carbon: cell {f.cell_number} failed ({f.ename}: {f.evalue}); the run stopped there. {covered}")
+        _eprint(f"jupyter carbon: {cell} failed ({f.ename}: {f.evalue}); the run stopped there. {covered}")
     return 1
 
 
