@@ -61,7 +61,7 @@ describe('the panel texts', () => {
 
   it('falls back to the record index, "(empty)", and no cell to go to', () => {
     const row = panelRow(record({ execution_count: null, cell_id: null, source: '  \n' }), units);
-    expect(row.label).toBe('4');
+    expect(row.label).toBe('#4');
     expect(row.source).toBe('(empty)');
     expect(row.cellId).toBeNull();
     expect(row.title).toMatch(/did not receive/);
