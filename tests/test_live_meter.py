@@ -146,7 +146,7 @@ def test_the_clusters_power_shows_as_its_own_figure_while_a_cell_runs(clock, tmp
         clock.advance(3.0)
         session.meter.tick()
         assert w.cluster_power == {"watts": 120.0, "workers": 2}
-        assert "cpu 10.0 W" in w.children[1].value and "cluster 120 W on 2 workers" in w.children[1].value
+        assert "cpu 10 W" in w.children[1].value and "cluster 120 W on 2 workers" in w.children[1].value
         backend.watts = {}
         clock.advance(3.0)
         session.meter.tick()

@@ -13,15 +13,12 @@ calls: the session, the zone, the hardware, reports. The views never reach into 
 
 from __future__ import annotations
 
-import functools
-import json
 import logging
 import os
-import sys
-from pathlib import Path
 
 from ..config import CarbonMeter
 from .cellmagic import options_of, show_cell_line, strip_cell_magic, without_magic_line
+from .identity import kernel_identity, notebook_path
 from .live_settings import LiveSettings
 
 log = logging.getLogger("jupyter_carbon")
@@ -202,20 +199,8 @@ class CarbonExtension:
         return meter_widget
 
     def notebook(self) -> str | None:
-        """The notebook this kernel runs, as whoever started it says: the headless runner,
-        JupyterLab and Notebook (``JPY_SESSION_NAME``, made relative to the server's root
-        when it lies inside it), VS Code (``__vsc_ipynb_file__``); None in a console."""
-        if self.notebook_path:
-            return self.notebook_path
-        path = os.environ.get("JPY_SESSION_NAME") or self.shell.user_ns.get("__vsc_ipynb_file__")
-        if not isinstance(path, str) or not path:
-            return None
-        root = os.environ.get("JUPYTER_SERVER_ROOT") or _server_root()
-        if root and os.path.isabs(path):
-            relative = os.path.relpath(path, root)
-            if not relative.startswith(os.pardir):
-                return relative
-        return path
+        """The notebook this kernel runs (see :func:`.identity.notebook_path`)."""
+        return self.notebook_path or notebook_path(self.shell.user_ns.get("__vsc_ipynb_file__"))
 
     def reopen_meter(self) -> None:
         """A new meter from the settings as they are now, for the next cells."""
@@ -304,40 +289,6 @@ class CarbonExtension:
                 self.session.end(cell, status="interrupted", error="KeyboardInterrupt")
         except BaseException as err:  # a second Ctrl-C: give up on this record, quietly
             log.warning("jupyter-carbon: the cell's record was lost to an interrupt (%s)", type(err).__name__)
-
-
-def kernel_identity() -> dict:
-    """What tells this kernel's session ledgers from other kernels' in one data folder, so
-    that ``--ledger previous`` means this kernel's own: the notebook's path, which Jupyter
-    Server gives its kernels in ``JPY_SESSION_NAME`` (the same after a restart), and the
-    kernel id from the connection file's name."""
-    identity = {}
-    notebook = os.environ.get("JPY_SESSION_NAME")
-    if notebook:
-        identity["notebook"] = notebook
-    kernelapp = sys.modules.get("ipykernel.kernelapp")  # only in a kernel: never imported here
-    if kernelapp is not None and kernelapp.IPKernelApp.initialized():
-        name = Path(kernelapp.IPKernelApp.instance().connection_file or "").stem
-        if name.startswith("kernel-"):
-            identity["kernel_id"] = name[len("kernel-"):]
-    return identity
-
-
-@functools.lru_cache(maxsize=1)
-def _server_root() -> str | None:
-    """The root folder of the Jupyter server that started this kernel, from the server's
-    runtime file (``jpserver-<pid>.json``, the server being the kernel's ``JPY_PARENT_PID``)."""
-    pid = os.environ.get("JPY_PARENT_PID")
-    if not pid:
-        return None
-    try:
-        from jupyter_core.paths import jupyter_runtime_dir
-
-        with open(os.path.join(jupyter_runtime_dir(), f"jpserver-{int(pid)}.json"), encoding="utf-8") as f:
-            root = json.load(f).get("root_dir")
-    except (OSError, ValueError):
-        return None
-    return root if isinstance(root, str) and root else None
 
 
 def cell_status(result) -> tuple[str, str | None]:
