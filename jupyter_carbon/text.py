@@ -18,17 +18,18 @@ def _components(by_component: dict, method: dict, coarse=()) -> str:
     )
 
 
-def cluster_text(part: dict | None) -> str:
+def cluster_text(part: dict | None, energy_unit: str = "auto", mass_unit: str = "auto") -> str:
     """``cluster 12 Wh on 8 workers in 2 zones → 3.1 g CO2e``, saying what is missing if
-    the part is incomplete; "" without a cluster part."""
+    the part is incomplete; "" without a cluster part. The lab's footer says the same
+    (``tests/fixtures/cluster_texts.json``)."""
     if not part:
         return ""
     zones = part.get("zones") or []
     where = f" in {plural(len(zones), 'zone')}" if len(zones) > 1 else f" in {zones[0]}" if zones else ""
-    priced = f" → {format_mass(part['emissions_g'])} CO2e" if part.get("emissions_g") is not None else ""
+    priced = f" → {format_mass(part['emissions_g'], mass_unit)} CO2e" if part.get("emissions_g") is not None else ""
     missing = "" if part.get("complete", True) else f" (incomplete: {part.get('note')})"
     carried = " incl. work left running by the previous cell" if part.get("carried") else ""
-    return f"cluster {format_energy(part['energy_j'])} on {plural(part.get('nodes', 0), 'worker')}{where}{priced}{carried}{missing}"
+    return f"cluster {format_energy(part['energy_j'], energy_unit)} on {plural(part.get('nodes', 0), 'worker')}{where}{priced}{carried}{missing}"
 
 
 def cluster_power_text(power: dict | None) -> str:
