@@ -27,7 +27,7 @@ def cluster_text(part: dict | None, energy_unit: str = "auto", mass_unit: str = 
     zones = part.get("zones") or []
     where = f" in {plural(len(zones), 'zone')}" if len(zones) > 1 else f" in {zones[0]}" if zones else ""
     priced = f" → {format_mass(part['emissions_g'], mass_unit)} CO2e" if part.get("emissions_g") is not None else ""
-    missing = "" if part.get("complete", True) else f" (incomplete: {part.get('note')})"
+    missing = "" if part.get("complete", True) else f" (incomplete: {part['note']})" if part.get("note") else " (incomplete)"
     carried = " incl. work left running by the previous cell" if part.get("carried") else ""
     return f"cluster {format_energy(part['energy_j'], energy_unit)} on {plural(part.get('nodes', 0), 'worker')}{where}{priced}{carried}{missing}"
 
