@@ -4,6 +4,7 @@ import * as path from 'path';
 import { AUTO_UNITS, EnergyUnit, IUnits, MassUnit } from '../src/format';
 import { CarbonModel } from '../src/model';
 import { clusterLine } from '../src/paneltext';
+import { HELLO } from './kernel-fakes';
 import { IPower, ITotals, readCellMetadata, readCluster, readClusterPower, readClusterTotals } from '../src/protocol';
 import { clusterPowerText, clusterText, footerText, statusText, statusTooltip } from '../src/text';
 
@@ -100,18 +101,7 @@ describe('the views of the cluster part', () => {
 
   function metered(totals: Partial<ITotals>): CarbonModel {
     const model = new CarbonModel();
-    model.handle({
-      type: 'hello',
-      protocol: 1,
-      version: '0.1.0',
-      session_id: 's1',
-      enabled: true,
-      intensity: null,
-      devices: [],
-      totals: { cells: 2, errors: 0, duration_s: 3, energy_j: 360, emissions_g: 0.0056, by_component: {}, method: {}, ...totals },
-      costliest: [],
-      running: null
-    });
+    model.handle({ ...HELLO, totals: { ...HELLO.totals, cells: 2, duration_s: 3, energy_j: 360, emissions_g: 0.0056, ...totals } });
     return model;
   }
   const clusterTotals = { cluster_cells: 1, cluster_energy_j: 10800, cluster_emissions_g: 0.0037, cluster_nodes: ['tcp://a:1', 'tcp://b:1'], cluster_zones: ['FR', 'PL'] };
