@@ -115,16 +115,20 @@ export function footerText(meta: ICellFootprint, units: IUnits): string {
     parts.push(meta.g_per_kwh != null ? `${meta.zone} ${Number(meta.g_per_kwh.toPrecision(3))} g/kWh` : meta.zone);
   }
   const status = meta.status !== 'ok' ? ` [${meta.status}]` : '';
-  const cluster = meta.cluster ? ` · ${clusterText(meta.cluster, units)}` : '';
+  const clusterPart = meta.cluster ? clusterText(meta.cluster, units) : '';
+  const cluster = clusterPart ? ` · ${clusterPart}` : '';
   return `carbon: ${parts.join(' · ')}${status}${cluster}`;
 }
 
 /**
  * "cluster 3.0 Wh on 2 workers in 2 zones → 3.7 mg CO2e", saying what is missing if the
- * part is incomplete: the words of the kernel's `%%carbon` line (`text.cluster_text`;
+ * part is incomplete; "" for a complete part that charged no worker: the words of the kernel's `%%carbon` line (`text.cluster_text`;
  * both are checked against tests/fixtures/cluster_texts.json).
  */
 export function clusterText(part: IClusterPart, units: IUnits): string {
+  if (part.complete && !part.workers) {
+    return ''; // its workers are counted in the kernel's own figures
+  }
   const where = zonesText(part.zones, false);
   const priced = part.emissions_g !== null ? ` → ${formatMass(part.emissions_g, units.mass)} CO2e` : '';
   const carried = part.carried ? ' incl. work left running by the previous cell' : '';
