@@ -15,7 +15,8 @@ same whether it ran headless or by hand. Key ``"jupyter_carbon"`` (``METADATA_KE
       "status": "ok",                      # ok | error | interrupted
       "session_id": "20261122T043901Z-1234-ab12cd", "index": 3,  # the record in the ledger
       "cluster": {"energy_j": 4.2e4, "emissions_g": 3.1, "workers": 8,   # only for a cell that
-                  "zones": ["FR", "PL"], "complete": true}             # had a cluster client
+                  "zones": ["FR", "PL"], "complete": true,             # had a cluster client;
+                  "note": null, "carried": false}                      # note: why incomplete
     }
 
 The notebook's own metadata gets the same key with a run's totals (:func:`notebook_totals`).
@@ -56,7 +57,8 @@ def footprint(record: CellRecord) -> dict:
         c = record.cluster
         found["cluster"] = {
             "energy_j": _round(c["energy_j"]), "emissions_g": _round(c.get("emissions_g")), "workers": c.get("nodes", 0),
-            "zones": list(c.get("zones", [])), "complete": bool(c.get("complete", True)),
+            "zones": list(c.get("zones", [])), "complete": bool(c.get("complete", True)), "note": c.get("note"),
+            "carried": bool(c.get("carried", False)),
         }  # fmt: skip
     return found
 

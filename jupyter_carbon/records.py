@@ -151,6 +151,15 @@ _INTENSITY_TYPES = {
 }  # fmt: skip
 
 
+#: How a cluster node's figures were obtained: its own answer at the cell's end; the readings
+#: it pushed as its work began and ended (it was idle at the cell's end); the last readings it
+#: pushed before it was lost; none (it could not say, ``error`` says why); or counted in the
+#: kernel's own part because the node runs inside the kernel's process tree.
+NODE_STATUSES = ("answered", "pushed", "reported", "missing", "in-kernel")
+#: The statuses whose figures are charged in a cluster part's sums.
+CHARGED = ("answered", "pushed", "reported")
+
+
 def _cluster(v) -> bool:
     """A cluster part: its sums are quantities and its nodes a list of dicts."""
     if v is None:
@@ -248,6 +257,10 @@ class Totals:
     cluster_energy_j: float = 0.0
     cluster_facility_energy_j: float = 0.0
     cluster_emissions_g: float = 0.0
+    cluster_nodes: list[str] = field(default_factory=list)
+    """The workers charged in any cell (their addresses), in the order first charged."""
+    cluster_zones: list[str] = field(default_factory=list)
+    """The grid zones those workers were priced in, sorted."""
 
     def add_idle(self, span: IdleSpan) -> None:
         self.idle_spans += 1
@@ -271,6 +284,9 @@ class Totals:
             self.cluster_energy_j += record.cluster["energy_j"]
             self.cluster_facility_energy_j += record.cluster["facility_energy_j"]
             self.cluster_emissions_g += record.cluster.get("emissions_g") or 0.0
+            charged = [w for w in record.cluster.get("workers", []) if w.get("status") in CHARGED]
+            self.cluster_nodes += [n for n in dict.fromkeys(w.get("node") for w in charged) if n not in self.cluster_nodes]
+            self.cluster_zones = sorted(set(self.cluster_zones) | set(record.cluster.get("zones") or ()))
         new_component = False
         for c, j in record.by_component.items():
             new_component |= c not in self.by_component

@@ -18,17 +18,19 @@ def _components(by_component: dict, method: dict, coarse=()) -> str:
     )
 
 
-def cluster_text(part: dict | None) -> str:
+def cluster_text(part: dict | None, energy_unit: str = "auto", mass_unit: str = "auto") -> str:
     """``cluster 12 Wh on 8 workers in 2 zones → 3.1 g CO2e``, saying what is missing if
-    the part is incomplete; "" without a cluster part."""
-    if not part:
+    the part is incomplete; "" without a cluster part, or for a complete one that charged
+    no worker (its workers are counted in the kernel's own figures). The lab's footer says
+    the same (``tests/fixtures/cluster_texts.json``)."""
+    if not part or (part.get("complete", True) and not part.get("nodes")):
         return ""
     zones = part.get("zones") or []
     where = f" in {plural(len(zones), 'zone')}" if len(zones) > 1 else f" in {zones[0]}" if zones else ""
-    priced = f" → {format_mass(part['emissions_g'])} CO2e" if part.get("emissions_g") is not None else ""
-    missing = "" if part.get("complete", True) else f" (incomplete: {part.get('note')})"
+    priced = f" → {format_mass(part['emissions_g'], mass_unit)} CO2e" if part.get("emissions_g") is not None else ""
+    missing = "" if part.get("complete", True) else f" (incomplete: {part['note']})" if part.get("note") else " (incomplete)"
     carried = " incl. work left running by the previous cell" if part.get("carried") else ""
-    return f"cluster {format_energy(part['energy_j'])} on {plural(part.get('nodes', 0), 'worker')}{where}{priced}{carried}{missing}"
+    return f"cluster {format_energy(part['energy_j'], energy_unit)} on {plural(part.get('nodes', 0), 'worker')}{where}{priced}{carried}{missing}"
 
 
 def cluster_power_text(power: dict | None) -> str:
@@ -59,7 +61,8 @@ def cell_line(record) -> str:
     r = record.to_dict() if hasattr(record, "to_dict") else record
     status = "" if r["status"] == "ok" else f" [{r['status']}]"
     pue = f" × PUE {r['pue']:g}" if r.get("pue", 1.0) != 1.0 else ""
-    cluster = f" · {cluster_text(r['cluster'])}" if r.get("cluster") else ""
+    cluster = cluster_text(r.get("cluster"))
+    cluster = f" · {cluster}" if cluster else ""
     return (
         f"carbon: {format_energy(r['energy_j'])} ({_components(r['by_component'], r['method'], r.get('below_resolution', ()))}) "
         f"in {format_duration(r['duration_s'])}{pue} → {format_mass(r['emissions_g'])} CO2e; "

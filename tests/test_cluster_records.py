@@ -6,6 +6,7 @@ import csv
 import dataclasses
 import io
 import json
+from pathlib import Path
 
 import pytest
 from test_report import record
@@ -17,7 +18,7 @@ from jupyter_carbon.records import CellRecord
 from jupyter_carbon.report import Report
 from jupyter_carbon.report.formats import render
 from jupyter_carbon.report.model import totals_of
-from jupyter_carbon.text import cell_line
+from jupyter_carbon.text import cell_line, cluster_power_text, cluster_text
 
 
 def part():
@@ -79,4 +80,26 @@ def test_the_footprint_gains_the_cluster_sums_only_when_there_is_a_cluster_part(
     assert "cluster" not in footprint(record(1, 1.0))
     assert footprint(with_cluster(1, 1.0))["cluster"] == {
         "energy_j": 10800.0, "emissions_g": pytest.approx(0.666, rel=1e-3), "workers": 2, "zones": ["FR", "PL"], "complete": False,
+        "note": "tcp://10.0.0.3:1: no jupyter-carbon meter on this worker", "carried": False,
     }  # fmt: skip
+
+
+def test_the_totals_name_the_workers_and_zones_charged_over_the_cells():
+    one_zone = cluster_part("dask", part()["workers"][:1])
+    records = [record(1, 5.0), with_cluster(2, 20.0), dataclasses.replace(record(3, 1.0), cluster=one_zone)]
+    t = totals_of(records)
+    assert t.cluster_nodes == ["tcp://10.0.0.1:1", "tcp://10.0.0.2:1"] and t.cluster_zones == ["FR", "PL"]
+    assert totals_of([record(1, 5.0)]).to_dict()["cluster_nodes"] == []
+
+
+TEXTS = json.loads((Path(__file__).parent / "fixtures" / "cluster_texts.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("part, energy_unit, mass_unit, text", TEXTS["cell"])
+def test_the_cluster_text_reads_as_the_lab_footer_reads_it(part, energy_unit, mass_unit, text):
+    assert cluster_text(part, energy_unit, mass_unit) == text
+
+
+@pytest.mark.parametrize("power, text", TEXTS["power"])
+def test_the_cluster_power_reads_as_the_lab_status_bar_reads_it(power, text):
+    assert cluster_power_text(power) == text

@@ -19,16 +19,11 @@ import sys
 from typing import Protocol
 
 from ..carbon.intensity import facility_energy_j, grams_for
+from ..records import CHARGED
 
 #: backend name -> (module the user imports, our backend module)
 BACKENDS = {"dask": ("distributed.client", "jupyter_carbon.cluster.dask")}
 
-#: How a node's figures were obtained: its own answer at the cell's end; the readings it
-#: pushed as its work began and ended (it was idle at the cell's end); the last readings it
-#: pushed before it was lost; none (it could not say, ``error`` says why); or counted in the
-#: kernel's own part because the node runs inside the kernel's process tree.
-STATUSES = ("answered", "pushed", "reported", "missing", "in-kernel")
-CHARGED = ("answered", "pushed", "reported")
 
 
 class Backend(Protocol):

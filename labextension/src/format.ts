@@ -151,6 +151,11 @@ export function formatDuration(seconds: number): string {
   return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min`;
 }
 
+/** "1 cell", "2 cells": as `units.plural`. */
+export function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
 /** "CPU 1.2 Wh estimated, memory 40 mWh estimated" */
 export function formatComponents(
   byComponent: Record<string, number>,

@@ -8,7 +8,7 @@ import { Widget } from '@lumino/widgets';
 import { downloadReport, errorText } from './exporting';
 import { formatIntensity } from './format';
 import { COSTLIEST, CarbonModel } from './model';
-import { COSTLIEST_COLUMNS, EXPORT_BUTTONS, componentsLine, panelRow, totalsLine } from './paneltext';
+import { COSTLIEST_COLUMNS, EXPORT_BUTTONS, clusterLine, componentsLine, panelRow, totalsLine } from './paneltext';
 import { ExportFormat, ICellRecord } from './protocol';
 import { CarbonSettings } from './settings';
 
@@ -93,6 +93,10 @@ export class CarbonPanel extends Widget {
     const components = componentsLine(m.totals, units);
     if (components) {
       el(node, 'p', components).className = 'jp-carbon-muted';
+    }
+    const cluster = clusterLine(m.totals, units);
+    if (cluster) {
+      el(node, 'p', cluster).className = 'jp-carbon-muted jp-carbon-cluster';
     }
     el(node, 'p', `Region: ${formatIntensity(m.intensity)}`).className = 'jp-carbon-region';
 

@@ -2,8 +2,9 @@
  * What the carbon panel says, built from the model without a DOM so the tests can
  * check it: the totals, the components, one row per costly cell, the export buttons.
  */
-import { IUnits, componentName, formatCell, formatDuration, formatEnergy, formatMass } from './format';
-import { ExportFormat, ICellRecord, ITotals } from './protocol';
+import { IUnits, componentName, formatCell, formatDuration, formatEnergy, formatMass, plural } from './format';
+import { ExportFormat, ICellRecord, ITotals, readClusterTotals } from './protocol';
+import { clusterTotalsText } from './text';
 
 /**
  * The panel's export buttons, in order, one per format the kernel writes. A `Record`
@@ -22,8 +23,7 @@ export const EXPORT_BUTTONS: Record<ExportFormat, { label: string; title: string
 
 /** "3 cells over 12 s: 1.2 Wh, 0.07 g CO2e". */
 export function totalsLine(t: ITotals, units: IUnits): string {
-  const cells = `${t.cells} cell${t.cells === 1 ? '' : 's'}`;
-  return `${cells} over ${formatDuration(t.duration_s)}: ${formatEnergy(t.energy_j, units.energy)}, ${formatMass(t.emissions_g, units.mass)} CO2e`;
+  return `${plural(t.cells, 'cell')} over ${formatDuration(t.duration_s)}: ${formatEnergy(t.energy_j, units.energy)}, ${formatMass(t.emissions_g, units.mass)} CO2e`;
 }
 
 /** "CPU 1.1 Wh (estimated), memory 0.1 Wh (estimated)"; empty before any cell. */
@@ -31,6 +31,12 @@ export function componentsLine(t: ITotals, units: IUnits): string {
   return Object.entries(t.by_component)
     .map(([c, j]) => `${componentName(c)} ${formatEnergy(j, units.energy)} (${t.method[c] ?? '?'})`)
     .join(', ');
+}
+
+/** "Cluster: 3.0 Wh on 2 workers in 2 zones (FR, PL) over 1 cell, 3.7 mg CO2e"; empty without cluster work. */
+export function clusterLine(t: ITotals, units: IUnits): string {
+  const cluster = readClusterTotals(t);
+  return cluster ? `Cluster: ${clusterTotalsText(cluster, units)}` : '';
 }
 
 /** One row of the costliest-cells table, as the panel shows it. */

@@ -48,6 +48,45 @@ export interface ITotals {
   idle_energy_j?: number;
   idle_emissions_g?: number;
   idle_by_component?: Record<string, number>;
+  /** The cells' work on a cluster, apart from the kernel's figures; 0 without a cluster. */
+  cluster_cells?: number;
+  cluster_energy_j?: number;
+  cluster_facility_energy_j?: number;
+  cluster_emissions_g?: number;
+  /** The addresses of the workers charged, and the zones they were priced in. */
+  cluster_nodes?: string[];
+  cluster_zones?: string[];
+}
+
+/**
+ * A cell's work on a cluster, as the views show it: from a record's `cluster` (which
+ * counts the workers charged as `nodes`) or a footprint's (as `workers`).
+ */
+export interface IClusterPart {
+  energy_j: number;
+  emissions_g: number | null;
+  workers: number;
+  zones: string[];
+  complete: boolean;
+  /** Why the part is incomplete; null when it is complete or no reason was given. */
+  note: string | null;
+  /** The window began at the previous cell's end, which left work running. */
+  carried: boolean;
+}
+
+/** The session's cluster work, summed over the cells that had some. */
+export interface IClusterTotals {
+  cells: number;
+  energy_j: number;
+  emissions_g: number;
+  workers: number;
+  zones: string[];
+}
+
+/** A `power` event's `cluster`: the workers' last pushed power, summed. */
+export interface IClusterPower {
+  watts: number;
+  workers: number;
 }
 
 /** A `jupyter_carbon.session.CellRecord`. */
@@ -73,6 +112,8 @@ export interface ICellRecord {
   emissions_g: number | null;
   intensity: IIntensity | null;
   magic?: boolean;
+  /** The cell's work on a cluster, as the kernel sent it; read it with `readCluster`. */
+  cluster?: unknown;
 }
 
 /**
@@ -112,6 +153,8 @@ export interface IPower {
   total_w: number;
   cell_id: string | null;
   cell_energy_j: number | null;
+  /** The cluster's live power; null or absent without a metered cluster. Read it with `readClusterPower`. */
+  cluster?: unknown;
 }
 
 export interface ICellEnd {
@@ -203,6 +246,8 @@ export interface ICellFootprint {
   status: string;
   session_id: string | null;
   index: number | null;
+  /** Only for a cell that sent work to a cluster. */
+  cluster?: IClusterPart;
 }
 
 export const METADATA_KEY = 'jupyter_carbon';
@@ -236,8 +281,73 @@ export function readCellMetadata(value: unknown): ICellFootprint | null {
     pue: typeof v.pue === 'number' ? v.pue : null,
     status: typeof v.status === 'string' ? v.status : 'ok',
     session_id: typeof v.session_id === 'string' ? v.session_id : null,
-    index: typeof v.index === 'number' ? v.index : null
+    index: typeof v.index === 'number' ? v.index : null,
+    ...clusterOf(v.cluster)
   };
+}
+
+/** `{cluster}` when the value is a cluster part, `{}` otherwise: the key exists only with one. */
+function clusterOf(value: unknown): { cluster?: IClusterPart } {
+  const cluster = readCluster(value);
+  return cluster ? { cluster } : {};
+}
+
+/**
+ * A record's or footprint's `cluster`, trusted only once its shape is checked: null for
+ * none (a cell without a cluster, metadata saved before clusters) or for one whose energy
+ * is not a number. Fields that are missing or malformed read as unknown.
+ */
+export function readCluster(value: unknown): IClusterPart | null {
+  if (!isRecord(value)) {
+    return null;
+  }
+  const v = value as Record<string, unknown>;
+  if (!isNumber(v.energy_j)) {
+    return null;
+  }
+  // A record counts the workers charged as `nodes` (its `workers` lists them); a footprint as `workers`.
+  const workers = isNumber(v.nodes) ? v.nodes : isNumber(v.workers) ? v.workers : 0;
+  return {
+    energy_j: v.energy_j,
+    emissions_g: isNumber(v.emissions_g) ? v.emissions_g : null,
+    workers,
+    zones: stringsOf(v.zones),
+    complete: v.complete !== false,
+    note: typeof v.note === 'string' && v.note ? v.note : null,
+    carried: v.carried === true
+  };
+}
+
+/** The totals' cluster sums; null when no cell sent work to a cluster (or an older kernel). */
+export function readClusterTotals(totals: ITotals | null | undefined): IClusterTotals | null {
+  if (!totals || !isNumber(totals.cluster_cells) || totals.cluster_cells <= 0 || !isNumber(totals.cluster_energy_j)) {
+    return null;
+  }
+  return {
+    cells: totals.cluster_cells,
+    energy_j: totals.cluster_energy_j,
+    emissions_g: isNumber(totals.cluster_emissions_g) ? totals.cluster_emissions_g : 0,
+    workers: stringsOf(totals.cluster_nodes).length,
+    zones: stringsOf(totals.cluster_zones)
+  };
+}
+
+/** A `power` event's cluster power; null without one, or for one that is not a number. */
+export function readClusterPower(power: IPower | null | undefined): IClusterPower | null {
+  const c = power?.cluster;
+  if (!isRecord(c) || !isNumber((c as Record<string, unknown>).watts)) {
+    return null;
+  }
+  const { watts, workers } = c as Record<string, unknown>;
+  return { watts: watts as number, workers: isNumber(workers) ? workers : 0 };
+}
+
+function isNumber(v: unknown): v is number {
+  return typeof v === 'number' && Number.isFinite(v);
+}
+
+function stringsOf(v: unknown): string[] {
+  return Array.isArray(v) ? v.filter((s): s is string => typeof s === 'string') : [];
 }
 
 /** What `writeFootprint` needs of a cell's model. */

@@ -10,10 +10,18 @@ import {
   formatEnergy,
   formatIntensity,
   formatMass,
-  formatPower
+  formatPower,
+  plural
 } from './format';
 import { CarbonModel } from './model';
-import { ICellFootprint } from './protocol';
+import {
+  IClusterPart,
+  IClusterPower,
+  IClusterTotals,
+  ICellFootprint,
+  readClusterPower,
+  readClusterTotals
+} from './protocol';
 
 export const UNMETERED_TEXT = 'Carbon: not metered - load with %load_ext jupyter_carbon';
 
@@ -32,12 +40,16 @@ export function statusText(model: CarbonModel, units: IUnits): string {
   if (model.running) {
     const power = model.power;
     const watts = power ? formatPower(power.total_w) : '… W';
+    const clusterPower = readClusterPower(power);
+    const cluster = clusterPower ? ` · cluster ${formatPower(clusterPower.watts)}` : '';
     const sofar = power?.cell_energy_j != null ? ` · cell ${formatEnergy(power.cell_energy_j, units.energy)}` : '';
-    return `Carbon: ${watts}${sofar}`;
+    return `Carbon: ${watts}${cluster}${sofar}`;
   }
   const t = model.totals;
   const off = model.enabled ? '' : ' (off)';
-  return `Carbon: ${formatEnergy(t.energy_j, units.energy)} · ${formatMass(t.emissions_g, units.mass)} CO2e${off}`;
+  const clusterTotals = readClusterTotals(t);
+  const cluster = clusterTotals ? ` · cluster ${formatEnergy(clusterTotals.energy_j, units.energy)}` : '';
+  return `Carbon: ${formatEnergy(t.energy_j, units.energy)} · ${formatMass(t.emissions_g, units.mass)} CO2e${cluster}${off}`;
 }
 
 /** The tooltip: breakdown by component and method, zone, intensity, and where it came from. */
@@ -50,7 +62,7 @@ export function statusTooltip(model: CarbonModel, units: IUnits): string {
   }
   const t = model.totals;
   const lines = [
-    `jupyter-carbon ${model.version ?? ''}: ${t.cells} cell${t.cells === 1 ? '' : 's'} metered over ${formatDuration(t.duration_s)}${model.enabled ? '' : ' (metering off)'}`,
+    `jupyter-carbon ${model.version ?? ''}: ${plural(t.cells, 'cell')} metered over ${formatDuration(t.duration_s)}${model.enabled ? '' : ' (metering off)'}`,
     `Energy: ${formatEnergy(t.energy_j, units.energy)}`
   ];
   for (const [c, j] of Object.entries(t.by_component)) {
@@ -63,6 +75,10 @@ export function statusTooltip(model: CarbonModel, units: IUnits): string {
       `Between cells: ${formatEnergy(t.idle_energy_j, units.energy)} over ${formatDuration(t.idle_duration_s ?? 0)}${idleMass} (a held GPU, resident memory; not in the cells' figures)`
     );
   }
+  const cluster = readClusterTotals(t);
+  if (cluster) {
+    lines.push(`Cluster: ${clusterTotalsText(cluster, units)} (not in the kernel's figures above)`);
+  }
   lines.push(`Grid: ${formatIntensity(model.intensity)}`);
   const pue = model.intensity?.pue;
   if (pue && pue !== 1) {
@@ -73,6 +89,10 @@ export function statusTooltip(model: CarbonModel, units: IUnits): string {
   }
   if (model.running && model.power) {
     lines.push(`Now: ${formatPower(model.power.total_w)} (${formatComponentsPower(model.power.by_component)})`);
+    const clusterNow = clusterPowerText(readClusterPower(model.power));
+    if (clusterNow) {
+      lines.push(`Now on the cluster: ${clusterNow}`);
+    }
   }
   lines.push('Click for the costliest cells and exports.');
   return lines.join('\n');
@@ -95,9 +115,46 @@ export function footerText(meta: ICellFootprint, units: IUnits): string {
     parts.push(meta.g_per_kwh != null ? `${meta.zone} ${Number(meta.g_per_kwh.toPrecision(3))} g/kWh` : meta.zone);
   }
   const status = meta.status !== 'ok' ? ` [${meta.status}]` : '';
-  return `carbon: ${parts.join(' · ')}${status}`;
+  const clusterPart = meta.cluster ? clusterText(meta.cluster, units) : '';
+  const cluster = clusterPart ? ` · ${clusterPart}` : '';
+  return `carbon: ${parts.join(' · ')}${status}${cluster}`;
+}
+
+/**
+ * "cluster 3.0 Wh on 2 workers in 2 zones → 3.7 mg CO2e", saying what is missing if the
+ * part is incomplete; "" for a complete part that charged no worker: the words of the kernel's `%%carbon` line (`text.cluster_text`;
+ * both are checked against tests/fixtures/cluster_texts.json).
+ */
+export function clusterText(part: IClusterPart, units: IUnits): string {
+  if (part.complete && !part.workers) {
+    return ''; // its workers are counted in the kernel's own figures
+  }
+  const where = zonesText(part.zones, false);
+  const priced = part.emissions_g !== null ? ` → ${formatMass(part.emissions_g, units.mass)} CO2e` : '';
+  const carried = part.carried ? ' incl. work left running by the previous cell' : '';
+  const missing = part.complete ? '' : part.note ? ` (incomplete: ${part.note})` : ' (incomplete)';
+  return `cluster ${formatEnergy(part.energy_j, units.energy)} on ${plural(part.workers, 'worker')}${where}${priced}${carried}${missing}`;
+}
+
+/** "cluster 120 W on 8 workers": a `power` event's cluster part; "" without one. */
+export function clusterPowerText(power: IClusterPower | null): string {
+  return power ? `cluster ${formatPower(power.watts)} on ${plural(power.workers, 'worker')}` : '';
+}
+
+/** "3.0 Wh on 2 workers in 2 zones (FR, PL) over 1 cell, 3.7 mg CO2e": the session's cluster work. */
+export function clusterTotalsText(c: IClusterTotals, units: IUnits): string {
+  const where = zonesText(c.zones, true);
+  return `${formatEnergy(c.energy_j, units.energy)} on ${plural(c.workers, 'worker')}${where} over ${plural(c.cells, 'cell')}, ${formatMass(c.emissions_g, units.mass)} CO2e`;
 }
 
 export function footerTooltip(meta: ICellFootprint, units: IUnits): string {
   return formatComponents(meta.by_component, meta.method, units.energy) || 'no components metered';
+}
+
+/** " in FR", " in 2 zones" (naming them if `named`), "" without a zone. */
+function zonesText(zones: string[], named: boolean): string {
+  if (zones.length > 1) {
+    return ` in ${plural(zones.length, 'zone')}${named ? ` (${zones.join(', ')})` : ''}`;
+  }
+  return zones.length ? ` in ${zones[0]}` : '';
 }

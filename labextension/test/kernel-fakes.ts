@@ -153,3 +153,17 @@ export class FakeSessionContext {
     return this as unknown as ISessionContext;
   }
 }
+
+/** A kernel's `hello` for a session with nothing metered yet. */
+export const HELLO = {
+  type: 'hello',
+  protocol: 1,
+  version: '0.1.0',
+  session_id: 's1',
+  enabled: true,
+  intensity: null,
+  devices: [],
+  totals: { cells: 0, errors: 0, duration_s: 0, energy_j: 0, emissions_g: 0, by_component: {}, method: {} },
+  costliest: [],
+  running: null
+};

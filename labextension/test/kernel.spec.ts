@@ -1,20 +1,7 @@
 import { IUnits } from '../src/format';
 import { KernelLink, LOAD_CODE } from '../src/kernel';
 import { CarbonModel } from '../src/model';
-import { FakeKernel, FakeSessionContext, settle } from './kernel-fakes';
-
-const HELLO = {
-  type: 'hello',
-  protocol: 1,
-  version: '0.1.0',
-  session_id: 's1',
-  enabled: true,
-  intensity: null,
-  devices: [],
-  totals: { cells: 0, errors: 0, duration_s: 0, energy_j: 0, emissions_g: 0, by_component: {}, method: {} },
-  costliest: [],
-  running: null
-};
+import { FakeKernel, FakeSessionContext, HELLO, settle } from './kernel-fakes';
 
 interface ISetup {
   kernel: FakeKernel;
