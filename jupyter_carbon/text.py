@@ -18,11 +18,12 @@ def _components(by_component: dict, method: dict, coarse=()) -> str:
     )
 
 
-def cluster_text(part: dict | None, energy_unit: str = "auto", mass_unit: str = "auto") -> str:
+def cluster_text(part: dict | None, energy_unit: str | None = None, mass_unit: str | None = None) -> str:
     """``cluster 12 Wh on 8 workers in 2 zones → 3.1 g CO2e``, saying what is missing if
     the part is incomplete; "" without a cluster part, or for a complete one that charged
-    no worker (its workers are counted in the kernel's own figures). The lab's footer says
-    the same (``tests/fixtures/cluster_texts.json``)."""
+    no worker (its workers are counted in the kernel's own figures). Without units, the ones
+    the kernel's views use (:func:`~jupyter_carbon.units.display_units`). The lab's footer
+    says the same (``tests/fixtures/cluster_texts.json``)."""
     if not part or (part.get("complete", True) and not part.get("nodes")):
         return ""
     zones = part.get("zones") or []

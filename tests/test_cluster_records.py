@@ -6,6 +6,7 @@ import csv
 import dataclasses
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -103,3 +104,15 @@ def test_the_cluster_text_reads_as_the_lab_footer_reads_it(part, energy_unit, ma
 @pytest.mark.parametrize("power, text", TEXTS["power"])
 def test_the_cluster_power_reads_as_the_lab_status_bar_reads_it(power, text):
     assert cluster_power_text(power) == text
+
+
+def test_the_cluster_part_follows_the_units_the_kernels_views_use():
+    """In a kernel whose user chose Wh and g, the cluster part of the ``%%carbon`` line is
+    in Wh and g like the kernel's own part, not in the automatic units."""
+    from jupyter_carbon.units import display_units
+
+    fr = {"host": "a", "pid": 1, "by_component": {"cpu": 36.0}, "method": {"cpu": "estimated"},
+          "intensity": {"zone": "FR", "g_per_kwh": 30.0, "pue": 1.0}}  # fmt: skip
+    with display_units("Wh", "g"):
+        text = cluster_text(cluster_part("dask", [priced_node("tcp://a:1", fr, "answered")]))
+    assert re.search(r"^cluster [\d.]+ Wh on 1 worker in FR → [\d.]+ g CO2e$", text), text
