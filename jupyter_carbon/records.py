@@ -280,7 +280,9 @@ class Totals:
         self.facility_energy_j += record.facility_energy_j
         self.emissions_g += record.emissions_g or 0.0
         if record.cluster is not None:
-            self.cluster_cells += 1
+            # A complete part that charged no worker (a LocalCluster's, counted in the
+            # kernel's own figures) says nothing: it is no cluster cell.
+            self.cluster_cells += bool(record.cluster.get("nodes")) or not record.cluster.get("complete", True)
             self.cluster_energy_j += record.cluster["energy_j"]
             self.cluster_facility_energy_j += record.cluster["facility_energy_j"]
             self.cluster_emissions_g += record.cluster.get("emissions_g") or 0.0

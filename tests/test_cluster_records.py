@@ -116,3 +116,14 @@ def test_the_cluster_part_follows_the_units_the_kernels_views_use():
     with display_units("Wh", "g"):
         text = cluster_text(cluster_part("dask", [priced_node("tcp://a:1", fr, "answered")]))
     assert re.search(r"^cluster [\d.]+ Wh on 1 worker in FR → [\d.]+ g CO2e$", text), text
+
+
+def test_a_cluster_part_that_charged_no_worker_is_not_a_cluster_cell_in_the_totals():
+    """The cell that starts a LocalCluster has a complete part with no worker charged (its
+    workers are the kernel's children, in the kernel's own figures): the totals' "over N
+    cells" must not count it, as its line and footer say nothing of the cluster."""
+    nothing = cluster_part("dask", [])
+    charged = part()
+    totals = totals_of([dataclasses.replace(record(1, 10.0), cluster=nothing), dataclasses.replace(record(2, 10.0), cluster=charged)])
+    assert cluster_text(nothing) == ""
+    assert totals.cluster_cells == 1
