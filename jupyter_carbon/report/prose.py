@@ -53,8 +53,9 @@ def between_cells(report: Report) -> str | None:
 
 
 def cluster_summary(report: Report) -> str | None:
-    """``cluster 12 Wh on 8 workers (3 hosts) in 2 zones (FR, PL) over 4 cells, 3 g CO2e``: the
-    work cells sent to a cluster, apart from the kernel's figures; None if none did."""
+    """``12 Wh on 8 workers (3 hosts) in 2 zones (FR, PL) over 4 cells, 3 g CO2e``, shown after a
+    "Cluster" label: the work cells sent to a cluster, apart from the kernel's figures; None
+    if none did."""
     t = report.totals
     if not t.cluster_cells:
         return None
@@ -66,7 +67,7 @@ def cluster_summary(report: Report) -> str | None:
     where = f" in {plural(len(zones), 'zone')} ({', '.join(zones)})" if zones else ""
     missing = f"; incomplete in {plural(incomplete, 'cell')}" if incomplete else ""
     return (
-        f"cluster {format_energy(t.cluster_energy_j)} on {plural(len(workers), 'worker')} ({plural(len(hosts), 'host')})"
+        f"{format_energy(t.cluster_energy_j)} on {plural(len(workers), 'worker')} ({plural(len(hosts), 'host')})"
         f"{where} over {plural(t.cluster_cells, 'cell')}, {format_mass(t.cluster_emissions_g)} CO2e{missing}"
     )
 
