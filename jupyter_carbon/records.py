@@ -80,19 +80,6 @@ class CellRecord:
     ``jupyter carbon run``. Absent from older ledgers."""
     type: str = "cell"
 
-    @property
-    def total_energy_j(self) -> float:
-        """The kernel's IT energy and the cluster's."""
-        return self.energy_j + (self.cluster or {}).get("energy_j", 0.0)
-
-    @property
-    def total_emissions_g(self) -> float | None:
-        """The kernel's emissions and the cluster's (each node priced by its own zone)."""
-        cluster = (self.cluster or {}).get("emissions_g")
-        if self.emissions_g is None and cluster is None:
-            return None
-        return (self.emissions_g or 0.0) + (cluster or 0.0)
-
     def to_dict(self) -> dict:
         return asdict(self)
 
@@ -158,6 +145,13 @@ _INTENSITY_TYPES = {
 NODE_STATUSES = ("answered", "pushed", "reported", "missing", "in-kernel")
 #: The statuses whose figures are charged in a cluster part's sums.
 CHARGED = ("answered", "pushed", "reported")
+
+
+def cluster_work(part: dict | None) -> bool:
+    """Whether a cell's cluster part has anything to say: workers charged, or a reason it is
+    incomplete. A complete part that charged no worker (a ``LocalCluster``'s workers, which
+    the kernel's own figures count) says nothing and is no cluster cell."""
+    return bool(part) and (bool(part.get("nodes")) or not part.get("complete", True))
 
 
 def _cluster(v) -> bool:
@@ -280,9 +274,7 @@ class Totals:
         self.facility_energy_j += record.facility_energy_j
         self.emissions_g += record.emissions_g or 0.0
         if record.cluster is not None:
-            # A complete part that charged no worker (a LocalCluster's, counted in the
-            # kernel's own figures) says nothing: it is no cluster cell.
-            self.cluster_cells += bool(record.cluster.get("nodes")) or not record.cluster.get("complete", True)
+            self.cluster_cells += cluster_work(record.cluster)
             self.cluster_energy_j += record.cluster["energy_j"]
             self.cluster_facility_energy_j += record.cluster["facility_energy_j"]
             self.cluster_emissions_g += record.cluster.get("emissions_g") or 0.0

@@ -6,6 +6,7 @@ Shown in the notebook, the terminal and by ``jupyter carbon``; the figures are f
 
 from __future__ import annotations
 
+from .records import cluster_work
 from .units import format_duration, format_energy, format_intensity, format_mass, format_power, plural
 
 
@@ -24,7 +25,7 @@ def cluster_text(part: dict | None, energy_unit: str | None = None, mass_unit: s
     no worker (its workers are counted in the kernel's own figures). Without units, the ones
     the kernel's views use (:func:`~jupyter_carbon.units.display_units`). The lab's footer
     says the same (``tests/fixtures/cluster_texts.json``)."""
-    if not part or (part.get("complete", True) and not part.get("nodes")):
+    if not cluster_work(part):
         return ""
     zones = part.get("zones") or []
     where = f" in {plural(len(zones), 'zone')}" if len(zones) > 1 else f" in {zones[0]}" if zones else ""

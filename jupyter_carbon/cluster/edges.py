@@ -1,10 +1,12 @@
 """A cell's edges on the cluster: the window a cell is charged for, and its cluster part.
 
 Starting a cell costs one read of the wall clock: no network, no import. At the cell's end,
-if the user has imported a cluster library and has a client, one call asks every node for
-its energy in the window (installing the per-node meter first, the first time a client is
-seen). Nodes are matched by wall clock; each node shifts the kernel's edges by its own
-clock's offset, measured as the question arrives (see :meth:`~.node.NodeMeter.report`).
+if the user has imported a cluster library and has a client (the first time one is seen,
+the per-node meter is installed and every node asked): nodes that neither began nor ended
+work in the window cost nothing; nodes idle again are charged from the readings they pushed
+as their work ended; only nodes still busy, or every node while the client's futures run,
+are asked with one call. A node asked shifts the kernel's edges by its own clock's offset,
+measured as the question arrives (see :meth:`~.node.NodeMeter.report`).
 
 Work still running when a cell ends (futures not yet done) goes to the next cell: that
 cell's window then starts where this one ended instead of at its own start.

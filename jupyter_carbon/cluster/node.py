@@ -109,10 +109,6 @@ class NodeMeter:
             "notes": list(self.meter.notes), "intensity": self.intensity(),
         }  # fmt: skip
 
-    def power_w(self) -> float:
-        reading = self.meter.power()
-        return reading.total_w if reading is not None else 0.0
-
     def close(self) -> None:
         self._unsubscribe()
         for part in (self.carbon, self.meter):
