@@ -33,7 +33,11 @@ const MASS: Scale = [
 /** Two significant figures below 10, whole numbers above: what the meters can back. */
 export function num(x: number): string {
   if (x > 0 && x < 1) {
-    const decimals = 1 - Math.floor(Math.log10(x));
+    let decimals = 1 - Math.floor(Math.log10(x));
+    // 0.09999 rounds up to 0.1, a place to the left of where it started: one decimal fewer.
+    if (roundTo(x, decimals) >= 10 ** (2 - decimals)) {
+      decimals -= 1;
+    }
     if (roundTo(x, decimals) < 1) {
       return x.toFixed(decimals);
     }
@@ -73,8 +77,12 @@ function scaled(value: number | null | undefined, units: Scale): string {
   return `${sign}${text} ${units[chosen][1]}`;
 }
 
-/** A fixed unit: three significant figures, so a small cell still shows as non-zero. */
-function fixed(value: number | null | undefined, factor: number, unit: string): string {
+/**
+ * A fixed unit, by the rule of `num`. A figure below a thousandth of it would need more
+ * zeros than digits ("0.00000376 kWh"): that one is said in the unit of `scale` that reads
+ * best ("0.28 mWh"), never in scientific notation.
+ */
+function fixed(value: number | null | undefined, factor: number, unit: string, scale: Scale): string {
   if (value === null || value === undefined || !Number.isFinite(value)) {
     return 'n/a';
   }
@@ -82,17 +90,22 @@ function fixed(value: number | null | undefined, factor: number, unit: string): 
   if (v === 0) {
     return `0 ${unit}`;
   }
-  const text = Math.abs(v) >= 100 ? v.toFixed(0) : Number(v.toPrecision(3)).toString();
-  return `${text} ${unit}`;
+  if (Math.abs(v) < FIXED_FLOOR) {
+    return scaled(value, scale);
+  }
+  return `${v < 0 ? '-' : ''}${num(Math.abs(v))} ${unit}`;
 }
+
+/** Below this many of a fixed unit, a figure goes to a unit that reads (see `fixed`). */
+const FIXED_FLOOR = 0.001;
 
 /** Joules as mWh, Wh or kWh (`auto`), or always in the unit the user chose. */
 export function formatEnergy(joules: number | null | undefined, unit: EnergyUnit = 'auto'): string {
   if (unit === 'Wh') {
-    return fixed(joules, 3600, 'Wh');
+    return fixed(joules, 3600, 'Wh', ENERGY);
   }
   if (unit === 'kWh') {
-    return fixed(joules, 3.6e6, 'kWh');
+    return fixed(joules, 3.6e6, 'kWh', ENERGY);
   }
   return scaled(joules, ENERGY);
 }
@@ -100,10 +113,10 @@ export function formatEnergy(joules: number | null | undefined, unit: EnergyUnit
 /** Grams of CO2e as mg, g, kg or t (`auto`), or in the chosen unit; null (not priced) as n/a. */
 export function formatMass(grams: number | null | undefined, unit: MassUnit = 'auto'): string {
   if (unit === 'g') {
-    return fixed(grams, 1, 'g');
+    return fixed(grams, 1, 'g', MASS);
   }
   if (unit === 'kg') {
-    return fixed(grams, 1e3, 'kg');
+    return fixed(grams, 1e3, 'kg', MASS);
   }
   return scaled(grams, MASS);
 }
