@@ -78,6 +78,9 @@ class CellRecord:
     cell_position: int | None = None
     """The cell's place in the notebook (1 = the first cell), where the one who ran it knows:
     ``jupyter carbon run``. Absent from older ledgers."""
+    source_sha256: str | None = None
+    """SHA-256 of the whole source that ran (hex), so a view can tell a cell edited since
+    (``source`` keeps only the first line). Absent from older ledgers."""
     type: str = "cell"
 
     def to_dict(self) -> dict:
@@ -184,6 +187,7 @@ _FIELD_TYPES = {
     "below_resolution": lambda v: isinstance(v, list) and all(isinstance(c, str) for c in v),
     "cluster": _cluster,
     "cell_position": _optional(lambda v: _int(v) and v >= 1),
+    "source_sha256": _optional(_str),
 }  # fmt: skip
 _RECORD_FIELDS = frozenset(CellRecord.__dataclass_fields__)
 assert _RECORD_FIELDS == frozenset(_FIELD_TYPES), "every record field needs its check"

@@ -55,6 +55,7 @@ class OpenCell:
     cluster: object = None
     """Where the cell's cluster window starts (``cluster.edges.CellWindow``), if metered."""
     cell_position: int | None = None
+    source_sha256: str | None = None
     ended: bool = False
     """Set once the cell's record is kept: an interrupted end must not record it twice."""
 
@@ -152,7 +153,9 @@ class Session:
             except Exception:
                 log.exception("jupyter-carbon: waiting for the GPU's queued work failed")
 
-    def begin(self, *, execution_count=None, cell_id=None, source: str = "", magic: bool = False, cell_position=None) -> OpenCell:
+    def begin(
+        self, *, execution_count=None, cell_id=None, source: str = "", magic: bool = False, cell_position=None, source_sha256=None
+    ) -> OpenCell:
         self._synchronise()
         start, index = self.meter.snapshot(fresh=True), self.totals.cells + 1
         self._end_idle(start, index)
@@ -167,6 +170,7 @@ class Session:
             notebook=self.notebook,
             cluster=self._cluster_begin(),
             cell_position=cell_position,
+            source_sha256=source_sha256,
         )
         self._current = cell
         self._emit("cell_start", cell)
@@ -215,6 +219,7 @@ class Session:
             below_resolution=list(m.below_resolution),
             cluster=cluster,
             cell_position=cell.cell_position,
+            source_sha256=cell.source_sha256,
         )
         with self._lock:
             if self._current is cell:

@@ -176,14 +176,27 @@ export function formatComponents(
   unit: EnergyUnit = 'auto'
 ): string {
   return Object.entries(byComponent)
-    .map(([c, j]) => `${componentName(c)} ${formatEnergy(j, unit)} ${method[c] ?? ''}`.trimEnd())
+    .map(([c, j]) => `${componentName(c)} ${formatEnergy(j, unit)} ${methodOf(method, c) ?? ''}`.trimEnd())
     .join(', ');
 }
 
-const COMPONENT_NAMES: Record<string, string> = { gpu: 'GPU', cpu: 'CPU', memory: 'memory' };
+/**
+ * How a component was metered, from a record's `method`: only the record's own keys, so a
+ * component named `constructor` finds no function on Object's prototype.
+ */
+export function methodOf(method: Record<string, string>, component: string): string | undefined {
+  return Object.prototype.hasOwnProperty.call(method, component) ? method[component] : undefined;
+}
 
+const COMPONENT_NAMES = new Map([
+  ['gpu', 'GPU'],
+  ['cpu', 'CPU'],
+  ['memory', 'memory']
+]);
+
+/** "CPU" for `cpu`; any other name as it is (a Map: `constructor` is not looked up on a prototype). */
 export function componentName(component: string): string {
-  return COMPONENT_NAMES[component] ?? component;
+  return COMPONENT_NAMES.get(component) ?? component;
 }
 
 /** "zone FR 56 g/kWh (Electricity Maps 2025; config)", with live or guess noted. */

@@ -2,7 +2,7 @@
  * What the carbon panel says, built from the model without a DOM so the tests can
  * check it: the totals, the components, one row per costly cell, the export buttons.
  */
-import { IUnits, componentName, formatCell, formatDuration, formatEnergy, formatMass, plural } from './format';
+import { IUnits, componentName, methodOf, formatCell, formatDuration, formatEnergy, formatMass, plural } from './format';
 import { ExportFormat, ICellRecord, ITotals, readClusterTotals } from './protocol';
 import { clusterTotalsText } from './text';
 
@@ -29,7 +29,7 @@ export function totalsLine(t: ITotals, units: IUnits): string {
 /** "CPU 1.1 Wh (estimated), memory 0.1 Wh (estimated)"; empty before any cell. */
 export function componentsLine(t: ITotals, units: IUnits): string {
   return Object.entries(t.by_component)
-    .map(([c, j]) => `${componentName(c)} ${formatEnergy(j, units.energy)} (${t.method[c] ?? '?'})`)
+    .map(([c, j]) => `${componentName(c)} ${formatEnergy(j, units.energy)} (${methodOf(t.method, c) ?? '?'})`)
     .join(', ');
 }
 

@@ -246,6 +246,10 @@ export interface ICellFootprint {
   status: string;
   session_id: string | null;
   index: number | null;
+  /** The run these figures describe (see footprint.ts); null when an older version saved them. */
+  cell_id?: string | null;
+  execution_count?: number | null;
+  source_sha256?: string | null;
   /** Only for a cell that sent work to a cluster. */
   cluster?: IClusterPart;
 }
@@ -259,37 +263,6 @@ export const METADATA_KEY = 'jupyter_carbon';
 export function isCellLineOutput(outputMetadata: unknown): boolean {
   const mark = isRecord(outputMetadata) ? (outputMetadata as Record<string, unknown>)[METADATA_KEY] : undefined;
   return isRecord(mark) && (mark as Record<string, unknown>).cell_line === true;
-}
-
-/** A metadata value read from a notebook file: trusted only once its shape is checked. */
-export function readCellMetadata(value: unknown): ICellFootprint | null {
-  if (!value || typeof value !== 'object') {
-    return null;
-  }
-  const v = value as Record<string, unknown>;
-  if (typeof v.energy_j !== 'number' || !Number.isFinite(v.energy_j)) {
-    return null;
-  }
-  return {
-    energy_j: v.energy_j,
-    by_component: isRecord(v.by_component) ? (v.by_component as Record<string, number>) : {},
-    method: isRecord(v.method) ? (v.method as Record<string, string>) : {},
-    duration_s: typeof v.duration_s === 'number' ? v.duration_s : 0,
-    emissions_g: typeof v.emissions_g === 'number' ? v.emissions_g : null,
-    zone: typeof v.zone === 'string' ? v.zone : null,
-    g_per_kwh: typeof v.g_per_kwh === 'number' ? v.g_per_kwh : null,
-    pue: typeof v.pue === 'number' ? v.pue : null,
-    status: typeof v.status === 'string' ? v.status : 'ok',
-    session_id: typeof v.session_id === 'string' ? v.session_id : null,
-    index: typeof v.index === 'number' ? v.index : null,
-    ...clusterOf(v.cluster)
-  };
-}
-
-/** `{cluster}` when the value is a cluster part, `{}` otherwise: the key exists only with one. */
-function clusterOf(value: unknown): { cluster?: IClusterPart } {
-  const cluster = readCluster(value);
-  return cluster ? { cluster } : {};
 }
 
 /**

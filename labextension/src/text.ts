@@ -11,6 +11,7 @@ import {
   formatIntensity,
   formatMass,
   formatPower,
+  methodOf,
   plural
 } from './format';
 import { CarbonModel } from './model';
@@ -66,7 +67,7 @@ export function statusTooltip(model: CarbonModel, units: IUnits): string {
     `Energy: ${formatEnergy(t.energy_j, units.energy)}`
   ];
   for (const [c, j] of Object.entries(t.by_component)) {
-    lines.push(`  ${componentName(c)}: ${formatEnergy(j, units.energy)} (${t.method[c] ?? 'unknown'})`);
+    lines.push(`  ${componentName(c)}: ${formatEnergy(j, units.energy)} (${methodOf(t.method, c) ?? 'unknown'})`);
   }
   lines.push(`Emissions: ${formatMass(t.emissions_g, units.mass)} CO2e`);
   if (t.idle_energy_j) {
@@ -145,6 +146,29 @@ export function clusterPowerText(power: IClusterPower | null): string {
 export function clusterTotalsText(c: IClusterTotals, units: IUnits): string {
   const where = zonesText(c.zones, true);
   return `${formatEnergy(c.energy_j, units.energy)} on ${plural(c.workers, 'worker')}${where} over ${plural(c.cells, 'cell')}, ${formatMass(c.emissions_g, units.mass)} CO2e`;
+}
+
+/** A footer for metadata that fails the footprint schema: no figure from it is shown. */
+export const UNREADABLE_FOOTPRINT = 'carbon: unreadable footprint';
+
+export function unreadableTooltip(reason: string): string {
+  return `This cell's jupyter_carbon metadata is not a footprint this version can read (${reason}), so no figure from it is shown. Run the cell to measure it.`;
+}
+
+/** Words before a footer whose figures describe something other than the cell as it is now. */
+const AGE_WORDS: Record<string, [string, string]> = {
+  copied: ['copied from another cell, not run here ·', 'These figures came with a copy of another cell: this one has not been metered.'],
+  rerun: ['from an earlier run ·', 'These figures are from an earlier run of this cell: it ran again since, unmetered.'],
+  edited: ['before the last edit ·', 'These figures are from an earlier version of this cell: run it again to measure what it says now.']
+};
+
+/** "before the last edit ·" for an edited cell's footer; "" for figures that are current. */
+export function footerAgeLabel(age: string): string {
+  return Object.prototype.hasOwnProperty.call(AGE_WORDS, age) ? AGE_WORDS[age][0] : '';
+}
+
+export function footerAgeTooltip(age: string): string {
+  return Object.prototype.hasOwnProperty.call(AGE_WORDS, age) ? AGE_WORDS[age][1] : '';
 }
 
 export function footerTooltip(meta: ICellFootprint, units: IUnits): string {

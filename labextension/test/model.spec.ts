@@ -1,5 +1,6 @@
 import { CarbonModel, COSTLIEST, insertCostliest } from '../src/model';
-import { ICellFootprint, ICellRecord, IRecordWithFootprint, METADATA_KEY, isCellLineOutput, readCellMetadata, writeFootprint } from '../src/protocol';
+import { ICellFootprint, ICellRecord, IRecordWithFootprint, METADATA_KEY, isCellLineOutput, writeFootprint } from '../src/protocol';
+import { readCellMetadata } from '../src/footprint';
 import { footerText, statusText, statusTooltip, UNMETERED_TEXT } from '../src/text';
 import { AUTO_UNITS } from '../src/format';
 
@@ -209,6 +210,9 @@ describe('cell metadata', () => {
     expect(Object.keys(meta ?? {}).sort()).toEqual(
       [
         'by_component',
+        'cell_id',
+        'execution_count',
+        'source_sha256',
         'duration_s',
         'emissions_g',
         'energy_j',
@@ -222,7 +226,7 @@ describe('cell metadata', () => {
       ].sort()
     );
     expect(meta).toMatchObject({ energy_j: 720, zone: 'FR', g_per_kwh: 56, status: 'ok' });
-    expect(meta).toEqual(footprint);
+    expect(meta).toEqual({ cell_id: null, execution_count: null, source_sha256: null, ...footprint });
     expect(footerText(meta!, AUTO_UNITS)).toBe('carbon: 200 mWh · 11 mg CO2e · 1.5 s · FR 56 g/kWh');
   });
 
@@ -241,7 +245,7 @@ describe('cell metadata', () => {
 
   it('marks cells that did not end well', () => {
     const meta = readCellMetadata(kernelFootprint(3, 720, { status: 'interrupted', emissions_g: null }))!;
-    expect(footerText(meta, { energy: 'Wh', mass: 'g' })).toBe('carbon: 0.2 Wh · n/a CO2e · 1.5 s · FR 56 g/kWh [interrupted]');
+    expect(footerText(meta, { energy: 'Wh', mass: 'g' })).toBe('carbon: 0.20 Wh · n/a CO2e · 1.5 s · FR 56 g/kWh [interrupted]');
   });
 });
 
