@@ -79,7 +79,10 @@ const plugin: JupyterFrontEndPlugin<void> = {
       meters,
       settings,
       placement: statusBar ? 'above' : 'below',
-      page: app.shell.node
+      page: app.shell.node,
+      // Lab's convention for the current widget: the item speaks for the tab in front.
+      currentWidget: () => app.shell.currentWidget,
+      currentChanged: (app.shell as { currentChanged?: SessionView.CurrentChanged }).currentChanged
     });
 
     addCommands(

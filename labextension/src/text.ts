@@ -24,7 +24,8 @@ import {
   readClusterTotals
 } from './protocol';
 
-export const UNMETERED_TEXT = 'Carbon: not metered - load with %load_ext jupyter_carbon';
+/** Short, so the status bar keeps its other items: how to load it is in the tooltip. */
+export const UNMETERED_TEXT = 'Carbon: not metered';
 
 /** The status bar's text: live power while a cell runs, session totals at rest. */
 export function statusText(model: CarbonModel, units: IUnits): string {
@@ -53,6 +54,28 @@ export function statusText(model: CarbonModel, units: IUnits): string {
   return `Carbon: ${formatEnergy(t.energy_j, units.energy)} · ${formatMass(t.emissions_g, units.mass)} CO2e${cluster}${off}`;
 }
 
+/**
+ * The status text for a narrow window: the figures without their words ("1.2 Wh · 0.5 g",
+ * "35 W" while a cell runs); the long text stays in the item's label and tooltip.
+ */
+export function statusShortText(model: CarbonModel, units: IUnits): string {
+  switch (model.status) {
+    case 'unmetered':
+      return 'Carbon: off';
+    case 'other':
+      return '';
+    case 'connecting':
+      if (!model.sessionId) {
+        return 'Carbon: …';
+      }
+  }
+  if (model.running) {
+    return model.power ? formatPower(model.power.total_w) : '… W';
+  }
+  const t = model.totals;
+  return `${formatEnergy(t.energy_j, units.energy)} · ${formatMass(t.emissions_g, units.mass)}${model.enabled ? '' : ' (off)'}`;
+}
+
 /** The tooltip: breakdown by component and method, zone, intensity, and where it came from. */
 export function statusTooltip(model: CarbonModel, units: IUnits): string {
   if (model.status === 'unmetered') {
@@ -73,7 +96,7 @@ export function statusTooltip(model: CarbonModel, units: IUnits): string {
   if (t.idle_energy_j) {
     const idleMass = t.idle_emissions_g ? `, ${formatMass(t.idle_emissions_g, units.mass)} CO2e` : '';
     lines.push(
-      `Between cells: ${formatEnergy(t.idle_energy_j, units.energy)} over ${formatDuration(t.idle_duration_s ?? 0)}${idleMass} (a held GPU, resident memory; not in the cells' figures)`
+      `Between cells: ${formatEnergy(t.idle_energy_j, units.energy)} over ${formatDuration(t.idle_duration_s ?? 0)}${idleMass} (${idleWhat(model)}; not in the cells' figures)`
     );
   }
   const cluster = readClusterTotals(t);
@@ -97,6 +120,12 @@ export function statusTooltip(model: CarbonModel, units: IUnits): string {
   }
   lines.push('Click for the costliest cells and exports.');
   return lines.join('\n');
+}
+
+/** What the kernel is charged for between cells: a GPU it holds only where it metered one. */
+function idleWhat(model: CarbonModel): string {
+  const gpu = model.devices.some(d => d.component === 'gpu') || 'gpu' in (model.totals.idle_by_component ?? {});
+  return gpu ? 'a held GPU, resident memory' : 'resident memory';
 }
 
 function formatComponentsPower(byComponent: Record<string, number>): string {
