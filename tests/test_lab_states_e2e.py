@@ -215,14 +215,38 @@ def test_status_item_by_keyboard_and_on_a_launcher(lab):
         page.evaluate("() => window.jupyterapp.commands.execute('launcher:create')")
         wait_status(page, "d.active === 'false'", 15000)
         assert not item.is_visible()
-        page.evaluate("() => window.jupyterapp.commands.execute('jupyter-carbon:show-session')")
-        assert panel.count() == 0
+        refused = page.evaluate("() => window.jupyterapp.commands.execute('jupyter-carbon:show-session').then(() => '', e => String(e))")
+        assert "not a metered notebook" in refused and panel.count() == 0
         page.evaluate("(id) => window.jupyterapp.shell.activateById(id)", notebook)
         wait_status(page, "d.active === 'true' && d.status === 'unmetered'", 15000)
 
 
-# Items of the status bar that overlap one another or leave the window.
+# What this item does to the status bar: whether it overlaps another item or leaves the window,
+# and whether the bar overflows more with it than without it (JupyterLab's own items with
+# resource-usage's may already be wider than a small window; that is not this item's doing).
 STATUS_BAR_CLASH = """() => {
+    const ours = document.querySelector('.jp-carbon-StatusItem');
+    const bar = document.querySelector('.jp-StatusBar-Widget');
+    const overflow = () => Math.max(0, bar.scrollWidth - bar.clientWidth);
+    const withIt = overflow();
+    const display = ours.style.display;
+    ours.style.display = 'none';
+    const without = overflow();
+    ours.style.display = display;
+    const problems = [];
+    if (withIt > without + 1) problems.push(`the bar overflows by ${withIt} px with the item, ${without} px without`);
+    const r = ours.getBoundingClientRect();
+    if (r.left < 0 || r.right > window.innerWidth) problems.push(`the item leaves the window: ${JSON.stringify(r)}`);
+    for (const el of document.querySelectorAll('.jp-StatusBar-Item')) {
+        if (el.contains(ours) || el.offsetParent === null) continue;
+        const o = el.getBoundingClientRect();
+        if (o.width > 0 && r.left < o.right - 0.5 && o.left < r.right - 0.5) problems.push(`the item overlaps ${el.textContent.trim().slice(0, 40)}`);
+    }
+    return problems;
+}"""
+
+# Items of the status bar that overlap one another or leave the window.
+ALL_CLASHES = """() => {
     const items = [...document.querySelectorAll('.jp-StatusBar-Item')].filter(el => el.offsetParent !== null && el.getBoundingClientRect().width > 0);
     const boxes = items.map(el => ({text: el.textContent.trim().slice(0, 40), r: el.getBoundingClientRect()}));
     const problems = [];
@@ -252,6 +276,8 @@ def test_status_bar_fits_beside_resource_usage(lab, width):
         unmetered = page.locator(STATUS).text_content()
         assert unmetered == ("Carbon: off" if width < 1100 else "Carbon: not metered"), unmetered
         assert not page.evaluate(STATUS_BAR_CLASH)
+        if width >= 1280:  # there all of Lab's items and resource-usage's fit beside this one
+            assert not page.evaluate(ALL_CLASHES)
         run_cell(page, 0)
         run_cell(page, 1)
         metered = wait_status(page, "Number(d.cells) >= 1")
@@ -260,6 +286,8 @@ def test_status_bar_fits_beside_resource_usage(lab, width):
         else:
             assert metered["text"].startswith("Carbon: ")
         assert not page.evaluate(STATUS_BAR_CLASH)
+        if width >= 1280:
+            assert not page.evaluate(ALL_CLASHES)
         if not has_resource_usage:
             pytest.skip("jupyter-resource-usage is not loaded in this Lab: status bar checked alone, no screenshot beside it")
         ARTIFACTS.mkdir(exist_ok=True)
