@@ -75,6 +75,14 @@ def test_footers_follow_edits_copies_and_cleared_outputs(lab):
         page.wait_for_function("() => document.querySelectorAll('.jp-Notebook .jp-CodeCell')[1].querySelector('.jp-carbon-CellFooter').dataset.state === 'current'", timeout=30000)
         figures = footer.text_content()
         assert figures.startswith("carbon: ")
+        # Lined up with the input box above it, and apart from the output above it.
+        lined = page.evaluate(
+            """() => { const cell = document.querySelectorAll('.jp-Notebook .jp-CodeCell')[1];
+                const f = cell.querySelector('.jp-carbon-CellFooter'), box = cell.querySelector('.jp-InputArea-editor');
+                const left = f.getBoundingClientRect().left + parseFloat(getComputedStyle(f).paddingLeft);
+                return {footer: left, box: box.getBoundingClientRect().left, gap: parseFloat(getComputedStyle(f).marginTop)}; }"""
+        )
+        assert abs(lined["footer"] - lined["box"]) <= 1 and lined["gap"] >= 2, lined
         # The footprint names the run it describes.
         saved = page.evaluate("() => window.jupyterapp.shell.currentWidget.content.widgets[1].model.getMetadata('jupyter_carbon')")
         assert saved["execution_count"] >= 1 and len(saved["source_sha256"]) == 64 and saved["cell_id"]
