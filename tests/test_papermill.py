@@ -10,7 +10,7 @@ papermill = pytest.importorskip("papermill", reason="papermill is the optional e
 
 pytestmark = pytest.mark.slow
 
-FOOTPRINT_KEYS = {"energy_j", "by_component", "method", "duration_s", "emissions_g", "zone", "g_per_kwh", "pue", "status", "session_id", "index"}
+FOOTPRINT_KEYS = {"energy_j", "by_component", "method", "duration_s", "emissions_g", "zone", "g_per_kwh", "pue", "status", "session_id", "index", "cell_id", "execution_count", "source_sha256"}
 
 
 def parameterised_notebook(path):
