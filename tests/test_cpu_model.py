@@ -93,8 +93,12 @@ def test_in_a_vm_a_model_without_core_count_falls_back_and_says_why():
     row = hardware.lookup("cpu", "Xeon Platinum 8160")
     assert row is not None and row.cores is None
     m = CpuModel(fake_topology("Intel(R) Xeon(R) Platinum 8160 CPU", 2, threads_per_core=2, virtual=True))
-    assert m.w_per_cpu_second == pytest.approx(hardware.DEFAULT_CPU_W_PER_CORE / 2)
-    assert "no core count" in m.basis
+    # Not the 12 W-per-core default any more: the part is a Skylake, whose SPECpower
+    # figure per thread applies without knowing the package's size.
+    assert m.method == "specpower" and m.arch.name == "Skylake"
+    assert m.w_per_cpu_second == pytest.approx(m.arch.w_max) and "Platinum 8160" in m.basis
+    bare = CpuModel(fake_topology("Mystery Xeon 12345", 2, threads_per_core=2, virtual=True), tdp_w=100.0)
+    assert bare.w_per_cpu_second == pytest.approx(100.0 / 2) and "package size is unknown" in bare.basis
 
 
 def test_model_source_charges_the_derived_watts_per_cpu_second(clock):
