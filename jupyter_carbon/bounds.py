@@ -125,6 +125,26 @@ def record_bounds(by_component: Mapping[str, list[float]], price) -> dict:
     }
 
 
+def estimated(method: Mapping[str, str] | None) -> bool:
+    """Whether a figure is (partly) an estimate: any component a model estimated. Views mark
+    it so ("≈"); a view never shows an estimate as if it were measured."""
+    return any(m == "estimated" for m in (method or {}).values())
+
+
+def of(figures, key: str):
+    """``[low, high]`` of a record's or the totals' figure ``key`` (``energy_j``,
+    ``emissions_g``), from the object or its dict; None where it carries none (older ledgers)."""
+    get = figures.get if isinstance(figures, Mapping) else lambda k, d=None: getattr(figures, k, d)
+    totals_key = {"energy_j": "energy_bounds_j", "emissions_g": "emissions_bounds_g"}.get(key)
+    if totals_key and get(totals_key) is not None:
+        return get(totals_key)
+    return (get("bounds") or {}).get(key)
+
+
+def method_of(figures) -> Mapping[str, str] | None:
+    return figures.get("method") if isinstance(figures, Mapping) else getattr(figures, "method", None)
+
+
 def valid(bounds) -> bool:
     """A record's ``bounds`` as read back: None (older ledgers) or pairs of numbers, low <= high."""
     if bounds is None:

@@ -76,3 +76,57 @@ def test_each_method_has_its_band():
     assert bounds.reading_band("gpu", "integrated", None) == (0.85, 1.15)
     assert bounds.reading_band("memory", "estimated", None) == (0.5, 2.0)
     assert bounds.reading_band("cpu", "estimated", (0.7, 1.4)) == (0.7, 1.4)
+
+
+# -- the views format what the records carry ---------------------------------------------------
+def _estimated_record():
+    from test_report import record
+
+    r = record(1, 4320.0)  # gpu measured, cpu and memory estimated; 1.2 Wh
+    r.bounds = {"energy_j": [2880.0, 6840.0], "by_component": {"cpu": [1000.0, 3000.0]}, "emissions_g": [0.48, 1.14]}
+    return r
+
+
+def test_the_cell_line_shows_the_bounds_and_marks_an_estimate():
+    from jupyter_carbon.text import cell_line
+
+    line = cell_line(_estimated_record())
+    assert line.startswith("carbon: ≈1.2 Wh (0.80–1.9 Wh) (")
+    assert "→ ≈720 mg (480–1140 mg) CO2e" in line
+
+
+def test_a_measured_cell_has_no_estimate_mark(session):
+    from jupyter_carbon.text import cell_line
+
+    line = cell_line(run_cell(session, session.test_clock, 36.0))
+    assert "≈" not in line and line.startswith("carbon: 100 mWh (95–105 mWh) (cpu 100 mWh measured)")
+
+
+@pytest.mark.parametrize(
+    "fmt, expected",
+    [
+        ("md", "≈1.2 Wh (0.80–1.9 Wh)"),
+        ("html", "≈1.2 Wh (0.80–1.9 Wh)"),
+        ("latex", r"$\approx$1.2 Wh (0.80--1.9 Wh)"),
+    ],
+)
+def test_each_export_shows_the_bounds(fmt, expected):
+    from test_report import make_report, render
+
+    text = render(make_report([_estimated_record()]), fmt)
+    assert expected in text
+
+
+def test_csv_and_json_carry_the_bounds_as_numbers():
+    import csv
+    import io
+
+    from test_report import make_report, render
+
+    report = make_report([_estimated_record()])
+    [row] = list(csv.DictReader(io.StringIO(render(report, "csv"))))
+    assert (float(row["energy_low_j"]), float(row["energy_high_j"])) == (2880.0, 6840.0)
+    assert (float(row["emissions_low_g"]), float(row["emissions_high_g"])) == (0.48, 1.14)
+    data = json.loads(render(report, "json"))
+    assert data["cells"][0]["bounds"]["energy_j"] == [2880.0, 6840.0]
+    assert data["totals"]["energy_bounds_j"] == [2880.0, 6840.0]
