@@ -108,6 +108,11 @@ export function formatMass(grams: number | null | undefined, unit: MassUnit = 'a
   return scaled(grams, MASS);
 }
 
+/** Whether a figure is (partly) an estimate: any component a model estimated (`bounds.estimated`). */
+export function isEstimate(method: Record<string, string> | null | undefined): boolean {
+  return Object.values(method ?? {}).some(m => m === 'estimated');
+}
+
 /** Marks a figure that a model estimated rather than a counter measured. */
 export const ESTIMATE_MARK = '\u2248';
 
