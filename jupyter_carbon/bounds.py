@@ -85,16 +85,20 @@ def unknown_cpu_band(w: float, why: str) -> Band:
     )  # fmt: skip
 
 
+def method_band(component: str, method: str) -> Band:
+    """The band of a method for a component, where the source gives none of its own."""
+    if method == "measured":
+        return GPU_COUNTER if component == "gpu" else RAPL_COUNTER
+    if method == "integrated":
+        return INTEGRATED
+    return MEMORY_MODEL if component == "memory" else TDP_MODEL
+
+
 def reading_band(component: str, method: str, band: tuple[float, float] | None) -> tuple[float, float]:
     """A domain reading's band: the one its source gave, else its method's."""
     if band is not None:
         return band
-    if method == "measured":
-        b = GPU_COUNTER if component == "gpu" else RAPL_COUNTER
-    elif method == "integrated":
-        b = INTEGRATED
-    else:
-        b = MEMORY_MODEL if component == "memory" else TDP_MODEL
+    b = method_band(component, method)
     return b.low, b.high
 
 

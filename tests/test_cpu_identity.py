@@ -175,3 +175,27 @@ def test_cascade_lake_and_skylake_share_a_model_number_and_differ_by_stepping():
     assert from_x86({**base, "stepping": "7"}).architecture == "Cascade Lake"
     assert from_x86({**base, "stepping": "4", "flags": "avx512_vnni"}).architecture == "Cascade Lake"
     assert from_x86({"vendor_id": "GenuineIntel", "cpu family": "6", "model": "999"}) is None
+
+
+def test_devices_says_the_part_how_it_knew_the_watts_bounds_and_what_would_help(tmp_path):
+    from jupyter_carbon.inventory import inventory, render
+
+    topology = machine(tmp_path, CASES[0][1])  # GCP N1's generic name
+
+    class OneSource:
+        notes = ()
+
+        def describe(self):
+            src = ModelSource(FakeTree(), 0.0, system=FakeSystem(2), topology=topology)
+            return src.describe()
+
+    report = inventory(OneSource())
+    cpu, memory = report["devices"]
+    f = cpu["figures"]
+    assert (f["architecture"], f["identified_by"], f["method"]) == ("Broadwell", "family/model", "specpower")
+    assert f["w_low"] < f["w_per_logical_cpu"] < f["w_high"] and "c.CarbonMeter.cpu_model" in f["advice"]
+    assert "half to twice" in memory["bounds"]
+    text = render(report)
+    assert "part: Broadwell (Intel), known by family/model: GenuineIntel, family 6, model 79" in text
+    assert "3.69 W per busy vCPU, bounds 2.77-5.43 W (method: specpower)" in text
+    assert "how sure: Broadwell: SPECpower" in text and "For better numbers:" in text

@@ -96,9 +96,10 @@ class CpuModel:
             self.advice = "pip install 'jupyter-carbon[apple]' measures the CPU through IOReport instead (no root)."
             return
         self.w_per_cpu_second = a.w_max
+        measured = f"stand-in, {a.source}" if a.source.startswith("stand-in") else f"mean of {a.results} results"
         self.basis = (
             f"{a.w_max:.3g} W per busy hardware thread: {a.name} servers at full load in SPECpower_ssj2008 "
-            f"({a.results} results, {a.source}), known by {ident.how}: {ident.evidence}"
+            f"({measured}), known by {ident.how}: {ident.evidence}"
         )
         self.band = bounds.spec_band(a.w_max, a)
         self.advice = (
