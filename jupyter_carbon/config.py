@@ -238,12 +238,19 @@ class CarbonMeter(Configurable):
     ).tag(config=True)
 
 
+def ipython_home() -> str:
+    """IPython's folder as ``IPython.paths.get_ipython_dir`` finds it (``$IPYTHONDIR``, else
+    ``~/.ipython``), without importing IPython: ``measure()`` in a script stays light."""
+    import os
+
+    return os.path.expanduser(os.environ.get("IPYTHONDIR") or os.path.join("~", ".ipython"))
+
+
 def load_config(profile: str = "default", ipython_dir: str | None = None) -> Config:
     """The traitlets configuration an IPython kernel of ``profile`` would read."""
-    from IPython.paths import get_ipython_dir
     from traitlets.config.loader import JSONFileConfigLoader, PyFileConfigLoader
 
-    folder = Path(ipython_dir or get_ipython_dir()) / f"profile_{profile}"
+    folder = Path(ipython_dir or ipython_home()) / f"profile_{profile}"
     config = Config()
     for name in PROFILE_FILES:
         if (folder / name).is_file():

@@ -63,6 +63,8 @@ class Meter:
         explicitly has no ``fallback`` unless one is given too."""
         self.clock = clock
         self.notes: list[str] = []
+        if sources is None and config is None:
+            config = profile_settings()
         if sources is None:
             if tree is None:
                 from .energy.process import ProcessTree
@@ -283,6 +285,19 @@ class Meter:
 
 _default: Meter | None = None
 _default_lock = threading.Lock()
+
+
+def profile_settings():
+    """The settings an IPython kernel of the default profile reads (``c.CarbonMeter.*``), so
+    that ``measure()`` in a script and ``Meter()`` charge what the kernel would; the defaults,
+    said once in the log, if the profile cannot be read."""
+    from .config import CarbonMeter, load_settings
+
+    try:
+        return load_settings()
+    except Exception as err:  # a broken profile must not stop the user's script
+        log.warning("jupyter-carbon: could not read the IPython profile's settings (%s); using the defaults", err)
+        return CarbonMeter()
 
 
 def default_meter() -> Meter:

@@ -148,3 +148,23 @@ def test_a_busy_second_costs_the_per_cpu_watts_on_this_machine():
         assert m.by_component["cpu"] == pytest.approx(0.5 * w, rel=0.2)
     finally:
         meter.close()
+
+
+def test_measure_in_a_script_reads_the_profile_as_a_kernel_does(tmp_path):
+    # The configured part must set the watts per CPU-second of measure() too (it was
+    # ignored: 12 W per core charged where `jupyter carbon devices` said the part's figure).
+    env = _profile(tmp_path, cpu_model="Xeon Platinum 8259CL", enable_rapl=False, enable_nvml=False)
+    code = (
+        "import json, jupyter_carbon\n"
+        "with jupyter_carbon.measure() as m:\n"
+        "    pass\n"
+        "meter = jupyter_carbon.default_meter()\n"
+        "[cpu] = [d for d in meter.describe() if d.domain == 'cpu:model']\n"
+        "print(json.dumps(cpu.figures))\n"
+        "meter.close()\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    f = json.loads(out.stdout)
+    assert f["model"] == "Xeon Platinum 8259CL" and f["model_origin"] == "configured (CarbonMeter.cpu_model)"
+    assert f["tdp_w"] == 210.0
