@@ -134,6 +134,13 @@ class Meter:
         with self._lock:
             self._sources = (*self._sources, source)
 
+    def use_instance_hint(self, hint) -> None:
+        """Pass ``hint()`` (the cloud instance type, once metadata names it) to the sources
+        that estimate the CPU from its part."""
+        for source in self._sources:
+            if hasattr(source, "use_instance_hint"):
+                source.use_instance_hint(hint)
+
     def measure(self) -> OpenMeasurement:
         """An open measurement from now; ``close()`` it, or use :func:`measure`."""
         return OpenMeasurement(self.snapshot(fresh=True), self)

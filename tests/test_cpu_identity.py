@@ -199,3 +199,33 @@ def test_devices_says_the_part_how_it_knew_the_watts_bounds_and_what_would_help(
     assert "part: Broadwell (Intel), known by family/model: GenuineIntel, family 6, model 79" in text
     assert "3.69 W per busy vCPU, bounds 2.77-5.43 W (method: specpower)" in text
     assert "how sure: Broadwell: SPECpower" in text and "For better numbers:" in text
+
+
+def test_the_instance_type_from_cloud_metadata_identifies_an_unknown_part(tmp_path):
+    fields = {"vendor_id": "GenuineIntel", "model name": "Intel(R) Xeon(R) CPU", "flags": VM_FLAGS}
+    found = []
+    src = ModelSource(FakeTree(), 0.0, memory=False, system=FakeSystem(2), topology=machine(tmp_path, fields))
+    src.use_instance_hint(lambda: found[0] if found else None)
+    assert src.cpu_model.method == "default"
+    src.sample(1.0)  # metadata has not answered yet
+    assert src.cpu_model.method == "default"
+    found.append("m5.large")
+    src.sample(2.0)
+    assert (src.cpu_model.identity.how, src.cpu_model.identity.architecture) == ("metadata", "Skylake")
+    assert src.cpu_model.w_per_cpu_second == pytest.approx(240 / 48)  # the 8175M's TDP ÷ threads
+    assert src.read(3.0)[0].band == (src.cpu_model.band.low, src.cpu_model.band.high)
+
+
+def test_the_metadata_probe_names_the_instance_type():
+    from carbon_fakes import FakeServer
+
+    from jupyter_carbon.carbon.metadata import CloudProbe
+
+    routes = {
+        "/latest/meta-data/placement/region": (200, "eu-west-3", 0),
+        "/latest/meta-data/instance-type": (200, "c6i.xlarge", 0),
+    }
+    with FakeServer(routes) as fake:
+        probe = CloudProbe(fake.url, 1.0)
+        probe.done.wait(5)
+    assert probe.region.key == "aws:eu-west-3" and probe.instance_type == "c6i.xlarge"

@@ -218,8 +218,9 @@ class ModelSource:
         self.system = system or SystemCpu(self._psutil)
         self.with_cpu, self.with_memory = cpu, memory
         topology = topology or CpuTopology.read(powercap_root=powercap_root, psutil_module=self._psutil)
-        self.cpu_model = CpuModel(topology, cpu_tdp_w, cpu_model, instance_type)
-        self._cpu_band = (self.cpu_model.band.low, self.cpu_model.band.high)
+        self._cpu_settings = (topology, cpu_tdp_w, cpu_model)
+        self._use_cpu_model(CpuModel(topology, cpu_tdp_w, cpu_model, instance_type))
+        self._instance_hint = None
         self.memory_w_per_gb = memory_w_per_gb
         self._lock = threading.Lock()
 
@@ -235,6 +236,27 @@ class ModelSource:
         self._memory = PowerIntegrator(now, self._memory_watts(tree.rss_bytes))
         self._memory_device = PowerIntegrator(now, self._machine_memory_watts())
         self._last_t = now
+
+    def _use_cpu_model(self, model: CpuModel) -> None:
+        self.cpu_model = model
+        self._cpu_band = (model.band.low, model.band.high)
+
+    def use_instance_hint(self, hint) -> None:
+        """``hint()`` names the cloud instance type once cloud metadata has answered (None
+        before); the sampler asks it until it does, and a part known only by its family, its
+        Arm CPU part or not at all is then identified from the instance type."""
+        self._instance_hint = hint
+
+    def _check_instance_hint(self) -> None:
+        name = self._instance_hint()
+        if not name:
+            return
+        self._instance_hint = None
+        if self.cpu_model.identity.how in ("unknown", "family/model", "CPU part"):
+            better = CpuModel(*self._cpu_settings, instance_type=name)
+            if better.identity.how == "metadata":
+                with self._lock:
+                    self._use_cpu_model(better)
 
     def _memory_watts(self, rss_bytes: int) -> float:
         return rss_bytes / GB * self.memory_w_per_gb
@@ -258,6 +280,8 @@ class ModelSource:
         return readings
 
     def sample(self, now: float) -> list[DomainPower]:
+        if self._instance_hint is not None:
+            self._check_instance_hint()
         busy = self.system.busy_seconds()
         cpu_s = self.tree.cpu_seconds()
         dt = now - self._last_t
