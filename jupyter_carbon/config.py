@@ -129,6 +129,9 @@ class CarbonMeter(Configurable):
         help="Meter AMD GPUs through AMD SMI (the amdsmi package: pip install jupyter-carbon[amd]) when present.",
     ).tag(config=True)
     enable_rapl = Bool(True, help="Meter CPU packages and DRAM through Linux powercap.").tag(config=True)
+    enable_apple = Bool(
+        True, help="Meter an Apple Silicon Mac's CPU, DRAM and GPU through IOReport (the 'apple' extra)."
+    ).tag(config=True)
 
     region = Unicode(
         None,
