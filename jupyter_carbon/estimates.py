@@ -7,6 +7,7 @@ The zone and PUE default to the user's configuration (``c.CarbonMeter.region`` a
 
 from __future__ import annotations
 
+import argparse
 import json
 
 DESCRIPTION = (
@@ -16,14 +17,23 @@ DESCRIPTION = (
 )
 
 
+class Words(argparse.Action):
+    """An option whose value may be several words, quoted or not: ``--hardware A100 PCIe``
+    reads as ``--hardware "A100 PCIe"``. Unambiguous, since the next option ends it (use with
+    ``nargs="+"``)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        setattr(namespace, self.dest, " ".join(values) if isinstance(values, list) else values)
+
+
 def add_arguments(p) -> None:
     """The calculator's options, on an argparse parser (the CLI's or the magic's)."""
     what = p.add_mutually_exclusive_group(required=True)
-    what.add_argument("--hardware", metavar="NAME", help="GPU, TPU or CPU model, e.g. 'V100 SXM2', 'TPU v3'")
+    what.add_argument("--hardware", nargs="+", action=Words, metavar="NAME", help="GPU, TPU or CPU model, e.g. 'V100 SXM2', 'TPU v3'")
     what.add_argument("--power", type=float, metavar="WATTS", help="total power of the run in watts")
     p.add_argument("--count", type=int, default=1, metavar="N", help="how many of --hardware (default 1)")
     p.add_argument("--hours", type=float, required=True, metavar="H", help="duration in hours")
-    p.add_argument("--region", metavar="ZONE", help="grid zone, cloud region or place, e.g. FR, quebec, aws:eu-west-3, mumbai")
+    p.add_argument("--region", nargs="+", action=Words, metavar="ZONE", help="grid zone, cloud region or place, e.g. FR, quebec, aws:eu-west-3, mumbai")
     p.add_argument("--intensity", type=float, metavar="G_PER_KWH", help="grid intensity in gCO2e/kWh (overrides the zone's)")
     p.add_argument("--pue", type=float, help="power usage effectiveness (default: the provider's; 1.0 off the cloud)")
     p.add_argument("--json", action="store_true", help="print one JSON object")

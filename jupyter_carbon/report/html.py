@@ -56,6 +56,8 @@ def _html_totals(report: Report) -> str:
         tuple(emissions_line(report).split(": ", 1)),
     ]
     items += [("Grid", z) for z in zone_lines(report)]
+    if report.ledger:
+        items.append(("Read from", f"{report.ledger} (session {report.session_id}, started {report.started_at})"))
     if report.hardware:
         items.append(("Hardware", ", ".join(report.hardware)))
     alt = alternative(report)
@@ -88,7 +90,7 @@ def _html_costliest(report: Report, top: int) -> str:
 def body_html(report: Report, top: int) -> str:
     """Totals, chart and costliest cells: the notebook summary and the top of the HTML export."""
     if not report.records:
-        return '<div class="jc-report"><p>jupyter-carbon: no cell has been metered yet in this session.</p></div>'
+        return f'<div class="jc-report"><p>{_e(report.empty_text())}</p></div>'
     svg = chart.svg(report.chart, format_energy, format_mass)
     return (
         f'<div class="jc-report">{_html_totals(report)}{svg}'
