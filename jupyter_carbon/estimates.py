@@ -26,8 +26,23 @@ class Words(argparse.Action):
         setattr(namespace, self.dest, " ".join(values) if isinstance(values, list) else values)
 
 
+class OneWordHelp:
+    """Help formatter mixin: a :class:`Words` option reads ``--hardware NAME`` in the usage
+    line, not ``NAME [NAME ...]``, which would suggest several names."""
+
+    def _format_args(self, action, default_metavar):
+        if isinstance(action, Words):
+            return self._metavar_formatter(action, default_metavar)(1)[0]
+        return super()._format_args(action, default_metavar)
+
+
+def with_one_word_help(formatter: type) -> type:
+    return formatter if issubclass(formatter, OneWordHelp) else type("OneWordHelp", (OneWordHelp, formatter), {})
+
+
 def add_arguments(p) -> None:
     """The calculator's options, on an argparse parser (the CLI's or the magic's)."""
+    p.formatter_class = with_one_word_help(p.formatter_class)
     what = p.add_mutually_exclusive_group(required=True)
     what.add_argument("--hardware", nargs="+", action=Words, metavar="NAME", help="GPU, TPU or CPU model, e.g. 'V100 SXM2', 'TPU v3'")
     what.add_argument("--power", type=float, metavar="WATTS", help="total power of the run in watts")

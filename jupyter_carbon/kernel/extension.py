@@ -200,8 +200,12 @@ class CarbonExtension:
         return meter_widget
 
     def notebook(self) -> str | None:
-        """The notebook this kernel runs (see :func:`.identity.notebook_path`)."""
-        return self.notebook_path or notebook_path(self.shell.user_ns.get("__vsc_ipynb_file__"))
+        """The notebook this kernel runs (see :func:`.identity.notebook_path`), as text every
+        report can write (a file name that is not UTF-8 gets escapes)."""
+        from ..units import printable
+
+        path = self.notebook_path or notebook_path(self.shell.user_ns.get("__vsc_ipynb_file__"))
+        return printable(path) if isinstance(path, str) else None
 
     def reopen_meter(self) -> None:
         """A new meter from the settings as they are now, for the next cells."""

@@ -20,10 +20,10 @@ import keyword
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
-from IPython.core.magic_arguments import MagicArgumentParser, argument, kwds, magic_arguments
+from IPython.core.magic_arguments import MagicArgumentParser, MagicHelpFormatter, argument, kwds, magic_arguments
 from IPython.utils.process import arg_split
 
-from ..estimates import Words
+from ..estimates import Words, with_one_word_help
 from ..text import status_line
 from ..units import format_intensity
 
@@ -179,6 +179,7 @@ class CarbonMagics(Magics):
         self.ext = extension
 
     @magic_arguments()
+    @kwds(formatter_class=with_one_word_help(MagicHelpFormatter))
     @argument("-q", "--quiet", action="store_true", help="Print nothing after the cell; the record is still kept.")
     @argument(
         "-r", "--region", nargs="+", action=Words, metavar="ZONE",
@@ -257,7 +258,8 @@ class CarbonMagics(Magics):
                 note = resolve_place(place).note
                 self.ext.carbon.set_region(place)
             except UnknownRegion as err:
-                raise UsageError(str(err)) from None
+                several = "" if len(args) == 1 else "%carbon region takes one zone or place (e.g. CA-QC, \"quebec city\"); "
+                raise UsageError(f"{several}{err}") from None
             self.ext.session.announce_totals()
         print(f"jupyter-carbon: {format_intensity(self.ext.intensity_dict())}")
         if note:

@@ -141,6 +141,7 @@ def _check_input(args) -> str | None:
 def _write_outputs(args, result, fmt: str | None) -> None:
     """The per-cell table and totals, the executed copy and the report, where asked."""
     from ...report import export, render, summary_text
+    from ...units import plural
     from .. import runner
     from ..errors import UsageError
 
@@ -165,6 +166,11 @@ def _write_outputs(args, result, fmt: str | None) -> None:
         _eprint(f"jupyter-carbon: wrote {written} ({len(report.records)} cells)")
     if result.session.get("ledger"):
         _eprint(f"jupyter-carbon: ledger {result.session['ledger']}")
+    if result.unmetered:
+        _eprint(
+            f"jupyter-carbon: {plural(result.unmetered, 'code cell')} ran without a record (metering switched off "
+            "with %carbon off, or jupyter_carbon unloaded); the report leaves them out"
+        )
 
 
 def _stopped_cell(result) -> str:
