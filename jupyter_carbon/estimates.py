@@ -80,6 +80,14 @@ def run(options, settings=None) -> str:
     return render(result, note)
 
 
+def amount(x: float) -> str:
+    """An equivalent's amount to the precision the estimate backs, never rounded to zero:
+    ``0.0029 tree seedlings``, ``4.2 km``, ``1,234 smartphone charges``."""
+    from .units import num
+
+    return f"{x:,.0f}" if x >= 1000 else num(x)
+
+
 def equivalent_basis(q: dict) -> str:
     """Which gas an equivalent's factor counts, said plainly where it is CO2 alone."""
     return "factor in CO2e" if q["gas"] == "CO2e" else f"factor in {q['gas']} only, compared with CO2e"
@@ -100,11 +108,11 @@ def render(e, note: str | None = None) -> str:
         f"Emissions:  {e.emissions_kg:,.3f} kg CO2e",
     ]
     for q in e.equivalents:
-        lines.append(f"  ≈ {q['amount']:,.1f} {q['label']}  [{equivalent_basis(q)}; {q['source']}]")
+        lines.append(f"  ≈ {amount(q['amount'])} {q['label']}  [{equivalent_basis(q)}; {q['source']}]")
     for alt in e.alternatives:
         if alt.saving_pct > 0.05:
             lines.append(
-                f"Had this run in {alt.key} ({alt.scope}): {alt.saving_pct:.0f} % less "
+                f"Had this run in {alt.key} ({alt.scope}): {alt.saving_pct:.0f}% less "
                 f"({alt.emissions_g / 1000:,.3f} kg; {alt.g_per_kwh:g} g/kWh, PUE {alt.pue:g})"
             )
         else:

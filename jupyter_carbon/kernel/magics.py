@@ -270,9 +270,9 @@ class CarbonMagics(Magics):
             raise UsageError(f"%carbon pue takes one number, e.g. %carbon pue 1.1; got {' '.join(args)!r}.")
         if args:
             try:
-                self.ext.carbon.set_pue(float(args[0]))
+                self.ext.carbon.set_pue(args[0])  # check_pue says what is wrong, once
             except ValueError as err:
-                raise UsageError(f"PUE must be a number of at least 1.0, e.g. %carbon pue 1.1 ({err}).") from None
+                raise UsageError(str(err)) from None
             self.ext.session.announce_totals()
         intensity = self.ext.intensity_dict() or {}
         print(f"jupyter-carbon: PUE {intensity.get('pue', 1.0):g}")
@@ -323,4 +323,6 @@ class CarbonMagics(Magics):
             raise UsageError(str(err)) from None
         except OSError as err:
             raise UsageError(f"cannot write {options.path}: {err.strerror or err}") from None
-        print(f"jupyter-carbon: wrote {written} ({len(rep.records)} cells)")
+        from ..units import plural
+
+        print(f"jupyter-carbon: wrote {written} ({plural(len(rep.records), 'cell')})")

@@ -19,7 +19,8 @@ CSS = (
     ".jc-report{font-family:system-ui,sans-serif;font-size:13px;color:#222}"
     ".jc-report table{border-collapse:collapse;margin:6px 0 12px}"
     ".jc-report th,.jc-report td{padding:2px 8px;border-bottom:1px solid #e4e4e4;text-align:left}"
-    ".jc-report td.n{text-align:right;font-variant-numeric:tabular-nums}"
+    ".jc-report td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}"
+    "h1.jc-report{font-size:22px;margin:0 0 8px}.jc-report h2{font-size:17px}.jc-report h4{font-size:14px}"
     ".jc-report code{font-size:12px}.jc-report .err{color:#b22}.jc-report .note{color:#666}"
 )
 
@@ -29,7 +30,7 @@ _e = html.escape
 # (``:not(.jp-RenderedMarkdown).jp-RenderedHTMLCommon td``) that outranks any class rule here:
 # labels and source read from the left, numbers line up on the right.
 _LEFT = ' style="text-align:left"'
-_NUMBER = ' class="n" style="text-align:right;font-variant-numeric:tabular-nums"'
+_NUMBER = ' class="n" style="text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap"'
 
 
 def _th(text: str, *, number: bool = False) -> str:

@@ -164,7 +164,7 @@ class Report:
             if isinstance(g, (int, float)):
                 z.g_min = min(z.g_min, g)
                 z.g_max = max(z.g_max, g)
-            src = " ".join(str(x) for x in (it.get("source"), it.get("year")) if x)
+            src = source_with_year(it.get("source"), it.get("year"))
             if src:
                 z.sources[src] = None
             if it.get("chosen_by"):
@@ -206,6 +206,15 @@ class Report:
         actual = self.totals.emissions_g
         percent = (actual - grams) / actual * 100 if actual > 0 else 0.0
         return grams, percent
+
+
+def source_with_year(source, year) -> str:
+    """``"Ember yearly average (CC BY 4.0) 2024"``, or the source alone when it already names
+    the year (``"Ember 2024 yearly average"``): the year is said once."""
+    source = str(source) if source else ""
+    if not year or str(year) in source:
+        return source
+    return f"{source} {year}".strip()
 
 
 def totals_of(records: Iterable[CellRecord], idle_spans: Iterable[IdleSpan] = ()) -> Totals:

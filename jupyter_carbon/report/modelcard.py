@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 
 from .._version import __version__
-from ..units import format_energy, format_mass
+from ..units import format_energy, format_mass, plural
 from .model import Report, Write
 from .prose import COMPONENT_NAMES
 
@@ -29,7 +29,8 @@ def _where(report: Report) -> str:
 
 def write_model_card(report: Report, write: Write) -> None:
     t = report.totals
-    grams = round(t.emissions_g, 3) if report.facts.zones else None
+    # Grams to three significant figures: a small notebook's 0.0029 mg must not read 0.0.
+    grams = float(f"{t.emissions_g:.3g}") if report.facts.zones else None
     fields = {
         "emissions": grams,
         "source": _how(report),
@@ -46,12 +47,12 @@ def write_model_card(report: Report, write: Write) -> None:
     session = f" (session {report.session_id})" if report.session_id else ""
     if grams is None:
         prose = (
-            f"The {t.cells} metered cells{named} used {format_energy(t.energy_j)}; no grid intensity was known, "
+            f"The {plural(t.cells, 'metered cell')}{named} used {format_energy(t.energy_j)}; no grid intensity was known, "
             f"so emissions were not estimated{session}."
         )
     else:
         prose = (
-            f"The {t.cells} metered cells{named} used {format_energy(t.energy_j)} "
+            f"The {plural(t.cells, 'metered cell')}{named} used {format_energy(t.energy_j)} "
             f"({format_energy(t.facility_energy_j)} at the facility) and emitted an estimated "
             f"{format_mass(t.emissions_g)} CO2e on the grid of {_where(report)}, as measured by jupyter-carbon {__version__}{session}."
         )

@@ -120,6 +120,7 @@ def alternative_for(records) -> dict | None:
 def run(args) -> int:
     from ..errors import UsageError
     from ...report import NotALedger, Report, export, render, summary_text
+    from ...units import plural
     from ...ledger import read_ledger
 
     fmt = resolve_format(args.output, args.format, stdout_default="text")
@@ -140,7 +141,7 @@ def run(args) -> int:
             written = export(report, args.output, fmt, per_cell=args.per_cell)
         except (OSError, ValueError) as err:
             raise UsageError(f"cannot write {args.output}: {getattr(err, 'strerror', None) or err}") from None
-        print(f"jupyter-carbon: wrote {written} ({len(report.records)} cells from {path.name})", file=sys.stderr)
+        print(f"jupyter-carbon: wrote {written} ({plural(len(report.records), 'cell')} from {path.name})", file=sys.stderr)
         return 0
     if fmt == "text":
         print(summary_text(report, top=args.top))
