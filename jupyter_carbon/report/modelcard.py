@@ -9,6 +9,7 @@ say: it is written empty with a comment. Strings are double-quoted JSON, which i
 from __future__ import annotations
 
 import json
+import math
 
 from .._version import __version__
 from ..units import format_energy, format_mass, plural
@@ -27,10 +28,17 @@ def _where(report: Report) -> str:
     return ", ".join(z.label for z in report.facts.zones) or "unknown"
 
 
+def _grams(g: float) -> float:
+    """Grams to three decimals, or to three significant figures where that is finer: a small
+    notebook's 0.0029 mg is 2.9e-06, not 0.0."""
+    if g <= 0 or not math.isfinite(g):
+        return 0.0 if g == 0 else g
+    return round(g, max(3, 2 - math.floor(math.log10(g))))
+
+
 def write_model_card(report: Report, write: Write) -> None:
     t = report.totals
-    # Grams to three significant figures: a small notebook's 0.0029 mg must not read 0.0.
-    grams = float(f"{t.emissions_g:.3g}") if report.facts.zones else None
+    grams = _grams(t.emissions_g) if report.facts.zones else None
     fields = {
         "emissions": grams,
         "source": _how(report),
