@@ -164,13 +164,13 @@ def _write_outputs(args, result, fmt: str | None) -> None:
         except (OSError, ValueError) as err:
             raise UsageError(f"cannot write the report {args.output}: {getattr(err, 'strerror', None) or err}") from None
         _eprint(f"jupyter-carbon: wrote {written} ({plural(len(report.records), 'cell')})")
-    if result.session.get("ledger"):
-        _eprint(f"jupyter-carbon: ledger {result.session['ledger']}")
     if result.unmetered:
         _eprint(
             f"jupyter-carbon: {plural(result.unmetered, 'code cell')} ran without a record (metering switched off "
             "with %carbon off, or jupyter_carbon unloaded); the report leaves them out"
         )
+    if result.session.get("ledger"):
+        _eprint(f"jupyter-carbon: ledger {result.session['ledger']}")
 
 
 def _stopped_cell(result) -> str:
