@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import tempfile
 from pathlib import Path
 
 import nbformat
@@ -89,5 +90,30 @@ def test_the_dask_demo_runs_headless_and_charges_the_workers(tmp_path):
     busy = next(c for c in cells if c["source"].startswith("def busy"))
     assert busy["cluster"]["nodes"] == 2 and busy["cluster"]["complete"]
     assert busy["cluster"]["energy_j"] > 4 * busy["energy_j"]  # the work ran on the workers
+    idle = next(c for c in cells if c["source"].startswith("sum(range(1000))"))
+    assert idle["cluster"] is None  # it sent no task: no cluster part, no round trip
+
+
+@pytest.mark.ray
+def test_the_ray_demo_runs_headless_and_charges_the_node(tmp_path):
+    pytest.importorskip("ray")
+    notebook = NOTEBOOKS / "ray.ipynb"
+    # Ray on the loopback address only, no token file in the home directory, no usage report.
+    ray_env = {"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0", "RAY_AUTH_MODE": "disabled", "RAY_USAGE_STATS_ENABLED": "0",
+               "RAY_TMPDIR": tempfile.mkdtemp(prefix="jc-ray-", dir="/tmp")}  # fmt: skip (Unix socket paths stay short)
+    env = {**os.environ, **kernel_env(tmp_path), **ray_env}
+    done = subprocess.run([*console_script(), "run", str(notebook)], capture_output=True, text=True, env=env, timeout=600)
+    assert done.returncode == 0, done.stderr
+    n = code_cells(notebook)
+    assert f"[{n}/{n}]" in done.stderr and "Traceback" not in done.stderr
+    with environment(kernel_env(tmp_path)):
+        code, out, _ = cli("report", "latest", "--format", "json")
+    assert code == 0
+    cells = json.loads(out)["cells"]
+    started = next(c for c in cells if c["source"].startswith("import ray"))
+    assert {n["status"] for n in started["cluster"]["workers"]} == {"in-kernel"}  # the kernel counted Ray's start
+    busy = next(c for c in cells if c["source"].startswith("@ray.remote"))
+    assert busy["cluster"]["nodes"] == 1 and busy["cluster"]["complete"], busy["cluster"]
+    assert busy["cluster"]["energy_j"] > 4 * busy["energy_j"]  # the work ran on the node
     idle = next(c for c in cells if c["source"].startswith("sum(range(1000))"))
     assert idle["cluster"] is None  # it sent no task: no cluster part, no round trip

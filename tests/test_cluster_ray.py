@@ -1,0 +1,142 @@
+"""A cell's Ray work, on nodes that are processes of their own in two zones, charged to the
+cell: each node by what its own meter measured, priced by its own zone; the same CPU work
+costs the same whether the kernel or the cluster does it.
+
+Ray is slow to start on a small shared machine: these tests run in a CI step of their own."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+pytest.importorskip("ray")
+from jupyter_client.manager import start_new_kernel  # noqa: E402
+
+from ray_cluster import environment, ray_cluster  # noqa: E402
+
+pytestmark = [pytest.mark.slow, pytest.mark.ray]
+
+ZONES = {"fr": "FR", "pl": "PL"}
+CPU_S = 1.5
+
+BURN = '''
+def burn(seconds):
+    """Busy one thread for ``seconds`` of CPU time."""
+    import time
+    end = time.process_time() + seconds
+    x = 0
+    while time.process_time() < end:
+        x += 1
+    return x
+
+remote_burn = ray.remote(num_cpus=1)(burn)
+'''
+
+
+def run(kc, code, timeout=300):
+    out = []
+
+    def hook(msg):
+        if msg["msg_type"] == "stream":
+            out.append(msg["content"]["text"])
+        elif msg["msg_type"] in ("display_data", "execute_result"):
+            out.append(msg["content"]["data"].get("text/plain", ""))
+        elif msg["msg_type"] == "error":
+            out.append("\n".join(msg["content"]["traceback"]))
+
+    reply = kc.execute_interactive(code, timeout=timeout, output_hook=hook)
+    assert reply["content"]["status"] == "ok", "".join(out)
+    return "".join(out)
+
+
+def records(kc) -> list[dict]:
+    out = run(kc, "import json\nfrom jupyter_carbon.kernel.extension import extension_of\n"
+                  "print(json.dumps([r.to_dict() for r in extension_of(get_ipython()).session.records]))")  # fmt: skip
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def on(name: str, seconds: float) -> str:
+    return f"remote_burn.options(resources={{{name!r}: 1}}).remote({seconds})"
+
+
+def test_each_node_is_charged_what_it_measured_priced_by_its_zone(tmp_path):
+    env = environment(tmp_path)
+    with ray_cluster(tmp_path, ZONES, env) as (address, raylets):
+        km, kc = start_new_kernel(kernel_name="python3", env={**env, "JUPYTER_CARBON_REGION": "DE"})
+        try:
+            run(kc, "%load_ext jupyter_carbon")
+            run(kc, f"import ray\nray.init(address={address!r}, logging_level='ERROR', log_to_driver=False)")
+            run(kc, BURN)
+            run(kc, f"ray.get([{on('fr', 0.05)}, {on('pl', 0.05)}])")  # starts a worker process on each node
+            run(kc, f"burn({2 * CPU_S})")  # the same work, in the kernel
+            run(kc, f"ray.get([{on('fr', CPU_S)}, {on('pl', CPU_S)}])")
+            run(kc, "y = 1 + 1")
+            nodes_text = run(kc, "%carbon cluster")
+            line = run(kc, f"%%carbon\nray.get([{on('fr', 0.2)}, {on('pl', 0.2)}])")
+            summary = run(kc, "%carbon summary")
+            cells = records(kc)
+        finally:
+            kc.stop_channels()
+            km.shutdown_kernel(now=True)
+    connected, _, warmed, in_kernel, on_cluster, idle = cells[1:7]
+    assert connected["cluster"] is not None and not connected["cluster"]["complete"]  # metering began at its end
+    assert "partial" in connected["cluster"]["note"]
+    assert warmed["cluster"]["complete"], warmed["cluster"]
+    cluster = on_cluster["cluster"]
+    assert cluster is not None and cluster["complete"], cluster
+    nodes = {n["pid"]: n for n in cluster["workers"]}
+    for name, pid in raylets.items():
+        node = nodes[pid]
+        assert node["status"] == "answered" and node["zone"] == ZONES[name], node
+        assert node["by_component"]["cpu"] > 0
+        g = node["energy_j"] * node["pue"] / 3.6e6 * node["g_per_kwh"]
+        assert node["emissions_g"] == pytest.approx(g)
+    fr, pl = nodes[raylets["fr"]], nodes[raylets["pl"]]
+    assert pl["g_per_kwh"] > 5 * fr["g_per_kwh"]  # priced by each node's own grid
+    assert fr["energy_j"] == pytest.approx(pl["energy_j"], rel=0.3)  # the same work on each
+    assert cluster["zones"] == ["FR", "PL"] and cluster["nodes"] == 2
+    assert cluster["energy_j"] == pytest.approx(fr["energy_j"] + pl["energy_j"])
+    assert cluster["emissions_g"] == pytest.approx(fr["emissions_g"] + pl["emissions_g"])
+    assert on_cluster["intensity"]["zone"] == "DE"
+    assert on_cluster["energy_j"] < 0.25 * cluster["energy_j"]  # the kernel only waited
+    # The same CPU work costs the same, whether the kernel or the cluster did it.
+    assert on_cluster["energy_j"] + cluster["energy_j"] == pytest.approx(in_kernel["energy_j"], rel=0.3)
+    assert in_kernel["cluster"] is None and idle["cluster"] is None  # no task: no cluster part, no round trip
+    # The views: the nodes with their zones, the cell line and the summary with the cluster part.
+    assert "2 workers:" in nodes_text and "FR" in nodes_text and "PL" in nodes_text, nodes_text
+    assert "cluster " in line and "on 2 workers in 2 zones" in line, line
+    assert re.search(r"Cluster: [\d.]+ m?Wh on 2 workers", summary) and "(FR, PL)" in summary, summary
+
+
+def test_a_local_rays_worker_processes_are_charged_once(tmp_path):
+    """``ray.init()`` in the kernel starts the raylet as the kernel's child: the raylet and
+    its workers leave the kernel's process tree and are charged through the node's report."""
+    env = environment(tmp_path)
+    km, kc = start_new_kernel(kernel_name="python3", env={**env, "JUPYTER_CARBON_REGION": "FR"})
+    try:
+        run(kc, "%load_ext jupyter_carbon")
+        run(kc, "import ray, tempfile\n"
+                "ray.init(num_cpus=1, include_dashboard=False, logging_level='ERROR', log_to_driver=False,\n"
+                "         _temp_dir=tempfile.mkdtemp(prefix='jc-ray-', dir='/tmp'))")  # fmt: skip
+        run(kc, BURN)
+        run(kc, "ray.get(remote_burn.remote(0.05))")
+        run(kc, f"ray.get(remote_burn.remote({2 * CPU_S}))")
+        out = run(kc, "import json\nfrom jupyter_carbon.kernel.extension import extension_of\next = extension_of(get_ipython())\n"
+                      "print(json.dumps({'tree': sorted(ext.meter.tree.pids()), 'excluded': sorted(ext.meter.tree.excluded())}))")  # fmt: skip
+        cells = records(kc)
+        run(kc, "ray.shutdown()")
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+    state = json.loads(out.strip().splitlines()[-1])
+    started, defined, _, burned = cells[1:5]
+    assert defined["cluster"] is None  # a cell that sends the node nothing has no cluster part
+    # The cell that started Ray: the kernel's tree counted the node's start-up.
+    assert {n["status"] for n in started["cluster"]["workers"]} == {"in-kernel"} and started["cluster"]["energy_j"] == 0
+    (node,) = burned["cluster"]["workers"]
+    assert node["status"] == "answered" and node["pid"] in state["excluded"] and node["pid"] not in state["tree"]
+    assert burned["cluster"]["complete"] and burned["cluster"]["by_component"]["cpu"] > 0
+    # The kernel only waited: had it counted the raylet's workers too, its CPU would match theirs.
+    assert burned["by_component"]["cpu"] < 0.25 * burned["cluster"]["by_component"]["cpu"]
