@@ -12,6 +12,7 @@ replaces a loopback ``--node-ip-address`` with the host's own address."""
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import signal
@@ -93,7 +94,8 @@ def _start(args: list[str], env: dict[str, str], log: Path, timeout_s: float, se
 @contextlib.contextmanager
 def ray_cluster(tmp_path: Path, zones: dict[str, str], env: dict[str, str], tries: int = 3):
     """A head node and one node per further name in ``zones`` (the first name is the head's),
-    each with ``JUPYTER_CARBON_REGION`` set to its zone. Yields (GCS address, {name: raylet pid})."""
+    each with ``JUPYTER_CARBON_REGION`` set to its zone and a resource of its name (a task
+    asking ``resources={name: 1}`` runs there). Yields (GCS address, {name: raylet pid})."""
     temp_dir = Path(tempfile.mkdtemp(prefix="jc-ray-", dir="/tmp"))  # Unix socket paths must stay short
     names = list(zones)
     sessions: list[int] = []
@@ -104,10 +106,10 @@ def ray_cluster(tmp_path: Path, zones: dict[str, str], env: dict[str, str], trie
             gcs, client, dashboard, *ports = free_ports(9)
             try:
                 head = ["--head", "--port", str(gcs), "--ray-client-server-port", str(client), "--dashboard-port", str(dashboard),
-                        "--include-dashboard", "false", *_node_args(temp_dir, ports)]  # fmt: skip
+                        "--include-dashboard", "false", "--no-monitor", "--resources", json.dumps({names[0]: 1}), *_node_args(temp_dir, ports)]  # fmt: skip
                 _start(head, {**env, "JUPYTER_CARBON_REGION": zones[names[0]]}, tmp_path / f"{names[0]}.log", 240, sessions)
                 for name in names[1:]:
-                    _start(["--address", f"127.0.0.1:{gcs}", *_node_args(temp_dir, free_ports(6))],
+                    _start(["--address", f"127.0.0.1:{gcs}", "--resources", json.dumps({name: 1}), *_node_args(temp_dir, free_ports(6))],
                            {**env, "JUPYTER_CARBON_REGION": zones[name]}, tmp_path / f"{name}.log", 240, sessions)  # fmt: skip
                 raylets = _raylets(sessions)
                 if len(raylets) != len(names):

@@ -54,6 +54,7 @@ def test_with_distributed_and_ray_installed_but_not_imported_they_are_never_impo
     assert done.returncode == 0 and done.stdout.strip().endswith("ok"), done.stderr
 
 
+@pytest.mark.ray
 def test_with_ray_imported_but_not_connected_nothing_is_asked(tmp_path):
     """``import ray`` alone: the backend loads, finds no connection, and connects to nothing."""
     pytest.importorskip("ray")

@@ -132,7 +132,6 @@ class RayBackend:
         self._cpus: dict[str, float | None] = {}
         self._fresh: set[str] = set()
         self._submitted = 0
-        self._asked_at = float("-inf")
 
     def find_client(self):
         worker = getattr(getattr(ray, "_private", None), "worker", None)
@@ -171,18 +170,19 @@ class RayBackend:
                 self._fresh.add(node_id)
 
     def activity(self) -> dict[str, tuple[bool, float]]:
-        """Every node counts as busy when the driver submitted tasks since the last look (no
-        network otherwise); then nodes that joined since get their agent."""
-        worker = self.find_client()
-        if worker is None:
+        """Every node counts as busy now when the driver submitted tasks since the last look
+        (no network otherwise), and nodes that joined since get their agent. Nodes push no
+        edges: a node not busy has none."""
+        client = self.find_client()
+        if client is None:
             return {}
-        submitted = worker.submitted()
-        if submitted != self._submitted:
-            self._submitted = submitted
-            self._asked_at = time.time()
-            self._start_agents(fresh=True)
-            return {node: (True, self._asked_at) for node in self._agents}
-        return {node: (False, self._asked_at) for node in self._agents}
+        submitted = client.submitted()
+        if submitted == self._submitted:
+            return {node: (False, float("-inf")) for node in self._agents}
+        self._submitted = submitted
+        self._start_agents(fresh=True)
+        now = time.time()
+        return {node: (True, now) for node in self._agents}
 
     def pending(self, client) -> bool:
         return client.pending()
