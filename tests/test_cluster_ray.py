@@ -14,6 +14,8 @@ import pytest
 pytest.importorskip("ray")
 from jupyter_client.manager import start_new_kernel  # noqa: E402
 
+from kernels import BURN as BURN_IN_KERNEL  # noqa: E402
+from kernels import run as run_cell  # noqa: E402
 from ray_cluster import environment, ray_cluster  # noqa: E402
 
 pytestmark = [pytest.mark.slow, pytest.mark.ray]
@@ -21,34 +23,11 @@ pytestmark = [pytest.mark.slow, pytest.mark.ray]
 ZONES = {"fr": "FR", "pl": "PL"}
 CPU_S = 1.5
 
-BURN = '''
-def burn(seconds):
-    """Busy one thread for ``seconds`` of CPU time."""
-    import time
-    end = time.process_time() + seconds
-    x = 0
-    while time.process_time() < end:
-        x += 1
-    return x
-
-remote_burn = ray.remote(num_cpus=1)(burn)
-'''
+BURN = BURN_IN_KERNEL + "\nremote_burn = ray.remote(num_cpus=1)(burn)\n"
 
 
-def run(kc, code, timeout=300):
-    out = []
-
-    def hook(msg):
-        if msg["msg_type"] == "stream":
-            out.append(msg["content"]["text"])
-        elif msg["msg_type"] in ("display_data", "execute_result"):
-            out.append(msg["content"]["data"].get("text/plain", ""))
-        elif msg["msg_type"] == "error":
-            out.append("\n".join(msg["content"]["traceback"]))
-
-    reply = kc.execute_interactive(code, timeout=timeout, output_hook=hook)
-    assert reply["content"]["status"] == "ok", "".join(out)
-    return "".join(out)
+def run(kc, code: str, timeout: float = 300) -> str:
+    return run_cell(kc, code, timeout)
 
 
 def records(kc) -> list[dict]:

@@ -100,3 +100,25 @@ def test_without_a_connection_the_backend_finds_no_client():
 
     assert not ray.is_initialized()
     assert ray_backend.RayBackend().find_client() is None
+
+
+def test_a_node_agent_meters_its_parents_tree_and_reports_the_parents_pid(tmp_path):
+    """On a node the agent's parent is the raylet: the agent meters the raylet's whole tree
+    (every task's worker process) and reports the raylet's PID, by which a kernel that
+    started Ray itself takes that tree out of its own."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    code = ("import json, os, time\nfrom jupyter_carbon.cluster.ray import CarbonNodeAgent\n"
+            "agent = CarbonNodeAgent()\nt0 = time.time()\nend = time.process_time() + 0.5\n"
+            "while time.process_time() < end: pass\n"
+            "print(json.dumps({'report': agent.report(t0, time.time(), time.time()), 'tree': sorted(agent.node.meter.tree.pids())}))")  # fmt: skip
+    env = {**os.environ, "JUPYTER_DATA_DIR": str(tmp_path), "JUPYTER_CARBON_REGION": "PL"}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=180, env=env)
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    assert out["report"]["pid"] == os.getpid() and os.getpid() in out["tree"]
+    assert out["report"]["intensity"]["zone"] == "PL"
+    assert out["report"]["by_component"]["cpu"] > 0  # the agent's own busy loop, a child of this tree's root

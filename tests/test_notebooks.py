@@ -75,18 +75,23 @@ def test_notebooks_are_stored_without_outputs():
                 assert cell.outputs == [] and cell.execution_count is None, path.name
 
 
-def test_the_dask_demo_runs_headless_and_charges_the_workers(tmp_path):
-    pytest.importorskip("distributed")
-    notebook = NOTEBOOKS / "dask.ipynb"
-    env = {**os.environ, **kernel_env(tmp_path)}
-    done = subprocess.run([*console_script(), "run", str(notebook)], capture_output=True, text=True, env=env, timeout=300)
+def run_demo(name: str, tmp_path, extra_env: dict | None = None, timeout: int = 300) -> list[dict]:
+    """Run ``notebooks/NAME`` with ``jupyter carbon run`` and return its cells' records."""
+    notebook = NOTEBOOKS / name
+    env = {**os.environ, **kernel_env(tmp_path), **(extra_env or {})}
+    done = subprocess.run([*console_script(), "run", str(notebook)], capture_output=True, text=True, env=env, timeout=timeout)
     assert done.returncode == 0, done.stderr
     n = code_cells(notebook)
     assert f"[{n}/{n}]" in done.stderr and "Traceback" not in done.stderr
     with environment(kernel_env(tmp_path)):
         code, out, _ = cli("report", "latest", "--format", "json")
     assert code == 0
-    cells = json.loads(out)["cells"]
+    return json.loads(out)["cells"]
+
+
+def test_the_dask_demo_runs_headless_and_charges_the_workers(tmp_path):
+    pytest.importorskip("distributed")
+    cells = run_demo("dask.ipynb", tmp_path)
     busy = next(c for c in cells if c["source"].startswith("def busy"))
     assert busy["cluster"]["nodes"] == 2 and busy["cluster"]["complete"]
     assert busy["cluster"]["energy_j"] > 4 * busy["energy_j"]  # the work ran on the workers
@@ -97,19 +102,11 @@ def test_the_dask_demo_runs_headless_and_charges_the_workers(tmp_path):
 @pytest.mark.ray
 def test_the_ray_demo_runs_headless_and_charges_the_node(tmp_path):
     pytest.importorskip("ray")
-    notebook = NOTEBOOKS / "ray.ipynb"
-    # Ray on the loopback address only, no token file in the home directory, no usage report.
+    # Ray on the loopback address only, no token file in the home directory, no usage report;
+    # its temp dir short (Unix socket paths).
     ray_env = {"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0", "RAY_AUTH_MODE": "disabled", "RAY_USAGE_STATS_ENABLED": "0",
-               "RAY_TMPDIR": tempfile.mkdtemp(prefix="jc-ray-", dir="/tmp")}  # fmt: skip (Unix socket paths stay short)
-    env = {**os.environ, **kernel_env(tmp_path), **ray_env}
-    done = subprocess.run([*console_script(), "run", str(notebook)], capture_output=True, text=True, env=env, timeout=600)
-    assert done.returncode == 0, done.stderr
-    n = code_cells(notebook)
-    assert f"[{n}/{n}]" in done.stderr and "Traceback" not in done.stderr
-    with environment(kernel_env(tmp_path)):
-        code, out, _ = cli("report", "latest", "--format", "json")
-    assert code == 0
-    cells = json.loads(out)["cells"]
+               "RAY_TMPDIR": tempfile.mkdtemp(prefix="jc-ray-", dir="/tmp")}  # fmt: skip
+    cells = run_demo("ray.ipynb", tmp_path, ray_env, timeout=600)
     started = next(c for c in cells if c["source"].startswith("import ray"))
     assert {n["status"] for n in started["cluster"]["workers"]} == {"in-kernel"}  # the kernel counted Ray's start
     busy = next(c for c in cells if c["source"].startswith("@ray.remote"))
