@@ -59,6 +59,9 @@ class FakeRay(ray_backend.RayBackend):
         for node in ("a", "b"):
             self._agents.setdefault(node, object())
 
+    def _wait_ready(self):
+        pass
+
     def reports(self, client, start_s, end_s, timeout_s, workers=None):
         self.asked.append(workers)
         self._submitted = ray_backend.SUBMISSIONS.count

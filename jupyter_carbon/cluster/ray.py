@@ -50,6 +50,9 @@ class CarbonNodeAgent:
         # This actor's parent is the node's raylet: its tree holds every task the node runs.
         self.node = NodeMeter(tree=ProcessTree(os.getppid()))
 
+    def ready(self) -> bool:
+        return True
+
     def report(self, start_s: float, end_s: float, sent_s: float) -> dict:
         return self.node.report(start_s, end_s, sent_s)
 
@@ -126,6 +129,11 @@ class RayBackend:
 
     name = "ray"
 
+    start_timeout_s = 60.0
+    """How long the first cell's end waits for the agents to start (each is a new worker
+    process on its node that imports Ray and the meter): their first answer tells which
+    node is the kernel's own child, so it is worth waiting for."""
+
     def __init__(self):
         self._job: str | None = None
         self._agents: dict[str, object] = {}
@@ -146,7 +154,13 @@ class RayBackend:
         self._job, self._agents, self._fresh = client.job_id, {}, set()
         count_submissions()
         self._start_agents(fresh=False)
+        self._wait_ready()
         return True
+
+    def _wait_ready(self) -> None:
+        pings = [agent.ready.remote() for agent in self._agents.values()]
+        if pings:
+            ray.wait(pings, num_returns=len(pings), timeout=self.start_timeout_s)
 
     def _start_agents(self, *, fresh: bool) -> None:
         """An agent on every live node that has none yet (``get_if_exists``: another kernel's
