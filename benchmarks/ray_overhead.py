@@ -79,12 +79,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cells", type=int, default=200)
     parser.add_argument("--address", help="a running Ray cluster's address (default: start one in this process)")
+    parser.add_argument("--no-cluster", action="store_true", help="only the cells without a cluster (no Ray imported)")
     args = parser.parse_args()
     os.environ.setdefault("JUPYTER_DATA_DIR", tempfile.mkdtemp(prefix="carbon-bench-"))
     os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")  # a local Ray on the loopback address only
     print(f"{os.cpu_count()} logical CPUs; {args.cells} plain and {args.cells} metered cells each, interleaved; milliseconds per cell")
     print(f"{'cluster':>7}  {'cell':<15} {'plain med':>9} {'(p10-p90)':>15} {'metered med':>11} {'(p10-p90)':>15} {'added med':>9}")
-    for cluster in (False, True):
+    for cluster in (False,) if args.no_cluster else (False, True):
         for name, (plain, metered) in bench(cluster, args.cells, args.address).items():
             p, m = statistics.median(plain) * 1e3, statistics.median(metered) * 1e3
             spread = lambda v: f"({percentile(v, 0.1) * 1e3:.3f}-{percentile(v, 0.9) * 1e3:.3f})"  # noqa: E731

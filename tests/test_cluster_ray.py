@@ -16,7 +16,7 @@ from jupyter_client.manager import start_new_kernel  # noqa: E402
 
 from kernels import BURN as BURN_IN_KERNEL  # noqa: E402
 from kernels import run as run_cell  # noqa: E402
-from ray_cluster import environment, ray_cluster  # noqa: E402
+from ray_cluster import START_TIMED_OUT, environment, ray_cluster  # noqa: E402
 
 pytestmark = [pytest.mark.slow, pytest.mark.ray]
 
@@ -96,16 +96,21 @@ def test_a_local_rays_worker_processes_are_charged_once(tmp_path):
     km, kc = start_new_kernel(kernel_name="python3", env={**env, "JUPYTER_CARBON_REGION": "FR"})
     try:
         run(kc, "%load_ext jupyter_carbon")
-        run(kc, "import ray, tempfile\n"
-                "for attempt in range(3):  # Ray's start can time out on a loaded machine\n"
-                "    try:\n"
-                "        ray.init(num_cpus=1, include_dashboard=False, logging_level='ERROR', log_to_driver=False,\n"
-                "                 _temp_dir=tempfile.mkdtemp(prefix='jc-ray-', dir='/tmp'))\n"
-                "        break\n"
-                "    except Exception:\n"
-                "        ray.shutdown()\n"
-                "        if attempt == 2:\n"
-                "            raise", timeout=900)  # fmt: skip
+        try:
+            run(kc, "import ray, tempfile\n"
+                    "for attempt in range(3):  # Ray's start can time out on a loaded machine\n"
+                    "    try:\n"
+                    "        ray.init(num_cpus=1, include_dashboard=False, logging_level='ERROR', log_to_driver=False,\n"
+                    "                 _temp_dir=tempfile.mkdtemp(prefix='jc-ray-', dir='/tmp'))\n"
+                    "        break\n"
+                    "    except Exception:\n"
+                    "        ray.shutdown()\n"
+                    "        if attempt == 2:\n"
+                    "            raise", timeout=900)  # fmt: skip
+        except AssertionError as err:
+            if any(sign in str(err) for sign in START_TIMED_OUT):
+                pytest.skip(f"Ray could not start on this machine (its processes timed out starting): {str(err)[-300:]}")
+            raise
         run(kc, BURN)
         run(kc, "ray.get(remote_burn.remote(0.05))")
         run(kc, f"ray.get(remote_burn.remote({2 * CPU_S}))")

@@ -75,11 +75,14 @@ def test_notebooks_are_stored_without_outputs():
                 assert cell.outputs == [] and cell.execution_count is None, path.name
 
 
-def run_demo(name: str, tmp_path, extra_env: dict | None = None, timeout: int = 300) -> list[dict]:
-    """Run ``notebooks/NAME`` with ``jupyter carbon run`` and return its cells' records."""
+def run_demo(name: str, tmp_path, extra_env: dict | None = None, timeout: int = 300, skip_if=()) -> list[dict]:
+    """Run ``notebooks/NAME`` with ``jupyter carbon run`` and return its cells' records;
+    skip when it failed with one of the texts in ``skip_if``."""
     notebook = NOTEBOOKS / name
     env = {**os.environ, **kernel_env(tmp_path), **(extra_env or {})}
     done = subprocess.run([*console_script(), "run", str(notebook)], capture_output=True, text=True, env=env, timeout=timeout)
+    if done.returncode != 0 and any(sign in done.stderr for sign in skip_if):
+        pytest.skip(f"{name} could not start what it needs on this machine: {done.stderr[-300:]}")
     assert done.returncode == 0, done.stderr
     n = code_cells(notebook)
     assert f"[{n}/{n}]" in done.stderr and "Traceback" not in done.stderr
@@ -106,7 +109,9 @@ def test_the_ray_demo_runs_headless_and_charges_the_node(tmp_path):
     # its temp dir short (Unix socket paths).
     ray_env = {"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0", "RAY_AUTH_MODE": "disabled", "RAY_USAGE_STATS_ENABLED": "0",
                "RAY_TMPDIR": tempfile.mkdtemp(prefix="jc-ray-", dir="/tmp")}  # fmt: skip
-    cells = run_demo("ray.ipynb", tmp_path, ray_env, timeout=600)
+    from ray_cluster import START_TIMED_OUT
+
+    cells = run_demo("ray.ipynb", tmp_path, ray_env, timeout=600, skip_if=START_TIMED_OUT)
     started = next(c for c in cells if c["source"].startswith("import ray"))
     assert {n["status"] for n in started["cluster"]["workers"]} == {"in-kernel"}  # the kernel counted Ray's start
     busy = next(c for c in cells if c["source"].startswith("@ray.remote"))
