@@ -44,7 +44,8 @@ def interleaved(shell, code: str, n: int) -> tuple[list[float], list[float]]:
     plain, metered = [], []
     for i in range(2 * n):
         on = i % 2 == 1
-        shell.run_line_magic("carbon", "on" if on else "off")
+        with contextlib.redirect_stdout(io.StringIO()):  # the magic's status line
+            shell.run_line_magic("carbon", "on" if on else "off")
         (metered if on else plain).append(timed(shell, code))
     return plain, metered
 
