@@ -7,8 +7,10 @@ on a loaded machine the agent's imports can take longer and the node aborts. A c
 fails to start is stopped and started again (three tries); if Ray still cannot start, the
 test is skipped with the reason (the machine's load, not the code under test).
 
-``RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0`` keeps every Ray process on 127.0.0.1: otherwise Ray
-replaces a loopback ``--node-ip-address`` with the host's own address."""
+Every Ray process is on 127.0.0.1. Ray replaces a loopback ``--node-ip-address`` with the
+host's own address unless ``RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0`` (:data:`LOOPBACK`), which
+the head gets; that setting refuses to join a cluster, so the other nodes get no address and
+take the one they reach the head's 127.0.0.1 from: 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -25,6 +27,10 @@ import time
 from pathlib import Path
 
 import psutil
+
+
+LOOPBACK = {"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0"}
+"""Ray's own setting for a one-host Ray: its address is the loopback address."""
 
 
 def free_ports(n: int) -> list[int]:
@@ -47,7 +53,7 @@ def _ray_cli() -> list[str]:
 def _node_args(temp_dir: Path, ports: list[int]) -> list[str]:
     names = ("--node-manager-port", "--object-manager-port", "--runtime-env-agent-port", "--dashboard-agent-grpc-port",
              "--dashboard-agent-listen-port", "--metrics-export-port")  # fmt: skip
-    args = ["--node-ip-address", "127.0.0.1", "--temp-dir", str(temp_dir), "--num-cpus", "1", "--disable-usage-stats"]
+    args = ["--temp-dir", str(temp_dir), "--num-cpus", "1", "--disable-usage-stats"]
     for name, port in zip(names, ports):
         args += [name, str(port)]
     return args
@@ -106,9 +112,9 @@ def ray_cluster(tmp_path: Path, zones: dict[str, str], env: dict[str, str], trie
             sessions.clear()
             gcs, client, dashboard, *ports = free_ports(9)
             try:
-                head = ["--head", "--port", str(gcs), "--ray-client-server-port", str(client), "--dashboard-port", str(dashboard),
+                head = ["--head", "--node-ip-address", "127.0.0.1", "--port", str(gcs), "--ray-client-server-port", str(client), "--dashboard-port", str(dashboard),
                         "--include-dashboard", "false", "--no-monitor", "--resources", json.dumps({names[0]: 1}), *_node_args(temp_dir, ports)]  # fmt: skip
-                _start(head, {**env, "JUPYTER_CARBON_REGION": zones[names[0]]}, tmp_path / f"{names[0]}.log", 240, sessions)
+                _start(head, {**env, **LOOPBACK, "JUPYTER_CARBON_REGION": zones[names[0]]}, tmp_path / f"{names[0]}.log", 240, sessions)
                 for name in names[1:]:
                     _start(["--address", f"127.0.0.1:{gcs}", "--resources", json.dumps({name: 1}), *_node_args(temp_dir, free_ports(6))],
                            {**env, "JUPYTER_CARBON_REGION": zones[name]}, tmp_path / f"{name}.log", 240, sessions)  # fmt: skip
@@ -147,9 +153,7 @@ def skip_if_start_timed_out(where: Path, err: BaseException) -> None:
 def environment(tmp_path: Path) -> dict[str, str]:
     env = dict(os.environ)
     env.update(JUPYTER_DATA_DIR=str(tmp_path / "data"), IPYTHONDIR=str(tmp_path / "ipython"),
-               PYTHONPATH=os.pathsep.join(sys.path), RAY_AUTH_MODE="disabled", RAY_USAGE_STATS_ENABLED="0",
-               # every Ray process on the loopback address (Ray takes 127.0.0.1 to mean "this host's address")
-               RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER="0")  # fmt: skip
+               PYTHONPATH=os.pathsep.join(sys.path), RAY_AUTH_MODE="disabled", RAY_USAGE_STATS_ENABLED="0")  # fmt: skip
     env.pop("JUPYTER_CARBON_REGION", None)
     env.pop("RAY_ADDRESS", None)
     return env
