@@ -1,5 +1,5 @@
 """A Ray cluster for tests: a head node and one more node, each started by ``ray start`` from
-the test process (not a child of any kernel), bound to 127.0.0.1 on free ports, in a temp dir
+the test process (not a child of any kernel), on the loopback address and free ports, in a temp dir
 of its own, each node with its own environment (its own ``JUPYTER_CARBON_REGION``).
 
 Ray's raylet waits a fixed time (15-30 s) for its dashboard agent to write its port files;
@@ -7,10 +7,9 @@ on a loaded machine the agent's imports can take longer and the node aborts. A c
 fails to start is stopped and started again (three tries); if Ray still cannot start, the
 test is skipped with the reason (the machine's load, not the code under test).
 
-Every Ray process is on 127.0.0.1. Ray replaces a loopback ``--node-ip-address`` with the
-host's own address unless ``RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0`` (:data:`LOOPBACK`), which
-the head gets; that setting refuses to join a cluster, so the other nodes get no address and
-take the one they reach the head's 127.0.0.1 from: 127.0.0.1."""
+Every Ray process is on the loopback address 127.0.0.2 (:data:`NODE_IP`): Ray replaces
+127.0.0.1 and ``localhost`` with the host's own network address wherever a cluster may span
+hosts, and keeps any other address; its setting for a one-host Ray refuses a second node."""
 
 from __future__ import annotations
 
@@ -29,8 +28,8 @@ from pathlib import Path
 import psutil
 
 
-LOOPBACK = {"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0"}
-"""Ray's own setting for a one-host Ray: its address is the loopback address."""
+NODE_IP = "127.0.0.2"
+"""Every node's address, and the one a driver connects from (``ray.init(_node_ip_address=...)``)."""
 
 
 def free_ports(n: int) -> list[int]:
@@ -38,7 +37,7 @@ def free_ports(n: int) -> list[int]:
     try:
         for _ in range(n):
             s = socket.socket()
-            s.bind(("127.0.0.1", 0))
+            s.bind((NODE_IP, 0))
             socks.append(s)
         return [s.getsockname()[1] for s in socks]
     finally:
@@ -53,7 +52,7 @@ def _ray_cli() -> list[str]:
 def _node_args(temp_dir: Path, ports: list[int]) -> list[str]:
     names = ("--node-manager-port", "--object-manager-port", "--runtime-env-agent-port", "--dashboard-agent-grpc-port",
              "--dashboard-agent-listen-port", "--metrics-export-port")  # fmt: skip
-    args = ["--temp-dir", str(temp_dir), "--num-cpus", "1", "--disable-usage-stats"]
+    args = ["--node-ip-address", NODE_IP, "--temp-dir", str(temp_dir), "--num-cpus", "1", "--disable-usage-stats"]
     for name, port in zip(names, ports):
         args += [name, str(port)]
     return args
@@ -112,11 +111,11 @@ def ray_cluster(tmp_path: Path, zones: dict[str, str], env: dict[str, str], trie
             sessions.clear()
             gcs, client, dashboard, *ports = free_ports(9)
             try:
-                head = ["--head", "--node-ip-address", "127.0.0.1", "--port", str(gcs), "--ray-client-server-port", str(client), "--dashboard-port", str(dashboard),
+                head = ["--head", "--port", str(gcs), "--ray-client-server-port", str(client), "--dashboard-port", str(dashboard),
                         "--include-dashboard", "false", "--no-monitor", "--resources", json.dumps({names[0]: 1}), *_node_args(temp_dir, ports)]  # fmt: skip
-                _start(head, {**env, **LOOPBACK, "JUPYTER_CARBON_REGION": zones[names[0]]}, tmp_path / f"{names[0]}.log", 240, sessions)
+                _start(head, {**env, "JUPYTER_CARBON_REGION": zones[names[0]]}, tmp_path / f"{names[0]}.log", 240, sessions)
                 for name in names[1:]:
-                    _start(["--address", f"127.0.0.1:{gcs}", "--resources", json.dumps({name: 1}), *_node_args(temp_dir, free_ports(6))],
+                    _start(["--address", f"{NODE_IP}:{gcs}", "--resources", json.dumps({name: 1}), *_node_args(temp_dir, free_ports(6))],
                            {**env, "JUPYTER_CARBON_REGION": zones[name]}, tmp_path / f"{name}.log", 240, sessions)  # fmt: skip
                 raylets = _raylets(sessions)
                 if len(raylets) != len(names):
@@ -128,7 +127,7 @@ def ray_cluster(tmp_path: Path, zones: dict[str, str], env: dict[str, str], trie
                     skip_if_start_timed_out(tmp_path, err)
                     raise
                 time.sleep(2)
-        yield f"127.0.0.1:{gcs}", {name: p.pid for name, p in zip(names, raylets)}
+        yield f"{NODE_IP}:{gcs}", {name: p.pid for name, p in zip(names, raylets)}
     finally:
         stop(sessions)
         shutil.rmtree(temp_dir, ignore_errors=True)
@@ -148,6 +147,11 @@ def skip_if_start_timed_out(where: Path, err: BaseException) -> None:
             text = log.read_text(errors="replace")
             if any(sign in text for sign in START_TIMED_OUT):
                 pytest.skip(f"Ray could not start on this machine (its processes timed out starting, {log.name}): {err}")
+
+
+ONE_HOST = {"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0"}
+"""Ray's setting for a Ray on one host only (``ray.init()`` in a kernel): its processes on
+127.0.0.1."""
 
 
 def environment(tmp_path: Path) -> dict[str, str]:

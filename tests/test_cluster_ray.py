@@ -16,7 +16,7 @@ from jupyter_client.manager import start_new_kernel  # noqa: E402
 
 from kernels import BURN as BURN_IN_KERNEL  # noqa: E402
 from kernels import run as run_cell  # noqa: E402
-from ray_cluster import START_TIMED_OUT, environment, ray_cluster  # noqa: E402
+from ray_cluster import NODE_IP, ONE_HOST, START_TIMED_OUT, environment, ray_cluster  # noqa: E402
 
 pytestmark = [pytest.mark.slow, pytest.mark.ray]
 
@@ -46,7 +46,7 @@ def test_each_node_is_charged_what_it_measured_priced_by_its_zone(tmp_path):
         km, kc = start_new_kernel(kernel_name="python3", env={**env, "JUPYTER_CARBON_REGION": "DE"})
         try:
             run(kc, "%load_ext jupyter_carbon")
-            run(kc, f"import ray\nray.init(address={address!r}, logging_level='ERROR', log_to_driver=False)")
+            run(kc, f"import ray\nray.init(address={address!r}, _node_ip_address={NODE_IP!r}, logging_level='ERROR', log_to_driver=False)")
             run(kc, BURN)
             run(kc, f"ray.get([{on('fr', 0.05)}, {on('pl', 0.05)}])")  # starts a worker process on each node
             run(kc, f"burn({2 * CPU_S})")  # the same work, in the kernel
@@ -93,7 +93,7 @@ def test_a_local_rays_worker_processes_are_charged_once(tmp_path):
     """``ray.init()`` in the kernel starts the raylet as the kernel's child: the raylet and
     its workers leave the kernel's process tree and are charged through the node's report."""
     env = environment(tmp_path)
-    km, kc = start_new_kernel(kernel_name="python3", env={**env, "JUPYTER_CARBON_REGION": "FR"})
+    km, kc = start_new_kernel(kernel_name="python3", env={**env, **ONE_HOST, "JUPYTER_CARBON_REGION": "FR"})
     try:
         run(kc, "%load_ext jupyter_carbon")
         try:

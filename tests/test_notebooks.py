@@ -107,10 +107,10 @@ def test_the_ray_demo_runs_headless_and_charges_the_node(tmp_path):
     pytest.importorskip("ray")
     # Ray on the loopback address only, no token file in the home directory, no usage report;
     # its temp dir short (Unix socket paths).
-    ray_env = {"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0", "RAY_AUTH_MODE": "disabled", "RAY_USAGE_STATS_ENABLED": "0",
-               "RAY_TMPDIR": tempfile.mkdtemp(prefix="jc-ray-", dir="/tmp")}  # fmt: skip
-    from ray_cluster import START_TIMED_OUT
+    from ray_cluster import ONE_HOST, START_TIMED_OUT
 
+    ray_env = {**ONE_HOST, "RAY_AUTH_MODE": "disabled", "RAY_USAGE_STATS_ENABLED": "0",
+               "RAY_TMPDIR": tempfile.mkdtemp(prefix="jc-ray-", dir="/tmp")}  # fmt: skip
     cells = run_demo("ray.ipynb", tmp_path, ray_env, timeout=600, skip_if=START_TIMED_OUT)
     started = next(c for c in cells if c["source"].startswith("import ray"))
     assert {n["status"] for n in started["cluster"]["workers"]} == {"in-kernel"}  # the kernel counted Ray's start
