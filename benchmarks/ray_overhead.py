@@ -50,7 +50,7 @@ def interleaved(shell, code: str, n: int) -> tuple[list[float], list[float]]:
     return plain, metered
 
 
-def bench(cluster: bool, cells: int, address: str | None) -> dict[str, tuple[list[float], list[float]]]:
+def bench(cluster: bool, cells: int, address: str | None, node_ip: str | None = None) -> dict[str, tuple[list[float], list[float]]]:
     from IPython.core.interactiveshell import InteractiveShell
 
     shell = InteractiveShell.instance()
@@ -59,9 +59,9 @@ def bench(cluster: bool, cells: int, address: str | None) -> dict[str, tuple[lis
     results = {}
     try:
         if cluster:
-            shell.run_cell("import ray\n"
-                           f"ray.init(address={address!r}, num_cpus=None if {address!r} else 2, include_dashboard=False,\n"
-                           "         logging_level='ERROR', log_to_driver=False)\n"
+            connect = {"address": address, "_node_ip_address": node_ip} if address else {"num_cpus": 2, "include_dashboard": False}
+            shell.user_ns["_connect"] = connect
+            shell.run_cell("import ray\nray.init(**_connect, logging_level='ERROR', log_to_driver=False)\n"
                            "@ray.remote\ndef inc(x):\n    return x + 1", store_history=False)  # fmt: skip
             for _ in range(10):  # warm up: the first cell with Ray starts the nodes' meter
                 timed(shell, CELLS["submits a task"])
@@ -80,6 +80,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cells", type=int, default=200)
     parser.add_argument("--address", help="a running Ray cluster's address (default: start one in this process)")
+    parser.add_argument("--node-ip", help="this host's address in that cluster, if not the one Ray finds (e.g. 127.0.0.2)")
     parser.add_argument("--no-cluster", action="store_true", help="only the cells without a cluster (no Ray imported)")
     args = parser.parse_args()
     os.environ.setdefault("JUPYTER_DATA_DIR", tempfile.mkdtemp(prefix="carbon-bench-"))
@@ -87,7 +88,7 @@ def main() -> None:
     print(f"{os.cpu_count()} logical CPUs; {args.cells} plain and {args.cells} metered cells each, interleaved; milliseconds per cell")
     print(f"{'cluster':>7}  {'cell':<15} {'plain med':>9} {'(p10-p90)':>15} {'metered med':>11} {'(p10-p90)':>15} {'added med':>9}")
     for cluster in (False,) if args.no_cluster else (False, True):
-        for name, (plain, metered) in bench(cluster, args.cells, args.address).items():
+        for name, (plain, metered) in bench(cluster, args.cells, args.address, args.node_ip).items():
             p, m = statistics.median(plain) * 1e3, statistics.median(metered) * 1e3
             spread = lambda v: f"({percentile(v, 0.1) * 1e3:.3f}-{percentile(v, 0.9) * 1e3:.3f})"  # noqa: E731
             print(f"{'ray' if cluster else 'none':>7}  {name:<15} {p:9.3f} {spread(plain):>15} {m:11.3f} {spread(metered):>15} {m - p:9.3f}")

@@ -48,7 +48,10 @@ class CarbonNodeAgent:
         from .node import NodeMeter
 
         # This actor's parent is the node's raylet: its tree holds every task the node runs.
-        self.node = NodeMeter(tree=ProcessTree(os.getppid()))
+        tree = ProcessTree(os.getppid())
+        for pid in _ray_agents(tree.pid):
+            tree.exclude(pid)
+        self.node = NodeMeter(tree=tree)
 
     def ready(self) -> bool:
         return True
@@ -95,6 +98,25 @@ def count_submissions() -> None:
 
     for cls in (RemoteFunction, ActorMethod):
         SUBMISSIONS.wrap(cls)
+
+
+AGENTS = ("ray::DashboardAgent", "ray::RuntimeEnvAgent")
+"""The processes a raylet starts beside its workers: Ray's own monitoring and environment
+set-up, running whether or not any cell uses the node, so no cell's work (as a Dask
+cluster's scheduler and dashboard are no cell's work)."""
+
+
+def _ray_agents(raylet: int) -> list[int]:
+    import psutil
+
+    found = []
+    for child in psutil.Process(raylet).children():
+        try:
+            if any(" ".join(child.cmdline()).startswith(name) for name in AGENTS):
+                found.append(child.pid)
+        except psutil.Error:
+            continue
+    return found
 
 
 def _agent_name(node_id: str) -> str:
