@@ -95,7 +95,7 @@ SUBCOMMANDS = {
     "off": ("stop metering cells (%%carbon cells are still metered)", NO_ARGUMENTS),
     "reset": ("start a new session: totals from zero, a new ledger; the old one stays on disk", NO_ARGUMENTS),
     "devices": ("what this machine can meter, and how", NO_ARGUMENTS),
-    "cluster": ("the cluster's workers (Dask): their hosts, hardware and zones", NO_ARGUMENTS),
+    "cluster": ("the cluster's workers (Dask) or nodes (Ray): their hosts, hardware and zones", NO_ARGUMENTS),
     "widget": ("show the live meter: power while a cell runs, session energy and CO2e", NO_ARGUMENTS),
     "estimate": ("the emissions calculator, as `jupyter carbon estimate` (see %carbon estimate --help)", _estimate_parser),
     "help": ("this list", NO_ARGUMENTS),
