@@ -298,13 +298,19 @@ def profile_settings():
     """The settings an IPython kernel of the default profile reads (``c.CarbonMeter.*``), so
     that ``measure()`` in a script and ``Meter()`` charge what the kernel would; the defaults,
     said once in the log, if the profile cannot be read."""
-    from .config import CarbonMeter, load_settings
+    from .config import METER_SETTINGS, CarbonMeter, load_settings
 
     try:
-        return load_settings()
+        return load_settings(uses=METER_SETTINGS)
     except Exception as err:  # a broken profile must not stop the user's script
         log.warning("jupyter-carbon: could not read the IPython profile's settings (%s); using the defaults", err)
         return CarbonMeter()
+
+
+def hardware_labels(meter) -> list[str]:
+    """``"NVIDIA H100 (...) (measured)"`` per device: the reports' hardware line, also
+    written in each ledger's header so that a report read back from disk has it."""
+    return [f"{info.name} ({info.method})" for info in meter.describe()]
 
 
 def default_meter() -> Meter:
