@@ -19,7 +19,7 @@ import contextlib
 import logging
 import os
 import threading
-import time
+from . import clocks
 from collections.abc import Callable, Iterator
 
 from .energy.base import (
@@ -51,7 +51,7 @@ class Meter:
         *,
         config=None,
         interval: float | None = None,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] = clocks.monotonic,
         start: bool = True,
         tree=None,
         fallback: Fallback | None = None,

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
+from .. import clocks
 
 from distributed import WorkerPlugin
 
@@ -166,7 +166,7 @@ class DaskBackend:
         reading from before a worker's work began is placed its work's duration earlier."""
         try:
             _, msg = event
-            worker, received = msg["worker"], time.time()
+            worker, received = msg["worker"], clocks.wall()
             with self._lock:
                 self._pushed[worker] = dict(msg, received_s=received)
                 history = self._histories.setdefault(worker, EnergyHistory(self.max_samples))
@@ -188,7 +188,7 @@ class DaskBackend:
             return dict(self._edges)
 
     def reports(self, client, start_s: float, end_s: float, timeout_s: float, workers=None) -> dict[str, dict | str]:
-        answers = client.run(report_energy, start_s, end_s, time.time(), workers=workers, on_error="return",
+        answers = client.run(report_energy, start_s, end_s, clocks.wall(), workers=workers, on_error="return",
                              callback_timeout=timeout_s)  # fmt: skip
         return {w: (_why(a) if isinstance(a, BaseException) else a) for w, a in answers.items()}
 

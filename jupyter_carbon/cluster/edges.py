@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
-import time
+from .. import clocks
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -45,7 +45,7 @@ class CellWindow:
 class ClusterMeter:
     """The kernel's view of the cluster nodes its cells use."""
 
-    def __init__(self, *, tree=None, timeout_s: float = 5.0, clock: Callable[[], float] = time.time,
+    def __init__(self, *, tree=None, timeout_s: float = 5.0, clock: Callable[[], float] = clocks.wall,
                  backends: Callable[[], list[Backend]] = loaded_backends):
         """``tree``: the kernel's :class:`~jupyter_carbon.energy.process.ProcessTree`, from
         which the kernel's own worker processes are taken out."""

@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
-import time
+from .. import clocks
 from collections.abc import Callable
 
 from .history import EnergyHistory
@@ -32,7 +32,7 @@ Sample = Callable[[float, dict[str, float], dict[str, float]], None]
 class NodeMeter:
     """Cumulative energy of this node process's tree, with its history and its own zone."""
 
-    def __init__(self, config=None, *, meter=None, carbon=None, clock: Callable[[], float] = time.time,
+    def __init__(self, config=None, *, meter=None, carbon=None, clock: Callable[[], float] = clocks.wall,
                  on_sample: Sample | None = None, max_samples: int = 4096):
         """``config``: a ``CarbonMeter`` (default: the settings a kernel on this host reads)."""
         if config is None:

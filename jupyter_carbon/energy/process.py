@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import threading
-import time
+from .. import clocks
 import weakref
 from pathlib import Path
 
@@ -40,7 +40,7 @@ class ProcessTree:
     #: More new PIDs than this since the last look (a busy host): walk /proc instead.
     MAX_NEW_PIDS = 512
 
-    def __init__(self, pid: int | None = None, psutil_module=None, clock=time.monotonic, proc: str | os.PathLike = "/proc"):
+    def __init__(self, pid: int | None = None, psutil_module=None, clock=clocks.monotonic, proc: str | os.PathLike = "/proc"):
         import psutil as _psutil
 
         self._psutil = psutil_module or _psutil
@@ -74,7 +74,7 @@ class ProcessTree:
             # process_time() has nanosecond resolution; times() counts in 10 ms ticks and is
             # only used for the children the kernel has waited for.
             t = os.times()
-            return time.process_time(), t.children_user + t.children_system
+            return clocks.process_time(), t.children_user + t.children_system
         t = self._proc.cpu_times()
         return t.user + t.system, t.children_user + t.children_system
 

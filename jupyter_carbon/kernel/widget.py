@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import html
 import threading
-import time
+from .. import clocks
 from collections import deque
 
 import ipywidgets as widgets
@@ -44,7 +44,7 @@ class CarbonWidget(widgets.VBox):
     running = Bool(False, help="A cell is running.")
     zone = Unicode("")
 
-    def __init__(self, session, carbon=None, *, min_interval: float = 0.5, history_s: float = 300.0, clock=time.monotonic, units=None, **kwargs):
+    def __init__(self, session, carbon=None, *, min_interval: float = 0.5, history_s: float = 300.0, clock=clocks.monotonic, units=None, **kwargs):
         self._session = session
         self._carbon = carbon
         self._units = units or (lambda: ("auto", "auto"))
