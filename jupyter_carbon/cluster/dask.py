@@ -196,6 +196,25 @@ class DaskBackend:
         answers = client.run(describe_worker, on_error="return", callback_timeout=timeout_s)
         return {w: (_why(a) if isinstance(a, BaseException) else a) for w, a in answers.items()}
 
+    def workers(self, client) -> set[str] | None:
+        """The workers the scheduler has now: a worker killed while busy pushes no last
+        reading, and would be taken for busy (and asked, until the time-out) for ever."""
+        if getattr(client, "asynchronous", False):
+            return None  # its scheduler_info() is a cache without the workers
+        try:
+            info = client.scheduler_info(n_workers=-1)
+        except TypeError:  # a distributed without n_workers lists them all
+            info = client.scheduler_info()
+        workers = info.get("workers") if isinstance(info, dict) or hasattr(info, "get") else None
+        return set(workers) if workers is not None else None
+
+    def forget(self, nodes) -> None:
+        with self._lock:
+            for worker in nodes:
+                self._edges.pop(worker, None)
+                if worker in self._pushed:
+                    self._pushed[worker] = dict(self._pushed[worker], edge="gone", running=0)
+
     def pending(self, client) -> bool:
         return any(state.status == "pending" for state in list(client.futures.values()))
 
