@@ -19,9 +19,9 @@ import contextlib
 import logging
 import os
 import threading
-from . import clocks
 from collections.abc import Callable, Iterator
 
+from . import clocks
 from .energy.base import (
     DeviceInfo,
     DomainPower,

@@ -18,10 +18,10 @@ import base64
 import json
 import math
 import threading
-from .. import clocks
 import urllib.parse
 from dataclasses import dataclass
 
+from .. import clocks
 from ._http import FetchError, fetch_json
 
 #: A reading outside this range (g/kWh) is a unit or parsing error, not a grid.

@@ -23,10 +23,10 @@ from __future__ import annotations
 
 import logging
 import threading
-from .. import clocks
 
 from distributed import WorkerPlugin
 
+from .. import clocks
 from .history import EnergyHistory
 
 log = logging.getLogger("jupyter_carbon")

@@ -23,10 +23,10 @@ from __future__ import annotations
 import logging
 import os
 import socket
-from .. import clocks
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from .. import clocks
 from ..units import plural
 from .base import Backend, cluster_part, loaded_backends, missing_node, priced_node
 

@@ -18,9 +18,9 @@ from __future__ import annotations
 import logging
 import os
 import socket
-from .. import clocks
 from collections.abc import Callable
 
+from .. import clocks
 from .history import EnergyHistory
 
 log = logging.getLogger("jupyter_carbon")

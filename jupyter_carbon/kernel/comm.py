@@ -16,9 +16,9 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from .. import clocks
 from pathlib import Path
 
+from .. import clocks
 from .._version import __version__
 from ..footprint import footprint
 

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import html
 import threading
-from .. import clocks
 from collections import deque
 
 import ipywidgets as widgets
 from traitlets import Bool, Dict, Float, Unicode
 
+from .. import clocks
 from ..text import cluster_power_text
 from ..units import cell_label, display_units, format_energy, format_intensity, format_mass, format_power
 
