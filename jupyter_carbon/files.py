@@ -110,8 +110,8 @@ def check_folder(path: str | os.PathLike) -> Path:
     return path
 
 
-def private_folder(path: str | os.PathLike) -> Path:
-    """The folder ``path``, its missing parts created ``0700``, checked by :func:`check_folder`."""
+def make_folders(path: str | os.PathLike) -> Path:
+    """The folder ``path``, each of its missing parts created ``0700``."""
     path = Path(path)
     missing = []
     for part in (path, *path.parents):
@@ -121,4 +121,9 @@ def private_folder(path: str | os.PathLike) -> Path:
     for part in reversed(missing):
         with contextlib.suppress(FileExistsError):
             os.mkdir(part, PRIVATE_FOLDER)
-    return check_folder(path)
+    return path
+
+
+def private_folder(path: str | os.PathLike) -> Path:
+    """The folder ``path``, its missing parts created ``0700``, checked by :func:`check_folder`."""
+    return check_folder(make_folders(path))
