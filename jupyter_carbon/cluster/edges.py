@@ -134,8 +134,11 @@ class ClusterMeter:
         """Nodes that pushed no end to their work because they died: those among ``busy``
         the cluster no longer has, forgotten from now on. Asked only when some node is to be
         asked anyway (one round trip to the scheduler, against a time-out per dead node)."""
+        workers = getattr(backend, "workers", None)  # a backend that cannot list its nodes
+        if workers is None:
+            return set()
         try:
-            alive = backend.workers(client)
+            alive = workers(client)
         except Exception:
             log.exception("jupyter-carbon: could not ask the cluster which workers it has")
             return set()
