@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from traitlets import Bool, Enum, Float, Unicode
+from traitlets import Bool, Enum, Float, TraitError, Unicode
 from traitlets.config import Config, Configurable
 
 from .units import ENERGY_UNITS, MASS_UNITS
@@ -25,6 +25,35 @@ from .units import ENERGY_UNITS, MASS_UNITS
 #: The profile files a kernel reads, in the order later ones override earlier ones (as
 #: IPython's kernel application loads them: each name's ``.py``, then its ``.json``).
 PROFILE_FILES = ("ipython_config.py", "ipython_config.json", "ipython_kernel_config.py", "ipython_kernel_config.json")
+
+
+class Hidden(str):
+    """A secret's text: itself to the code that sends it, hidden from every repr.
+
+    ``%config CarbonMeter`` lists each setting with ``repr`` of its value, and its output is
+    saved in the notebook; so does IPython's display of a value, and so do error messages
+    and debuggers. ``str(secret)`` and formatting (``f"{secret}"``) give the text itself.
+    """
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<hidden>"
+
+
+class Secret(Unicode):
+    """A token or password: its value is a :class:`Hidden`, and an error about a wrong value
+    names its type, never the value."""
+
+    info_text = "a text (a secret, never shown)"
+
+    def validate(self, obj, value):
+        value = super().validate(obj, value)
+        return value if value is None or isinstance(value, Hidden) else Hidden(value)
+
+    def error(self, obj, value, error=None, info=None):
+        owner = f"the {type(obj).__name__} setting" if obj is not None else "the setting"
+        raise TraitError(f"{owner} {self.name!r} expects {self.info()}, not {type(value).__name__} (value not shown)")
 
 
 class CarbonMeter(Configurable):
@@ -214,7 +243,7 @@ class CarbonMeter(Configurable):
         help="Base URL of the Electricity Maps API (v3).",
     ).tag(config=True)
 
-    electricitymaps_token = Unicode(
+    electricitymaps_token = Secret(
         None,
         allow_none=True,
         help="Electricity Maps API token. Sent only in the request header; never recorded.",
@@ -227,7 +256,7 @@ class CarbonMeter(Configurable):
 
     watttime_username = Unicode(None, allow_none=True, help="WattTime user name.").tag(config=True)
 
-    watttime_password = Unicode(
+    watttime_password = Secret(
         None,
         allow_none=True,
         help="WattTime password. Sent only to log in; never recorded.",

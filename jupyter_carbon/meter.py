@@ -19,9 +19,9 @@ import contextlib
 import logging
 import os
 import threading
-import time
 from collections.abc import Callable, Iterator
 
+from . import clocks
 from .energy.base import (
     DeviceInfo,
     DomainPower,
@@ -51,7 +51,7 @@ class Meter:
         *,
         config=None,
         interval: float | None = None,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] = clocks.monotonic,
         start: bool = True,
         tree=None,
         fallback: Fallback | None = None,

@@ -115,12 +115,12 @@ class Session:
         self.ledger: Ledger | None = None
         if self.persist:
             directory = self.ledger_dir or default_ledger_dir()
-            header = {
+            self._header = {
                 "session_id": self.session_id, "started_at": self.started_at, "pid": os.getpid(), **self.identity,
                 "hardware": self._hardware(),
             }
             try:
-                self.ledger = Ledger(directory / f"{self.session_id}.jsonl", header)
+                self.ledger = Ledger(directory / f"{self.session_id}.jsonl", self._header)
             except OSError as err:
                 log.warning("jupyter-carbon: cannot write the ledger in %s (%s); totals are kept in memory only", directory, err)
 
@@ -265,11 +265,30 @@ class Session:
             return None
 
     def _append(self, record) -> None:
+        if self.ledger is not None and self.ledger.deleted():
+            self._write_again(self.ledger)  # with ``record``, which the session holds already
+            return
         if self.ledger is not None:
             try:
                 self.ledger.append(record)  # a failing disk is the ledger's to report, once
             except ValueError as err:
                 log.warning("jupyter-carbon: could not append to %s (%s); kept in memory", self.ledger.path, err)
+
+    def _write_again(self, old: Ledger) -> None:
+        """The ledger was deleted while open: the session so far goes to a new file there."""
+        old.close(discard=True)
+        try:
+            ledger = Ledger(old.path, self._header)
+        except OSError as err:
+            self.ledger = None
+            log.warning("jupyter-carbon: the ledger %s was deleted during the session and cannot be written again (%s); totals are kept in memory only", old.path, err)
+            return
+        with self._lock:
+            held = sorted((*self.records, *self.idle_spans), key=lambda item: item.started_at)
+        for item in held:
+            ledger.append(item)
+        self.ledger = ledger
+        log.warning("jupyter-carbon: the ledger %s was deleted during the session; written again there with the session's %d cell(s) so far", old.path, len(self.records))
 
     # -- between cells ------------------------------------------------------------------------
     def use_meter(self, meter) -> None:

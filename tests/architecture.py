@@ -12,7 +12,7 @@ from pathlib import Path
 
 #: Layers, lowest first: a module may import its own layer and the ones below, never above.
 LAYERS = (
-    ("_version", "units", "files", "tables", "config"),
+    ("_version", "units", "files", "tables", "config", "clocks"),
     ("hardware", "carbon", "cpu_power", "bounds"),
     ("energy", "gpusync"),
     ("meter", "measurement"),
@@ -34,7 +34,7 @@ FORBIDDEN = (
 )
 
 #: What carbon/ may import besides itself: the data tables and the settings.
-CARBON_MAY_IMPORT = ("carbon", "tables", "hardware", "config", "_version")
+CARBON_MAY_IMPORT = ("carbon", "tables", "hardware", "config", "clocks", "_version")
 
 
 def modules(root: Path, package: str) -> dict[str, Path]:

@@ -61,6 +61,13 @@ class Backend(Protocol):
     def describe(self, client, timeout_s: float) -> dict[str, dict | str]:
         """Per node: :meth:`NodeMeter.describe`, or a text saying why not."""
 
+    def workers(self, client) -> set[str] | None:
+        """The nodes the cluster has now (one round trip to its scheduler), or None where it
+        cannot say."""
+
+    def forget(self, nodes) -> None:
+        """The cluster says these nodes are gone: never take them for busy again."""
+
 
 def loaded_backends() -> list[Backend]:
     """The backends whose cluster library the user has imported; imports nothing else."""

@@ -18,9 +18,9 @@ from __future__ import annotations
 import logging
 import os
 import socket
-import time
 from collections.abc import Callable
 
+from .. import clocks
 from .history import EnergyHistory
 
 log = logging.getLogger("jupyter_carbon")
@@ -32,7 +32,7 @@ Sample = Callable[[float, dict[str, float], dict[str, float]], None]
 class NodeMeter:
     """Cumulative energy of this node process's tree, with its history and its own zone."""
 
-    def __init__(self, config=None, *, meter=None, carbon=None, tree=None, clock: Callable[[], float] = time.time,
+    def __init__(self, config=None, *, meter=None, carbon=None, tree=None, clock: Callable[[], float] = clocks.wall,
                  on_sample: Sample | None = None, max_samples: int = 4096):
         """``config``: a ``CarbonMeter`` (default: the settings a kernel on this host reads).
         ``tree``: the processes metered (default: this process and its children); a Ray

@@ -16,9 +16,9 @@ from __future__ import annotations
 import logging
 import os
 import threading
-import time
 from pathlib import Path
 
+from .. import clocks
 from .._version import __version__
 from ..footprint import footprint
 
@@ -32,7 +32,7 @@ MAX_EXPORT_CONTENT = 8 * 2**20
 class FrontendChannel:
     """All comms opened on the ``jupyter_carbon`` target of one kernel."""
 
-    def __init__(self, extension, *, comm_manager=None, min_interval: float = 0.5, clock=time.monotonic):
+    def __init__(self, extension, *, comm_manager=None, min_interval: float = 0.5, clock=clocks.monotonic):
         self.ext = extension
         self.min_interval = min_interval
         self.clock = clock

@@ -84,7 +84,10 @@ def find_ledger(query: str, directory: str | None) -> Path:
     configured = None if directory else load_settings(uses=("ledger_dir",)).ledger_dir
     folder = Path(directory or configured).expanduser() if (directory or configured) else default_ledger_dir()
     if query.lower() in NEWEST:
-        ledgers = list_ledgers(folder)
+        try:
+            ledgers = list_ledgers(folder)
+        except OSError as err:  # a folder others could have planted ledgers in
+            raise UsageError(str(err)) from None
         if not ledgers:
             raise UsageError(f"no session ledger in {folder}; run a notebook with %load_ext jupyter_carbon or `jupyter carbon run` first")
         return ledgers[-1]
