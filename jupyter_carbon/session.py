@@ -394,10 +394,6 @@ def _priced(energy_j: float, intensity) -> float | None:
 
 
 def _intensity_dict(intensity) -> dict | None:
-    if intensity is None:
-        return None
-    if hasattr(intensity, "to_dict"):
-        return intensity.to_dict()
-    return dict(intensity)
+    return None if intensity is None else intensity.to_dict() if hasattr(intensity, "to_dict") else dict(intensity)
 
 
