@@ -228,6 +228,16 @@ class Session:
         self._emit("totals", self.totals)
         return record
 
+    def discard(self, cell: OpenCell) -> None:
+        """Forget an open cell without a record: another meter records it (a server that
+        meters a kernel from outside, when the kernel meters itself). What runs until the
+        next cell is no idle time of this session either."""
+        with self._lock:
+            if self._current is cell:
+                self._current = None
+            cell.ended = True
+            self._last_edge = None
+
     def _cluster_begin(self):
         if self.cluster is None:
             return None
