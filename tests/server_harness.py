@@ -94,6 +94,25 @@ class Server:
             time.sleep(0.2)
         return kernel_id
 
+    def restart(self, kernel_id: str) -> None:
+        """Restart the kernel through the REST API, and reconnect its websocket."""
+        old = self.kernel_process(kernel_id).pid
+        self.api(f"/api/kernels/{kernel_id}/restart", "POST", {})
+        ws = self._sockets.pop(kernel_id, None)
+        if ws is not None:
+            ws.close()
+        deadline = time.monotonic() + 30
+        while self._pid_or_none(kernel_id) in (None, old):
+            if time.monotonic() > deadline:
+                pytest.fail(f"kernel {kernel_id} did not restart")
+            time.sleep(0.2)
+
+    def _pid_or_none(self, kernel_id: str) -> int | None:
+        try:
+            return self.kernel_process(kernel_id).pid
+        except (LookupError, psutil.Error):
+            return None
+
     def kernel_process(self, kernel_id: str) -> psutil.Process:
         for child in psutil.Process(self.proc.pid).children():
             if any(f"kernel-{kernel_id}.json" in part for part in child.cmdline()):

@@ -112,10 +112,22 @@ class MeteredKernel:
         except Exception:
             log.debug("jupyter-carbon: an IOPub message of kernel %s could not be read", self.kernel_id, exc_info=True)
 
+    def _edge(self):
+        """The meter's snapshot now, on the event loop as the message arrives (a few counter
+        reads): handed to the worker, a busy server's thread switch would move the edge."""
+        meter = self.meter
+        if meter is None:
+            return None
+        try:
+            return meter, meter.snapshot(fresh=True)
+        except Exception:
+            return None
+
     def _on_begin(self, execution) -> None:
         if self.metered_by is not None:
             execution.notebook = self.owner.notebook_of(self.kernel_id)
-            self.owner.run(lambda: self._begin(execution))
+            snapshot = self._edge()
+            self.owner.run(lambda: self._begin(execution, snapshot))
 
     def _on_end(self, execution) -> None:
         if execution.metered_by_kernel and self.owner.settings.defer_to_kernel:
@@ -126,7 +138,8 @@ class MeteredKernel:
             log.info("jupyter-carbon: kernel %s no longer meters itself; the server meters it again", self.kernel_id)
             self.metered_by, self.reason = SERVER, None
         deferred = self.metered_by == KERNEL
-        self.owner.run(lambda: self._end(execution, deferred))
+        snapshot = None if deferred else self._edge()
+        self.owner.run(lambda: self._end(execution, deferred, snapshot))
 
     def open_when_known(self) -> None:
         """Open the meter and the session once the kernel's notebook is known (its ledger's
@@ -175,13 +188,13 @@ class MeteredKernel:
         self.owner.sampler.replace(old, self.meter)
         old.close()
 
-    def _begin(self, execution) -> None:
-        if self.session is None:
+    def _begin(self, execution, snapshot) -> None:
+        if self.session is None:  # not opened yet: this cell's start is when it opens
             self._open_session(execution.notebook)
         self.session.notebook = execution.notebook
-        self._cell = self.session.begin(execution_count=None, cell_id=execution.cell_id)
+        self._cell = self.session.begin(execution_count=None, cell_id=execution.cell_id, snapshot=self._taken(snapshot))
 
-    def _end(self, execution, deferred: bool) -> None:
+    def _end(self, execution, deferred: bool, snapshot=None) -> None:
         cell, self._cell = self._cell, None
         if cell is None or self.session is None:
             return
@@ -196,7 +209,13 @@ class MeteredKernel:
         cell.execution_count = execution.execution_count
         cell.source = first_line(execution.source)
         cell.cell_id = execution.cell_id or cell.cell_id
-        self.session.end(cell, status=execution.status, error=execution.error)
+        self.session.end(cell, status=execution.status, error=execution.error, snapshot=self._taken(snapshot))
+
+    def _taken(self, edge):
+        """An edge's snapshot if it is of the session's meter now (not one a restart replaced)."""
+        if edge is None or self.session is None or edge[0] is not self.session.meter:
+            return None
+        return edge[1]
 
     def _close_session(self) -> None:
         if self.session is not None:
