@@ -99,6 +99,8 @@ class Session:
         self._lock = threading.Lock()
         self._current: OpenCell | None = None
         self._unsubscribe_power = meter.subscribe(self._on_power)
+        self.previous_ledger_path: Path | None = None
+        """The ledger of this kernel's session before the last ``reset``: what ``previous`` means first."""
         self._start_ledger()
 
     def _start_ledger(self) -> None:
@@ -112,11 +114,23 @@ class Session:
         self.ledger: Ledger | None = None
         if self.persist:
             directory = self.ledger_dir or default_ledger_dir()
-            header = {"session_id": self.session_id, "started_at": self.started_at, "pid": os.getpid(), **self.identity}
+            header = {
+                "session_id": self.session_id, "started_at": self.started_at, "pid": os.getpid(), **self.identity,
+                "hardware": self._hardware(),
+            }
             try:
                 self.ledger = Ledger(directory / f"{self.session_id}.jsonl", header)
             except OSError as err:
                 log.warning("jupyter-carbon: cannot write the ledger in %s (%s); totals are kept in memory only", directory, err)
+
+    def _hardware(self) -> list[str]:
+        """The devices metered, for the header: a report read back from the ledger names them."""
+        from .meter import hardware_labels
+
+        try:
+            return hardware_labels(self.meter)
+        except Exception:  # a meter that cannot describe itself: the header says nothing
+            return []
 
     # -- events -------------------------------------------------------------------------------
     def subscribe(self, listener: Listener) -> Callable[[], None]:
@@ -342,6 +356,7 @@ class Session:
         """
         if self.ledger is not None:
             self.ledger.close()
+            self.previous_ledger_path = self.ledger.path
         running = self._current
         self._start_ledger()
         if running is not None:
