@@ -167,9 +167,11 @@ class Session:
             except Exception:
                 log.exception("jupyter-carbon: waiting for the GPU's queued work failed")
 
-    def begin(self, *, execution_count=None, cell_id=None, source: str = "", magic: bool = False, cell_position=None) -> OpenCell:
+    def begin(self, *, execution_count=None, cell_id=None, source: str = "", magic: bool = False, cell_position=None, snapshot=None) -> OpenCell:
+        """Open a cell. ``snapshot``: the meter's snapshot at the cell's true start, when the
+        caller took it earlier (a server that saw the kernel go busy on another thread)."""
         self._synchronise()
-        start, index = self.meter.snapshot(fresh=True), self.totals.cells + 1
+        start, index = snapshot or self.meter.snapshot(fresh=True), self.totals.cells + 1
         self._end_idle(start, index)
         cell = OpenCell(
             index=index,
@@ -194,12 +196,13 @@ class Session:
             return 0.0
         return Measurement.between(cell.start, self.meter.snapshot()).energy_j
 
-    def end(self, cell: OpenCell, *, status: str = "ok", error: str | None = None, intensity=None) -> CellRecord:
-        """Close a cell: measure it, price it, append it to the ledger, update the totals."""
+    def end(self, cell: OpenCell, *, status: str = "ok", error: str | None = None, intensity=None, snapshot=None) -> CellRecord:
+        """Close a cell: measure it, price it, append it to the ledger, update the totals.
+        ``snapshot`` as in :meth:`begin`."""
         if status not in STATUSES:
             raise ValueError(f"status must be one of {', '.join(STATUSES)}, not {status!r}")
         self._synchronise()
-        end = self.meter.snapshot(fresh=True)
+        end = snapshot or self.meter.snapshot(fresh=True)
         cluster = self._cluster_end(cell)
         m = Measurement.between(cell.start, end)
         energy_j = m.energy_j
@@ -243,6 +246,16 @@ class Session:
         self._emit("cell_end", record)
         self._emit("totals", self.totals)
         return record
+
+    def discard(self, cell: OpenCell) -> None:
+        """Forget an open cell without a record: another meter records it (a server that
+        meters a kernel from outside, when the kernel meters itself). What runs until the
+        next cell is no idle time of this session either."""
+        with self._lock:
+            if self._current is cell:
+                self._current = None
+            cell.ended = True
+            self._last_edge = None
 
     def _cluster_begin(self):
         if self.cluster is None:

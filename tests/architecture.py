@@ -12,13 +12,13 @@ from pathlib import Path
 
 #: Layers, lowest first: a module may import its own layer and the ones below, never above.
 LAYERS = (
-    ("_version", "units", "files", "tables", "config", "clocks"),
+    ("_version", "units", "files", "tables", "config", "clocks", "protocol"),
     ("hardware", "carbon", "cpu_power", "bounds"),
     ("energy", "gpusync"),
     ("meter", "measurement"),
     ("records", "ledger", "footprint", "session"),
     ("report", "text", "inventory", "estimates", "cluster"),
-    ("kernel", "cli"),
+    ("kernel", "cli", "server"),
     ("", "__main__"),  # the package itself: its entry points load the kernel side and the CLI
 )
 
@@ -26,8 +26,13 @@ LAYERS = (
 FORBIDDEN = (
     ("kernel", "cli"),
     ("cli", "kernel"),
+    ("kernel", "server"),
+    ("server", "kernel"),
+    ("cli", "server"),
+    ("server", "cli"),
     ("report", "kernel"),
     ("report", "cli"),
+    ("report", "server"),
     ("report", "text"),
     ("report", "inventory"),
     ("report", "estimates"),

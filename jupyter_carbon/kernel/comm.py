@@ -21,6 +21,7 @@ from pathlib import Path
 from .. import clocks
 from .._version import __version__
 from ..footprint import footprint
+from .marker import publish_marker
 
 log = logging.getLogger("jupyter_carbon")
 
@@ -185,6 +186,7 @@ class FrontendChannel:
         if event == "power":
             self._on_power(payload)
         elif event == "cell_start":
+            publish_marker(getattr(self.ext, "shell", None), payload)  # a server watching IOPub defers
             self._broadcast(cell_start_payload(payload))
         elif event == "cell_end":
             self._broadcast({"type": "cell_end", "record": payload.to_dict(), "footprint": footprint(payload)})
