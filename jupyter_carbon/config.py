@@ -158,6 +158,9 @@ class CarbonMeter(Configurable):
         help="Meter AMD GPUs through AMD SMI (the amdsmi package: pip install jupyter-carbon[amd]) when present.",
     ).tag(config=True)
     enable_rapl = Bool(True, help="Meter CPU packages and DRAM through Linux powercap.").tag(config=True)
+    enable_apple = Bool(
+        True, help="Meter an Apple Silicon Mac's CPU, DRAM and GPU through IOReport (the 'apple' extra)."
+    ).tag(config=True)
 
     region = Unicode(
         None,
@@ -267,10 +270,18 @@ class CarbonMeter(Configurable):
     ).tag(config=True)
 
 
+def ipython_home() -> str:
+    """IPython's folder as ``IPython.paths.get_ipython_dir`` finds it (``$IPYTHONDIR``, else
+    ``~/.ipython``), without importing IPython: ``measure()`` in a script stays light."""
+    import os
+
+    return os.path.expanduser(os.environ.get("IPYTHONDIR") or os.path.join("~", ".ipython"))
+
+
 #: The settings the meter reads (``jupyter carbon devices`` and every kernel).
 METER_SETTINGS = (
     "sample_interval", "gpu_attribution", "drop_after_s", "powercap_root", "cpu_model", "cpu_tdp_w",
-    "memory_w_per_gb", "enable_nvml", "enable_amdsmi", "enable_rapl",
+    "memory_w_per_gb", "enable_nvml", "enable_amdsmi", "enable_rapl", "enable_apple",
 )
 
 #: Settings whose values are never shown, not even in an error about them.
@@ -285,10 +296,9 @@ class ConfigError(ValueError):
 def load_config(profile: str = "default", ipython_dir: str | None = None) -> Config:
     """The traitlets configuration an IPython kernel of ``profile`` would read.
     Raises ConfigError naming the file (and line) that cannot be read."""
-    from IPython.paths import get_ipython_dir
     from traitlets.config.loader import JSONFileConfigLoader, PyFileConfigLoader
 
-    folder = Path(ipython_dir or get_ipython_dir()) / f"profile_{profile}"
+    folder = Path(ipython_dir or ipython_home()) / f"profile_{profile}"
     config = Config()
     for name in PROFILE_FILES:
         if (folder / name).is_file():

@@ -26,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from .bounds import record_bounds
 from .carbon.intensity import emissions_g, facility_energy_j
 from .ledger import Ledger, default_ledger_dir
 from .measurement import Measurement
@@ -232,6 +233,7 @@ class Session:
             below_resolution=list(m.below_resolution),
             cluster=cluster,
             cell_position=cell.cell_position,
+            bounds=record_bounds(m.bounds_by_component, lambda j: _priced(j, intensity)),
         )
         with self._lock:
             if self._current is cell:
@@ -345,6 +347,7 @@ class Session:
             facility_energy_j=facility_energy_j(m.energy_j, pue),
             emissions_g=_priced(m.energy_j, intensity),
             intensity=_intensity_dict(intensity),
+            bounds=record_bounds(m.bounds_by_component, lambda j: _priced(j, intensity)),
         )
         with self._lock:
             self.idle_spans.append(span)
@@ -404,10 +407,6 @@ def _priced(energy_j: float, intensity) -> float | None:
 
 
 def _intensity_dict(intensity) -> dict | None:
-    if intensity is None:
-        return None
-    if hasattr(intensity, "to_dict"):
-        return intensity.to_dict()
-    return dict(intensity)
+    return None if intensity is None else intensity.to_dict() if hasattr(intensity, "to_dict") else dict(intensity)
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 #: Layers, lowest first: a module may import its own layer and the ones below, never above.
 LAYERS = (
     ("_version", "units", "files", "tables", "config", "clocks", "protocol"),
-    ("hardware", "carbon"),
+    ("hardware", "carbon", "cpu_power", "bounds"),
     ("energy", "gpusync"),
     ("meter", "measurement"),
     ("records", "ledger", "footprint", "session"),

@@ -40,6 +40,7 @@ class CarbonExtension:
 
             carbon = CarbonContext(self.config)
         self.carbon = carbon
+        self._hint_instance()
         if session is None:
             from ..gpusync import synchronise
 
@@ -212,8 +213,14 @@ class CarbonExtension:
         from ..meter import Meter
 
         old, self.meter = self.meter, Meter(config=self.config)
+        self._hint_instance()
         self.session.use_meter(self.meter)
         old.close()
+
+    def _hint_instance(self) -> None:
+        """With cloud metadata on, the instance type it names identifies the CPU part."""
+        if self.config.cloud_metadata and hasattr(self.carbon, "instance_type") and hasattr(self.meter, "use_instance_hint"):
+            self.meter.use_instance_hint(self.carbon.instance_type)
 
     def use_cell_options(self, options) -> None:
         """``%%carbon`` called programmatically inside a metered cell: meter that cell with

@@ -10,6 +10,7 @@ from ..units import cell_label, format_duration, format_energy, format_mass
 from . import chart
 from .model import Report, Write
 from .prose import title as prose_title
+from .prose import energy_range, mass_range
 from .prose import COMPONENT_NAMES, alternative, between_cells, cluster_summary, component_parts, emissions_line, headline, method_notes, share, zone_lines
 
 HTML_ROW_LIMIT = 1000
@@ -49,7 +50,7 @@ def _html_totals(report: Report) -> str:
     t = report.totals
     items = [
         ("Cells", headline(report)),
-        ("Energy", f"{format_energy(t.energy_j)} (machine-wide {format_energy(t.device_energy_j)})"),
+        ("Energy", f"{energy_range(t)} (machine-wide {format_energy(t.device_energy_j)})"),
         ("Facility energy", format_energy(t.facility_energy_j)),
         *([("Session energy", between_cells(report))] if t.idle_spans else []),
         *([("Cluster", cluster_summary(report))] if t.cluster_cells else []),
@@ -79,7 +80,7 @@ def _html_costliest(report: Report, top: int) -> str:
     )
     rows = []
     for r in costliest(report.records, top):
-        figures = (format_energy(r.energy_j), share(r.energy_j, t.energy_j), format_mass(r.emissions_g), format_duration(r.duration_s))
+        figures = (energy_range(r), share(r.energy_j, t.energy_j), mass_range(r), format_duration(r.duration_s))
         rows.append(
             f"<tr>{_td(_e(cell_label(r)))}{_td(f'<code>{_e(r.source)}</code>')}"
             + "".join(_td(_e(f), number=True) for f in figures)
