@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 
 from .energy.base import COMPONENTS, weakest_method
+from .sums import CellTotal, cell_sci, cell_total, parse_unit, sci  # noqa: F401 (the records' figures, in one place)
 
 SCHEMA_VERSION = 1
 _COMPONENT_ORDER = {c: i for i, c in enumerate(COMPONENTS)}
@@ -78,6 +79,14 @@ class CellRecord:
     cell_position: int | None = None
     """The cell's place in the notebook (1 = the first cell), where the one who ran it knows:
     ``jupyter carbon run``. Absent from older ledgers."""
+    embodied: dict | None = None
+    """The hardware's manufacturing emissions the cell used up, apart from the operational
+    figures above: ``emissions_g`` with ``low_g``/``high_g``, ``by_component``,
+    ``lifetime_years``, ``parts`` (per domain, the row priced), ``source``, ``year`` (see
+    :mod:`jupyter_carbon.carbon.embodied`). None where not estimated (older ledgers)."""
+    functional_unit: dict | None = None
+    """The cell's functional unit for the SCI score: ``quantity`` (R) and ``unit`` (e.g.
+    1000 and ``samples``), and ``declared_by`` (``cell``, ``session`` or ``return``)."""
     type: str = "cell"
 
     def to_dict(self) -> dict:
@@ -165,6 +174,14 @@ def _cluster(v) -> bool:
     )
 
 
+def _embodied(v) -> bool:
+    return v is None or (isinstance(v, dict) and _number(v.get("emissions_g")) and _joules(v.get("by_component", {})))
+
+
+def _unit(v) -> bool:
+    return v is None or (isinstance(v, dict) and _number(v.get("quantity")) and v["quantity"] > 0 and _str(v.get("unit")))
+
+
 def _intensity(v) -> bool:
     if v is None:
         return True
@@ -183,7 +200,7 @@ _FIELD_TYPES = {
     "magic": lambda v: isinstance(v, bool), "type": _str, "notebook": _optional(_str),
     "below_resolution": lambda v: isinstance(v, list) and all(isinstance(c, str) for c in v),
     "cluster": _cluster,
-    "cell_position": _optional(lambda v: _int(v) and v >= 1),
+    "cell_position": _optional(lambda v: _int(v) and v >= 1), "embodied": _embodied, "functional_unit": _unit,
 }  # fmt: skip
 _RECORD_FIELDS = frozenset(CellRecord.__dataclass_fields__)
 assert _RECORD_FIELDS == frozenset(_FIELD_TYPES), "every record field needs its check"
@@ -255,6 +272,16 @@ class Totals:
     """The workers charged in any cell (their addresses), in the order first charged."""
     cluster_zones: list[str] = field(default_factory=list)
     """The grid zones those workers were priced in, sorted."""
+    embodied_g: float = 0.0
+    """The hardware's manufacturing emissions the cells used up, a named part of the
+    footprint apart from the operational figures; with its bounds."""
+    embodied_low_g: float = 0.0
+    embodied_high_g: float = 0.0
+    unit_quantity: float = 0.0
+    """The functional units (R) the cells declared, when they all named one ``unit``."""
+    unit: str | None = None
+    units_mixed: bool = False
+    """Cells declared different units: no one R for the session."""
 
     def add_idle(self, span: IdleSpan) -> None:
         self.idle_spans += 1
@@ -281,6 +308,15 @@ class Totals:
             charged = [w for w in record.cluster.get("workers", []) if w.get("status") in CHARGED]
             self.cluster_nodes += [n for n in dict.fromkeys(w.get("node") for w in charged) if n not in self.cluster_nodes]
             self.cluster_zones = sorted(set(self.cluster_zones) | set(record.cluster.get("zones") or ()))
+        if record.embodied:
+            self.embodied_g += record.embodied["emissions_g"]
+            self.embodied_low_g += record.embodied.get("low_g", record.embodied["emissions_g"])
+            self.embodied_high_g += record.embodied.get("high_g", record.embodied["emissions_g"])
+        if record.functional_unit:
+            fu = record.functional_unit
+            self.units_mixed |= self.unit is not None and fu["unit"] != self.unit
+            self.unit = self.unit or fu["unit"]
+            self.unit_quantity += fu["quantity"]
         new_component = False
         for c, j in record.by_component.items():
             new_component |= c not in self.by_component
@@ -291,11 +327,43 @@ class Totals:
         if new_component:  # keep gpu, cpu, memory order for display
             self.by_component = dict(sorted(self.by_component.items(), key=lambda kv: _COMPONENT_ORDER.get(kv[0], 9)))
 
-    def to_dict(self) -> dict:
-        return asdict(self)
+    @property
+    def total_energy_j(self) -> float:
+        """What the cells caused: the kernel's part and the cluster's."""
+        return self.energy_j + self.cluster_energy_j
 
+    @property
+    def total_emissions_g(self) -> float:
+        return self.emissions_g + self.cluster_emissions_g
+
+    @property
+    def footprint_g(self) -> float:
+        """The session's whole footprint: the cells' total, the idle spans, the embodied part."""
+        return self.total_emissions_g + self.idle_emissions_g + self.embodied_g
+
+    @property
+    def sci_g(self) -> float | None:
+        """The session's SCI: its footprint per functional unit, where the cells declared
+        one unit; None otherwise."""
+        if self.units_mixed or not self.unit_quantity:
+            return None
+        return sci(self.total_emissions_g + self.idle_emissions_g, self.embodied_g, self.unit_quantity)
+
+    def to_dict(self) -> dict:
+        """The running sums, and the totals derived from them (which :meth:`from_dict` drops)."""
+        return asdict(self) | {
+            "total_energy_j": self.total_energy_j, "total_emissions_g": self.total_emissions_g,
+            "footprint_g": self.footprint_g, "sci_g": self.sci_g,
+        }  # fmt: skip
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Totals":
+        return cls(**{k: v for k, v in data.items() if k in _TOTALS_FIELDS})
+
+
+_TOTALS_FIELDS = frozenset(Totals.__dataclass_fields__)
 
 
 def costliest(records: Iterable[CellRecord], n: int = 10) -> list[CellRecord]:
-    """The n cells that used the most energy, costliest first."""
-    return sorted(records, key=lambda r: r.energy_j, reverse=True)[:n]
+    """The n cells whose total (kernel and cluster) used the most energy, costliest first."""
+    return sorted(records, key=lambda r: cell_total(r).energy_j, reverse=True)[:n]

@@ -77,6 +77,7 @@ class Session:
         idle: bool = True,
         identity: dict | None = None,
         cluster=None,
+        hardware_lifetime_years: float | None = 5.0,
     ):
         """``sync``, called at both edges of every cell before the snapshot, waits for the GPU
         work queued so far (:func:`jupyter_carbon.gpusync.synchronise`): the time it waits at
@@ -91,6 +92,12 @@ class Session:
         """``begin() -> window`` and ``end(window) -> dict | None`` (a
         :class:`~jupyter_carbon.cluster.edges.ClusterMeter`): the cell's cluster part."""
         self.record_idle = idle
+        self.hardware_lifetime_years = hardware_lifetime_years
+        """Over how many years the hardware's manufacturing is spread (embodied emissions);
+        None leaves the embodied part out."""
+        self._embodied = None
+        self.functional_unit: dict | None = None
+        """Each cell's functional unit (``quantity``, ``unit``) unless it declares its own."""
         self.ledger_dir = Path(ledger_dir) if ledger_dir else None
         self.persist = persist
         self.notebook: str | None = None
@@ -179,8 +186,9 @@ class Session:
             return 0.0
         return Measurement.between(cell.start, self.meter.snapshot()).energy_j
 
-    def end(self, cell: OpenCell, *, status: str = "ok", error: str | None = None, intensity=None) -> CellRecord:
-        """Close a cell: measure it, price it, append it to the ledger, update the totals."""
+    def end(self, cell: OpenCell, *, status: str = "ok", error: str | None = None, intensity=None, unit: dict | None = None) -> CellRecord:
+        """Close a cell: measure it, price it, append it to the ledger, update the totals.
+        ``unit`` is the cell's own functional unit (``quantity``, ``unit``, ``declared_by``)."""
         if status not in STATUSES:
             raise ValueError(f"status must be one of {', '.join(STATUSES)}, not {status!r}")
         self._synchronise()
@@ -215,6 +223,8 @@ class Session:
             below_resolution=list(m.below_resolution),
             cluster=cluster,
             cell_position=cell.cell_position,
+            embodied=self._embodied_part(m),
+            functional_unit=unit or (dict(self.functional_unit, declared_by="session") if self.functional_unit else None),
         )
         with self._lock:
             if self._current is cell:
@@ -227,6 +237,21 @@ class Session:
         self._emit("cell_end", record)
         self._emit("totals", self.totals)
         return record
+
+    def _embodied_part(self, m: Measurement) -> dict | None:
+        """The cell's share of the hardware's manufacturing emissions (None if not estimated)."""
+        if self.hardware_lifetime_years is None:
+            return None
+        try:
+            if self._embodied is None:
+                from .carbon.embodied import EmbodiedModel
+
+                self._embodied = EmbodiedModel.from_devices(self.meter.describe(), lifetime_years=self.hardware_lifetime_years)
+            return self._embodied.charge(m.domains, m.duration_s)
+        except Exception:
+            log.exception("jupyter-carbon: no embodied emissions for this cell")
+            self.hardware_lifetime_years = None  # reported once
+            return None
 
     def _cluster_begin(self):
         if self.cluster is None:
@@ -261,6 +286,7 @@ class Session:
         since the last cell is not charged, its start being the old meter's snapshot."""
         self._unsubscribe_power()
         self.meter = meter
+        self._embodied = None  # other devices, perhaps
         if self.cluster is not None:  # before the new meter's first reading, for its baseline
             self.cluster.use_tree(getattr(meter, "tree", None))
         self._unsubscribe_power = meter.subscribe(self._on_power)

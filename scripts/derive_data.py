@@ -4,8 +4,8 @@ Usage::
 
     python scripts/derive_data.py [--sources data-sources] [--out jupyter_carbon/data]
 
-Two parts live beside it: ``derive_cloud.py`` (cloud regions and their PUE) and
-``derive_places.py`` (place names). The raw files and their licences are described in
+Three parts live beside it: ``derive_cloud.py`` (cloud regions and their PUE),
+``derive_places.py`` (place names) and ``derive_embodied.py`` (manufacturing emissions). The raw files and their licences are described in
 ``data-sources/README.md``; each
 derived table keeps, per row, which source it came from. ``data/README.md`` states the
 licences and attributions. Run again whenever a source file changes; the output is
@@ -27,6 +27,7 @@ sys.path.insert(0, str(HERE))  # derive_cloud and derive_places, the parts of th
 sys.path.insert(1, str(HERE.parent))  # jupyter_carbon, whose normalise() names are stored for
 from derive_cloud import CLOUD_FIELDS, cloud_rows  # noqa: E402
 from derive_places import PLACE_FIELDS, is_compass_name, normalise, place_rows  # noqa: E402
+from derive_embodied import EMBODIED_FIELDS, embodied_rows  # noqa: E402
 
 DEFAULT_SOURCES = HERE.parent / "data-sources"
 DEFAULT_OUT = HERE.parent / "jupyter_carbon" / "data"
@@ -494,6 +495,7 @@ def main(argv: list[str] | None = None) -> int:
         "cloud_regions.csv": (CLOUD_FIELDS, clouds),
         "places.csv": (PLACE_FIELDS, place_rows(args.sources, by_key, clouds, read_iso_countries(args.iso_codes))),
         "equivalents.csv": (EQUIVALENT_FIELDS, equivalent_rows(args.sources)),
+        "embodied.csv": (EMBODIED_FIELDS, embodied_rows(args.sources)),
     }
     for filename, (fields, rows) in tables.items():
         write_csv(args.out / filename, fields, rows)

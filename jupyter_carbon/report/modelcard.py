@@ -13,7 +13,7 @@ import json
 from .._version import __version__
 from ..units import format_energy, format_mass
 from .model import Report, Write
-from .prose import COMPONENT_NAMES
+from .prose import COMPONENT_NAMES, footprint_line, sci_line
 
 
 def _how(report: Report) -> str:
@@ -29,7 +29,7 @@ def _where(report: Report) -> str:
 
 def write_model_card(report: Report, write: Write) -> None:
     t = report.totals
-    grams = round(t.emissions_g, 3) if report.facts.zones else None
+    grams = round(t.total_emissions_g, 3) if report.facts.zones else None
     fields = {
         "emissions": grams,
         "source": _how(report),
@@ -46,13 +46,17 @@ def write_model_card(report: Report, write: Write) -> None:
     session = f" (session {report.session_id})" if report.session_id else ""
     if grams is None:
         prose = (
-            f"The {t.cells} metered cells{named} used {format_energy(t.energy_j)}; no grid intensity was known, "
+            f"The {t.cells} metered cells{named} used {format_energy(t.total_energy_j)}; no grid intensity was known, "
             f"so emissions were not estimated{session}."
         )
     else:
         prose = (
-            f"The {t.cells} metered cells{named} used {format_energy(t.energy_j)} "
-            f"({format_energy(t.facility_energy_j)} at the facility) and emitted an estimated "
-            f"{format_mass(t.emissions_g)} CO2e on the grid of {_where(report)}, as measured by jupyter-carbon {__version__}{session}."
+            f"The {t.cells} metered cells{named} used {format_energy(t.total_energy_j)} "
+            f"({format_energy(t.facility_energy_j + t.cluster_facility_energy_j)} at the facility"
+            f"{', of which their cluster work ' + format_energy(t.cluster_energy_j) if t.cluster_cells else ''}) and emitted an estimated "
+            f"{format_mass(t.total_emissions_g)} CO2e on the grid of {_where(report)}, as measured by jupyter-carbon {__version__}{session}."
         )
+    extra = [line for line in (footprint_line(report), sci_line(report)) if line]
+    if extra:
+        prose += "\n\n" + "\n\n".join(f"{line}." for line in extra)
     write("\n".join(lines) + "\n\n" + prose + "\n")
