@@ -59,12 +59,14 @@ def latex_paragraph(report: Report) -> str:
         + (f" on {hardware}" if hardware else "") + where + "."
     ]
     hours = t.duration_s / 3600
-    energy = f"{format_energy(t.energy_j)}"
-    if abs(t.facility_energy_j - t.energy_j) > 1e-9 and t.energy_j > 0:
+    energy = f"{format_energy(t.total_energy_j)}"
+    if t.cluster_cells:
+        energy += f" (of which {format_energy(t.cluster_energy_j)} on the workers of a cluster)"
+    elif abs(t.facility_energy_j - t.energy_j) > 1e-9 and t.energy_j > 0:
         energy += f" ({format_energy(t.facility_energy_j)} at the facility, with a PUE of {t.facility_energy_j / t.energy_j:.2f})"
     s = f"A cumulative of {num(hours)} hours of computation used {energy}"
     if f.zones:
-        s += f", emitting an estimated {_tex_mass(t.emissions_g)}"
+        s += f", emitting an estimated {_tex_mass(t.total_emissions_g)}"
         if f.unpriced:
             s += f" for the {t.cells - f.unpriced} of {t.cells} cells whose grid intensity was known"
     else:
@@ -75,6 +77,11 @@ def latex_paragraph(report: Report) -> str:
         if t.idle_emissions_g:
             idle += f" ({_tex_mass(t.idle_emissions_g)})"
         sentences.append(idle + ", not counted above.")
+    if t.embodied_g > 0:
+        sentences.append(
+            f"The hardware's manufacturing (embodied emissions, Green Algorithms v3's model) adds {_tex_mass(t.embodied_g)} "
+            f"(from {_tex_mass(t.embodied_low_g)} to {_tex_mass(t.embodied_high_g)}), not counted above."
+        )
     alt = alternative(report)
     if alt:
         name = tex_escape(alt.name or "a cleaner region")
