@@ -227,6 +227,9 @@ class IdleSpan:
     facility_energy_j: float
     emissions_g: float | None
     intensity: dict | None
+    embodied: dict | None = None
+    """The hardware's manufacturing the span used up (the GPUs held, the kernel's share of
+    CPU and memory), as a cell's ``embodied``; None where not estimated (older ledgers)."""
     type: str = "idle"
 
     def to_dict(self) -> dict:
@@ -273,8 +276,8 @@ class Totals:
     cluster_zones: list[str] = field(default_factory=list)
     """The grid zones those workers were priced in, sorted."""
     embodied_g: float = 0.0
-    """The hardware's manufacturing emissions the cells used up, a named part of the
-    footprint apart from the operational figures; with its bounds."""
+    """The hardware's manufacturing emissions the cells and the idle spans used up, a named
+    part of the footprint apart from the operational figures; with its bounds."""
     embodied_low_g: float = 0.0
     embodied_high_g: float = 0.0
     unit_quantity: float = 0.0
@@ -289,8 +292,15 @@ class Totals:
         self.idle_energy_j += span.energy_j
         self.idle_facility_energy_j += span.facility_energy_j
         self.idle_emissions_g += span.emissions_g or 0.0
+        self._add_embodied(span.embodied)
         for c, j in span.by_component.items():
             self.idle_by_component[c] = self.idle_by_component.get(c, 0.0) + j
+
+    def _add_embodied(self, part: dict | None) -> None:
+        if part:
+            self.embodied_g += part["emissions_g"]
+            self.embodied_low_g += part.get("low_g", part["emissions_g"])
+            self.embodied_high_g += part.get("high_g", part["emissions_g"])
 
     def add(self, record: CellRecord) -> None:
         self.cells += 1
@@ -308,10 +318,7 @@ class Totals:
             charged = [w for w in record.cluster.get("workers", []) if w.get("status") in CHARGED]
             self.cluster_nodes += [n for n in dict.fromkeys(w.get("node") for w in charged) if n not in self.cluster_nodes]
             self.cluster_zones = sorted(set(self.cluster_zones) | set(record.cluster.get("zones") or ()))
-        if record.embodied:
-            self.embodied_g += record.embodied["emissions_g"]
-            self.embodied_low_g += record.embodied.get("low_g", record.embodied["emissions_g"])
-            self.embodied_high_g += record.embodied.get("high_g", record.embodied["emissions_g"])
+        self._add_embodied(record.embodied)
         if record.functional_unit:
             fu = record.functional_unit
             self.units_mixed |= self.unit is not None and fu["unit"] != self.unit

@@ -325,6 +325,7 @@ class Session:
             facility_energy_j=facility_energy_j(m.energy_j, pue),
             emissions_g=_priced(m.energy_j, intensity),
             intensity=_intensity_dict(intensity),
+            embodied=self._embodied_part(m),
         )
         with self._lock:
             self.idle_spans.append(span)

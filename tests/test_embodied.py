@@ -165,3 +165,13 @@ def test_what_the_bundled_data_gives_for_bloom_and_why_it_is_less():
     assert charged["by_component"]["gpu"] / 1e6 == pytest.approx(3.39, rel=0.01)
     assert 5.0 < tonnes < 6.5  # about 5.7 t against the paper's 11.2 t
     assert charged["low_g"] / 1e6 < 11.2 < charged["high_g"] / 1e6
+
+
+def test_the_gpu_held_between_cells_ages_too_and_counts_in_the_sessions_embodied_part(machine, clock):
+    first = run_cell(machine, clock, 60.0)
+    clock.advance(3600.0)  # an hour of reading and typing, the GPU still held
+    second = run_cell(machine, clock, 60.0)
+    span = machine.idle_spans[-1]
+    assert span.embodied["by_component"]["gpu"] == pytest.approx(first.embodied["by_component"]["gpu"] * 60, rel=1e-2)
+    whole = first.embodied["emissions_g"] + second.embodied["emissions_g"] + sum(s.embodied["emissions_g"] for s in machine.idle_spans)
+    assert machine.totals.embodied_g == pytest.approx(whole)

@@ -88,7 +88,7 @@ def _csv_row(r: CellRecord | IdleSpan) -> list:
         r.device_energy_j, r.pue, r.facility_energy_j, r.emissions_g,
         it.get("g_per_kwh"), it.get("zone"), it.get("source"), it.get("year"), it.get("signal"),
         r.notebook if cell else None, r.cell_position if cell else None, cell_label(r) if cell else None, *_cluster_columns(r.cluster if cell else None),
-        *(_named_parts(r) if cell else [None] * 6),
+        *(_named_parts(r) if cell else [*_named_parts(r)[:3], None, None, None]),
     ]  # fmt: skip
 
 
@@ -97,10 +97,10 @@ def _total(r: CellRecord) -> tuple:
     return total.energy_j, total.emissions_g
 
 
-def _named_parts(r: CellRecord) -> list:
-    """Embodied grams with bounds; the functional unit and the SCI per unit."""
-    e, unit = r.embodied or {}, r.functional_unit or {}
-    return [e.get("emissions_g"), e.get("low_g"), e.get("high_g"), unit.get("quantity"), unit.get("unit"), cell_sci(r)]
+def _named_parts(r: CellRecord | IdleSpan) -> list:
+    """Embodied grams with bounds; the functional unit and the SCI per unit (cells only)."""
+    e, unit = r.embodied or {}, getattr(r, "functional_unit", None) or {}
+    return [e.get("emissions_g"), e.get("low_g"), e.get("high_g"), unit.get("quantity"), unit.get("unit"), cell_sci(r) if unit else None]
 
 
 def _cluster_columns(part: dict | None) -> list:
