@@ -52,12 +52,13 @@ def _html_totals(report: Report) -> str:
     items = [
         ("Cells", headline(report)),
         ("Energy", energy_line(report).split(": ", 1)[1] + f" (the kernel's machine-wide {format_energy(t.device_energy_j)})"),
-        ("Facility energy", format_energy(t.facility_energy_j)),
+        ("Facility energy", format_energy(t.facility_energy_j + t.cluster_facility_energy_j)),
         *([("Session energy", between_cells(report))] if t.idle_spans else []),
         *([("Cluster", cluster_summary(report))] if t.cluster_cells else []),
         ("By component", ", ".join(f"{n} {format_energy(j)} ({m})" for n, j, m in component_parts(report))),
         tuple(emissions_line(report).split(": ", 1)),
-        *[(label, line) for label, line in (("Footprint", footprint_line(report)), ("SCI", sci_line(report))) if line],
+        *([("Footprint", footprint_line(report))] if footprint_line(report) else []),
+        *([tuple(sci_line(report).split(": ", 1))] if sci_line(report) else []),
     ]
     items += [("Grid", z) for z in zone_lines(report)]
     if report.hardware:
@@ -90,13 +91,19 @@ def _html_costliest(report: Report, top: int) -> str:
     return f"<table>{head}{''.join(rows)}</table>"
 
 
+def _split(report: Report) -> str:
+    """The footprint's parts as one stacked bar, under a heading; "" with a single part."""
+    bar = chart.split_svg(footprint_parts(report), format_mass)
+    return f"<h4>Footprint by part</h4>{bar}" if bar else ""
+
+
 def body_html(report: Report, top: int) -> str:
     """Totals, chart and costliest cells: the notebook summary and the top of the HTML export."""
     if not report.records:
         return '<div class="jc-report"><p>jupyter-carbon: no cell has been metered yet in this session.</p></div>'
     svg = chart.svg(report.chart, format_energy, format_mass)
     return (
-        f'<div class="jc-report">{_html_totals(report)}{chart.split_svg(footprint_parts(report), format_mass)}{svg}'
+        f'<div class="jc-report">{_html_totals(report)}{_split(report)}{svg}'
         f"<h4>Costliest cells</h4>{_html_costliest(report, top)}</div>"
     )
 

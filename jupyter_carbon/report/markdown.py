@@ -48,7 +48,7 @@ def write_md(report: Report, write: Write) -> None:
         f"- **Cells:** {_md(headline(report))}",
         f"- **Energy:** {_md(energy_line(report).split(': ', 1)[1])} (IT equipment charged to this kernel"
         f"{' and its cluster work' if t.cluster_cells else ''}; the kernel's {format_energy(t.device_energy_j)} machine-wide)",
-        f"- **Facility energy:** {format_energy(t.facility_energy_j)}",
+        f"- **Facility energy:** {format_energy(t.facility_energy_j + t.cluster_facility_energy_j)}",
         *([f"- **Session energy:** {_md(between_cells(report))}"] if between_cells(report) else []),
         *([f"- **Cluster:** {_md(cluster_summary(report))}"] if cluster_summary(report) else []),
         "- **{}:** {}".format(*map(_md, emissions_line(report).split(": ", 1))),

@@ -24,12 +24,13 @@ def summary_text(report: Report, top: int = 10) -> str:
     cluster = cluster_summary(report)
     if cluster:
         lines.append(f"Cluster: {cluster}")
-    if abs(t.facility_energy_j - t.energy_j) > 1e-9:
-        pue = t.facility_energy_j / t.energy_j if t.energy_j > 0 else 1.0
-        lines.append(f"Facility energy: {format_energy(t.facility_energy_j)} (PUE {pue:.2f})")
+    facility = t.facility_energy_j + t.cluster_facility_energy_j
+    if abs(facility - t.total_energy_j) > 1e-9:
+        pue = facility / t.total_energy_j if t.total_energy_j > 0 else 1.0
+        lines.append(f"Facility energy: {format_energy(facility)} (PUE {pue:.2f})")
     lines.append(emissions_line(report))
     lines += [f"Footprint: {line}" for line in (footprint_line(report),) if line]
-    lines += [line for line in (sci_line(report), embodied_note(report)) if line]
+    lines += [line for line in (sci_line(report),) if line] + [f"{note}." for note in (embodied_note(report),) if note]
     lines += ["Grid: " + z for z in zone_lines(report)]
     if report.hardware:
         lines.append("Hardware: " + ", ".join(report.hardware))
