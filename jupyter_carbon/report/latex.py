@@ -72,16 +72,7 @@ def latex_paragraph(report: Report) -> str:
     else:
         s += "; emissions were not estimated, no grid carbon intensity being available"
     sentences.append(s + ".")
-    if t.idle_spans and t.idle_energy_j > 0:
-        idle = f"Between cells, the kernel's devices drew a further {format_energy(t.idle_energy_j)} over {num(t.idle_duration_s / 3600)} hours"
-        if t.idle_emissions_g:
-            idle += f" ({_tex_mass(t.idle_emissions_g)})"
-        sentences.append(idle + ", not counted above.")
-    if t.embodied_g > 0:
-        sentences.append(
-            f"The hardware's manufacturing (embodied emissions, Green Algorithms v3's model) adds {_tex_mass(t.embodied_g)} "
-            f"(from {_tex_mass(t.embodied_low_g)} to {_tex_mass(t.embodied_high_g)}), not counted above."
-        )
+    sentences += _named_parts(t)
     alt = alternative(report)
     if alt:
         name = tex_escape(alt.name or "a cleaner region")
@@ -100,3 +91,19 @@ def latex_paragraph(report: Report) -> str:
         f"Estimations were made with {tool}" + (f"; energy was {_tex_list(how)}" if how else "") + "."
     )
     return " ".join(sentences)
+
+
+def _named_parts(t) -> list[str]:
+    """The sentences on the session's parts beside its cells' total: between cells, embodied."""
+    out = []
+    if t.idle_spans and t.idle_energy_j > 0:
+        idle = f"Between cells, the kernel's devices drew a further {format_energy(t.idle_energy_j)} over {num(t.idle_duration_s / 3600)} hours"
+        if t.idle_emissions_g:
+            idle += f" ({_tex_mass(t.idle_emissions_g)})"
+        out.append(idle + ", not counted above.")
+    if t.embodied_g > 0:
+        out.append(
+            f"The hardware's manufacturing (embodied emissions, Green Algorithms v3's model) adds {_tex_mass(t.embodied_g)} "
+            f"(from {_tex_mass(t.embodied_low_g)} to {_tex_mass(t.embodied_high_g)}), not counted above."
+        )
+    return out
