@@ -246,8 +246,24 @@ class CarbonMeter(Configurable):
     ).tag(config=True)
 
 
+#: The settings the meter reads (``jupyter carbon devices`` and every kernel).
+METER_SETTINGS = (
+    "sample_interval", "gpu_attribution", "drop_after_s", "powercap_root", "cpu_model", "cpu_tdp_w",
+    "memory_w_per_gb", "enable_nvml", "enable_amdsmi", "enable_rapl",
+)
+
+#: Settings whose values are never shown, not even in an error about them.
+SECRET_SETTINGS = frozenset({"electricitymaps_token", "watttime_password"})
+
+
+class ConfigError(ValueError):
+    """The profile's configuration cannot be read, or a setting a command uses has a wrong
+    value: said in one line (which file or setting, what is wrong), never as a traceback."""
+
+
 def load_config(profile: str = "default", ipython_dir: str | None = None) -> Config:
-    """The traitlets configuration an IPython kernel of ``profile`` would read."""
+    """The traitlets configuration an IPython kernel of ``profile`` would read.
+    Raises ConfigError naming the file (and line) that cannot be read."""
     from IPython.paths import get_ipython_dir
     from traitlets.config.loader import JSONFileConfigLoader, PyFileConfigLoader
 
@@ -256,10 +272,53 @@ def load_config(profile: str = "default", ipython_dir: str | None = None) -> Con
     for name in PROFILE_FILES:
         if (folder / name).is_file():
             loader = PyFileConfigLoader if name.endswith(".py") else JSONFileConfigLoader
-            config.merge(loader(name, str(folder)).load_config())
+            try:
+                config.merge(loader(name, str(folder)).load_config())
+            except Exception as err:  # the user's file runs: a SyntaxError, a NameError, bad JSON...
+                line = getattr(err, "lineno", None) or _line_in(err, folder / name)
+                where = f"{folder / name}" + (f", line {line}" if line else "")
+                raise ConfigError(f"cannot read {where}: {type(err).__name__}: {getattr(err, 'msg', None) or err}") from None
     return config
 
 
-def load_settings(profile: str = "default", ipython_dir: str | None = None) -> CarbonMeter:
-    """The settings a kernel of ``profile`` would use, for the command line."""
-    return CarbonMeter(config=load_config(profile, ipython_dir))
+def _line_in(err: Exception, path: Path) -> int | None:
+    """The line of ``path`` where ``err`` was raised, from its traceback."""
+    import traceback
+
+    lines = [frame.lineno for frame in traceback.extract_tb(err.__traceback__) if Path(frame.filename) == path]
+    return lines[-1] if lines else None
+
+
+def _bad_value(name: str, value, err: Exception) -> str:
+    trait = CarbonMeter.class_traits().get(name)
+    expected = trait.info() if trait is not None else "a valid value"
+    shown = "(hidden)" if name in SECRET_SETTINGS else repr(value)
+    detail = "" if name in SECRET_SETTINGS else f" ({err})"
+    return f"c.CarbonMeter.{name} = {shown} is not valid: it must be {expected}{detail}"
+
+
+def load_settings(profile: str = "default", ipython_dir: str | None = None, *, uses=None) -> CarbonMeter:
+    """The settings a kernel of ``profile`` would use, for the command line.
+
+    ``uses`` names the settings the caller reads (None: all). A wrong value in one of them
+    raises ConfigError in one line; a wrong value in a setting the caller does not read is
+    left at its default, so a mistake in, say, ``sample_interval`` does not stop
+    ``jupyter carbon report``.
+    """
+    from traitlets import TraitError
+
+    config = load_config(profile, ipython_dir)
+    section = config.get("CarbonMeter") or {}
+    good = Config()
+    for name, value in dict(section).items():
+        try:
+            CarbonMeter(config=Config({"CarbonMeter": {name: value}}))
+        except TraitError as err:
+            if uses is None or name in uses:
+                raise ConfigError(_bad_value(name, value, err)) from None
+            continue
+        good.CarbonMeter[name] = value
+    for key, value in config.items():
+        if key != "CarbonMeter":
+            good[key] = value
+    return CarbonMeter(config=good)

@@ -285,6 +285,12 @@ _default: Meter | None = None
 _default_lock = threading.Lock()
 
 
+def hardware_labels(meter) -> list[str]:
+    """``"NVIDIA H100 (...) (measured)"`` per device: the reports' hardware line, also
+    written in each ledger's header so that a report read back from disk has it."""
+    return [f"{info.name} ({info.method})" for info in meter.describe()]
+
+
 def default_meter() -> Meter:
     """The process-wide meter, opened and started on first use."""
     global _default

@@ -12,7 +12,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 
-from .energy.base import COMPONENTS, weakest_method
+from .energy.base import COMPONENTS, METHOD_RANK, weakest_method
 from .sums import CellTotal, cell_sci, cell_total, parse_unit, sci  # noqa: F401 (the records' figures, in one place)
 
 SCHEMA_VERSION = 1
@@ -103,7 +103,8 @@ class CellRecord:
         fields = {k: v for k, v in data.items() if k in _RECORD_FIELDS}
         for name, value in fields.items():
             if not _FIELD_TYPES[name](value):
-                raise ValueError(f"cell record field {name} has a wrong value of type {type(value).__name__}")
+                shown = repr(value) if len(repr(value)) <= 80 else f"a {type(value).__name__}"
+                raise ValueError(f"cell record field {name} has a wrong value: {shown}")
         return cls(**fields)
 
 
@@ -134,7 +135,9 @@ def _joules(v) -> bool:
 
 
 def _methods(v) -> bool:
-    return isinstance(v, dict) and all(isinstance(k, str) and isinstance(m, str) for k, m in v.items())
+    """Per component, a method this version knows: an unknown one ("guessed") cannot be ranked
+    or shown with its bounds, so the line is skipped (and counted) rather than trusted."""
+    return isinstance(v, dict) and all(isinstance(k, str) and isinstance(m, str) and m in METHOD_RANK for k, m in v.items())
 
 
 #: The intensity's keys that the reports read, and what each must be; other keys are kept

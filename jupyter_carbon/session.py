@@ -92,12 +92,8 @@ class Session:
         """``begin() -> window`` and ``end(window) -> dict | None`` (a
         :class:`~jupyter_carbon.cluster.edges.ClusterMeter`): the cell's cluster part."""
         self.record_idle = idle
-        self.hardware_lifetime_years = hardware_lifetime_years
-        """Over how many years the hardware's manufacturing is spread (embodied emissions);
-        None leaves the embodied part out."""
-        self._embodied = None
-        self.functional_unit: dict | None = None
-        """Each cell's functional unit (``quantity``, ``unit``) unless it declares its own."""
+        self.hardware_lifetime_years = hardware_lifetime_years  # embodied emissions' spread; None: none
+        self._embodied, self.functional_unit = None, None  # the embodied model; each cell's (quantity, unit) by default
         self.ledger_dir = Path(ledger_dir) if ledger_dir else None
         self.persist = persist
         self.notebook: str | None = None
@@ -106,6 +102,8 @@ class Session:
         self._lock = threading.Lock()
         self._current: OpenCell | None = None
         self._unsubscribe_power = meter.subscribe(self._on_power)
+        self.previous_ledger_path: Path | None = None
+        """The ledger of this kernel's session before the last ``reset``: what ``previous`` means first."""
         self._start_ledger()
 
     def _start_ledger(self) -> None:
@@ -119,11 +117,23 @@ class Session:
         self.ledger: Ledger | None = None
         if self.persist:
             directory = self.ledger_dir or default_ledger_dir()
-            header = {"session_id": self.session_id, "started_at": self.started_at, "pid": os.getpid(), **self.identity}
+            header = {
+                "session_id": self.session_id, "started_at": self.started_at, "pid": os.getpid(), **self.identity,
+                "hardware": self._hardware(),
+            }
             try:
                 self.ledger = Ledger(directory / f"{self.session_id}.jsonl", header)
             except OSError as err:
                 log.warning("jupyter-carbon: cannot write the ledger in %s (%s); totals are kept in memory only", directory, err)
+
+    def _hardware(self) -> list[str]:
+        """The devices metered, for the header: a report read back from the ledger names them."""
+        from .meter import hardware_labels
+
+        try:
+            return hardware_labels(self.meter)
+        except Exception:  # a meter that cannot describe itself: the header says nothing
+            return []
 
     # -- events -------------------------------------------------------------------------------
     def subscribe(self, listener: Listener) -> Callable[[], None]:
@@ -187,8 +197,7 @@ class Session:
         return Measurement.between(cell.start, self.meter.snapshot()).energy_j
 
     def end(self, cell: OpenCell, *, status: str = "ok", error: str | None = None, intensity=None, unit: dict | None = None) -> CellRecord:
-        """Close a cell: measure it, price it, append it to the ledger, update the totals.
-        ``unit`` is the cell's own functional unit (``quantity``, ``unit``, ``declared_by``)."""
+        """Close a cell: measure, price, append to the ledger, update the totals (``unit``: its own R)."""
         if status not in STATUSES:
             raise ValueError(f"status must be one of {', '.join(STATUSES)}, not {status!r}")
         self._synchronise()
@@ -239,19 +248,16 @@ class Session:
         return record
 
     def _embodied_part(self, m: Measurement) -> dict | None:
-        """The cell's share of the hardware's manufacturing emissions (None if not estimated)."""
-        if self.hardware_lifetime_years is None:
-            return None
-        try:
-            if self._embodied is None:
+        """The share of the hardware's manufacturing ``m`` used up (None if not estimated)."""
+        try:  # a failure is logged once, and the part is None from then on
+            if self._embodied is None and self.hardware_lifetime_years is not None:
                 from .carbon.embodied import EmbodiedModel
 
                 self._embodied = EmbodiedModel.from_devices(self.meter.describe(), lifetime_years=self.hardware_lifetime_years)
-            return self._embodied.charge(m.domains, m.duration_s)
+            return self._embodied.charge(m.domains, m.duration_s) if self.hardware_lifetime_years is not None else None
         except Exception:
             log.exception("jupyter-carbon: no embodied emissions for this cell")
             self.hardware_lifetime_years = None  # reported once
-            return None
 
     def _cluster_begin(self):
         if self.cluster is None:
@@ -356,6 +362,7 @@ class Session:
         """
         if self.ledger is not None:
             self.ledger.close()
+            self.previous_ledger_path = self.ledger.path
         running = self._current
         self._start_ledger()
         if running is not None:

@@ -46,7 +46,7 @@ def cluster_power_text(power: dict | None) -> str:
 def cluster_table(nodes: dict) -> str:
     """``%carbon cluster``: each worker's host, zone, hardware and how it is metered."""
     if not nodes:
-        return "jupyter-carbon: no cluster client in this kernel (e.g. `client = distributed.Client(...)`)."
+        return "jupyter-carbon: no cluster client in this kernel (e.g. `client = distributed.Client(...)` or `ray.init(...)`)."
     lines = [f"jupyter-carbon: {plural(len(nodes), 'worker')}:"]
     for name, info in sorted(nodes.items()):
         if isinstance(info, str):

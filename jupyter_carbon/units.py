@@ -186,3 +186,13 @@ def cell_label(record) -> str:
     """:func:`format_cell` of a cell record (or its dict)."""
     get = record.get if isinstance(record, dict) else lambda name: getattr(record, name, None)
     return format_cell(get("execution_count"), get("cell_position"), get("index"))
+
+
+def printable(name: str) -> str:
+    """A file name as text every writer can encode. A name whose bytes are not UTF-8 (made
+    on another system) reaches Python with lone surrogates, which no UTF-8 writer accepts:
+    those bytes become ``\\xe9`` escapes, as ``ls -b`` shows them."""
+    try:
+        return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a surrogate no file system byte gives
+        return name.encode("utf-8", "backslashreplace").decode("utf-8")

@@ -11,28 +11,13 @@ import pytest
 pytest.importorskip("distributed")
 from jupyter_client.manager import start_new_kernel  # noqa: E402
 
-from dask_cluster import BURN, cpu_seconds, dask_cluster, environment  # noqa: E402
+from dask_cluster import cpu_seconds, dask_cluster, environment  # noqa: E402
+from kernels import BURN, run  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
 ZONES = {"fr": "FR", "pl": "PL"}
 CPU_S = 2.0
-
-
-def run(kc, code, timeout=120):
-    out = []
-
-    def hook(msg):
-        if msg["msg_type"] == "stream":
-            out.append(msg["content"]["text"])
-        elif msg["msg_type"] in ("display_data", "execute_result"):
-            out.append(msg["content"]["data"].get("text/plain", ""))
-        elif msg["msg_type"] == "error":
-            out.append("\n".join(msg["content"]["traceback"]))
-
-    reply = kc.execute_interactive(code, timeout=timeout, output_hook=hook)
-    assert reply["content"]["status"] == "ok", "".join(out)
-    return "".join(out)
 
 
 def meter_totals(scheduler_file) -> dict[str, float]:

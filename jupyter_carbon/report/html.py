@@ -22,7 +22,8 @@ CSS = (
     ".jc-report{font-family:system-ui,sans-serif;font-size:13px;color:#222}"
     ".jc-report table{border-collapse:collapse;margin:6px 0 12px}"
     ".jc-report th,.jc-report td{padding:2px 8px;border-bottom:1px solid #e4e4e4;text-align:left}"
-    ".jc-report td.n{text-align:right;font-variant-numeric:tabular-nums}"
+    ".jc-report td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}"
+    "h1.jc-report{font-size:22px;margin:0 0 8px}.jc-report h2{font-size:17px}.jc-report h4{font-size:14px}"
     ".jc-report code{font-size:12px}.jc-report .err{color:#b22}.jc-report .note{color:#666}"
 )
 
@@ -32,7 +33,7 @@ _e = html.escape
 # (``:not(.jp-RenderedMarkdown).jp-RenderedHTMLCommon td``) that outranks any class rule here:
 # labels and source read from the left, numbers line up on the right.
 _LEFT = ' style="text-align:left"'
-_NUMBER = ' class="n" style="text-align:right;font-variant-numeric:tabular-nums"'
+_NUMBER = ' class="n" style="text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap"'
 
 
 def _th(text: str, *, number: bool = False) -> str:
@@ -61,6 +62,8 @@ def _html_totals(report: Report) -> str:
         *([tuple(sci_line(report).split(": ", 1))] if sci_line(report) else []),
     ]
     items += [("Grid", z) for z in zone_lines(report)]
+    if report.ledger:
+        items.append(("Read from", f"{report.ledger} (session {report.session_id}, started {report.started_at})"))
     if report.hardware:
         items.append(("Hardware", ", ".join(report.hardware)))
     alt = alternative(report)
@@ -100,7 +103,7 @@ def _split(report: Report) -> str:
 def body_html(report: Report, top: int) -> str:
     """Totals, chart and costliest cells: the notebook summary and the top of the HTML export."""
     if not report.records:
-        return '<div class="jc-report"><p>jupyter-carbon: no cell has been metered yet in this session.</p></div>'
+        return f'<div class="jc-report"><p>{_e(report.empty_text())}</p></div>'
     svg = chart.svg(report.chart, format_energy, format_mass)
     return (
         f'<div class="jc-report">{_html_totals(report)}{_split(report)}{svg}'

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from ..cluster.base import CHARGED
 from ..units import format_duration, format_energy, format_mass, plural
-from .model import Report
+from .model import Report, source_with_year
 
 METHOD_TEXT = {
     "measured": "measured by a hardware energy counter",
@@ -147,7 +147,7 @@ def alternative(report: Report) -> Alternative | None:
         return None
     grams, percent = comparison
     alt = report.alternative
-    source = " ".join(str(x) for x in (alt.get("source"), alt.get("year")) if x)
+    source = source_with_year(alt.get("source"), alt.get("year"))
     return Alternative(
         alt.get("zone_name") or alt.get("zone"), float(alt["g_per_kwh"]), grams, abs(percent),
         "less" if percent >= 0 else "more", source,
