@@ -127,6 +127,14 @@ class CarbonMeter(Configurable):
         "counter exists (Green Algorithms' reference value).",
     ).tag(config=True)
 
+    hardware_lifetime_years = Float(
+        5.0,
+        min=0.01,
+        help="Years the hardware is in service, over which its manufacturing emissions are "
+        "spread (embodied emissions: a cell is charged grams × its time / this lifetime). "
+        "Default: Green Algorithms v3's lifespan of a local server (5 years); a cloud server's is 3.",
+    ).tag(config=True)
+
     ledger_dir = Unicode(
         "",
         help="Folder for the session ledgers (one JSONL file per session). Default: "

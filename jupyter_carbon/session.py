@@ -27,7 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .bounds import record_bounds
-from .carbon.intensity import emissions_g, facility_energy_j
+from .carbon.embodied import EmbodiedCharge
+from .carbon.intensity import facility_energy_j, intensity_dict, priced
 from .ledger import Ledger, default_ledger_dir
 from .measurement import Measurement
 from .records import STATUSES, CellRecord, IdleSpan, Totals, first_line, utc_now
@@ -78,6 +79,7 @@ class Session:
         idle: bool = True,
         identity: dict | None = None,
         cluster=None,
+        hardware_lifetime_years: float | None = 5.0,
     ):
         """``sync``, called at both edges of every cell before the snapshot, waits for the GPU
         work queued so far (:func:`jupyter_carbon.gpusync.synchronise`): the time it waits at
@@ -92,6 +94,8 @@ class Session:
         """``begin() -> window`` and ``end(window) -> dict | None`` (a
         :class:`~jupyter_carbon.cluster.edges.ClusterMeter`): the cell's cluster part."""
         self.record_idle = idle
+        self._embodied = EmbodiedCharge(hardware_lifetime_years)  # None: no embodied part
+        self.functional_unit = None  # each cell's (quantity, unit) by default
         self.ledger_dir = Path(ledger_dir) if ledger_dir else None
         self.persist = persist
         self.notebook: str | None = None
@@ -196,18 +200,16 @@ class Session:
             return 0.0
         return Measurement.between(cell.start, self.meter.snapshot()).energy_j
 
-    def end(self, cell: OpenCell, *, status: str = "ok", error: str | None = None, intensity=None, snapshot=None) -> CellRecord:
+    def end(self, cell: OpenCell, *, status: str = "ok", error: str | None = None, intensity=None, snapshot=None,
+            unit: dict | None = None) -> CellRecord:
         """Close a cell: measure it, price it, append it to the ledger, update the totals.
-        ``snapshot`` as in :meth:`begin`."""
+        ``snapshot`` as in :meth:`begin`; ``unit``: the cell's own functional unit (R)."""
         if status not in STATUSES:
             raise ValueError(f"status must be one of {', '.join(STATUSES)}, not {status!r}")
         self._synchronise()
         end = snapshot or self.meter.snapshot(fresh=True)
         cluster = self._cluster_end(cell)
         m = Measurement.between(cell.start, end)
-        energy_j = m.energy_j
-        intensity = intensity or self._intensity()
-        pue = float(getattr(intensity, "pue", 1.0) or 1.0)
         record = CellRecord(
             session_id=self.session_id,
             index=cell.index,
@@ -216,24 +218,15 @@ class Session:
             source=cell.source,
             started_at=cell.started_at,
             ended_at=utc_now(),
-            duration_s=m.duration_s,
             status=status,
             error=error,
-            energy_j=energy_j,
-            by_component=dict(m.by_component),
-            method=dict(m.method),
-            device_energy_j=m.device_energy_j,
-            device_by_component=dict(m.device_by_component),
-            pue=pue,
-            facility_energy_j=facility_energy_j(energy_j, pue),
-            emissions_g=_priced(energy_j, intensity),
-            intensity=_intensity_dict(intensity),
             magic=cell.magic,
             notebook=cell.notebook,
             below_resolution=list(m.below_resolution),
             cluster=cluster,
             cell_position=cell.cell_position,
-            bounds=record_bounds(m.bounds_by_component, lambda j: _priced(j, intensity)),
+            functional_unit=unit or (dict(self.functional_unit, declared_by="session") if self.functional_unit else None),
+            **self._figures(m, intensity or self._intensity()),
         )
         with self._lock:
             if self._current is cell:
@@ -303,12 +296,22 @@ class Session:
         self.ledger = ledger
         log.warning("jupyter-carbon: the ledger %s was deleted during the session; written again there with the session's %d cell(s) so far", old.path, len(self.records))
 
+    @property
+    def hardware_lifetime_years(self) -> float | None:
+        """The lifetime the embodied part spreads the hardware's manufacturing over (None: none)."""
+        return self._embodied.lifetime_years
+
+    @hardware_lifetime_years.setter
+    def hardware_lifetime_years(self, years: float | None) -> None:
+        self._embodied = EmbodiedCharge(years)
+
     # -- between cells ------------------------------------------------------------------------
     def use_meter(self, meter) -> None:
         """Meter the next cells with ``meter`` (new settings), between cells only; the span
         since the last cell is not charged, its start being the old meter's snapshot."""
         self._unsubscribe_power()
         self.meter = meter
+        self._embodied.forget()
         if self.cluster is not None:  # before the new meter's first reading, for its baseline
             self.cluster.use_tree(getattr(meter, "tree", None))
         self._unsubscribe_power = meter.subscribe(self._on_power)
@@ -330,24 +333,9 @@ class Session:
         m = Measurement.between(edge[0], snapshot)
         if m.energy_j < IDLE_MIN_J:
             return None
-        intensity = self._intensity()
-        pue = float(getattr(intensity, "pue", 1.0) or 1.0)
         span = IdleSpan(
-            session_id=self.session_id,
-            before_cell=before_cell,
-            started_at=edge[1],
-            ended_at=utc_now(),
-            duration_s=m.duration_s,
-            energy_j=m.energy_j,
-            by_component=dict(m.by_component),
-            method=dict(m.method),
-            device_energy_j=m.device_energy_j,
-            device_by_component=dict(m.device_by_component),
-            pue=pue,
-            facility_energy_j=facility_energy_j(m.energy_j, pue),
-            emissions_g=_priced(m.energy_j, intensity),
-            intensity=_intensity_dict(intensity),
-            bounds=record_bounds(m.bounds_by_component, lambda j: _priced(j, intensity)),
+            session_id=self.session_id, before_cell=before_cell, started_at=edge[1], ended_at=utc_now(),
+            **self._figures(m, self._intensity()),
         )
         with self._lock:
             self.idle_spans.append(span)
@@ -356,6 +344,19 @@ class Session:
         self._emit("idle", span)
         self._emit("totals", self.totals)
         return span
+
+    def _figures(self, m: Measurement, intensity) -> dict:
+        """What a cell record and an idle span both carry of ``m``: energy by component and
+        method, facility energy, the price in ``intensity``, bounds, the embodied part."""
+        pue = float(getattr(intensity, "pue", 1.0) or 1.0)
+        return dict(
+            duration_s=m.duration_s, energy_j=m.energy_j, by_component=dict(m.by_component), method=dict(m.method),
+            device_energy_j=m.device_energy_j, device_by_component=dict(m.device_by_component),
+            pue=pue, facility_energy_j=facility_energy_j(m.energy_j, pue),
+            emissions_g=priced(m.energy_j, intensity), intensity=intensity_dict(intensity),
+            bounds=record_bounds(m.bounds_by_component, lambda j: priced(j, intensity)),
+            embodied=self._embodied.part(self.meter, m),
+        )  # fmt: skip
 
     def _intensity(self):
         if self.carbon is None:
@@ -393,20 +394,4 @@ class Session:
         self._unsubscribe_power()
         if self.ledger is not None:
             self.ledger.close()
-
-
-def _priced(energy_j: float, intensity) -> float | None:
-    """Grams of CO2e for the cell, or None when no intensity applies or it cannot price."""
-    if intensity is None:
-        return None
-    try:
-        return float(emissions_g(energy_j, intensity))
-    except (TypeError, ValueError):
-        log.exception("jupyter-carbon: could not price this cell's energy")
-        return None
-
-
-def _intensity_dict(intensity) -> dict | None:
-    return None if intensity is None else intensity.to_dict() if hasattr(intensity, "to_dict") else dict(intensity)
-
 

@@ -5,8 +5,8 @@ Usage::
     python scripts/derive_data.py [--sources data-sources] [--out jupyter_carbon/data]
 
 Three parts live beside it: ``derive_cloud.py`` (cloud regions and their PUE),
-``derive_places.py`` (place names) and ``derive_cpu.py`` (CPU power per microarchitecture,
-CPU parts, cloud instance types). The raw files and their licences are described in
+``derive_places.py`` (place names), ``derive_cpu.py`` (CPU power per microarchitecture,
+CPU parts, cloud instance types) and ``derive_embodied.py`` (manufacturing emissions). The raw files and their licences are described in
 ``data-sources/README.md``; each
 derived table keeps, per row, which source it came from. ``data/README.md`` states the
 licences and attributions. Run again whenever a source file changes; the output is
@@ -29,6 +29,7 @@ sys.path.insert(1, str(HERE.parent))  # jupyter_carbon, whose normalise() names 
 from derive_cloud import CLOUD_FIELDS, cloud_rows  # noqa: E402
 from derive_cpu import ARCH_FIELDS, INSTANCE_FIELDS, PART_FIELDS, arch_rows, instance_rows, part_rows  # noqa: E402
 from derive_places import PLACE_FIELDS, is_compass_name, normalise, place_rows  # noqa: E402
+from derive_embodied import EMBODIED_FIELDS, embodied_rows  # noqa: E402
 
 DEFAULT_SOURCES = HERE.parent / "data-sources"
 DEFAULT_OUT = HERE.parent / "jupyter_carbon" / "data"
@@ -523,6 +524,7 @@ def main(argv: list[str] | None = None) -> int:
         "cloud_regions.csv": (CLOUD_FIELDS, clouds),
         "places.csv": (PLACE_FIELDS, place_rows(args.sources, by_key, clouds, read_iso_countries(args.iso_codes))),
         "equivalents.csv": (EQUIVALENT_FIELDS, equivalent_rows(args.sources)),
+        "embodied.csv": (EMBODIED_FIELDS, embodied_rows(args.sources)),
     }
     for filename, (fields, rows) in tables.items():
         write_csv(args.out / filename, fields, rows)

@@ -16,7 +16,7 @@ LAYERS = (
     ("hardware", "carbon", "cpu_power", "bounds"),
     ("energy", "gpusync"),
     ("meter", "measurement"),
-    ("records", "ledger", "footprint", "session"),
+    ("records", "sums", "ledger", "footprint", "session"),
     ("report", "text", "inventory", "estimates", "cluster"),
     ("kernel", "cli", "server"),
     ("", "__main__"),  # the package itself: its entry points load the kernel side and the CLI

@@ -98,6 +98,8 @@ def test_the_dask_demo_runs_headless_and_charges_the_workers(tmp_path):
     busy = next(c for c in cells if c["source"].startswith("def busy"))
     assert busy["cluster"]["nodes"] == 2 and busy["cluster"]["complete"]
     assert busy["cluster"]["energy_j"] > 4 * busy["energy_j"]  # the work ran on the workers
+    # its total leads: kernel + cluster (the views' agreement: tests/test_cell_totals.py)
+    assert busy["total_energy_j"] == pytest.approx(busy["energy_j"] + busy["cluster"]["energy_j"])
     idle = next(c for c in cells if c["source"].startswith("sum(range(1000))"))
     assert idle["cluster"] is None  # it sent no task: no cluster part, no round trip
 

@@ -10,7 +10,8 @@ papermill = pytest.importorskip("papermill", reason="papermill is the optional e
 
 pytestmark = pytest.mark.slow
 
-FOOTPRINT_KEYS = {"energy_j", "by_component", "method", "duration_s", "emissions_g", "zone", "g_per_kwh", "pue", "status", "session_id", "index"}
+FOOTPRINT_KEYS = {"total_energy_j", "total_emissions_g", "energy_j", "by_component", "method", "duration_s", "emissions_g", "zone",
+                  "g_per_kwh", "pue", "status", "session_id", "index", "embodied_g", "lifetime_years"}  # fmt: skip
 
 
 def parameterised_notebook(path):

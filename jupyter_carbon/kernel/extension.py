@@ -48,6 +48,7 @@ class CarbonExtension:
             session = Session(
                 self.meter, self.carbon, ledger_dir=self.config.ledger_dir or None, persist=self.config.persist,
                 sync=sync, idle=self.config.record_idle, identity=kernel_identity(), cluster=self.cluster_meter(),
+                hardware_lifetime_years=self.config.hardware_lifetime_years,
             )
         self.session = session
         self.settings = LiveSettings(self)
@@ -287,7 +288,8 @@ class CarbonExtension:
         intensity = None
         if options is not None and options.region:
             intensity = self.carbon.intensity_for(options.region)
-        record = self.session.end(cell, status=status, error=error, intensity=intensity)
+        unit = options.unit if options is not None else None
+        record = self.session.end(cell, status=status, error=error, intensity=intensity, unit=unit)
         if options is not None:
             if options.output:
                 self.shell.user_ns[options.output] = record

@@ -91,6 +91,7 @@ SUBCOMMANDS = {
     "export": ("write the session report  PATH [--format json|csv|md|html|latex|codecarbon|model-card] [--per-cell]", _export_parser),
     "region": ("show or set the grid zone or cloud region  [ZONE]", None),
     "pue": ("show or set the facility's power usage effectiveness  [X]", None),
+    "unit": ("show or set the functional unit R of the SCI score (gCO2e per unit)  [R UNIT | off]", None),
     "on": ("meter every cell", NO_ARGUMENTS),
     "off": ("stop metering cells (%%carbon cells are still metered)", NO_ARGUMENTS),
     "reset": ("start a new session: totals from zero, a new ledger; the old one stays on disk", NO_ARGUMENTS),
@@ -126,6 +127,13 @@ def cell_options(line: str):
     options = CarbonMagics.carbon_cell.parser.parse_args(split_words(line, "%%carbon"))
     if options.output is not None:
         check_output_name(options.output)
+    if options.unit is not None:
+        from ..records import parse_unit
+
+        try:
+            options.unit = dict(parse_unit(options.unit), declared_by="cell")
+        except ValueError as err:
+            raise UsageError(f"-u: {err}") from None
     if options.region:
         from ..carbon import UnknownRegion, find_zone
 
@@ -186,6 +194,7 @@ class CarbonMagics(Magics):
         help="Grid zone, cloud region or place for this cell's emissions, e.g. FR, CA-QC, aws:eu-north-1, 'São Paulo'.",
     )
     @argument("-o", "--output", metavar="NAME", help="Store the cell's record (a CellRecord) in the variable NAME.")
+    @argument("-u", "--unit", nargs=2, metavar=("R", "UNIT"), help="The cell's functional unit for its SCI score (gCO2e per unit), e.g. -u 1000 samples.")
     @_usage_name("%carbon")
     @cell_magic("carbon")
     def carbon_cell(self, line: str, cell: str):
@@ -276,6 +285,23 @@ class CarbonMagics(Magics):
             self.ext.session.announce_totals()
         intensity = self.ext.intensity_dict() or {}
         print(f"jupyter-carbon: PUE {intensity.get('pue', 1.0):g}")
+
+    def _unit(self, args):
+        """``%carbon unit 1000 samples``: each later cell counts as R units of work (SCI =
+        (E × I + M) per R) unless it declares its own (``%%carbon -u``); ``off`` stops."""
+        from ..records import parse_unit
+
+        session = self.ext.session
+        if args == ["off"]:
+            session.functional_unit = None
+        elif args:
+            try:
+                session.functional_unit = parse_unit(args)
+            except ValueError as err:
+                raise UsageError(f"%carbon unit: {err}, or off.") from None
+        unit = session.functional_unit
+        said = f"each cell counts as {unit['quantity']:g} {unit['unit']}" if unit else "no functional unit (%carbon unit 1000 samples sets one)"
+        print(f"jupyter-carbon: SCI {said}")
 
     def _widget(self, args):
         self.ext.show_widget()

@@ -100,8 +100,8 @@ class CarbonWidget(widgets.VBox):
         """Final values: the session's totals, and the zone as it is now."""
         totals = self._session.totals
         with self._lock:
-            self.session_energy_j = totals.energy_j
-            self.session_emissions_g = totals.emissions_g
+            self.session_energy_j = totals.total_energy_j  # the cells' total, kernel and cluster
+            self.session_emissions_g = totals.total_emissions_g
             self.idle_energy_j = totals.idle_energy_j
             self.zone = self._zone_text()
         self._draw()

@@ -107,7 +107,7 @@ class Report:
         if totals.cells != len(records) or totals.idle_spans != len(idle):  # one ended between the reads
             totals = totals_of(records, idle)
         else:
-            totals = Totals(**totals.to_dict())  # a copy: the session's goes on counting
+            totals = Totals.from_dict(totals.to_dict())  # a copy: the session's goes on counting
         return cls(records, totals, session.session_id, session.started_at, list(hardware), alternative, idle)
 
     @classmethod

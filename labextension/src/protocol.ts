@@ -56,6 +56,16 @@ export interface ITotals {
   /** The addresses of the workers charged, and the zones they were priced in. */
   cluster_nodes?: string[];
   cluster_zones?: string[];
+  /** The cells' total (kernel and cluster), and the whole footprint with idle and embodied. */
+  total_energy_j?: number;
+  total_emissions_g?: number;
+  footprint_g?: number;
+  embodied_g?: number;
+  embodied_low_g?: number;
+  embodied_high_g?: number;
+  sci_g?: number | null;
+  unit?: string | null;
+  unit_quantity?: number;
   /** Low and high of `energy_j` and `emissions_g` (the kernel's `bounds.py`); absent from older kernels. */
   energy_bounds_j?: number[];
   emissions_bounds_g?: number[];
@@ -245,6 +255,9 @@ export type ExportFormat = 'json' | 'csv' | 'md' | 'html' | 'latex' | 'codecarbo
  * older version, which did not write them.
  */
 export interface ICellFootprint {
+  /** The cell's total, kernel and cluster (the kernel's `records.cell_total`); absent from older metadata. */
+  total_energy_j?: number;
+  total_emissions_g?: number | null;
   energy_j: number;
   by_component: Record<string, number>;
   method: Record<string, string>;
@@ -260,6 +273,12 @@ export interface ICellFootprint {
   cluster?: IClusterPart;
   /** Absent from notebooks saved by older versions. */
   bounds?: IBounds | null;
+  /** The hardware's manufacturing emissions the cell used up: a named part, not in the total. */
+  embodied_g?: number;
+  lifetime_years?: number;
+  /** The cell's functional unit R and its SCI, (E × I + M) / R, in gCO2e per unit. */
+  functional_unit?: { quantity: number; unit: string };
+  sci_g?: number;
 }
 
 export const METADATA_KEY = 'jupyter_carbon';
@@ -295,7 +314,8 @@ export function readCellMetadata(value: unknown): ICellFootprint | null {
     session_id: typeof v.session_id === 'string' ? v.session_id : null,
     index: typeof v.index === 'number' ? v.index : null,
     ...clusterOf(v.cluster),
-    ...boundsOf(v.bounds)
+    ...boundsOf(v.bounds),
+    ...namedParts(v)
   };
 }
 
@@ -309,6 +329,25 @@ function boundsOf(value: unknown): { bounds?: IBounds } {
   const v = value as Record<string, unknown>;
   const energy = pair(v.energy_j);
   return energy ? { bounds: { energy_j: energy, emissions_g: pair(v.emissions_g) } } : {};
+}
+
+/** The footprint's total and its named parts (embodied, SCI), each only where it is a number. */
+function namedParts(v: Record<string, unknown>): Partial<ICellFootprint> {
+  const out: Partial<ICellFootprint> = {};
+  if (isNumber(v.total_energy_j)) {
+    out.total_energy_j = v.total_energy_j;
+    out.total_emissions_g = isNumber(v.total_emissions_g) ? v.total_emissions_g : null;
+  }
+  if (isNumber(v.embodied_g)) {
+    out.embodied_g = v.embodied_g;
+    out.lifetime_years = isNumber(v.lifetime_years) ? v.lifetime_years : undefined;
+  }
+  const unit = v.functional_unit as Record<string, unknown> | undefined;
+  if (isNumber(v.sci_g) && isRecord(unit) && isNumber(unit!.quantity) && typeof unit!.unit === 'string') {
+    out.sci_g = v.sci_g;
+    out.functional_unit = { quantity: unit!.quantity as number, unit: unit!.unit as string };
+  }
+  return out;
 }
 
 /** `{cluster}` when the value is a cluster part, `{}` otherwise: the key exists only with one. */
