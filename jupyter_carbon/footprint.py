@@ -6,11 +6,14 @@ each record of a summary), which writes it into the cell as it is. So a notebook
 same whether it ran headless or by hand. Key ``"jupyter_carbon"`` (``METADATA_KEY``)::
 
     {
+      "total_energy_j": 4.2e4,             # the cell's total: the kernel's part + its cluster part
+      "total_emissions_g": 3.1,            #   (records.cell_total); the figure a view leads with
       "energy_j": 12.5,                    # IT energy charged to the kernel, joules
       "by_component": {"cpu": 10.1, "memory": 2.4},
       "method": {"cpu": "estimated", "memory": "estimated"},   # measured | integrated | estimated
       "duration_s": 1.23,
       "emissions_g": 0.00026,              # gCO2e, IT energy × PUE × intensity; null if unpriced
+      "bounds": {"energy_j": [6.2, 25.0], "emissions_g": [0.00013, 0.00052]},  # low, high (bounds.py)
       "zone": "FR", "g_per_kwh": 44.0, "pue": 1.0,
       "status": "ok",                      # ok | error | interrupted
       "session_id": "20261122T043901Z-1234-ab12cd", "index": 3,  # the record in the ledger
@@ -19,7 +22,11 @@ same whether it ran headless or by hand. Key ``"jupyter_carbon"`` (``METADATA_KE
                                                    # again unmetered or edited (null: unknown)
       "cluster": {"energy_j": 4.2e4, "emissions_g": 3.1, "workers": 8,   # only for a cell that
                   "zones": ["FR", "PL"], "complete": true,             # had a cluster client;
-                  "note": null, "carried": false}                      # note: why incomplete
+                  "note": null, "carried": false},                     # note: why incomplete
+      "embodied_g": 0.0004,                # manufacturing emissions used up (not in the total)
+      "lifetime_years": 5.0,
+      "functional_unit": {"quantity": 1000, "unit": "samples", "declared_by": "cell"},
+      "sci_g": 3.2e-6                      # SCI: (total + embodied) per unit; only with a unit
     }
 
 ``labextension/src/footprint.schema.json`` is this shape as a JSON Schema: JupyterLab checks a
@@ -34,7 +41,7 @@ from __future__ import annotations
 
 import hashlib
 
-from .records import CellRecord, Totals
+from .records import CellRecord, Totals, cell_sci, cell_total
 
 METADATA_KEY = "jupyter_carbon"
 
@@ -55,7 +62,10 @@ def source_sha256(source: str) -> str:
 def footprint(record: CellRecord) -> dict:
     """The cell metadata for one record (shape in this module's docstring)."""
     it = record.intensity or {}
+    total = cell_total(record)
     found = {
+        "total_energy_j": _round(total.energy_j),
+        "total_emissions_g": _round(total.emissions_g),
         "energy_j": _round(record.energy_j),
         "by_component": {c: _round(j) for c, j in record.by_component.items()},
         "method": dict(record.method),
@@ -71,6 +81,9 @@ def footprint(record: CellRecord) -> dict:
         "execution_count": record.execution_count,
         "source_sha256": record.source_sha256,
     }
+    if record.bounds:
+        b = record.bounds
+        found["bounds"] = {k: [_round(float(x)) for x in b[k]] if b.get(k) else None for k in ("energy_j", "emissions_g")}
     if record.cluster:
         c = record.cluster
         found["cluster"] = {
@@ -78,6 +91,12 @@ def footprint(record: CellRecord) -> dict:
             "zones": list(c.get("zones", [])), "complete": bool(c.get("complete", True)), "note": c.get("note"),
             "carried": bool(c.get("carried", False)),
         }  # fmt: skip
+    if record.embodied:
+        found["embodied_g"] = _round(record.embodied["emissions_g"])
+        found["lifetime_years"] = record.embodied.get("lifetime_years")
+    if record.functional_unit:
+        found["functional_unit"] = dict(record.functional_unit)
+        found["sci_g"] = _round(cell_sci(record))
     return found
 
 
@@ -86,8 +105,12 @@ def notebook_totals(totals: Totals, *, session_id: str | None, ok: bool) -> dict
     return {
         "session_id": session_id,
         "cells": totals.cells,
+        "total_energy_j": _round(totals.total_energy_j),
+        "total_emissions_g": _round(totals.total_emissions_g),
         "energy_j": _round(totals.energy_j),
         "emissions_g": _round(totals.emissions_g),
+        "embodied_g": _round(totals.embodied_g),
+        "footprint_g": _round(totals.footprint_g),
         "duration_s": _round(totals.duration_s),
         "idle_energy_j": _round(totals.idle_energy_j),
         "status": "ok" if ok else "error",

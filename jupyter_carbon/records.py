@@ -12,7 +12,9 @@ import math
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 
-from .energy.base import COMPONENTS, weakest_method
+from . import bounds as _bounds
+from .energy.base import COMPONENTS, METHOD_RANK, weakest_method
+from .sums import CellTotal, cell_sci, cell_total, parse_unit, sci  # noqa: F401 (the records' figures, in one place)
 
 SCHEMA_VERSION = 1
 _COMPONENT_ORDER = {c: i for i, c in enumerate(COMPONENTS)}
@@ -79,8 +81,19 @@ class CellRecord:
     """The cell's place in the notebook (1 = the first cell), where the one who ran it knows:
     ``jupyter carbon run``. Absent from older ledgers."""
     source_sha256: str | None = None
-    """SHA-256 of the whole source that ran (hex), so a view can tell a cell edited since
-    (``source`` keeps only the first line). Absent from older ledgers."""
+    """SHA-256 (hex) of all the source that ran, to tell a cell edited since. Absent from older ledgers."""
+    bounds: dict | None = None
+    """How sure the figures are: ``{"energy_j": [low, high], "by_component": {c: [low, high]},
+    "emissions_g": [low, high] | None}`` from each method's band (:mod:`jupyter_carbon.bounds`).
+    None in ledgers written before bounds were kept."""
+    embodied: dict | None = None
+    """The hardware's manufacturing emissions the cell used up, apart from the operational
+    figures above: ``emissions_g`` with ``low_g``/``high_g``, ``by_component``,
+    ``lifetime_years``, ``parts`` (per domain, the row priced), ``source``, ``year`` (see
+    :mod:`jupyter_carbon.carbon.embodied`). None where not estimated (older ledgers)."""
+    functional_unit: dict | None = None
+    """The cell's functional unit for the SCI score: ``quantity`` (R) and ``unit`` (e.g.
+    1000 and ``samples``), and ``declared_by`` (``cell``, ``session`` or ``return``)."""
     type: str = "cell"
 
     def to_dict(self) -> dict:
@@ -97,7 +110,8 @@ class CellRecord:
         fields = {k: v for k, v in data.items() if k in _RECORD_FIELDS}
         for name, value in fields.items():
             if not _FIELD_TYPES[name](value):
-                raise ValueError(f"cell record field {name} has a wrong value of type {type(value).__name__}")
+                shown = repr(value) if len(repr(value)) <= 80 else f"a {type(value).__name__}"
+                raise ValueError(f"cell record field {name} has a wrong value: {shown}")
         return cls(**fields)
 
 
@@ -128,7 +142,9 @@ def _joules(v) -> bool:
 
 
 def _methods(v) -> bool:
-    return isinstance(v, dict) and all(isinstance(k, str) and isinstance(m, str) for k, m in v.items())
+    """Per component, a method this version knows: an unknown one ("guessed") cannot be ranked
+    or shown with its bounds, so the line is skipped (and counted) rather than trusted."""
+    return isinstance(v, dict) and all(isinstance(k, str) and isinstance(m, str) and m in METHOD_RANK for k, m in v.items())
 
 
 #: The intensity's keys that the reports read, and what each must be; other keys are kept
@@ -168,6 +184,14 @@ def _cluster(v) -> bool:
     )
 
 
+def _embodied(v) -> bool:
+    return v is None or (isinstance(v, dict) and _number(v.get("emissions_g")) and _joules(v.get("by_component", {})))
+
+
+def _unit(v) -> bool:
+    return v is None or (isinstance(v, dict) and _number(v.get("quantity")) and v["quantity"] > 0 and _str(v.get("unit")))
+
+
 def _intensity(v) -> bool:
     if v is None:
         return True
@@ -185,9 +209,8 @@ _FIELD_TYPES = {
     "facility_energy_j": _number, "emissions_g": _optional(_number), "intensity": _intensity,
     "magic": lambda v: isinstance(v, bool), "type": _str, "notebook": _optional(_str),
     "below_resolution": lambda v: isinstance(v, list) and all(isinstance(c, str) for c in v),
-    "cluster": _cluster,
-    "cell_position": _optional(lambda v: _int(v) and v >= 1),
-    "source_sha256": _optional(_str),
+    "cluster": _cluster, "cell_position": _optional(lambda v: _int(v) and v >= 1), "source_sha256": _optional(_str),
+    "bounds": _bounds.valid, "embodied": _embodied, "functional_unit": _unit,
 }  # fmt: skip
 _RECORD_FIELDS = frozenset(CellRecord.__dataclass_fields__)
 assert _RECORD_FIELDS == frozenset(_FIELD_TYPES), "every record field needs its check"
@@ -214,6 +237,11 @@ class IdleSpan:
     facility_energy_j: float
     emissions_g: float | None
     intensity: dict | None
+    bounds: dict | None = None
+    """As a cell record's; None in older ledgers."""
+    embodied: dict | None = None
+    """The hardware's manufacturing the span used up (the GPUs held, the kernel's share of
+    CPU and memory), as a cell's ``embodied``; None where not estimated (older ledgers)."""
     type: str = "idle"
 
     def to_dict(self) -> dict:
@@ -259,6 +287,21 @@ class Totals:
     """The workers charged in any cell (their addresses), in the order first charged."""
     cluster_zones: list[str] = field(default_factory=list)
     """The grid zones those workers were priced in, sorted."""
+    energy_bounds_j: list[float] = field(default_factory=lambda: [0.0, 0.0])
+    """Low and high of ``energy_j``: the cells' bounds summed (a record without bounds, from
+    an older ledger, counts as its figure at both ends)."""
+    emissions_bounds_g: list[float] = field(default_factory=lambda: [0.0, 0.0])
+    """Low and high of ``emissions_g``, likewise."""
+    embodied_g: float = 0.0
+    """The hardware's manufacturing emissions the cells and the idle spans used up, a named
+    part of the footprint apart from the operational figures; with its bounds."""
+    embodied_low_g: float = 0.0
+    embodied_high_g: float = 0.0
+    unit_quantity: float = 0.0
+    """The functional units (R) the cells declared, when they all named one ``unit``."""
+    unit: str | None = None
+    units_mixed: bool = False
+    """Cells declared different units: no one R for the session."""
 
     def add_idle(self, span: IdleSpan) -> None:
         self.idle_spans += 1
@@ -266,11 +309,25 @@ class Totals:
         self.idle_energy_j += span.energy_j
         self.idle_facility_energy_j += span.facility_energy_j
         self.idle_emissions_g += span.emissions_g or 0.0
+        self._add_embodied(span.embodied)
         for c, j in span.by_component.items():
             self.idle_by_component[c] = self.idle_by_component.get(c, 0.0) + j
 
+    def _add_bounds(self, record: CellRecord) -> None:
+        b, grams = record.bounds or {}, record.emissions_g or 0.0
+        energy, emissions = b.get("energy_j") or [record.energy_j] * 2, b.get("emissions_g") or [grams] * 2
+        self.energy_bounds_j = [self.energy_bounds_j[0] + energy[0], self.energy_bounds_j[1] + energy[1]]
+        self.emissions_bounds_g = [self.emissions_bounds_g[0] + emissions[0], self.emissions_bounds_g[1] + emissions[1]]
+
+    def _add_embodied(self, part: dict | None) -> None:
+        if part:
+            self.embodied_g += part["emissions_g"]
+            self.embodied_low_g += part.get("low_g", part["emissions_g"])
+            self.embodied_high_g += part.get("high_g", part["emissions_g"])
+
     def add(self, record: CellRecord) -> None:
         self.cells += 1
+        self._add_bounds(record)
         self.errors += record.status != "ok"
         self.duration_s += record.duration_s
         self.energy_j += record.energy_j
@@ -285,6 +342,12 @@ class Totals:
             charged = [w for w in record.cluster.get("workers", []) if w.get("status") in CHARGED]
             self.cluster_nodes += [n for n in dict.fromkeys(w.get("node") for w in charged) if n not in self.cluster_nodes]
             self.cluster_zones = sorted(set(self.cluster_zones) | set(record.cluster.get("zones") or ()))
+        self._add_embodied(record.embodied)
+        if record.functional_unit:
+            fu = record.functional_unit
+            self.units_mixed |= self.unit is not None and fu["unit"] != self.unit
+            self.unit = self.unit or fu["unit"]
+            self.unit_quantity += fu["quantity"]
         new_component = False
         for c, j in record.by_component.items():
             new_component |= c not in self.by_component
@@ -295,11 +358,43 @@ class Totals:
         if new_component:  # keep gpu, cpu, memory order for display
             self.by_component = dict(sorted(self.by_component.items(), key=lambda kv: _COMPONENT_ORDER.get(kv[0], 9)))
 
-    def to_dict(self) -> dict:
-        return asdict(self)
+    @property
+    def total_energy_j(self) -> float:
+        """What the cells caused: the kernel's part and the cluster's."""
+        return self.energy_j + self.cluster_energy_j
 
+    @property
+    def total_emissions_g(self) -> float:
+        return self.emissions_g + self.cluster_emissions_g
+
+    @property
+    def footprint_g(self) -> float:
+        """The session's whole footprint: the cells' total, the idle spans, the embodied part."""
+        return self.total_emissions_g + self.idle_emissions_g + self.embodied_g
+
+    @property
+    def sci_g(self) -> float | None:
+        """The session's SCI: its footprint per functional unit, where the cells declared
+        one unit; None otherwise."""
+        if self.units_mixed or not self.unit_quantity:
+            return None
+        return sci(self.total_emissions_g + self.idle_emissions_g, self.embodied_g, self.unit_quantity)
+
+    def to_dict(self) -> dict:
+        """The running sums, and the totals derived from them (which :meth:`from_dict` drops)."""
+        return asdict(self) | {
+            "total_energy_j": self.total_energy_j, "total_emissions_g": self.total_emissions_g,
+            "footprint_g": self.footprint_g, "sci_g": self.sci_g,
+        }  # fmt: skip
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Totals":
+        return cls(**{k: v for k, v in data.items() if k in _TOTALS_FIELDS})
+
+
+_TOTALS_FIELDS = frozenset(Totals.__dataclass_fields__)
 
 
 def costliest(records: Iterable[CellRecord], n: int = 10) -> list[CellRecord]:
-    """The n cells that used the most energy, costliest first."""
-    return sorted(records, key=lambda r: r.energy_j, reverse=True)[:n]
+    """The n cells whose total (kernel and cluster) used the most energy, costliest first."""
+    return sorted(records, key=lambda r: cell_total(r).energy_j, reverse=True)[:n]

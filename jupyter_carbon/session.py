@@ -26,7 +26,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .carbon.intensity import emissions_g, facility_energy_j
+from .bounds import record_bounds
+from .carbon.embodied import EmbodiedCharge
+from .carbon.intensity import facility_energy_j, intensity_dict, priced
 from .ledger import Ledger, default_ledger_dir
 from .measurement import Measurement
 from .records import STATUSES, CellRecord, IdleSpan, Totals, first_line, utc_now
@@ -78,6 +80,7 @@ class Session:
         idle: bool = True,
         identity: dict | None = None,
         cluster=None,
+        hardware_lifetime_years: float | None = 5.0,
     ):
         """``sync``, called at both edges of every cell before the snapshot, waits for the GPU
         work queued so far (:func:`jupyter_carbon.gpusync.synchronise`): the time it waits at
@@ -92,6 +95,8 @@ class Session:
         """``begin() -> window`` and ``end(window) -> dict | None`` (a
         :class:`~jupyter_carbon.cluster.edges.ClusterMeter`): the cell's cluster part."""
         self.record_idle = idle
+        self._embodied = EmbodiedCharge(hardware_lifetime_years)  # None: no embodied part
+        self.functional_unit = None  # each cell's (quantity, unit) by default
         self.ledger_dir = Path(ledger_dir) if ledger_dir else None
         self.persist = persist
         self.notebook: str | None = None
@@ -100,6 +105,8 @@ class Session:
         self._lock = threading.Lock()
         self._current: OpenCell | None = None
         self._unsubscribe_power = meter.subscribe(self._on_power)
+        self.previous_ledger_path: Path | None = None
+        """The ledger of this kernel's session before the last ``reset``: what ``previous`` means first."""
         self._start_ledger()
 
     def _start_ledger(self) -> None:
@@ -113,11 +120,23 @@ class Session:
         self.ledger: Ledger | None = None
         if self.persist:
             directory = self.ledger_dir or default_ledger_dir()
-            header = {"session_id": self.session_id, "started_at": self.started_at, "pid": os.getpid(), **self.identity}
+            self._header = {
+                "session_id": self.session_id, "started_at": self.started_at, "pid": os.getpid(), **self.identity,
+                "hardware": self._hardware(),
+            }
             try:
-                self.ledger = Ledger(directory / f"{self.session_id}.jsonl", header)
+                self.ledger = Ledger(directory / f"{self.session_id}.jsonl", self._header)
             except OSError as err:
                 log.warning("jupyter-carbon: cannot write the ledger in %s (%s); totals are kept in memory only", directory, err)
+
+    def _hardware(self) -> list[str]:
+        """The devices metered, for the header: a report read back from the ledger names them."""
+        from .meter import hardware_labels
+
+        try:
+            return hardware_labels(self.meter)
+        except Exception:  # a meter that cannot describe itself: the header says nothing
+            return []
 
     # -- events -------------------------------------------------------------------------------
     def subscribe(self, listener: Listener) -> Callable[[], None]:
@@ -154,24 +173,19 @@ class Session:
                 log.exception("jupyter-carbon: waiting for the GPU's queued work failed")
 
     def begin(
-        self, *, execution_count=None, cell_id=None, source: str = "", magic: bool = False, cell_position=None, source_sha256=None
+        self, *, execution_count=None, cell_id=None, source: str = "", magic: bool = False, cell_position=None,
+        source_sha256=None, snapshot=None,
     ) -> OpenCell:
+        """Open a cell. ``snapshot``: the meter's snapshot at the cell's true start, when the
+        caller took it earlier (a server that saw the kernel go busy on another thread)."""
         self._synchronise()
-        start, index = self.meter.snapshot(fresh=True), self.totals.cells + 1
+        start, index = snapshot or self.meter.snapshot(fresh=True), self.totals.cells + 1
         self._end_idle(start, index)
         cell = OpenCell(
-            index=index,
-            execution_count=execution_count,
-            cell_id=cell_id,
-            source=first_line(source),
-            started_at=utc_now(),
-            start=start,
-            magic=magic,
-            notebook=self.notebook,
-            cluster=self._cluster_begin(),
-            cell_position=cell_position,
+            index=index, execution_count=execution_count, cell_id=cell_id, source=first_line(source), started_at=utc_now(),
+            start=start, magic=magic, notebook=self.notebook, cluster=self._cluster_begin(), cell_position=cell_position,
             source_sha256=source_sha256,
-        )
+        )  # fmt: skip
         self._current = cell
         self._emit("cell_start", cell)
         return cell
@@ -183,17 +197,16 @@ class Session:
             return 0.0
         return Measurement.between(cell.start, self.meter.snapshot()).energy_j
 
-    def end(self, cell: OpenCell, *, status: str = "ok", error: str | None = None, intensity=None) -> CellRecord:
-        """Close a cell: measure it, price it, append it to the ledger, update the totals."""
+    def end(self, cell: OpenCell, *, status: str = "ok", error: str | None = None, intensity=None, snapshot=None,
+            unit: dict | None = None) -> CellRecord:
+        """Close a cell: measure it, price it, append it to the ledger, update the totals.
+        ``snapshot`` as in :meth:`begin`; ``unit``: the cell's own functional unit (R)."""
         if status not in STATUSES:
             raise ValueError(f"status must be one of {', '.join(STATUSES)}, not {status!r}")
         self._synchronise()
-        end = self.meter.snapshot(fresh=True)
+        end = snapshot or self.meter.snapshot(fresh=True)
         cluster = self._cluster_end(cell)
         m = Measurement.between(cell.start, end)
-        energy_j = m.energy_j
-        intensity = intensity or self._intensity()
-        pue = float(getattr(intensity, "pue", 1.0) or 1.0)
         record = CellRecord(
             session_id=self.session_id,
             index=cell.index,
@@ -202,24 +215,16 @@ class Session:
             source=cell.source,
             started_at=cell.started_at,
             ended_at=utc_now(),
-            duration_s=m.duration_s,
             status=status,
             error=error,
-            energy_j=energy_j,
-            by_component=dict(m.by_component),
-            method=dict(m.method),
-            device_energy_j=m.device_energy_j,
-            device_by_component=dict(m.device_by_component),
-            pue=pue,
-            facility_energy_j=facility_energy_j(energy_j, pue),
-            emissions_g=_priced(energy_j, intensity),
-            intensity=_intensity_dict(intensity),
             magic=cell.magic,
             notebook=cell.notebook,
             below_resolution=list(m.below_resolution),
             cluster=cluster,
             cell_position=cell.cell_position,
             source_sha256=cell.source_sha256,
+            functional_unit=unit or (dict(self.functional_unit, declared_by="session") if self.functional_unit else None),
+            **self._figures(m, intensity or self._intensity()),
         )
         with self._lock:
             if self._current is cell:
@@ -232,6 +237,16 @@ class Session:
         self._emit("cell_end", record)
         self._emit("totals", self.totals)
         return record
+
+    def discard(self, cell: OpenCell) -> None:
+        """Forget an open cell without a record: another meter records it (a server that
+        meters a kernel from outside, when the kernel meters itself). What runs until the
+        next cell is no idle time of this session either."""
+        with self._lock:
+            if self._current is cell:
+                self._current = None
+            cell.ended = True
+            self._last_edge = None
 
     def _cluster_begin(self):
         if self.cluster is None:
@@ -254,11 +269,39 @@ class Session:
             return None
 
     def _append(self, record) -> None:
+        if self.ledger is not None and self.ledger.deleted():
+            self._write_again(self.ledger)  # with ``record``, which the session holds already
+            return
         if self.ledger is not None:
             try:
                 self.ledger.append(record)  # a failing disk is the ledger's to report, once
             except ValueError as err:
                 log.warning("jupyter-carbon: could not append to %s (%s); kept in memory", self.ledger.path, err)
+
+    def _write_again(self, old: Ledger) -> None:
+        """The ledger was deleted while open: the session so far goes to a new file there."""
+        old.close(discard=True)
+        try:
+            ledger = Ledger(old.path, self._header)
+        except OSError as err:
+            self.ledger = None
+            log.warning("jupyter-carbon: the ledger %s was deleted during the session and cannot be written again (%s); totals are kept in memory only", old.path, err)
+            return
+        with self._lock:
+            held = sorted((*self.records, *self.idle_spans), key=lambda item: item.started_at)
+        for item in held:
+            ledger.append(item)
+        self.ledger = ledger
+        log.warning("jupyter-carbon: the ledger %s was deleted during the session; written again there with the session's %d cell(s) so far", old.path, len(self.records))
+
+    @property
+    def hardware_lifetime_years(self) -> float | None:
+        """The lifetime the embodied part spreads the hardware's manufacturing over (None: none)."""
+        return self._embodied.lifetime_years
+
+    @hardware_lifetime_years.setter
+    def hardware_lifetime_years(self, years: float | None) -> None:
+        self._embodied = EmbodiedCharge(years)
 
     # -- between cells ------------------------------------------------------------------------
     def use_meter(self, meter) -> None:
@@ -266,6 +309,7 @@ class Session:
         since the last cell is not charged, its start being the old meter's snapshot."""
         self._unsubscribe_power()
         self.meter = meter
+        self._embodied.forget()
         if self.cluster is not None:  # before the new meter's first reading, for its baseline
             self.cluster.use_tree(getattr(meter, "tree", None))
         self._unsubscribe_power = meter.subscribe(self._on_power)
@@ -287,23 +331,9 @@ class Session:
         m = Measurement.between(edge[0], snapshot)
         if m.energy_j < IDLE_MIN_J:
             return None
-        intensity = self._intensity()
-        pue = float(getattr(intensity, "pue", 1.0) or 1.0)
         span = IdleSpan(
-            session_id=self.session_id,
-            before_cell=before_cell,
-            started_at=edge[1],
-            ended_at=utc_now(),
-            duration_s=m.duration_s,
-            energy_j=m.energy_j,
-            by_component=dict(m.by_component),
-            method=dict(m.method),
-            device_energy_j=m.device_energy_j,
-            device_by_component=dict(m.device_by_component),
-            pue=pue,
-            facility_energy_j=facility_energy_j(m.energy_j, pue),
-            emissions_g=_priced(m.energy_j, intensity),
-            intensity=_intensity_dict(intensity),
+            session_id=self.session_id, before_cell=before_cell, started_at=edge[1], ended_at=utc_now(),
+            **self._figures(m, self._intensity()),
         )
         with self._lock:
             self.idle_spans.append(span)
@@ -312,6 +342,19 @@ class Session:
         self._emit("idle", span)
         self._emit("totals", self.totals)
         return span
+
+    def _figures(self, m: Measurement, intensity) -> dict:
+        """What a cell record and an idle span both carry of ``m``: energy by component and
+        method, facility energy, the price in ``intensity``, bounds, the embodied part."""
+        pue = float(getattr(intensity, "pue", 1.0) or 1.0)
+        return dict(
+            duration_s=m.duration_s, energy_j=m.energy_j, by_component=dict(m.by_component), method=dict(m.method),
+            device_energy_j=m.device_energy_j, device_by_component=dict(m.device_by_component),
+            pue=pue, facility_energy_j=facility_energy_j(m.energy_j, pue),
+            emissions_g=priced(m.energy_j, intensity), intensity=intensity_dict(intensity),
+            bounds=record_bounds(m.bounds_by_component, lambda j: priced(j, intensity)),
+            embodied=self._embodied.part(self.meter, m),
+        )  # fmt: skip
 
     def _intensity(self):
         if self.carbon is None:
@@ -334,6 +377,7 @@ class Session:
         """
         if self.ledger is not None:
             self.ledger.close()
+            self.previous_ledger_path = self.ledger.path
         running = self._current
         self._start_ledger()
         if running is not None:
@@ -348,24 +392,4 @@ class Session:
         self._unsubscribe_power()
         if self.ledger is not None:
             self.ledger.close()
-
-
-def _priced(energy_j: float, intensity) -> float | None:
-    """Grams of CO2e for the cell, or None when no intensity applies or it cannot price."""
-    if intensity is None:
-        return None
-    try:
-        return float(emissions_g(energy_j, intensity))
-    except (TypeError, ValueError):
-        log.exception("jupyter-carbon: could not price this cell's energy")
-        return None
-
-
-def _intensity_dict(intensity) -> dict | None:
-    if intensity is None:
-        return None
-    if hasattr(intensity, "to_dict"):
-        return intensity.to_dict()
-    return dict(intensity)
-
 

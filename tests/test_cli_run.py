@@ -67,7 +67,7 @@ def test_progress_goes_to_stderr_one_line_per_code_cell(good_run):
 @pytest.mark.slow
 def test_stdout_has_the_per_cell_table_and_the_totals(good_run):
     out = good_run["out"]
-    assert out.splitlines()[0].split() == ["cell", "energy", "CO2e", "time", "how", "source"]
+    assert out.splitlines()[0].split() == ["cell", "energy", "CO2e", "embodied", "time", "how", "source"]
     table_rows = [" ".join(line.split()[:3]) for line in out.splitlines()[1:4]]
     assert table_rows == ["[1] cell 2", "[2] cell 3", "[3] cell 5"]  # notebook positions: markdown cells are not run
     assert "3 cells" in out and "Emissions:" in out and "PUE 1.20" in out
@@ -194,7 +194,7 @@ def test_without_save_executed_nothing_but_the_report_is_written(tmp_path):
         code, out, err = cli("run", notebook, "--output", "-", "--format", "md", "--quiet")
     assert code == 0
     assert out.startswith("# Energy and carbon report") and "so far" not in out  # stdout holds the report alone
-    assert err.splitlines()[0].split() == ["cell", "energy", "CO2e", "time", "how", "source"]
+    assert err.splitlines()[0].split() == ["cell", "energy", "CO2e", "embodied", "time", "how", "source"]
     assert fingerprint(notebook) == before
     # The kernel ran in the notebook's folder, as Jupyter runs it.
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "made-by-the-notebook.txt", "nb.ipynb"]
@@ -248,7 +248,7 @@ def test_footprint_is_compact_and_json_safe():
     )  # fmt: skip
     meta = footprint(record)
     assert meta == {
-        "energy_j": 12.3457, "by_component": {"cpu": 12.3457}, "method": {"cpu": "measured"}, "duration_s": 1.23457,
+        "total_energy_j": 12.3457, "total_emissions_g": 0.000123457, "energy_j": 12.3457, "by_component": {"cpu": 12.3457}, "method": {"cpu": "measured"}, "duration_s": 1.23457,
         "emissions_g": 0.000123457, "zone": "FR", "g_per_kwh": 31.0, "pue": 1.1, "status": "ok", "session_id": "s", "index": 4,
         "cell_id": None, "execution_count": 4, "source_sha256": None,
     }  # fmt: skip

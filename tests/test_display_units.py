@@ -61,7 +61,10 @@ def test_the_labs_settings_message_turns_the_meter_line_and_summary_to_its_units
     _, out = run(shell, "%%carbon\ny = 2")
     shown = "".join(o.data.get("text/plain", "") for o in out.outputs)  # the %%carbon line is a display
     last = ext.session.records[-1]
-    assert shown.startswith(f"carbon: {format_energy(last.energy_j, 'Wh')} "), shown
+    # An estimate carries its ≈ mark (bounds); the figure after it is in the unit in force.
+    energy, mass = re.escape(format_energy(last.energy_j, "Wh")), re.escape(format_mass(last.emissions_g, "g"))
+    assert re.match(rf"carbon: ≈?{energy} .* → ≈?{mass} (\([^)]*\) )?CO2e", shown), shown
+    assert not re.search(r"\de-\d", shown), shown
     html_formatter = shell.display_formatter.formatters["text/html"]
     was, html_formatter.enabled = html_formatter.enabled, True  # as in a notebook
     try:

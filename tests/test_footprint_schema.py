@@ -58,6 +58,21 @@ def test_what_the_kernel_writes_passes():
     assert not list(VALIDATOR.iter_errors(footprint(_record(cluster=cluster, intensity=None, emissions_g=None, cell_id=None))))
 
 
+def test_the_kernels_total_bounds_embodied_and_sci_pass():
+    # Every field footprint() may add beside the run's: the cell total, the bounds, the
+    # embodied part and the SCI per declared unit.
+    cluster = {"energy_j": 4.2e4, "emissions_g": 3.1, "nodes": 8, "zones": ["FR"], "complete": True}
+    written = footprint(_record(
+        cluster=cluster, bounds={"energy_j": [9.8, 16.1], "by_component": {}, "emissions_g": [0.0002, 0.00034]},
+        embodied={"emissions_g": 0.0004, "lifetime_years": 5.0},
+        functional_unit={"quantity": 1000.0, "unit": "samples", "declared_by": "cell"},
+    ))  # fmt: skip
+    assert {"total_energy_j", "total_emissions_g", "bounds", "embodied_g", "lifetime_years", "sci_g"} <= set(written)
+    assert not list(VALIDATOR.iter_errors(written))
+    no_grid = footprint(_record(intensity=None, emissions_g=None, bounds={"energy_j": [9.8, 16.1], "emissions_g": None}))
+    assert no_grid["bounds"]["emissions_g"] is None and not list(VALIDATOR.iter_errors(no_grid))
+
+
 @pytest.mark.parametrize("source, digest", CASES["source_sha256"])
 def test_source_hash_is_sha256_of_utf8(source, digest):
     # The browser computes crypto.subtle.digest('SHA-256', new TextEncoder().encode(source)).

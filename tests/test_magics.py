@@ -368,3 +368,19 @@ def test_export_in_the_formats_people_publish(shell, tmp_path):
     rows = (tmp_path / "emissions.csv").read_text().splitlines()
     assert rows[0].startswith("timestamp,project_name,run_id,experiment_id,duration,emissions,") and len(rows) == 3
     assert (tmp_path / "card.md").read_text().startswith("---\nco2_eq_emissions:\n  emissions: ")
+
+
+def test_a_unit_declared_in_the_cell_or_for_the_session_gives_the_cells_sci(shell, capsys):
+    def line(cell):
+        shell.run_cell(cell, store_history=True)
+        return "\n".join(l for l in capsys.readouterr().out.splitlines() if l.startswith("carbon:"))
+
+    assert "per unit (R = 1000 samples)" in line("%%carbon -u 1000 samples\nw = 1")
+    assert shell.user_ns["w"] == 1 and records(shell)[-1].functional_unit["declared_by"] == "cell"
+    _, out = run(shell, "%carbon unit 10 images")
+    assert "each cell counts as 10 images" in out.stdout
+    assert "per unit (R = 10 images)" in line("%%carbon\nv = 2")
+    result, _ = run(shell, "%carbon unit ten images")
+    assert isinstance(result.error_in_exec, UsageError) and "'ten' is not a number" in str(result.error_in_exec)
+    run(shell, "%carbon unit off")
+    assert "SCI" not in line("%%carbon\nv = 3")

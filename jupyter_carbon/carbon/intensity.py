@@ -7,6 +7,7 @@ machine drew) up to facility energy (what the building drew, cooling included).
 from __future__ import annotations
 
 import dataclasses
+import logging
 from dataclasses import dataclass
 
 JOULES_PER_KWH = 3.6e6
@@ -84,3 +85,20 @@ def grams_for(facility_energy_j: float, g_per_kwh: float) -> float:
 def emissions_g(it_energy_j: float, intensity: Intensity) -> float:
     """Grams of CO2e: IT energy (J) / 3.6e6 × PUE × intensity (g/kWh)."""
     return grams_for(facility_energy_j(it_energy_j, intensity.pue), intensity.g_per_kwh)
+
+
+def priced(energy_j: float, intensity) -> float | None:
+    """Grams of CO2e for a record's IT energy, or None when no intensity applies or it cannot
+    price (an intensity of the wrong type is logged, and the record kept unpriced)."""
+    if intensity is None:
+        return None
+    try:
+        return float(emissions_g(energy_j, intensity))
+    except (TypeError, ValueError):
+        logging.getLogger("jupyter_carbon").exception("jupyter-carbon: could not price this cell's energy")
+        return None
+
+
+def intensity_dict(intensity) -> dict | None:
+    """The intensity as a record keeps it (None for none)."""
+    return None if intensity is None else intensity.to_dict() if hasattr(intensity, "to_dict") else dict(intensity)

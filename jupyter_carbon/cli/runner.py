@@ -28,7 +28,7 @@ from pathlib import Path
 
 from ..files import atomic_write
 from ..footprint import METADATA_KEY, footprint, notebook_totals
-from ..records import CellRecord, IdleSpan, Totals
+from ..records import CellRecord, IdleSpan, Totals, cell_total, cluster_work
 from ..report import Report
 from ..units import cell_label, clip, format_cell, format_duration, format_energy, format_mass
 
@@ -42,8 +42,9 @@ class RunError(Exception):
 
 
 def call(function: str, *args) -> str:
-    """A user expression calling ``function`` of the kernel half without touching the namespace."""
-    arguments = ", ".join(["get_ipython()", *map(repr, args)])
+    """A user expression calling ``function`` of the kernel half without touching the
+    namespace: the shell is IPython's own, not whatever the notebook named ``get_ipython``."""
+    arguments = ", ".join(["__import__('IPython').get_ipython()", *map(repr, args)])
     return f"__import__({KERNEL_MODULE!r}, fromlist=['_']).{function}({arguments})"
 
 
@@ -73,6 +74,8 @@ class RunResult:
     totals: Totals = field(default_factory=Totals)
     idle_spans: list[IdleSpan] = field(default_factory=list)
     """Energy between cells (a held GPU), apart from the cells."""
+    unmetered: int = 0
+    """Code cells that ran and left no record (``%carbon off``, the extension unloaded)."""
 
     @property
     def ok(self) -> bool:
@@ -189,6 +192,8 @@ class CellMetering:
             self.result.totals.add(record)
         if records:
             cell.metadata[METADATA_KEY] = footprint(records[-1])
+        else:
+            self.result.unmetered += 1
         if self.progress is not None:
             last = records[-1] if records else None
             self.progress(self.position[cell_index], len(self.code_cells), number, last, self.result.totals)
@@ -294,27 +299,35 @@ def write_notebook(nb, path: str | os.PathLike) -> Path:
 
 # -- text ---------------------------------------------------------------------------------------
 def progress_line(n: int, of: int, cell_number: int, record: CellRecord | None, totals: Totals) -> str:
-    """``[3/12] 0.42 Wh so far  ([3] cell 5: 0.10 Wh, 1.2 s)  model.fit(x, y)``"""
-    head = f"[{n}/{of}] {format_energy(totals.energy_j)} so far"
+    """``[3/12] 0.42 Wh so far  ([3] cell 5: 0.10 Wh, 1.2 s)  model.fit(x, y)``: totals
+    (kernel and cluster)."""
+    head = f"[{n}/{of}] {format_energy(totals.total_energy_j)} so far"
     if record is None:
         return f"{head}  ({format_cell(None, cell_number)}: not metered)"
     status = "" if record.status == "ok" else f", {record.status}"
     source = f"  {clip(record.source, 60)}" if record.source else ""
-    return f"{head}  ({cell_label(record)}: {format_energy(record.energy_j)}, {format_duration(record.duration_s)}{status}){source}"
+    return f"{head}  ({cell_label(record)}: {format_energy(cell_total(record).energy_j)}, {format_duration(record.duration_s)}{status}){source}"
 
 
 def cell_table(records: list[CellRecord]) -> str:
-    """Every metered cell in notebook order: energy, CO2e, time, how it was measured."""
-    rows = [("cell", "energy", "CO2e", "time", "how", "source")]
+    """Every metered cell in notebook order: its total energy and CO2e (kernel and cluster),
+    the parts where a cell sent work to a cluster, the embodied part, time, method."""
+    clustered = any(cluster_work(r.cluster) for r in records)
+    embodied = any(r.embodied for r in records)
+    head = ("cell", "energy", "CO2e") + (("kernel", "cluster") if clustered else ()) + (("embodied",) if embodied else ())
+    rows = [head + ("time", "how", "source")]
     for r in records:
         how = ", ".join(f"{c} {m}" for c, m in r.method.items())
         status = "" if r.status == "ok" else f" [{r.status}: {r.error}]" if r.error else f" [{r.status}]"
+        total = cell_total(r)
+        parts = (format_energy(r.energy_j), format_energy(r.cluster["energy_j"]) if cluster_work(r.cluster) else "–") if clustered else ()
+        made = (format_mass(r.embodied["emissions_g"]) if r.embodied else "–",) if embodied else ()
         rows.append((
-            cell_label(r), format_energy(r.energy_j), format_mass(r.emissions_g), format_duration(r.duration_s),
-            how, clip(r.source, 48) + status,
+            cell_label(r), format_energy(total.energy_j), format_mass(total.emissions_g), *parts, *made,
+            format_duration(r.duration_s), how, clip(r.source, 48) + status,
         ))  # fmt: skip
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    right = (1, 2, 3)
+    right = range(1, len(head) + 1)
     return "\n".join(
         "  ".join(c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))).rstrip()
         for row in rows

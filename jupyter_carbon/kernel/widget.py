@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import html
 import threading
-import time
 from collections import deque
 
 import ipywidgets as widgets
 from traitlets import Bool, Dict, Float, Unicode
 
+from .. import clocks
 from ..text import cluster_power_text
 from ..units import cell_label, display_units, format_energy, format_intensity, format_mass, format_power
 
@@ -44,7 +44,7 @@ class CarbonWidget(widgets.VBox):
     running = Bool(False, help="A cell is running.")
     zone = Unicode("")
 
-    def __init__(self, session, carbon=None, *, min_interval: float = 0.5, history_s: float = 300.0, clock=time.monotonic, units=None, **kwargs):
+    def __init__(self, session, carbon=None, *, min_interval: float = 0.5, history_s: float = 300.0, clock=clocks.monotonic, units=None, **kwargs):
         self._session = session
         self._carbon = carbon
         self._units = units or (lambda: ("auto", "auto"))
@@ -100,8 +100,8 @@ class CarbonWidget(widgets.VBox):
         """Final values: the session's totals, and the zone as it is now."""
         totals = self._session.totals
         with self._lock:
-            self.session_energy_j = totals.energy_j
-            self.session_emissions_g = totals.emissions_g
+            self.session_energy_j = totals.total_energy_j  # the cells' total, kernel and cluster
+            self.session_emissions_g = totals.total_emissions_g
             self.idle_energy_j = totals.idle_energy_j
             self.zone = self._zone_text()
         self._draw()

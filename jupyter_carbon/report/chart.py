@@ -1,4 +1,5 @@
-"""The chart of a session: energy per cell as bars, cumulative emissions as a line.
+"""The charts of a session: energy per cell (its total, kernel and cluster) as bars, cumulative
+emissions as a line; and the split of its footprint into its parts as one stacked bar.
 
 Computed in one pass over the records. A long session is bucketed to at most
 :data:`MAX_BARS` bars (each bar the energy of consecutive cells), so the SVG stays a few
@@ -13,6 +14,7 @@ import html
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from ..records import cell_total
 from ..units import cell_label
 
 MAX_BARS = 200
@@ -46,9 +48,10 @@ def series(records: Sequence, max_bars: int = MAX_BARS) -> Series:
         e = 0.0
         bad = 0
         for r in chunk:
-            e += r.energy_j
-            if r.emissions_g is not None:
-                running += r.emissions_g
+            total = cell_total(r)  # kernel and cluster
+            e += total.energy_j
+            if total.emissions_g is not None:
+                running += total.emissions_g
                 priced = True
             bad += r.status != "ok"
         first.append(cell_label(chunk[0]))
@@ -126,3 +129,36 @@ def svg(
 
 def _text(x: float, y: float, text: str, anchor: str, fill: str = "#555") -> str:
     return f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" fill="{fill}">{html.escape(text)}</text>'
+
+
+#: A colour per footprint part (``prose.FOOTPRINT_PARTS``' keys), told apart without colour by
+#: the legend's order and each segment's title.
+SPLIT_COLOURS = {"kernel": "#4c78a8", "cluster": "#72b7b2", "idle": "#f58518", "embodied": "#9d755d"}
+
+
+def split_svg(parts: Sequence[tuple[str, str, float]], format_mass: Callable[[float | None], str], width: int = 720) -> str:
+    """The footprint's split as one stacked bar: (key, label, grams) per part, in order, each
+    segment as wide as its share, with a legend giving each part's grams and share; "" with
+    fewer than two parts (nothing to split)."""
+    total = sum(g for _, _, g in parts)
+    if len(parts) < 2 or total <= 0:
+        return ""
+    bar_y, bar_h, row_h = 8, 22, 16
+    height = bar_y + bar_h + 10 + row_h * len(parts)
+    out = [
+        f'<svg width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="Footprint by part: {html.escape(", ".join(f"{label} {g / total:.0%}" for _, label, g in parts))}" '
+        'style="font: 11px sans-serif; max-width: 100%">'
+    ]
+    x = 0.0
+    for i, (key, label, grams) in enumerate(parts):
+        w = grams / total * width
+        colour = SPLIT_COLOURS.get(key, "#888")
+        text = f"{label}: {format_mass(grams)} CO₂e ({grams / total:.0%})"
+        out.append(f'<rect x="{x:.2f}" y="{bar_y}" width="{w:.2f}" height="{bar_h}" fill="{colour}"><title>{html.escape(text)}</title></rect>')
+        y = bar_y + bar_h + 10 + row_h * i
+        out.append(f'<rect x="0" y="{y}" width="10" height="10" fill="{colour}"/>')
+        out.append(_text(16, y + 9, text, "start", "#333"))
+        x += w
+    out.append("</svg>")
+    return "".join(out)

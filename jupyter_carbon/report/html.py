@@ -5,12 +5,15 @@ from __future__ import annotations
 import html
 
 from .._version import __version__
-from ..records import costliest
+from ..records import cell_total, costliest
 from ..units import cell_label, format_duration, format_energy, format_mass
 from . import chart
 from .model import Report, Write
 from .prose import title as prose_title
-from .prose import COMPONENT_NAMES, alternative, between_cells, cluster_summary, component_parts, emissions_line, headline, method_notes, share, zone_lines
+from .prose import (
+    COMPONENT_NAMES, alternative, cell_total_texts, between_cells, cluster_summary, component_parts, embodied_note, emissions_line, footprint_line,
+    energy_line, footprint_parts, headline, method_notes, sci_line, share, zone_lines,
+)  # fmt: skip
 
 HTML_ROW_LIMIT = 1000
 """Rows of the all-cells table in an HTML report; the JSON and CSV exports hold every cell."""
@@ -21,7 +24,8 @@ CSS = (
     ".jc-report svg{max-width:100%;height:auto}"
     ".jc-report table{border-collapse:collapse;margin:6px 0 12px}"
     ".jc-report th,.jc-report td{padding:2px 8px;border-bottom:1px solid #e4e4e4;text-align:left}"
-    ".jc-report td.n{text-align:right;font-variant-numeric:tabular-nums}"
+    ".jc-report td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}"
+    "h1.jc-report{font-size:22px;margin:0 0 8px}.jc-report h2{font-size:17px}.jc-report h4{font-size:14px}"
     ".jc-report code{font-size:12px}.jc-report .err{color:#b22}.jc-report .note{color:#666}"
 )
 
@@ -31,7 +35,7 @@ _e = html.escape
 # (``:not(.jp-RenderedMarkdown).jp-RenderedHTMLCommon td``) that outranks any class rule here:
 # labels and source read from the left, numbers line up on the right.
 _LEFT = ' style="text-align:left"'
-_NUMBER = ' class="n" style="text-align:right;font-variant-numeric:tabular-nums"'
+_NUMBER = ' class="n" style="text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap"'
 
 
 def _th(text: str, *, number: bool = False) -> str:
@@ -50,14 +54,18 @@ def _html_totals(report: Report) -> str:
     t = report.totals
     items = [
         ("Cells", headline(report)),
-        ("Energy", f"{format_energy(t.energy_j)} (machine-wide {format_energy(t.device_energy_j)})"),
-        ("Facility energy", format_energy(t.facility_energy_j)),
+        ("Energy", energy_line(report).split(": ", 1)[1] + f" (the kernel's machine-wide {format_energy(t.device_energy_j)})"),
+        ("Facility energy", format_energy(t.facility_energy_j + t.cluster_facility_energy_j)),
         *([("Session energy", between_cells(report))] if t.idle_spans else []),
         *([("Cluster", cluster_summary(report))] if t.cluster_cells else []),
         ("By component", ", ".join(f"{n} {format_energy(j)} ({m})" for n, j, m in component_parts(report))),
         tuple(emissions_line(report).split(": ", 1)),
+        *([("Footprint", footprint_line(report))] if footprint_line(report) else []),
+        *([tuple(sci_line(report).split(": ", 1))] if sci_line(report) else []),
     ]
     items += [("Grid", z) for z in zone_lines(report)]
+    if report.ledger:
+        items.append(("Read from", f"{report.ledger} (session {report.session_id}, started {report.started_at})"))
     if report.hardware:
         items.append(("Hardware", ", ".join(report.hardware)))
     alt = alternative(report)
@@ -78,7 +86,9 @@ def _html_costliest(report: Report, top: int) -> str:
     )
     rows = []
     for r in costliest(report.records, top):
-        figures = (format_energy(r.energy_j), share(r.energy_j, t.energy_j), format_mass(r.emissions_g), format_duration(r.duration_s))
+        total = cell_total(r)
+        energy, mass = cell_total_texts(r)
+        figures = (energy, share(total.energy_j, t.total_energy_j), mass, format_duration(r.duration_s))
         rows.append(
             f"<tr>{_td(_e(cell_label(r)))}{_td(f'<code>{_e(r.source)}</code>')}"
             + "".join(_td(_e(f), number=True) for f in figures)
@@ -87,13 +97,19 @@ def _html_costliest(report: Report, top: int) -> str:
     return f"<table>{head}{''.join(rows)}</table>"
 
 
+def _split(report: Report) -> str:
+    """The footprint's parts as one stacked bar, under a heading; "" with a single part."""
+    bar = chart.split_svg(footprint_parts(report), format_mass)
+    return f"<h4>Footprint by part</h4>{bar}" if bar else ""
+
+
 def body_html(report: Report, top: int) -> str:
     """Totals, chart and costliest cells: the notebook summary and the top of the HTML export."""
     if not report.records:
-        return '<div class="jc-report"><p>jupyter-carbon: no cell has been metered yet in this session.</p></div>'
+        return f'<div class="jc-report"><p>{_e(report.empty_text())}</p></div>'
     svg = chart.svg(report.chart, format_energy, format_mass)
     return (
-        f'<div class="jc-report">{_html_totals(report)}{svg}'
+        f'<div class="jc-report">{_html_totals(report)}{_split(report)}{svg}'
         f"<h4>Costliest cells</h4>{_html_costliest(report, top)}</div>"
     )
 
@@ -109,7 +125,7 @@ def write_html(report: Report, write: Write) -> None:
         write(f'<p class="jc-report note">Started {_e(report.started_at)}; generated by jupyter-carbon {__version__}.</p>\n')
     write(body_html(report, 10) + "\n")
     if report.records:
-        notes = method_notes(report)
+        notes = method_notes(report) + [n for n in (embodied_note(report),) if n]
         if notes:
             write('<div class="jc-report"><h2>How the numbers were obtained</h2><ul>')
             write("".join(f"<li>{_e(n)}.</li>" for n in notes) + "</ul></div>\n")
@@ -132,9 +148,10 @@ def _write_html_cells(report: Report, write: Write) -> None:
         f"{head}{_th('CO₂e', number=True)}{_th('Zone')}</tr>\n"
     )
     for r in shown:
+        total = cell_total(r)
         figures = (
-            format_duration(r.duration_s), format_energy(r.energy_j),
-            *(format_energy(r.by_component.get(c, 0.0)) for c in comps), format_mass(r.emissions_g),
+            format_duration(r.duration_s), format_energy(total.energy_j),
+            *(format_energy(r.by_component.get(c, 0.0)) for c in comps), format_mass(total.emissions_g),
         )  # fmt: skip
         zone = (r.intensity or {}).get("zone") or ""
         write(

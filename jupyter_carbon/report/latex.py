@@ -8,6 +8,7 @@ from .._version import __version__
 from ..units import format_energy, format_mass, num
 from .model import Report, Write
 from .prose import COMPONENT_NAMES, METHOD_TEXT, alternative
+from .prose import energy_range, mass_range
 
 _TEX_SPECIAL = str.maketrans({
     "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{", "}": r"\}",
@@ -18,6 +19,11 @@ _TEX_SPECIAL = str.maketrans({
 def tex_escape(text) -> str:
     """User text safe in a LaTeX paragraph."""
     return str(text).translate(_TEX_SPECIAL)
+
+
+def _tex_range(text: str) -> str:
+    """A figure with its bounds as LaTeX writes it: ``$\approx$1.2 Wh (0.80--1.9 Wh)``."""
+    return text.replace("≈", r"$\approx$").replace("–", "--")
 
 
 def _tex_mass(grams: float) -> str:
@@ -59,22 +65,21 @@ def latex_paragraph(report: Report) -> str:
         + (f" on {hardware}" if hardware else "") + where + "."
     ]
     hours = t.duration_s / 3600
-    energy = f"{format_energy(t.energy_j)}"
-    if abs(t.facility_energy_j - t.energy_j) > 1e-9 and t.energy_j > 0:
-        energy += f" ({format_energy(t.facility_energy_j)} at the facility, with a PUE of {t.facility_energy_j / t.energy_j:.2f})"
+    if t.cluster_cells:
+        energy = f"{format_energy(t.total_energy_j)} (of which {format_energy(t.cluster_energy_j)} on the workers of a cluster)"
+    else:
+        energy = _tex_range(energy_range(t))
+        if abs(t.facility_energy_j - t.energy_j) > 1e-9 and t.energy_j > 0:
+            energy += f" ({format_energy(t.facility_energy_j)} at the facility, with a PUE of {t.facility_energy_j / t.energy_j:.2f})"
     s = f"A cumulative of {num(hours)} hours of computation used {energy}"
     if f.zones:
-        s += f", emitting an estimated {_tex_mass(t.emissions_g)}"
+        s += f", emitting an estimated {_tex_mass(t.total_emissions_g) if t.cluster_cells else _tex_range(mass_range(t)) + ' CO$_2$e'}"
         if f.unpriced:
             s += f" for the {t.cells - f.unpriced} of {t.cells} cells whose grid intensity was known"
     else:
         s += "; emissions were not estimated, no grid carbon intensity being available"
     sentences.append(s + ".")
-    if t.idle_spans and t.idle_energy_j > 0:
-        idle = f"Between cells, the kernel's devices drew a further {format_energy(t.idle_energy_j)} over {num(t.idle_duration_s / 3600)} hours"
-        if t.idle_emissions_g:
-            idle += f" ({_tex_mass(t.idle_emissions_g)})"
-        sentences.append(idle + ", not counted above.")
+    sentences += _named_parts(t)
     alt = alternative(report)
     if alt:
         name = tex_escape(alt.name or "a cleaner region")
@@ -93,3 +98,19 @@ def latex_paragraph(report: Report) -> str:
         f"Estimations were made with {tool}" + (f"; energy was {_tex_list(how)}" if how else "") + "."
     )
     return " ".join(sentences)
+
+
+def _named_parts(t) -> list[str]:
+    """The sentences on the session's parts beside its cells' total: between cells, embodied."""
+    out = []
+    if t.idle_spans and t.idle_energy_j > 0:
+        idle = f"Between cells, the kernel's devices drew a further {format_energy(t.idle_energy_j)} over {num(t.idle_duration_s / 3600)} hours"
+        if t.idle_emissions_g:
+            idle += f" ({_tex_mass(t.idle_emissions_g)})"
+        out.append(idle + ", not counted above.")
+    if t.embodied_g > 0:
+        out.append(
+            f"The hardware's manufacturing (embodied emissions, Green Algorithms v3's model) adds {_tex_mass(t.embodied_g)} "
+            f"(from {_tex_mass(t.embodied_low_g)} to {_tex_mass(t.embodied_high_g)}), not counted above."
+        )
+    return out

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from .._version import __version__
-from ..records import costliest
+from ..records import cell_total, costliest
 from ..units import cell_label, format_duration, format_energy, format_mass
 from .model import Report, Write
 from .prose import title
-from .prose import alternative, between_cells, cluster_summary, component_parts, emissions_line, headline, method_notes, share, zone_lines
+from .prose import (
+    alternative, between_cells, cell_total_texts, cluster_summary, component_parts, embodied_note, emissions_line, energy_line, footprint_line,
+    headline, method_notes, sci_line, share, zone_lines,
+)  # fmt: skip
 
 _MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]<>|#&!"})
 
@@ -43,12 +46,14 @@ def write_md(report: Report, write: Write) -> None:
         return
     out += [
         f"- **Cells:** {_md(headline(report))}",
-        f"- **Energy:** {format_energy(t.energy_j)} (IT equipment charged to this kernel; "
-        f"{format_energy(t.device_energy_j)} machine-wide)",
-        f"- **Facility energy:** {format_energy(t.facility_energy_j)}",
+        f"- **Energy:** {_md(energy_line(report).split(': ', 1)[1])} (IT equipment charged to this kernel"
+        f"{' and its cluster work' if t.cluster_cells else ''}; the kernel's {format_energy(t.device_energy_j)} machine-wide)",
+        f"- **Facility energy:** {format_energy(t.facility_energy_j + t.cluster_facility_energy_j)}",
         *([f"- **Session energy:** {_md(between_cells(report))}"] if between_cells(report) else []),
         *([f"- **Cluster:** {_md(cluster_summary(report))}"] if cluster_summary(report) else []),
         "- **{}:** {}".format(*map(_md, emissions_line(report).split(": ", 1))),
+        *[f"- **{label}:** {_md(line)}" for label, line in (("Footprint", footprint_line(report)),) if line],
+        *["- **{}:** {}".format(*map(_md, line.split(": ", 1))) for line in (sci_line(report),) if line],
     ]
     if report.hardware:
         out.append("- **Hardware:** " + ", ".join(_md(h) for h in report.hardware))
@@ -69,11 +74,13 @@ def write_md(report: Report, write: Write) -> None:
     out += ["", f"## Costliest cells ({len(rows)} of {t.cells})", ""]
     out += ["| Cell | Source | Energy | Share | CO2e | Time | Status |", "| --- | --- | ---: | ---: | ---: | ---: | --- |"]
     for r in rows:
+        total = cell_total(r)
+        energy, mass = (_md(x) for x in cell_total_texts(r))
         out.append(
-            f"| {cell_label(r)} | {_md_code(r.source)} | {format_energy(r.energy_j)} | {share(r.energy_j, t.energy_j)} "
-            f"| {format_mass(r.emissions_g)} | {format_duration(r.duration_s)} | {_md(r.status)} |"
+            f"| {cell_label(r)} | {_md_code(r.source)} | {energy} | {share(total.energy_j, t.total_energy_j)} "
+            f"| {mass} | {format_duration(r.duration_s)} | {_md(r.status)} |"
         )
-    notes = method_notes(report)
+    notes = method_notes(report) + [n for n in (embodied_note(report),) if n]
     if notes:
         out += ["", "## How the numbers were obtained", ""] + [f"- {_md(n)}." for n in notes]
     write("\n".join(out) + "\n")

@@ -9,11 +9,12 @@ say: it is written empty with a comment. Strings are double-quoted JSON, which i
 from __future__ import annotations
 
 import json
+import math
 
 from .._version import __version__
-from ..units import format_energy, format_mass
+from ..units import format_energy, format_mass, plural
 from .model import Report, Write
-from .prose import COMPONENT_NAMES
+from .prose import COMPONENT_NAMES, footprint_line, sci_line
 
 
 def _how(report: Report) -> str:
@@ -27,9 +28,17 @@ def _where(report: Report) -> str:
     return ", ".join(z.label for z in report.facts.zones) or "unknown"
 
 
+def _grams(g: float) -> float:
+    """Grams to three decimals, or to three significant figures where that is finer: a small
+    notebook's 0.0029 mg is 2.9e-06, not 0.0."""
+    if g <= 0 or not math.isfinite(g):
+        return 0.0 if g == 0 else g
+    return round(g, max(3, 2 - math.floor(math.log10(g))))
+
+
 def write_model_card(report: Report, write: Write) -> None:
     t = report.totals
-    grams = round(t.emissions_g, 3) if report.facts.zones else None
+    grams = _grams(t.total_emissions_g) if report.facts.zones else None
     fields = {
         "emissions": grams,
         "source": _how(report),
@@ -46,13 +55,17 @@ def write_model_card(report: Report, write: Write) -> None:
     session = f" (session {report.session_id})" if report.session_id else ""
     if grams is None:
         prose = (
-            f"The {t.cells} metered cells{named} used {format_energy(t.energy_j)}; no grid intensity was known, "
+            f"The {plural(t.cells, 'metered cell')}{named} used {format_energy(t.total_energy_j)}; no grid intensity was known, "
             f"so emissions were not estimated{session}."
         )
     else:
         prose = (
-            f"The {t.cells} metered cells{named} used {format_energy(t.energy_j)} "
-            f"({format_energy(t.facility_energy_j)} at the facility) and emitted an estimated "
-            f"{format_mass(t.emissions_g)} CO2e on the grid of {_where(report)}, as measured by jupyter-carbon {__version__}{session}."
+            f"The {plural(t.cells, 'metered cell')}{named} used {format_energy(t.total_energy_j)} "
+            f"({format_energy(t.facility_energy_j + t.cluster_facility_energy_j)} at the facility"
+            f"{', of which their cluster work ' + format_energy(t.cluster_energy_j) if t.cluster_cells else ''}) and emitted an estimated "
+            f"{format_mass(t.total_emissions_g)} CO2e on the grid of {_where(report)}, as measured by jupyter-carbon {__version__}{session}."
         )
+    extra = [line for line in (footprint_line(report), sci_line(report)) if line]
+    if extra:
+        prose += "\n\n" + "\n\n".join(f"{line}." for line in extra)
     write("\n".join(lines) + "\n\n" + prose + "\n")

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .. import bounds
 from ..cluster.base import CHARGED
-from ..units import format_duration, format_energy, format_mass, plural
-from .model import Report
+from ..records import cell_total, cluster_work
+from ..units import format_duration, format_energy, format_mass, format_range, plural
+from .model import Report, source_with_year
 
 METHOD_TEXT = {
     "measured": "measured by a hardware energy counter",
@@ -26,6 +28,25 @@ def title(report: Report) -> str:
     if named and session:
         return f"Energy and carbon report: {named} ({session})"
     return "Energy and carbon report" + (f": {named or session}" if named or session else "")
+
+
+def energy_range(figures) -> str:
+    """A record's or the totals' energy with its bounds, ``≈`` where estimated."""
+    return format_range(figures.energy_j, bounds.of(figures, "energy_j"), "energy", estimate=bounds.estimated(bounds.method_of(figures)))
+
+
+def mass_range(figures) -> str:
+    """Likewise the emissions (``n/a`` where not priced)."""
+    return format_range(figures.emissions_g, bounds.of(figures, "emissions_g"), "mass", estimate=bounds.estimated(bounds.method_of(figures)))
+
+
+def cell_total_texts(r) -> tuple[str, str]:
+    """A cell's total energy and emissions as a report's table shows them: with the kernel's
+    bounds where the kernel's part is all there is, the plain total where a cluster adds to it."""
+    if not cluster_work(r.cluster):
+        return energy_range(r), mass_range(r)
+    total = cell_total(r)
+    return format_energy(total.energy_j), format_mass(total.emissions_g)
 
 
 def share(part: float, whole: float) -> str:
@@ -47,7 +68,7 @@ def between_cells(report: Report) -> str | None:
     parts = ", ".join(f"{COMPONENT_NAMES.get(c, c)} {format_energy(j)}" for c, j in t.idle_by_component.items() if j > 0)
     emitted = f", {format_mass(t.idle_emissions_g)} CO2e" if t.idle_emissions_g else ""
     return (
-        f"cells {format_energy(t.energy_j)} · between cells {format_energy(t.idle_energy_j)}"
+        f"cells {format_energy(t.total_energy_j)} · between cells {format_energy(t.idle_energy_j)}"
         f"{f' ({parts})' if parts else ''} over {format_duration(t.idle_duration_s)}{emitted}"
     )
 
@@ -82,7 +103,10 @@ def emissions_line(report: Report) -> str:
     t, f = report.totals, report.facts
     if not f.zones:
         return "Emissions: not estimated (no grid carbon intensity was available)"
-    line = f"Emissions: {format_mass(t.emissions_g)} CO2e"
+    if t.cluster_cells:
+        line = f"Emissions: {format_mass(t.total_emissions_g)} CO2e = kernel {mass_range(t)} + cluster {format_mass(t.cluster_emissions_g)}"
+    else:
+        line = f"Emissions: {mass_range(t)} CO2e"
     if f.unpriced:
         line += f" ({plural(f.unpriced, 'cell')} without an intensity not counted)"
     return line
@@ -145,8 +169,79 @@ def alternative(report: Report) -> Alternative | None:
         return None
     grams, percent = comparison
     alt = report.alternative
-    source = " ".join(str(x) for x in (alt.get("source"), alt.get("year")) if x)
+    source = source_with_year(alt.get("source"), alt.get("year"))
     return Alternative(
         alt.get("zone_name") or alt.get("zone"), float(alt["g_per_kwh"]), grams, abs(percent),
         "less" if percent >= 0 else "more", source,
     )  # fmt: skip
+
+
+#: The parts of a session's footprint, in the order every view shows them: the cells' total
+#: (kernel and cluster, operational), then the session's other named parts.
+FOOTPRINT_PARTS = (
+    ("kernel", "the kernel's cells (operational)"),
+    ("cluster", "the cells' cluster work (operational)"),
+    ("idle", "between cells (idle)"),
+    ("embodied", "embodied (hardware manufacturing)"),
+)
+
+
+def footprint_parts(report: Report) -> list[tuple[str, str, float]]:
+    """(key, label, grams) per part of the session's footprint that holds anything."""
+    t = report.totals
+    grams = {"kernel": t.emissions_g, "cluster": t.cluster_emissions_g, "idle": t.idle_emissions_g, "embodied": t.embodied_g}
+    return [(k, label, grams[k]) for k, label in FOOTPRINT_PARTS if grams[k] > 0]
+
+
+def energy_line(report: Report) -> str:
+    """``Energy: 11 mWh = kernel 0.13 mWh (CPU ...) + cluster 10 mWh``: the cells' total first."""
+    t = report.totals
+    parts = ", ".join(f"{n} {format_energy(j)} ({m})" for n, j, m in component_parts(report))
+    if not t.cluster_cells:
+        return f"Energy: {energy_range(t)}" + (f" = {parts}" if parts else "")
+    kernel = f"kernel {energy_range(t)}" + (f" ({parts})" if parts else "")
+    return f"Energy: {format_energy(t.total_energy_j)} = {kernel} + cluster {format_energy(t.cluster_energy_j)}"
+
+
+def footprint_line(report: Report) -> str | None:
+    """``Footprint: 3.1 g CO2e = cells 2.0 g (kernel 0.5 g + cluster 1.5 g) + between cells
+    0.6 g + embodied 0.5 g (0.3–1.4 g)``: the whole session; None when the cells' total is
+    all there is (no idle span, no embodied part)."""
+    t = report.totals
+    if not (t.idle_emissions_g or t.embodied_g):
+        return None
+    cells = f"cells {format_mass(t.total_emissions_g)}"
+    if t.cluster_cells:
+        cells += f" (kernel {format_mass(t.emissions_g)} + cluster {format_mass(t.cluster_emissions_g)})"
+    line = f"{format_mass(t.footprint_g)} CO2e = {cells}"
+    if t.idle_emissions_g:
+        line += f" + between cells {format_mass(t.idle_emissions_g)}"
+    if t.embodied_g:
+        line += (f" + embodied {format_mass(t.embodied_g)} "
+                 f"({format_mass(t.embodied_low_g)} to {format_mass(t.embodied_high_g)}, hardware manufacturing)")  # fmt: skip
+    return line
+
+
+def embodied_note(report: Report) -> str | None:
+    """Where the embodied figure comes from and what it leaves out; None without one."""
+    lifetimes = {r.embodied.get("lifetime_years") for r in report.records if r.embodied}
+    if not lifetimes:
+        return None
+    years = ", ".join(f"{y:g}" for y in sorted(y for y in lifetimes if y))
+    return (
+        "Embodied emissions: the manufacturing of the GPUs the kernel held (whole) and of the CPU and memory "
+        f"(by its share of their use), spread over a {years}-year lifetime; Green Algorithms v3's embodied model "
+        "(CC BY 4.0); the bounds run from a 6-year lifetime to a cloud server's 3 years at half use. "
+        "The server's chassis, motherboard and power supply and the cluster's workers are not counted"
+    )
+
+
+def sci_line(report: Report) -> str | None:
+    """``SCI: 2.1 µg CO2e per unit (R = 30000 samples over 3 cells)``; None without one R."""
+    t = report.totals
+    if t.sci_g is None:
+        return "SCI: not given (the cells declared different functional units)" if t.units_mixed else None
+    return (
+        f"SCI: {format_mass(t.sci_g)} CO2e per unit (R = {t.unit_quantity:g} {t.unit}): (E × I + M) / R over the "
+        "cells' energy (kernel and cluster), the idle spans and the embodied part (ISO/IEC 21031:2024)"
+    )

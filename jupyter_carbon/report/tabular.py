@@ -8,16 +8,23 @@ import math
 from types import SimpleNamespace
 
 from .._version import __version__
-from ..records import SCHEMA_VERSION, CellRecord, IdleSpan
+from ..records import SCHEMA_VERSION, CellRecord, IdleSpan, cell_sci, cell_total
 from ..units import cell_label
 from .model import Report, Write
 
+#: Low and high of the energy and emissions (``bounds.py``); empty for records from older ledgers.
+BOUNDS_COLUMNS = ("energy_low_j", "energy_high_j", "emissions_low_g", "emissions_high_g")
 CSV_COLUMNS = (
     "index", "execution_count", "cell_id", "source", "started_at", "ended_at", "duration_s", "status", "error",
-    "energy_j", "gpu_j", "cpu_j", "memory_j", "method_gpu", "method_cpu", "method_memory", "device_energy_j",
+    "total_energy_j", "total_emissions_g", "energy_j", "gpu_j", "cpu_j", "memory_j", "method_gpu", "method_cpu", "method_memory", "device_energy_j",
     "pue", "facility_energy_j", "emissions_g", "g_per_kwh", "zone", "intensity_source", "intensity_year", "signal",
     "notebook", "cell_position", "cell", "cluster_energy_j", "cluster_emissions_g", "cluster_workers", "cluster_zones", "cluster_detail",
+    *BOUNDS_COLUMNS,
+    "embodied_g", "embodied_low_g", "embodied_high_g", "functional_unit_r", "functional_unit", "sci_g_per_unit",
 )  # fmt: skip
+"""``total_*`` is the cell's total, kernel and cluster (:func:`~jupyter_carbon.records.cell_total`),
+the figure to quote; ``energy_j`` ... ``emissions_g`` the kernel's part, ``cluster_*`` the
+cluster's; ``embodied_*`` and ``sci_g_per_unit`` (with its R) are named parts apart."""
 CLUSTER_DETAIL = ("node", "host", "status", "energy_j", "zone", "g_per_kwh", "pue", "emissions_g")
 """Per worker, in the ``cluster_detail`` column (a JSON list): what it was charged and where."""
 
@@ -63,7 +70,9 @@ def write_json(report: Report, write: Write) -> None:
     sep = "\n"
     for r in report.records:
         # A shallow dict: the fields are flat values and dicts of them, so asdict's deep copy is waste.
-        write(sep + _encode({name: getattr(r, name) for name in _RECORD_FIELDS} | {"cell": cell_label(r)}))
+        total = cell_total(r)
+        derived = {"cell": cell_label(r), "total_energy_j": total.energy_j, "total_emissions_g": total.emissions_g, "sci_g_per_unit": cell_sci(r)}
+        write(sep + _encode({name: getattr(r, name) for name in _RECORD_FIELDS} | derived))
         sep = ",\n"
     write("\n]}\n" if report.records else "]}\n")
 
@@ -77,12 +86,30 @@ def _csv_row(r: CellRecord | IdleSpan) -> list:
         r.index if cell else None, r.execution_count if cell else None, r.cell_id if cell else None,
         r.source if cell else "(between cells)", r.started_at, r.ended_at, r.duration_s,
         r.status if cell else "idle", r.error if cell else None,
-        r.energy_j, by.get("gpu"), by.get("cpu"), by.get("memory"),
+        *(_total(r) if cell else (r.energy_j, r.emissions_g)), r.energy_j, by.get("gpu"), by.get("cpu"), by.get("memory"),
         method.get("gpu"), method.get("cpu"), method.get("memory"),
         r.device_energy_j, r.pue, r.facility_energy_j, r.emissions_g,
         it.get("g_per_kwh"), it.get("zone"), it.get("source"), it.get("year"), it.get("signal"),
         r.notebook if cell else None, r.cell_position if cell else None, cell_label(r) if cell else None, *_cluster_columns(r.cluster if cell else None),
+        *_bounds_columns(r.bounds),
+        *(_named_parts(r) if cell else [*_named_parts(r)[:3], None, None, None]),
     ]  # fmt: skip
+
+
+def _bounds_columns(b: dict | None) -> list:
+    b = b or {}
+    return [*(b.get("energy_j") or (None, None)), *(b.get("emissions_g") or (None, None))]
+
+
+def _total(r: CellRecord) -> tuple:
+    total = cell_total(r)
+    return total.energy_j, total.emissions_g
+
+
+def _named_parts(r: CellRecord | IdleSpan) -> list:
+    """Embodied grams with bounds; the functional unit and the SCI per unit (cells only)."""
+    e, unit = r.embodied or {}, getattr(r, "functional_unit", None) or {}
+    return [e.get("emissions_g"), e.get("low_g"), e.get("high_g"), unit.get("quantity"), unit.get("unit"), cell_sci(r) if unit else None]
 
 
 def _cluster_columns(part: dict | None) -> list:

@@ -7,7 +7,7 @@
  */
 import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
 
-import { ICellFootprint, readCluster } from './protocol';
+import { IBounds, ICellFootprint, readCluster } from './protocol';
 import schema from './footprint.schema.json';
 
 /** What a cell's metadata holds: nothing, something this version cannot read, or a footprint. */
@@ -78,8 +78,35 @@ function normalise(v: Record<string, unknown>): ICellFootprint {
     cell_id: (v.cell_id as string | null) ?? null,
     execution_count: (v.execution_count as number | null) ?? null,
     source_sha256: (v.source_sha256 as string | null) ?? null,
-    ...(cluster ? { cluster } : {})
+    ...(cluster ? { cluster } : {}),
+    ...boundsOf(v.bounds),
+    ...namedParts(v)
   };
+}
+
+/** `{bounds}` when the footprint has an energy range, `{}` otherwise (older notebooks). */
+function boundsOf(value: unknown): { bounds?: IBounds } {
+  const b = value as { energy_j?: number[] | null; emissions_g?: number[] | null } | null | undefined;
+  return b?.energy_j ? { bounds: { energy_j: b.energy_j, emissions_g: b.emissions_g ?? null } } : {};
+}
+
+/** The footprint's total and its named parts (embodied, SCI), each only where it was written. */
+function namedParts(v: Record<string, unknown>): Partial<ICellFootprint> {
+  const out: Partial<ICellFootprint> = {};
+  if (typeof v.total_energy_j === 'number') {
+    out.total_energy_j = v.total_energy_j;
+    out.total_emissions_g = (v.total_emissions_g as number | null) ?? null;
+  }
+  if (typeof v.embodied_g === 'number') {
+    out.embodied_g = v.embodied_g;
+    out.lifetime_years = (v.lifetime_years as number | null) ?? undefined;
+  }
+  const unit = v.functional_unit as { quantity: number; unit: string } | null | undefined;
+  if (typeof v.sci_g === 'number' && unit) {
+    out.sci_g = v.sci_g;
+    out.functional_unit = { quantity: unit.quantity, unit: unit.unit };
+  }
+  return out;
 }
 
 /** What a footer knows of the cell it sits under. */

@@ -8,7 +8,7 @@ import { Widget } from '@lumino/widgets';
 import { downloadReport, errorText } from './exporting';
 import { formatIntensity } from './format';
 import { COSTLIEST, CarbonModel } from './model';
-import { COSTLIEST_COLUMNS, EXPORT_BUTTONS, clusterLine, componentsLine, panelRow, totalsLine } from './paneltext';
+import { COSTLIEST_COLUMNS, EXPORT_BUTTONS, clusterLine, componentsLine, panelRow, splitParts, totalsLine } from './paneltext';
 import { ExportFormat, ICellRecord } from './protocol';
 import { CarbonSettings } from './settings';
 
@@ -87,6 +87,26 @@ export class CarbonPanel extends Widget {
     super.dispose();
   }
 
+  /** The footprint's split as one stacked bar and its legend; nothing with fewer than two parts. */
+  private _split(node: HTMLElement, parts: ReturnType<typeof splitParts>): void {
+    if (!parts.length) {
+      return;
+    }
+    const bar = el(node, 'div', '');
+    bar.className = 'jp-carbon-split';
+    bar.setAttribute('role', 'img');
+    bar.setAttribute('aria-label', `Footprint by part: ${parts.map(p => p.text).join(', ')}`);
+    const legend = el(node, 'ul', '');
+    legend.className = 'jp-carbon-splitLegend';
+    for (const p of parts) {
+      const segment = el(bar, 'span', '');
+      segment.className = `jp-carbon-split-${p.key}`;
+      segment.style.width = `${(p.share * 100).toFixed(2)}%`;
+      segment.title = p.text;
+      el(legend, 'li', p.text).className = `jp-carbon-split-${p.key}`;
+    }
+  }
+
   render(): void {
     const m = this._model;
     const units = this._settings.units;
@@ -107,6 +127,7 @@ export class CarbonPanel extends Widget {
     if (cluster) {
       el(node, 'p', cluster).className = 'jp-carbon-muted jp-carbon-cluster';
     }
+    this._split(node, splitParts(m.totals, units));
     el(node, 'p', `Region: ${formatIntensity(m.intensity)}`).className = 'jp-carbon-region';
 
     if (!m.costliest.length) {

@@ -2,9 +2,9 @@
  * What the carbon panel says, built from the model without a DOM so the tests can
  * check it: the totals, the components, one row per costly cell, the export buttons.
  */
-import { IUnits, componentName, methodOf, formatCell, formatDuration, formatEnergy, formatMass, plural } from './format';
-import { ExportFormat, ICellRecord, ITotals, readClusterTotals } from './protocol';
-import { clusterTotalsText } from './text';
+import { IUnits, componentName, methodOf, formatCell, formatDuration, formatEnergy, formatMass, formatRange, isEstimate, plural } from './format';
+import { ExportFormat, ICellRecord, IRecordWithFootprint, ITotals, readClusterTotals } from './protocol';
+import { cellTotal, clusterTotalsText, sessionTotal } from './text';
 
 /**
  * The panel's export buttons, in order, one per format the kernel writes. A `Record`
@@ -21,9 +21,51 @@ export const EXPORT_BUTTONS: Record<ExportFormat, { label: string; title: string
   'model-card': { label: 'Model card', title: 'An environmental-impact section for a model card' }
 };
 
-/** "3 cells over 12 s: 1.2 Wh, 0.07 g CO2e". */
+/** "3 cells over 12 s: 1.2 Wh, 0.07 g CO2e": the cells' total, kernel and cluster. */
 export function totalsLine(t: ITotals, units: IUnits): string {
-  return `${plural(t.cells, 'cell')} over ${formatDuration(t.duration_s)}: ${formatEnergy(t.energy_j, units.energy)}, ${formatMass(t.emissions_g, units.mass)} CO2e`;
+  const total = sessionTotal(t);
+  if (readClusterTotals(t)) {
+    return `${plural(t.cells, 'cell')} over ${formatDuration(t.duration_s)}: ${formatEnergy(total.energy_j, units.energy)}, ${formatMass(total.emissions_g, units.mass)} CO2e`;
+  }
+  const estimate = isEstimate(t.method);
+  const energy = formatRange(t.energy_j, t.energy_bounds_j, 'energy', units.energy, estimate);
+  return `${plural(t.cells, 'cell')} over ${formatDuration(t.duration_s)}: ${energy}, ${formatRange(t.emissions_g, t.emissions_bounds_g, 'mass', units.mass, estimate)} CO2e`;
+}
+
+/** One part of the session's footprint, as the panel's bar draws it. */
+export interface ISplitPart {
+  key: 'kernel' | 'cluster' | 'idle' | 'embodied';
+  label: string;
+  grams: number;
+  /** Of the whole footprint, 0 to 1. */
+  share: number;
+  text: string;
+}
+
+/**
+ * The footprint's parts that hold anything, in the order of the kernel's reports
+ * (`prose.FOOTPRINT_PARTS`): the kernel's and the cluster's operational emissions, between
+ * cells, embodied. Empty with fewer than two parts: there is nothing to split.
+ */
+export function splitParts(t: ITotals, units: IUnits): ISplitPart[] {
+  const grams: [ISplitPart['key'], string, number][] = [
+    ['kernel', 'kernel', t.emissions_g],
+    ['cluster', 'cluster', t.cluster_emissions_g ?? 0],
+    ['idle', 'between cells', t.idle_emissions_g ?? 0],
+    ['embodied', 'embodied', t.embodied_g ?? 0]
+  ];
+  const held = grams.filter(([, , g]) => g > 0);
+  const whole = held.reduce((sum, [, , g]) => sum + g, 0);
+  if (held.length < 2 || whole <= 0) {
+    return [];
+  }
+  return held.map(([key, label, g]) => ({
+    key,
+    label,
+    grams: g,
+    share: g / whole,
+    text: `${label} ${formatMass(g, units.mass)} CO2e (${Math.round((g / whole) * 100)}%)`
+  }));
 }
 
 /** "CPU 1.1 Wh (estimated), memory 0.1 Wh (estimated)"; empty before any cell. */
@@ -59,10 +101,31 @@ export function panelRow(r: ICellRecord, units: IUnits): IPanelRow {
     label: formatCell(r.execution_count, r.cell_position, r.index),
     // The first line says which cell it is; the rest would only be cut off.
     source: r.source.trim().split('\n')[0] || '(empty)',
-    energy: formatEnergy(r.energy_j, units.energy),
-    emissions: formatMass(r.emissions_g, units.mass),
+    ...rowFigures(r, units),
     time: formatDuration(r.duration_s),
     cellId: r.cell_id || null,
     title: r.cell_id ? `Go to this cell:\n${r.source}` : "The kernel did not receive this cell's id"
+  };
+}
+
+/** A listed cell's total, kernel and cluster: its footprint's, else (older kernels) its own figures. */
+function recordTotal(r: ICellRecord): { energy_j: number; emissions_g: number | null } {
+  const footprint = (r as IRecordWithFootprint).footprint;
+  return footprint ? cellTotal(footprint) : { energy_j: r.energy_j, emissions_g: r.emissions_g };
+}
+
+/**
+ * A row's energy and CO2e: the cell's total where a cluster adds to the kernel's part, else
+ * the kernel's figures with their bounds (`≈` where estimated).
+ */
+function rowFigures(r: ICellRecord, units: IUnits): { energy: string; emissions: string } {
+  const total = recordTotal(r);
+  if (total.energy_j !== r.energy_j) {
+    return { energy: formatEnergy(total.energy_j, units.energy), emissions: formatMass(total.emissions_g, units.mass) };
+  }
+  const estimate = isEstimate(r.method);
+  return {
+    energy: formatRange(r.energy_j, r.bounds?.energy_j, 'energy', units.energy, estimate),
+    emissions: formatRange(r.emissions_g, r.bounds?.emissions_g, 'mass', units.mass, estimate)
   };
 }

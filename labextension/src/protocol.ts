@@ -56,6 +56,25 @@ export interface ITotals {
   /** The addresses of the workers charged, and the zones they were priced in. */
   cluster_nodes?: string[];
   cluster_zones?: string[];
+  /** The cells' total (kernel and cluster), and the whole footprint with idle and embodied. */
+  total_energy_j?: number;
+  total_emissions_g?: number;
+  footprint_g?: number;
+  embodied_g?: number;
+  embodied_low_g?: number;
+  embodied_high_g?: number;
+  sci_g?: number | null;
+  unit?: string | null;
+  unit_quantity?: number;
+  /** Low and high of `energy_j` and `emissions_g` (the kernel's `bounds.py`); absent from older kernels. */
+  energy_bounds_j?: number[];
+  emissions_bounds_g?: number[];
+}
+
+/** How sure a record's figures are: low and high, from each method's band. */
+export interface IBounds {
+  energy_j?: number[] | null;
+  emissions_g?: number[] | null;
 }
 
 /**
@@ -114,6 +133,7 @@ export interface ICellRecord {
   magic?: boolean;
   /** The cell's work on a cluster, as the kernel sent it; read it with `readCluster`. */
   cluster?: unknown;
+  bounds?: IBounds | null;
 }
 
 /**
@@ -235,6 +255,9 @@ export type ExportFormat = 'json' | 'csv' | 'md' | 'html' | 'latex' | 'codecarbo
  * older version, which did not write them.
  */
 export interface ICellFootprint {
+  /** The cell's total, kernel and cluster (the kernel's `records.cell_total`); absent from older metadata. */
+  total_energy_j?: number;
+  total_emissions_g?: number | null;
   energy_j: number;
   by_component: Record<string, number>;
   method: Record<string, string>;
@@ -252,6 +275,14 @@ export interface ICellFootprint {
   source_sha256?: string | null;
   /** Only for a cell that sent work to a cluster. */
   cluster?: IClusterPart;
+  /** Absent from notebooks saved by older versions. */
+  bounds?: IBounds | null;
+  /** The hardware's manufacturing emissions the cell used up: a named part, not in the total. */
+  embodied_g?: number;
+  lifetime_years?: number;
+  /** The cell's functional unit R and its SCI, (E × I + M) / R, in gCO2e per unit. */
+  functional_unit?: { quantity: number; unit: string };
+  sci_g?: number;
 }
 
 export const METADATA_KEY = 'jupyter_carbon';

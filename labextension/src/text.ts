@@ -14,12 +14,14 @@ import {
   methodOf,
   plural
 } from './format';
+import { ESTIMATE_MARK, formatRange, isEstimate } from './format';
 import { CarbonModel } from './model';
 import {
   IClusterPart,
   IClusterPower,
   IClusterTotals,
   ICellFootprint,
+  ITotals,
   readClusterPower,
   readClusterTotals
 } from './protocol';
@@ -50,8 +52,17 @@ export function statusText(model: CarbonModel, units: IUnits): string {
   const t = model.totals;
   const off = model.enabled ? '' : ' (off)';
   const clusterTotals = readClusterTotals(t);
-  const cluster = clusterTotals ? ` · cluster ${formatEnergy(clusterTotals.energy_j, units.energy)}` : '';
-  return `Carbon: ${formatEnergy(t.energy_j, units.energy)} · ${formatMass(t.emissions_g, units.mass)} CO2e${cluster}${off}`;
+  const cluster = clusterTotals ? ` (kernel ${formatEnergy(t.energy_j, units.energy)} + cluster ${formatEnergy(clusterTotals.energy_j, units.energy)})` : '';
+  const total = sessionTotal(t);
+  return `Carbon: ${formatEnergy(total.energy_j, units.energy)} · ${formatMass(total.emissions_g, units.mass)} CO2e${cluster}${off}`;
+}
+
+/** The cells' total, kernel and cluster, as the kernel summed it (older kernels: the kernel's part). */
+export function sessionTotal(t: ITotals): { energy_j: number; emissions_g: number } {
+  return {
+    energy_j: t.total_energy_j ?? t.energy_j + (t.cluster_energy_j ?? 0),
+    emissions_g: t.total_emissions_g ?? t.emissions_g + (t.cluster_emissions_g ?? 0)
+  };
 }
 
 /**
@@ -87,12 +98,18 @@ export function statusTooltip(model: CarbonModel, units: IUnits): string {
   const t = model.totals;
   const lines = [
     `jupyter-carbon ${model.version ?? ''}: ${plural(t.cells, 'cell')} metered over ${formatDuration(t.duration_s)}${model.enabled ? '' : ' (metering off)'}`,
-    `Energy: ${formatEnergy(t.energy_j, units.energy)}`
+    readClusterTotals(t)
+      ? `Energy: ${formatEnergy(sessionTotal(t).energy_j, units.energy)} (kernel ${formatRange(t.energy_j, t.energy_bounds_j, 'energy', units.energy, isEstimate(t.method))} + cluster)`
+      : `Energy: ${formatRange(t.energy_j, t.energy_bounds_j, 'energy', units.energy, isEstimate(t.method))}`
   ];
   for (const [c, j] of Object.entries(t.by_component)) {
     lines.push(`  ${componentName(c)}: ${formatEnergy(j, units.energy)} (${methodOf(t.method, c) ?? 'unknown'})`);
   }
-  lines.push(`Emissions: ${formatMass(t.emissions_g, units.mass)} CO2e`);
+  lines.push(
+    readClusterTotals(t)
+      ? `Emissions: ${formatMass(sessionTotal(t).emissions_g, units.mass)} CO2e`
+      : `Emissions: ${formatRange(t.emissions_g, t.emissions_bounds_g, 'mass', units.mass, isEstimate(t.method))} CO2e`
+  );
   if (t.idle_energy_j) {
     const idleMass = t.idle_emissions_g ? `, ${formatMass(t.idle_emissions_g, units.mass)} CO2e` : '';
     lines.push(
@@ -101,7 +118,16 @@ export function statusTooltip(model: CarbonModel, units: IUnits): string {
   }
   const cluster = readClusterTotals(t);
   if (cluster) {
-    lines.push(`Cluster: ${clusterTotalsText(cluster, units)} (not in the kernel's figures above)`);
+    lines.push(`Cluster: ${clusterTotalsText(cluster, units)} (in the total above)`);
+  }
+  if (t.embodied_g) {
+    lines.push(`Embodied: ${formatMass(t.embodied_g, units.mass)} CO2e (hardware manufacturing; not in the total above)`);
+  }
+  if (t.footprint_g && t.footprint_g !== sessionTotal(t).emissions_g) {
+    lines.push(`Footprint: ${formatMass(t.footprint_g, units.mass)} CO2e (cells, between cells, embodied)`);
+  }
+  if (t.sci_g != null && t.unit) {
+    lines.push(`SCI: ${formatMass(t.sci_g, units.mass)} CO2e per unit (R = ${t.unit_quantity} ${t.unit})`);
   }
   lines.push(`Grid: ${formatIntensity(model.intensity)}`);
   const pue = model.intensity?.pue;
@@ -134,20 +160,48 @@ function formatComponentsPower(byComponent: Record<string, number>): string {
     .join(', ');
 }
 
-/** The line under a cell: "carbon: 1.2 Wh · 0.5 g CO2e · 3.1 s · FR 56 g/kWh". */
+/**
+ * The line under a cell: "carbon: 1.2 Wh · 0.5 g CO2e · 3.1 s · FR 56 g/kWh". With a cluster
+ * part it leads with the cell's total: "carbon: total 10 mWh · 2.0 mg CO2e · … = kernel
+ * 0.13 mWh + cluster 10 mWh on 2 workers …"; then the named parts (embodied, SCI). The
+ * kernel's `%%carbon` line says the same figures (tests/fixtures/cell_totals.json).
+ */
 export function footerText(meta: ICellFootprint, units: IUnits): string {
-  const parts = [
-    `${formatEnergy(meta.energy_j, units.energy)}`,
-    `${formatMass(meta.emissions_g, units.mass)} CO2e`,
-    formatDuration(meta.duration_s)
-  ];
+  const mark = isEstimate(meta.method) ? ESTIMATE_MARK : '';
+  const clusterPart = meta.cluster ? clusterText(meta.cluster, units) : '';
+  const parts = clusterPart
+    ? [`total ${formatEnergy(cellTotal(meta).energy_j, units.energy)}`, `${formatMass(cellTotal(meta).emissions_g, units.mass)} CO2e`]
+    : [`${mark}${formatEnergy(meta.energy_j, units.energy)}`, `${meta.emissions_g === null ? '' : mark}${formatMass(meta.emissions_g, units.mass)} CO2e`];
+  parts.push(formatDuration(meta.duration_s));
   if (meta.zone) {
     parts.push(meta.g_per_kwh != null ? `${meta.zone} ${Number(meta.g_per_kwh.toPrecision(3))} g/kWh` : meta.zone);
   }
   const status = meta.status !== 'ok' ? ` [${meta.status}]` : '';
-  const clusterPart = meta.cluster ? clusterText(meta.cluster, units) : '';
-  const cluster = clusterPart ? ` · ${clusterPart}` : '';
-  return `carbon: ${parts.join(' · ')}${status}${cluster}`;
+  const split = clusterPart ? ` = kernel ${mark}${formatEnergy(meta.energy_j, units.energy)} + ${clusterPart}` : '';
+  return `carbon: ${parts.join(' · ')}${status}${split}${namedPartsText(meta, units)}`;
+}
+
+/** The cell's total, kernel and cluster, as the kernel computed it (older metadata: summed here). */
+export function cellTotal(meta: ICellFootprint): { energy_j: number; emissions_g: number | null } {
+  if (meta.total_energy_j != null) {
+    return { energy_j: meta.total_energy_j, emissions_g: meta.total_emissions_g ?? null };
+  }
+  const c = meta.cluster;
+  const grams = meta.emissions_g == null && c?.emissions_g == null ? null : (meta.emissions_g ?? 0) + (c?.emissions_g ?? 0);
+  return { energy_j: meta.energy_j + (c?.energy_j ?? 0), emissions_g: grams };
+}
+
+/** " · embodied 0.4 mg CO2e (5-year lifetime) · SCI 2 µg CO2e per unit (R = 1000 samples)", as `text.named_parts`. */
+export function namedPartsText(meta: ICellFootprint, units: IUnits): string {
+  let out = '';
+  if (meta.embodied_g != null) {
+    out += ` · embodied ${formatMass(meta.embodied_g, units.mass)} CO2e (${meta.lifetime_years ?? 0}-year lifetime)`;
+  }
+  if (meta.sci_g != null && meta.functional_unit) {
+    const u = meta.functional_unit;
+    out += ` · SCI ${formatMass(meta.sci_g, units.mass)} CO2e per unit (R = ${u.quantity} ${u.unit})`;
+  }
+  return out;
 }
 
 /**
@@ -201,7 +255,12 @@ export function footerAgeTooltip(age: string): string {
 }
 
 export function footerTooltip(meta: ICellFootprint, units: IUnits): string {
-  return formatComponents(meta.by_component, meta.method, units.energy) || 'no components metered';
+  const components = formatComponents(meta.by_component, meta.method, units.energy) || 'no components metered';
+  const estimate = isEstimate(meta.method);
+  const energy = formatRange(meta.energy_j, meta.bounds?.energy_j, 'energy', units.energy, estimate);
+  const mass = formatRange(meta.emissions_g, meta.bounds?.emissions_g, 'mass', units.mass, estimate);
+  const how = estimate ? ' (≈: estimated by a power model; in brackets, how low and how high it may be)' : '';
+  return `${components}\nEnergy: ${energy}; emissions: ${mass} CO2e${how}`;
 }
 
 /** " in FR", " in 2 zones" (naming them if `named`), "" without a zone. */

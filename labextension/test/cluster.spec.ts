@@ -90,14 +90,14 @@ describe('reading the cluster part', () => {
 describe('the views of the cluster part', () => {
   const wh: IUnits = { energy: 'Wh', mass: 'g' };
 
-  it("puts the cluster part after the kernel's figures in the footer, in the user's units", () => {
+  it("leads the footer with the cell's total, then the kernel's part and the cluster part, in the user's units", () => {
     const meta = readCellMetadata({ ...footprint, cluster: savedCluster })!;
     expect(footerText(meta, AUTO_UNITS)).toBe(
-      'carbon: 200 mWh · 11 mg CO2e · 1.5 s · FR 56 g/kWh · cluster 3.0 Wh on 2 workers in 2 zones → 3.7 mg CO2e'
+      'carbon: total 3.2 Wh · 15 mg CO2e · 1.5 s · FR 56 g/kWh = kernel ≈200 mWh + cluster 3.0 Wh on 2 workers in 2 zones → 3.7 mg CO2e'
     );
-    expect(footerText(meta, wh)).toBe('carbon: 0.20 Wh · 0.011 g CO2e · 1.5 s · FR 56 g/kWh · cluster 3.0 Wh on 2 workers in 2 zones → 0.0037 g CO2e');
+    expect(footerText(meta, wh)).toBe('carbon: total 3.2 Wh · 0.015 g CO2e · 1.5 s · FR 56 g/kWh = kernel ≈0.20 Wh + cluster 3.0 Wh on 2 workers in 2 zones → 0.0037 g CO2e');
     const partial = readCellMetadata({ ...footprint, cluster: { ...savedCluster, complete: false, note: 'tcp://c:1: timed out' } })!;
-    expect(footerText(partial, AUTO_UNITS)).toMatch(/ · cluster 3\.0 Wh on 2 workers in 2 zones → 3\.7 mg CO2e \(incomplete: tcp:\/\/c:1: timed out\)$/);
+    expect(footerText(partial, AUTO_UNITS)).toMatch(/ \+ cluster 3\.0 Wh on 2 workers in 2 zones → 3\.7 mg CO2e \(incomplete: tcp:\/\/c:1: timed out\)$/);
   });
 
   function metered(totals: Partial<ITotals>): CarbonModel {
@@ -107,11 +107,11 @@ describe('the views of the cluster part', () => {
   }
   const clusterTotals = { cluster_cells: 1, cluster_energy_j: 10800, cluster_emissions_g: 0.0037, cluster_nodes: ['tcp://a:1', 'tcp://b:1'], cluster_zones: ['FR', 'PL'] };
 
-  it("adds the session's cluster energy to the status text and says more in the tooltip", () => {
+  it("leads the status text with the session's total, kernel and cluster, and says more in the tooltip", () => {
     const model = metered(clusterTotals);
-    expect(statusText(model, AUTO_UNITS)).toBe('Carbon: 100 mWh · 5.6 mg CO2e · cluster 3.0 Wh');
+    expect(statusText(model, AUTO_UNITS)).toBe('Carbon: 3.1 Wh · 9.3 mg CO2e (kernel 100 mWh + cluster 3.0 Wh)');
     expect(statusTooltip(model, AUTO_UNITS)).toContain(
-      "Cluster: 3.0 Wh on 2 workers in 2 zones (FR, PL) over 1 cell, 3.7 mg CO2e (not in the kernel's figures above)"
+      "Cluster: 3.0 Wh on 2 workers in 2 zones (FR, PL) over 1 cell, 3.7 mg CO2e (in the total above)"
     );
     const without = metered({});
     expect(statusText(without, AUTO_UNITS)).toBe('Carbon: 100 mWh · 5.6 mg CO2e');

@@ -49,7 +49,8 @@ describe('a component named after something on Object.prototype', () => {
     expect(componentName('constructor')).toBe('constructor');
     const meta = readCellMetadata(hostile)!;
     expect(meta).not.toBeNull();
-    expect(footerTooltip(meta, AUTO_UNITS)).toBe('constructor 1.0 mWh');
+    // The components line names it and nothing from the prototype; the figures line follows.
+    expect(footerTooltip(meta, AUTO_UNITS)).toBe('constructor 1.0 mWh\nEnergy: 1.0 mWh; emissions: n/a CO2e');
     expect(formatComponents({ toString: 1 }, {})).not.toContain('native code');
     const totals = { cells: 1, errors: 0, duration_s: 1, energy_j: 3.6, emissions_g: 0, by_component: { constructor: 3.6 }, method: {} };
     expect(componentsLine(totals, AUTO_UNITS)).toBe('constructor 1.0 mWh (?)');
