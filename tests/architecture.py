@@ -17,7 +17,7 @@ LAYERS = (
     ("energy", "gpusync"),
     ("meter", "measurement"),
     ("records", "ledger", "footprint", "session"),
-    ("report", "text", "inventory", "estimates", "cluster"),
+    ("report", "text", "inventory", "estimates", "forecasting", "cluster"),
     ("kernel", "cli"),
     ("", "__main__"),  # the package itself: its entry points load the kernel side and the CLI
 )
