@@ -25,6 +25,10 @@ DESCRIPTION = (
 PROVIDER_NAMES = ("uk-national-grid", "electricitymaps", "watttime")
 
 
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
 def add_arguments(p, *, cli: bool = False) -> None:
     """The forecast's options, on an argparse parser (the CLI's or the magic's)."""
     p.add_argument("--hours", type=float, default=12.0, metavar="N", help="how far ahead to look (default 12)")
@@ -82,7 +86,7 @@ def forecast_text(settings, place, request: Request, *, provider=None, now: date
     if provider is None:
         could = "\n".join(f"  - {line}" for line in which_could(place))
         return f"No forecast provider is turned on, so there is no forecast for {zone}. Providers that could give one:\n{could}"
-    now = now or datetime.now(timezone.utc)
+    now = now or utc_now()
     try:
         forecast = fetch_forecast(provider, place, now=now, timeout=settings.live_timeout_s, hours=int(-(-request.hours // 1)))
     except FetchError as err:

@@ -12,11 +12,13 @@ turned on is bad input; a provider that fails is not), the run starts at once an
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    from ..forecasting import utc_now as now
+
+    return now()
 
 
 def sleep_for(seconds: float) -> None:

@@ -70,6 +70,14 @@ def _estimate_parser() -> MagicArgumentParser:
     return p
 
 
+def _forecast_parser() -> MagicArgumentParser:
+    from ..forecasting import DESCRIPTION, add_arguments
+
+    p = _subparser("forecast", DESCRIPTION + " Needs c.CarbonMeter.live_provider; asks it once, for at most live_timeout_s.")
+    add_arguments(p)
+    return p
+
+
 #: Each subcommand: what it does, in one line, and the parser of its arguments (built when
 #: used); None passes the words as they are.
 SUBCOMMANDS = {
@@ -85,6 +93,7 @@ SUBCOMMANDS = {
     "cluster": ("the cluster's workers (Dask): their hosts, hardware and zones", NO_ARGUMENTS),
     "widget": ("show the live meter: power while a cell runs, session energy and CO2e", NO_ARGUMENTS),
     "estimate": ("the emissions calculator, as `jupyter carbon estimate` (see %carbon estimate --help)", _estimate_parser),
+    "forecast": ("the grid's intensity for the next hours and the cleanest window  [--hours N] [--length H] [--power W]", _forecast_parser),
     "help": ("this list", NO_ARGUMENTS),
 }
 
@@ -273,6 +282,19 @@ class CarbonMagics(Magics):
             print(run(options, self.ext.config))
         except ValueError as err:
             raise UsageError(f"%carbon estimate: {err}") from None
+
+    def _forecast(self, options):
+        from ..forecasting import forecast_text, provider_for, request_from
+
+        totals = self.ext.session.totals
+        mean_w = totals.energy_j / totals.duration_s if totals.duration_s > 0 else None
+        try:
+            request = request_from(options, mean_w)
+        except ValueError as err:
+            raise UsageError(f"%carbon forecast: {err}") from None
+        pue = (self.ext.intensity_dict() or {}).get("pue", 1.0)
+        with self.ext.settings.display_units():
+            print(forecast_text(self.ext.config, self.ext.carbon.place, request, provider=provider_for(self.ext.config), pue=pue))
 
     def _report(self, ledger: str | None):
         try:
