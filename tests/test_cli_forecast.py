@@ -95,67 +95,56 @@ def notebook(tmp_path):
     return str(path)
 
 
-def test_run_when_cleanest_waits_for_the_window_then_runs(profile, tmp_path, capsys, monkeypatch):
+@pytest.fixture
+def waiting(monkeypatch):
+    """A fake clock for the wait, and a fake run that notes when it started (then stops)."""
     clock = FakeClock(NOW)
-    started = []
 
     def fake_run(nb, **kwargs):
-        started.append(clock())
+        clock.started.append(clock())
         raise runner.RunError("fake run stops here")
 
+    clock.started = []
     monkeypatch.setattr(schedule, "utc_now", clock)
     monkeypatch.setattr(schedule, "sleep_for", clock.sleep)
     monkeypatch.setattr(runner, "run_notebook", fake_run)
-    with FakeServer({PATH: (200, uk_forecast_body(VALUES), 0)}) as fake:
-        profile(f"c.CarbonMeter.uk_carbon_intensity_url = {fake.url!r}\nc.CarbonMeter.live_provider = 'uk-national-grid'\n")
-        cli.main(["run", notebook(tmp_path), "--when", "cleanest", "--within", "12h", "--length", "1h"])
+    return clock
+
+
+def run_cleanest(profile, tmp_path, route, *args, config=""):
+    with FakeServer({PATH: route}) as fake:
+        profile(f"c.CarbonMeter.uk_carbon_intensity_url = {fake.url!r}\n{config}")
+        return cli.main(["run", notebook(tmp_path), "--when", "cleanest", *args])
+
+
+def test_run_when_cleanest_waits_for_the_window_then_runs(profile, tmp_path, capsys, waiting):
+    config = "c.CarbonMeter.live_provider = 'uk-national-grid'\n"
+    run_cleanest(profile, tmp_path, (200, uk_forecast_body(VALUES), 0), "--within", "12h", "--length", "1h", config=config)
     err = capsys.readouterr().err
-    assert started == [datetime(2026, 12, 7, 8, 0, tzinfo=UTC)]
+    assert waiting.started == [datetime(2026, 12, 7, 8, 0, tzinfo=UTC)]
     assert "waiting until Mon 08:00 GMT (in 2 h 50 min)" in err and "60 g/kWh on average" in err
-    assert max(clock.sleeps) <= 60.0  # never one long sleep a changed clock could not correct
+    assert max(waiting.sleeps) <= 60.0  # never one long sleep a changed clock could not correct
 
 
-def test_run_when_cleanest_respects_within(profile, tmp_path, capsys, monkeypatch):
-    clock = FakeClock(NOW)
-    started = []
-    monkeypatch.setattr(schedule, "utc_now", clock)
-    monkeypatch.setattr(schedule, "sleep_for", clock.sleep)
-    monkeypatch.setattr(runner, "run_notebook", lambda nb, **kw: (started.append(clock()), (_ for _ in ()).throw(runner.RunError("x"))))
-    with FakeServer({PATH: (200, uk_forecast_body(VALUES), 0)}) as fake:
-        profile(f"c.CarbonMeter.uk_carbon_intensity_url = {fake.url!r}\n")
-        cli.main(["run", notebook(tmp_path), "--when", "cleanest", "--within", "2h", "--provider", "uk-national-grid"])
-    # Within 05:10-07:10 the cleanest hour is 06:10-07:10 (150 and 60 halves... 200/150/60 steps).
-    assert started and started[0] + timedelta(hours=1) <= NOW + timedelta(hours=2)
-    assert started[0] == datetime(2026, 12, 7, 6, 10, tzinfo=UTC)
+def test_run_when_cleanest_respects_within(profile, tmp_path, waiting):
+    run_cleanest(profile, tmp_path, (200, uk_forecast_body(VALUES), 0), "--within", "2h", "--provider", "uk-national-grid")
+    # Ending by 07:10, the cleanest hour is 06:10-07:10: 20 min at 260, 30 at 240, 10 at 200.
+    assert waiting.started == [datetime(2026, 12, 7, 6, 10, tzinfo=UTC)]
 
 
-def test_ctrl_c_while_waiting_runs_nothing(profile, tmp_path, capsys, monkeypatch):
-    clock = FakeClock(NOW)
-    ran = []
-
+def test_ctrl_c_while_waiting_runs_nothing(profile, tmp_path, capsys, waiting, monkeypatch):
     def interrupted(seconds):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(schedule, "utc_now", clock)
     monkeypatch.setattr(schedule, "sleep_for", interrupted)
-    monkeypatch.setattr(runner, "run_notebook", lambda *a, **k: ran.append(1))
-    with FakeServer({PATH: (200, uk_forecast_body(VALUES), 0)}) as fake:
-        profile(f"c.CarbonMeter.uk_carbon_intensity_url = {fake.url!r}\n")
-        code = cli.main(["run", notebook(tmp_path), "--when", "cleanest", "--provider", "uk-national-grid"])
-    assert code == 130 and not ran
+    code = run_cleanest(profile, tmp_path, (200, uk_forecast_body(VALUES), 0), "--provider", "uk-national-grid")
+    assert code == 130 and not waiting.started
     assert "stopped waiting for the cleanest window; nothing ran" in capsys.readouterr().err
 
 
-def test_run_when_cleanest_with_a_failing_forecast_starts_now(profile, tmp_path, capsys, monkeypatch):
-    clock = FakeClock(NOW)
-    started = []
-    monkeypatch.setattr(schedule, "utc_now", clock)
-    monkeypatch.setattr(schedule, "sleep_for", clock.sleep)
-    monkeypatch.setattr(runner, "run_notebook", lambda nb, **kw: (started.append(clock()), (_ for _ in ()).throw(runner.RunError("x"))))
-    with FakeServer({PATH: (500, {}, 0)}) as fake:
-        profile(f"c.CarbonMeter.uk_carbon_intensity_url = {fake.url!r}\n")
-        cli.main(["run", notebook(tmp_path), "--when", "cleanest", "--provider", "uk-national-grid"])
-    assert started == [NOW] and "HTTP 500" in capsys.readouterr().err and not clock.sleeps
+def test_run_when_cleanest_with_a_failing_forecast_starts_now(profile, tmp_path, capsys, waiting):
+    run_cleanest(profile, tmp_path, (500, {}, 0), "--provider", "uk-national-grid")
+    assert waiting.started == [NOW] and "HTTP 500" in capsys.readouterr().err and not waiting.sleeps
 
 
 @pytest.mark.parametrize("argv, message", [
