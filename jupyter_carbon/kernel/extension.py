@@ -49,6 +49,9 @@ class CarbonExtension:
                 sync=sync, idle=self.config.record_idle, identity=kernel_identity(), cluster=self.cluster_meter(),
             )
         self.session = session
+        from .progress import Projector
+
+        self.projector = Projector(self.session, self.carbon)
         self.settings = LiveSettings(self)
         self.enabled = True
         self._depth = 0
@@ -99,6 +102,7 @@ class CarbonExtension:
 
     def close(self) -> None:
         self.unregister()
+        self.projector.close()
         for meter_widget in self.widgets:
             meter_widget.close()
         for part in (self.session, self.carbon, self.meter):
@@ -193,7 +197,7 @@ class CarbonExtension:
 
         from .widget import CarbonWidget
 
-        meter_widget = CarbonWidget(self.session, self.carbon, units=self.settings.units)
+        meter_widget = CarbonWidget(self.session, self.carbon, units=self.settings.units, projector=self.projector)
         self.widgets.append(meter_widget)
         display(meter_widget)
         return meter_widget
@@ -280,8 +284,9 @@ class CarbonExtension:
             if not options.quiet:
                 from ..text import cell_line
 
+                outcome = f" · {self.projector.outcome}" if self.projector.outcome else ""
                 with self.settings.display_units():
-                    show_cell_line(cell_line(record))
+                    show_cell_line(cell_line(record) + outcome)
 
     def _end_interrupted(self, cell) -> None:
         try:
