@@ -199,3 +199,17 @@ def test_a_carbon_cell_says_how_far_its_projection_at_10_percent_was(ip, tmp_pat
     assert result.error_in_exec is None
     (line,) = [o.data["text/plain"] for o in out.outputs if o.metadata.get("jupyter_carbon", {}).get("cell_line")]
     assert "projected at 1" in line and "% of the outcome" in line, line
+
+
+def test_the_shared_projection_texts():
+    """The same cases the lab extension's projection.spec.ts checks its words against."""
+    import json
+    from pathlib import Path
+
+    from jupyter_carbon.units import display_units
+
+    cases = json.loads((Path(__file__).parent / "fixtures" / "projection_texts.json").read_text(encoding="utf-8"))
+    assert len(cases) >= 3
+    for projection, energy, mass, expected in cases:
+        with display_units(energy, mass):
+            assert projection_text(projection) == expected
