@@ -74,3 +74,19 @@ def off_by(projected_j: float, outcome_j: float) -> float | None:
     if outcome_j <= 0:
         return None
     return (projected_j - outcome_j) / outcome_j
+
+
+def parse_mass(text: str) -> float:
+    """'500 g', '0.5kg', '2 t' or a bare number of grams, as grams; ValueError with the forms
+    accepted otherwise."""
+    value = str(text).strip().lower().replace(" ", "")
+    for suffix, grams in (("kg", 1000.0), ("mg", 0.001), ("t", 1e6), ("g", 1.0), ("", 1.0)):
+        if value.endswith(suffix):
+            try:
+                amount = float(value[: len(value) - len(suffix)] if suffix else value) * grams
+            except ValueError:
+                break
+            if amount > 0 and amount != float("inf"):
+                return amount
+            break
+    raise ValueError(f"{text!r} is not an amount of CO2e; give e.g. 500 g, 0.5 kg or 2 t")

@@ -16,7 +16,7 @@ LAYERS = (
     ("hardware", "carbon"),
     ("energy", "gpusync"),
     ("meter", "measurement"),
-    ("records", "ledger", "footprint", "session"),
+    ("records", "ledger", "footprint", "session", "projection"),
     ("report", "text", "inventory", "estimates", "forecasting", "cluster"),
     ("kernel", "cli"),
     ("", "__main__"),  # the package itself: its entry points load the kernel side and the CLI

@@ -172,7 +172,7 @@ def test_the_live_meter_shows_the_projection_while_the_loop_runs(session, clock)
         clock.advance(1.0)
         session.meter.tick()
         shown.append(w.children[1].value)
-    assert w.projection and 0 < w.projection["fraction"] < 1
+    assert w.projection and 0 < w.projection["fraction"] < 1 and w.projection["emissions_g"] > 0
     assert any("at this pace;" in html and "% done" in html for html in shown)
     session.end(cell)
     session.begin()
@@ -213,3 +213,54 @@ def test_the_shared_projection_texts():
     for projection, energy, mass, expected in cases:
         with display_units(energy, mass):
             assert projection_text(projection) == expected
+
+
+def test_a_budget_warns_once_when_the_projection_crosses_it(session, clock):
+    projector = Projector(session, FixedCarbon())
+    warnings = []
+    projector.on_budget = warnings.append
+    # A steady 10 W over 100 steps of 36 s: 36 kJ = 10 Wh, 1 g at 100 g/kWh.
+    projector.budget_g = 0.5
+    cell = session.begin()
+    run_loop(session, clock, projector, 100, lambda i: 36.0)
+    session.end(cell)
+    assert len(warnings) == 1 and "over the budget of 500 mg" in warnings[0]
+    assert "projected to emit 1.0 g CO2e" in warnings[0]
+    projector.budget_g = 5.0  # over nothing: no warning
+    cell = session.begin()
+    run_loop(session, clock, projector, 100, lambda i: 36.0)
+    session.end(cell)
+    assert len(warnings) == 1
+    projector.close()
+
+
+@pytest.mark.parametrize("text, grams", [("500 g", 500.0), ("0.5kg", 500.0), ("2 t", 2e6), ("750", 750.0)])
+def test_parse_mass(text, grams):
+    from jupyter_carbon.projection import parse_mass
+
+    assert parse_mass(text) == grams
+
+
+@pytest.mark.parametrize("text", ["", "lots", "-5 g", "0 kg", "inf g"])
+def test_parse_mass_refuses_nonsense(text):
+    from jupyter_carbon.projection import parse_mass
+
+    with pytest.raises(ValueError, match="500 g, 0.5 kg"):
+        parse_mass(text)
+
+
+def test_budget_magic_sets_shows_and_refuses(shell):
+    from IPython.core.error import UsageError
+    from IPython.utils.capture import capture_output
+
+    with capture_output() as out:
+        shell.run_line_magic("carbon", "budget 500 g")
+    assert "budget 500 g CO2e per cell" in out.stdout
+    from jupyter_carbon.kernel.extension import extension_of
+
+    assert extension_of(shell).projector.budget_g == 500.0
+    with pytest.raises(UsageError, match="not an amount of CO2e"):
+        shell.run_line_magic("carbon", "budget a lot")
+    with capture_output() as out:
+        shell.run_line_magic("carbon", "budget off")
+    assert "no budget" in out.stdout and extension_of(shell).projector.budget_g is None

@@ -52,6 +52,7 @@ class CarbonExtension:
         from .progress import Projector
 
         self.projector = Projector(self.session, self.carbon)
+        self.projector.on_budget = over_budget
         self.settings = LiveSettings(self)
         self.enabled = True
         self._depth = 0
@@ -294,6 +295,12 @@ class CarbonExtension:
                 self.session.end(cell, status="interrupted", error="KeyboardInterrupt")
         except BaseException as err:  # a second Ctrl-C: give up on this record, quietly
             log.warning("jupyter-carbon: the cell's record was lost to an interrupt (%s)", type(err).__name__)
+
+
+def over_budget(text: str) -> None:
+    """The budget warning, in the running cell's output (the sampler's thread writes it
+    there, as ipykernel routes a thread's output to the cell that runs)."""
+    print(text, flush=True)
 
 
 def cell_status(result) -> tuple[str, str | None]:

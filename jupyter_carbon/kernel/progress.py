@@ -65,6 +65,11 @@ class Projector:
         self.latest: Projection | None = None
         self.outcome: str | None = None
         """After a cell: how far its projection at 10 % was from what it used."""
+        self.budget_g: float | None = None
+        """``%carbon budget``: warn once per cell when the projected CO2e crosses it."""
+        self.on_budget = None
+        """Called once per cell, with the warning's text, when the projection crosses the budget."""
+        self._warned = False
         self._unsubscribe = session.subscribe(self._on_event)
 
     def _on_event(self, event: str, payload) -> None:
@@ -74,7 +79,7 @@ class Projector:
         elif event == "cell_start":
             with self._lock:
                 self._since, self._outer, self._tracker = self.clock() - 0.001, None, None
-                self._at_10, self.latest, self.outcome = None, None, None
+                self._at_10, self.latest, self.outcome, self._warned = None, None, None, False
         elif event == "cell_end":
             self._finish(payload.energy_j)
 
@@ -93,11 +98,25 @@ class Projector:
             if projection is not None and self._at_10 is None and projection.fraction >= 0.1:
                 self._at_10 = projection
             self.latest = projection
+        if projection is not None and self.budget_g is not None and not self._warned:
+            self._check_budget(projection)
         return projection
+
+    def _check_budget(self, projection: Projection) -> None:
+        grams = self.grams(projection.energy_j)
+        if grams is None or grams <= self.budget_g:
+            return
+        self._warned = True
+        from ..units import format_mass
+
+        text = (f"jupyter-carbon: this cell is projected to emit {format_mass(grams)} CO2e at this pace "
+                f"({100 * projection.fraction:.0f} % done), over the budget of {format_mass(self.budget_g)}")  # fmt: skip
+        if self.on_budget is not None:
+            self.on_budget(text)
 
     def grams(self, energy_j: float) -> float | None:
         try:
-            return self.carbon.emissions_g(energy_j)
+            return self.carbon.emissions_g(energy_j, self.carbon.current())
         except Exception:
             return None
 
@@ -107,7 +126,7 @@ class Projector:
         if p is None:
             return None
         grams = {k: self.grams(v) for k, v in (("emissions_g", p.energy_j), ("low_g", p.low_j), ("high_g", p.high_j))}
-        return {**p.to_dict(), **grams}
+        return {**p.to_dict(), **grams, "budget_g": self.budget_g, "over_budget": self._warned}
 
     def _finish(self, outcome_j: float) -> None:
         with self._lock:

@@ -15,6 +15,9 @@ export interface IProjection {
   emissions_g: number | null;
   low_g: number | null;
   high_g: number | null;
+  /** `%carbon budget` in grams, and whether the projection crossed it in this cell. */
+  budget_g: number | null;
+  over_budget: boolean;
 }
 
 function isNumber(v: unknown): v is number {
@@ -42,7 +45,9 @@ export function readProjection(power: IPower | null | undefined): IProjection | 
     spent_j: r.spent_j as number,
     emissions_g: grams('emissions_g'),
     low_g: grams('low_g'),
-    high_g: grams('high_g')
+    high_g: grams('high_g'),
+    budget_g: grams('budget_g'),
+    over_budget: r.over_budget === true
   };
 }
 
@@ -62,5 +67,6 @@ export function projectionShort(p: IProjection | null, units: IUnits): string {
     return '';
   }
   const co2 = p.emissions_g !== null ? `, ${formatMass(p.emissions_g, units.mass)} CO2e` : '';
-  return `≈ ${formatEnergy(p.energy_j, units.energy)}${co2} (${Math.round(100 * p.fraction)} %)`;
+  const over = p.over_budget && p.budget_g !== null ? ` · over the ${formatMass(p.budget_g, units.mass)} budget` : '';
+  return `≈ ${formatEnergy(p.energy_j, units.energy)}${co2} (${Math.round(100 * p.fraction)} %)${over}`;
 }

@@ -35,6 +35,8 @@ describe('readProjection', () => {
   it('gives the status bar a short form', () => {
     const p = readProjection(power({ fraction: 0.38, energy_j: 4.32e6, low_j: 3.6e6, high_j: 5.4e6, spent_j: 1e6, emissions_g: 400 }));
     expect(projectionShort(p, { energy: 'auto', mass: 'auto' })).toBe('≈ 1.2 kWh, 400 g CO2e (38 %)');
+    const over = readProjection(power({ ...p, budget_g: 300, over_budget: true }));
+    expect(projectionShort(over, { energy: 'auto', mass: 'auto' })).toBe('≈ 1.2 kWh, 400 g CO2e (38 %) · over the 300 g budget');
   });
 });
 
