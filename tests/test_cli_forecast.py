@@ -3,6 +3,7 @@ fake of the UK forecast, with a fake clock for the wait."""
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta, timezone
 
 import nbformat
@@ -28,11 +29,14 @@ def profile(tmp_path, monkeypatch):
     monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))
     monkeypatch.setenv("JUPYTER_CARBON_REGION", "GB")
     monkeypatch.setenv("TZ", "Europe/London")
+    time.tzset()  # the C library reads TZ once: local times are then London's
 
     def write(text):
         (folder / "ipython_config.py").write_text(text, encoding="utf-8")
 
-    return write
+    yield write
+    monkeypatch.undo()
+    time.tzset()
 
 
 class FakeClock:
