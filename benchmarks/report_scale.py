@@ -89,7 +89,7 @@ def steps(ledger: Path, out: Path):
     yield "summary_text", fresh, lambda r: summary_text(r)
     yield "Summary._repr_html_", fresh, lambda r: Summary(r)._repr_html_()
     for fmt in FORMATS:
-        yield f"export {fmt}", fresh, lambda r, fmt=fmt: export(r, out / f"report.{ {'latex': 'tex'}.get(fmt, fmt)}")
+        yield f"export {fmt}", fresh, lambda r, fmt=fmt: export(r, out / f"report.{ {'latex': 'tex'}.get(fmt, fmt)}", fmt)
 
     def everything(_):
         r = fresh()

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from traitlets import Bool, Enum, Float, Unicode
+from traitlets import Bool, Enum, Float, TraitError, Unicode
 from traitlets.config import Config, Configurable
 
 from .units import ENERGY_UNITS, MASS_UNITS
@@ -25,6 +25,35 @@ from .units import ENERGY_UNITS, MASS_UNITS
 #: The profile files a kernel reads, in the order later ones override earlier ones (as
 #: IPython's kernel application loads them: each name's ``.py``, then its ``.json``).
 PROFILE_FILES = ("ipython_config.py", "ipython_config.json", "ipython_kernel_config.py", "ipython_kernel_config.json")
+
+
+class Hidden(str):
+    """A secret's text: itself to the code that sends it, hidden from every repr.
+
+    ``%config CarbonMeter`` lists each setting with ``repr`` of its value, and its output is
+    saved in the notebook; so does IPython's display of a value, and so do error messages
+    and debuggers. ``str(secret)`` and formatting (``f"{secret}"``) give the text itself.
+    """
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<hidden>"
+
+
+class Secret(Unicode):
+    """A token or password: its value is a :class:`Hidden`, and an error about a wrong value
+    names its type, never the value."""
+
+    info_text = "a text (a secret, never shown)"
+
+    def validate(self, obj, value):
+        value = super().validate(obj, value)
+        return value if value is None or isinstance(value, Hidden) else Hidden(value)
+
+    def error(self, obj, value, error=None, info=None):
+        owner = f"the {type(obj).__name__} setting" if obj is not None else "the setting"
+        raise TraitError(f"{owner} {self.name!r} expects {self.info()}, not {type(value).__name__} (value not shown)")
 
 
 class CarbonMeter(Configurable):
@@ -129,6 +158,9 @@ class CarbonMeter(Configurable):
         help="Meter AMD GPUs through AMD SMI (the amdsmi package: pip install jupyter-carbon[amd]) when present.",
     ).tag(config=True)
     enable_rapl = Bool(True, help="Meter CPU packages and DRAM through Linux powercap.").tag(config=True)
+    enable_apple = Bool(
+        True, help="Meter an Apple Silicon Mac's CPU, DRAM and GPU through IOReport (the 'apple' extra)."
+    ).tag(config=True)
 
     region = Unicode(
         None,
@@ -211,7 +243,7 @@ class CarbonMeter(Configurable):
         help="Base URL of the Electricity Maps API (v3).",
     ).tag(config=True)
 
-    electricitymaps_token = Unicode(
+    electricitymaps_token = Secret(
         None,
         allow_none=True,
         help="Electricity Maps API token. Sent only in the request header; never recorded.",
@@ -224,7 +256,7 @@ class CarbonMeter(Configurable):
 
     watttime_username = Unicode(None, allow_none=True, help="WattTime user name.").tag(config=True)
 
-    watttime_password = Unicode(
+    watttime_password = Secret(
         None,
         allow_none=True,
         help="WattTime password. Sent only to log in; never recorded.",
@@ -238,20 +270,86 @@ class CarbonMeter(Configurable):
     ).tag(config=True)
 
 
+def ipython_home() -> str:
+    """IPython's folder as ``IPython.paths.get_ipython_dir`` finds it (``$IPYTHONDIR``, else
+    ``~/.ipython``), without importing IPython: ``measure()`` in a script stays light."""
+    import os
+
+    return os.path.expanduser(os.environ.get("IPYTHONDIR") or os.path.join("~", ".ipython"))
+
+
+#: The settings the meter reads (``jupyter carbon devices`` and every kernel).
+METER_SETTINGS = (
+    "sample_interval", "gpu_attribution", "drop_after_s", "powercap_root", "cpu_model", "cpu_tdp_w",
+    "memory_w_per_gb", "enable_nvml", "enable_amdsmi", "enable_rapl", "enable_apple",
+)
+
+#: Settings whose values are never shown, not even in an error about them.
+SECRET_SETTINGS = frozenset({"electricitymaps_token", "watttime_password"})
+
+
+class ConfigError(ValueError):
+    """The profile's configuration cannot be read, or a setting a command uses has a wrong
+    value: said in one line (which file or setting, what is wrong), never as a traceback."""
+
+
 def load_config(profile: str = "default", ipython_dir: str | None = None) -> Config:
-    """The traitlets configuration an IPython kernel of ``profile`` would read."""
-    from IPython.paths import get_ipython_dir
+    """The traitlets configuration an IPython kernel of ``profile`` would read.
+    Raises ConfigError naming the file (and line) that cannot be read."""
     from traitlets.config.loader import JSONFileConfigLoader, PyFileConfigLoader
 
-    folder = Path(ipython_dir or get_ipython_dir()) / f"profile_{profile}"
+    folder = Path(ipython_dir or ipython_home()) / f"profile_{profile}"
     config = Config()
     for name in PROFILE_FILES:
         if (folder / name).is_file():
             loader = PyFileConfigLoader if name.endswith(".py") else JSONFileConfigLoader
-            config.merge(loader(name, str(folder)).load_config())
+            try:
+                config.merge(loader(name, str(folder)).load_config())
+            except Exception as err:  # the user's file runs: a SyntaxError, a NameError, bad JSON...
+                line = getattr(err, "lineno", None) or _line_in(err, folder / name)
+                where = f"{folder / name}" + (f", line {line}" if line else "")
+                raise ConfigError(f"cannot read {where}: {type(err).__name__}: {getattr(err, 'msg', None) or err}") from None
     return config
 
 
-def load_settings(profile: str = "default", ipython_dir: str | None = None) -> CarbonMeter:
-    """The settings a kernel of ``profile`` would use, for the command line."""
-    return CarbonMeter(config=load_config(profile, ipython_dir))
+def _line_in(err: Exception, path: Path) -> int | None:
+    """The line of ``path`` where ``err`` was raised, from its traceback."""
+    import traceback
+
+    lines = [frame.lineno for frame in traceback.extract_tb(err.__traceback__) if Path(frame.filename) == path]
+    return lines[-1] if lines else None
+
+
+def _bad_value(name: str, value, err: Exception) -> str:
+    trait = CarbonMeter.class_traits().get(name)
+    expected = trait.info() if trait is not None else "a valid value"
+    shown = "(hidden)" if name in SECRET_SETTINGS else repr(value)
+    detail = "" if name in SECRET_SETTINGS else f" ({err})"
+    return f"c.CarbonMeter.{name} = {shown} is not valid: it must be {expected}{detail}"
+
+
+def load_settings(profile: str = "default", ipython_dir: str | None = None, *, uses=None) -> CarbonMeter:
+    """The settings a kernel of ``profile`` would use, for the command line.
+
+    ``uses`` names the settings the caller reads (None: all). A wrong value in one of them
+    raises ConfigError in one line; a wrong value in a setting the caller does not read is
+    left at its default, so a mistake in, say, ``sample_interval`` does not stop
+    ``jupyter carbon report``.
+    """
+    from traitlets import TraitError
+
+    config = load_config(profile, ipython_dir)
+    section = config.get("CarbonMeter") or {}
+    good = Config()
+    for name, value in dict(section).items():
+        try:
+            CarbonMeter(config=Config({"CarbonMeter": {name: value}}))
+        except TraitError as err:
+            if uses is None or name in uses:
+                raise ConfigError(_bad_value(name, value, err)) from None
+            continue
+        good.CarbonMeter[name] = value
+    for key, value in config.items():
+        if key != "CarbonMeter":
+            good[key] = value
+    return CarbonMeter(config=good)

@@ -11,6 +11,7 @@ same whether it ran headless or by hand. Key ``"jupyter_carbon"`` (``METADATA_KE
       "method": {"cpu": "estimated", "memory": "estimated"},   # measured | integrated | estimated
       "duration_s": 1.23,
       "emissions_g": 0.00026,              # gCO2e, IT energy × PUE × intensity; null if unpriced
+      "bounds": {"energy_j": [6.2, 25.0], "emissions_g": [0.00013, 0.00052]},  # low, high (bounds.py)
       "zone": "FR", "g_per_kwh": 44.0, "pue": 1.0,
       "status": "ok",                      # ok | error | interrupted
       "session_id": "20261122T043901Z-1234-ab12cd", "index": 3,  # the record in the ledger
@@ -53,6 +54,9 @@ def footprint(record: CellRecord) -> dict:
         "session_id": record.session_id,
         "index": record.index,
     }
+    if record.bounds:
+        b = record.bounds
+        found["bounds"] = {k: [_round(float(x)) for x in b[k]] if b.get(k) else None for k in ("energy_j", "emissions_g")}
     if record.cluster:
         c = record.cluster
         found["cluster"] = {

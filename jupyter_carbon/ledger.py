@@ -18,6 +18,8 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import clocks
+from .files import check_folder, create_private, private_folder
 from .records import SCHEMA_VERSION, CellRecord, IdleSpan, Totals
 
 log = logging.getLogger("jupyter_carbon")
@@ -36,17 +38,26 @@ class Ledger:
     written is known to the byte. When the disk is full (or the file too large), the rest
     is kept in memory, the trouble is reported once, and everything held is written, in
     order and without a torn line, by the first append that succeeds, which says so.
+
+    The file is new (``0600``, never opened through a link, see ``files.create_private``) in
+    a folder only this user can change (created ``0700``). A file deleted while it is open
+    takes every later line with it: :meth:`deleted` notices, cheaply, so that the session
+    can write itself again.
     """
+
+    #: Seconds between two looks at whether the file was deleted (an ``fstat`` costs a few
+    #: microseconds: not worth every cell, and the session rewrites all it holds anyway).
+    CHECK_S = 1.0
 
     def __init__(self, path: str | os.PathLike, header: dict):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(self.path.parent)
         self._lock = threading.Lock()
-        self._fd: int | None = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        self._fd: int | None = create_private(self.path)
         self._pending = bytearray()
         self._failing = False
-        if os.fstat(self._fd).st_size == 0:
-            self._write({"type": "session", "schema_version": SCHEMA_VERSION, **header})
+        self._checked_at = clocks.monotonic()
+        self._write({"type": "session", "schema_version": SCHEMA_VERSION, **header})
 
     def _write(self, obj: dict) -> None:
         self._pending += (json.dumps(obj, separators=(",", ":"), allow_nan=False) + "\n").encode("utf-8")
@@ -82,10 +93,27 @@ class Ledger:
         with self._lock:
             self._write(record.to_dict())
 
-    def close(self) -> None:
+    def deleted(self) -> bool:
+        """Whether the file was deleted (or replaced) since it was opened: its descriptor
+        then writes to a file nobody can read. Looks at most once every :data:`CHECK_S`."""
+        now = clocks.monotonic()
+        if now - self._checked_at < self.CHECK_S:
+            return False
+        self._checked_at = now
+        with self._lock:
+            try:
+                return self._fd is not None and os.fstat(self._fd).st_nlink == 0
+            except OSError:
+                return False
+
+    def close(self, *, discard: bool = False) -> None:
+        """Write what is held and close; ``discard``: drop what is held, silently (the
+        session writes it elsewhere)."""
         with self._lock:
             if self._fd is None:
                 return
+            if discard:
+                self._pending.clear()
             self._drain()
             if self._pending:
                 log.warning("jupyter-carbon: %d record(s) could not be written to %s", self.unwritten, self.path)
@@ -201,12 +229,38 @@ def read_ledger(path: str | os.PathLike) -> LedgerContents:
     return LedgerContents(path, header, records, skipped, idle_spans)
 
 
+_warned_foreign: set[str] = set()
+
+
 def list_ledgers(directory: str | os.PathLike | None = None) -> list[Path]:
-    """Ledgers on disk, oldest first."""
+    """This user's ledgers on disk, oldest first.
+
+    Only regular files owned by this user count: in a folder others can reach, another
+    user's ledger (a forged one, say) is ignored, and said so once per folder. UnsafePath
+    (an OSError) when the folder is a symlink, another user's or writable by others."""
     directory = Path(directory) if directory else default_ledger_dir()
-    if not directory.is_dir():
+    if not os.path.lexists(directory):
         return []
-    return sorted(directory.glob("*.jsonl"), key=lambda p: (p.stat().st_mtime, p.name))
+    check_folder(directory)
+    me, found, foreign = os.geteuid(), [], 0
+    with os.scandir(directory) as entries:
+        for entry in entries:
+            if not entry.name.endswith(".jsonl"):
+                continue
+            try:
+                st = entry.stat(follow_symlinks=False)
+            except OSError:
+                continue
+            if not stat.S_ISREG(st.st_mode):
+                continue
+            if st.st_uid != me:
+                foreign += 1
+                continue
+            found.append((st.st_mtime, entry.name, Path(entry.path)))
+    if foreign and str(directory) not in _warned_foreign:
+        _warned_foreign.add(str(directory))
+        log.warning("jupyter-carbon: ignored %d ledger(s) in %s that belong to another user", foreign, directory)
+    return [path for _, _, path in sorted(found)]
 
 
 

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
+from . import bounds
 from .energy.base import COMPONENTS, DomainPower, DomainReading, weakest_method
 
 _COMPONENT_ORDER = {c: i for i, c in enumerate(COMPONENTS)}
@@ -111,6 +112,15 @@ class Measurement:
         return self._by_component[2]
 
     @cached_property
+    def bounds_by_component(self) -> dict[str, list[float]]:
+        """``{component: [low J, high J]}``: each domain's figure times its band
+        (:mod:`jupyter_carbon.bounds`), summed per component."""
+        return bounds.energy_bounds(
+            (d.component, d.energy_j, bounds.reading_band(d.component, d.method, self.end.readings[name].band))
+            for name, d in self.domains.items()
+        )
+
+    @cached_property
     def below_resolution(self) -> tuple[str, ...]:
         """Components with a counter that updates less often than this measurement lasted:
         their figure is below the counter's resolution, not a measured 0."""
@@ -142,6 +152,7 @@ class Measurement:
             "device_energy_j": self.device_energy_j,
             "by_domain": {d: dataclasses.asdict(e) for d, e in self.domains.items()},
             "below_resolution": list(self.below_resolution),
+            "bounds_by_component": self.bounds_by_component,
         }
 
     def describe(self, state: str = "closed") -> str:

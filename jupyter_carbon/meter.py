@@ -19,9 +19,9 @@ import contextlib
 import logging
 import os
 import threading
-import time
 from collections.abc import Callable, Iterator
 
+from . import clocks
 from .energy.base import (
     DeviceInfo,
     DomainPower,
@@ -51,7 +51,7 @@ class Meter:
         *,
         config=None,
         interval: float | None = None,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] = clocks.monotonic,
         start: bool = True,
         tree=None,
         fallback: Fallback | None = None,
@@ -63,6 +63,8 @@ class Meter:
         explicitly has no ``fallback`` unless one is given too."""
         self.clock = clock
         self.notes: list[str] = []
+        if sources is None and config is None:
+            config = profile_settings()
         if sources is None:
             if tree is None:
                 from .energy.process import ProcessTree
@@ -131,6 +133,13 @@ class Meter:
         """Meter one more source from now on (its energy so far is not counted)."""
         with self._lock:
             self._sources = (*self._sources, source)
+
+    def use_instance_hint(self, hint) -> None:
+        """Pass ``hint()`` (the cloud instance type, once metadata names it) to the sources
+        that estimate the CPU from its part."""
+        for source in self._sources:
+            if hasattr(source, "use_instance_hint"):
+                source.use_instance_hint(hint)
 
     def measure(self) -> OpenMeasurement:
         """An open measurement from now; ``close()`` it, or use :func:`measure`."""
@@ -283,6 +292,25 @@ class Meter:
 
 _default: Meter | None = None
 _default_lock = threading.Lock()
+
+
+def profile_settings():
+    """The settings an IPython kernel of the default profile reads (``c.CarbonMeter.*``), so
+    that ``measure()`` in a script and ``Meter()`` charge what the kernel would; the defaults,
+    said once in the log, if the profile cannot be read."""
+    from .config import METER_SETTINGS, CarbonMeter, load_settings
+
+    try:
+        return load_settings(uses=METER_SETTINGS)
+    except Exception as err:  # a broken profile must not stop the user's script
+        log.warning("jupyter-carbon: could not read the IPython profile's settings (%s); using the defaults", err)
+        return CarbonMeter()
+
+
+def hardware_labels(meter) -> list[str]:
+    """``"NVIDIA H100 (...) (measured)"`` per device: the reports' hardware line, also
+    written in each ledger's header so that a report read back from disk has it."""
+    return [f"{info.name} ({info.method})" for info in meter.describe()]
 
 
 def default_meter() -> Meter:

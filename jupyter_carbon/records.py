@@ -12,7 +12,8 @@ import math
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 
-from .energy.base import COMPONENTS, weakest_method
+from . import bounds as _bounds
+from .energy.base import COMPONENTS, METHOD_RANK, weakest_method
 
 SCHEMA_VERSION = 1
 _COMPONENT_ORDER = {c: i for i, c in enumerate(COMPONENTS)}
@@ -78,6 +79,10 @@ class CellRecord:
     cell_position: int | None = None
     """The cell's place in the notebook (1 = the first cell), where the one who ran it knows:
     ``jupyter carbon run``. Absent from older ledgers."""
+    bounds: dict | None = None
+    """How sure the figures are: ``{"energy_j": [low, high], "by_component": {c: [low, high]},
+    "emissions_g": [low, high] | None}`` from each method's band (:mod:`jupyter_carbon.bounds`).
+    None in ledgers written before bounds were kept."""
     type: str = "cell"
 
     def to_dict(self) -> dict:
@@ -94,7 +99,8 @@ class CellRecord:
         fields = {k: v for k, v in data.items() if k in _RECORD_FIELDS}
         for name, value in fields.items():
             if not _FIELD_TYPES[name](value):
-                raise ValueError(f"cell record field {name} has a wrong value of type {type(value).__name__}")
+                shown = repr(value) if len(repr(value)) <= 80 else f"a {type(value).__name__}"
+                raise ValueError(f"cell record field {name} has a wrong value: {shown}")
         return cls(**fields)
 
 
@@ -125,7 +131,9 @@ def _joules(v) -> bool:
 
 
 def _methods(v) -> bool:
-    return isinstance(v, dict) and all(isinstance(k, str) and isinstance(m, str) for k, m in v.items())
+    """Per component, a method this version knows: an unknown one ("guessed") cannot be ranked
+    or shown with its bounds, so the line is skipped (and counted) rather than trusted."""
+    return isinstance(v, dict) and all(isinstance(k, str) and isinstance(m, str) and m in METHOD_RANK for k, m in v.items())
 
 
 #: The intensity's keys that the reports read, and what each must be; other keys are kept
@@ -184,6 +192,7 @@ _FIELD_TYPES = {
     "below_resolution": lambda v: isinstance(v, list) and all(isinstance(c, str) for c in v),
     "cluster": _cluster,
     "cell_position": _optional(lambda v: _int(v) and v >= 1),
+    "bounds": _bounds.valid,
 }  # fmt: skip
 _RECORD_FIELDS = frozenset(CellRecord.__dataclass_fields__)
 assert _RECORD_FIELDS == frozenset(_FIELD_TYPES), "every record field needs its check"
@@ -210,6 +219,8 @@ class IdleSpan:
     facility_energy_j: float
     emissions_g: float | None
     intensity: dict | None
+    bounds: dict | None = None
+    """As a cell record's; None in older ledgers."""
     type: str = "idle"
 
     def to_dict(self) -> dict:
@@ -255,6 +266,11 @@ class Totals:
     """The workers charged in any cell (their addresses), in the order first charged."""
     cluster_zones: list[str] = field(default_factory=list)
     """The grid zones those workers were priced in, sorted."""
+    energy_bounds_j: list[float] = field(default_factory=lambda: [0.0, 0.0])
+    """Low and high of ``energy_j``: the cells' bounds summed (a record without bounds, from
+    an older ledger, counts as its figure at both ends)."""
+    emissions_bounds_g: list[float] = field(default_factory=lambda: [0.0, 0.0])
+    """Low and high of ``emissions_g``, likewise."""
 
     def add_idle(self, span: IdleSpan) -> None:
         self.idle_spans += 1
@@ -265,8 +281,17 @@ class Totals:
         for c, j in span.by_component.items():
             self.idle_by_component[c] = self.idle_by_component.get(c, 0.0) + j
 
+    def _add_bounds(self, record: CellRecord) -> None:
+        b = record.bounds or {}
+        energy = b.get("energy_j") or [record.energy_j, record.energy_j]
+        grams = record.emissions_g or 0.0
+        emissions = b.get("emissions_g") or [grams, grams]
+        self.energy_bounds_j = [self.energy_bounds_j[0] + energy[0], self.energy_bounds_j[1] + energy[1]]
+        self.emissions_bounds_g = [self.emissions_bounds_g[0] + emissions[0], self.emissions_bounds_g[1] + emissions[1]]
+
     def add(self, record: CellRecord) -> None:
         self.cells += 1
+        self._add_bounds(record)
         self.errors += record.status != "ok"
         self.duration_s += record.duration_s
         self.energy_j += record.energy_j

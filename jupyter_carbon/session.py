@@ -26,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from .bounds import record_bounds
 from .carbon.intensity import emissions_g, facility_energy_j
 from .ledger import Ledger, default_ledger_dir
 from .measurement import Measurement
@@ -99,6 +100,8 @@ class Session:
         self._lock = threading.Lock()
         self._current: OpenCell | None = None
         self._unsubscribe_power = meter.subscribe(self._on_power)
+        self.previous_ledger_path: Path | None = None
+        """The ledger of this kernel's session before the last ``reset``: what ``previous`` means first."""
         self._start_ledger()
 
     def _start_ledger(self) -> None:
@@ -112,11 +115,23 @@ class Session:
         self.ledger: Ledger | None = None
         if self.persist:
             directory = self.ledger_dir or default_ledger_dir()
-            header = {"session_id": self.session_id, "started_at": self.started_at, "pid": os.getpid(), **self.identity}
+            self._header = {
+                "session_id": self.session_id, "started_at": self.started_at, "pid": os.getpid(), **self.identity,
+                "hardware": self._hardware(),
+            }
             try:
-                self.ledger = Ledger(directory / f"{self.session_id}.jsonl", header)
+                self.ledger = Ledger(directory / f"{self.session_id}.jsonl", self._header)
             except OSError as err:
                 log.warning("jupyter-carbon: cannot write the ledger in %s (%s); totals are kept in memory only", directory, err)
+
+    def _hardware(self) -> list[str]:
+        """The devices metered, for the header: a report read back from the ledger names them."""
+        from .meter import hardware_labels
+
+        try:
+            return hardware_labels(self.meter)
+        except Exception:  # a meter that cannot describe itself: the header says nothing
+            return []
 
     # -- events -------------------------------------------------------------------------------
     def subscribe(self, listener: Listener) -> Callable[[], None]:
@@ -152,9 +167,11 @@ class Session:
             except Exception:
                 log.exception("jupyter-carbon: waiting for the GPU's queued work failed")
 
-    def begin(self, *, execution_count=None, cell_id=None, source: str = "", magic: bool = False, cell_position=None) -> OpenCell:
+    def begin(self, *, execution_count=None, cell_id=None, source: str = "", magic: bool = False, cell_position=None, snapshot=None) -> OpenCell:
+        """Open a cell. ``snapshot``: the meter's snapshot at the cell's true start, when the
+        caller took it earlier (a server that saw the kernel go busy on another thread)."""
         self._synchronise()
-        start, index = self.meter.snapshot(fresh=True), self.totals.cells + 1
+        start, index = snapshot or self.meter.snapshot(fresh=True), self.totals.cells + 1
         self._end_idle(start, index)
         cell = OpenCell(
             index=index,
@@ -179,12 +196,13 @@ class Session:
             return 0.0
         return Measurement.between(cell.start, self.meter.snapshot()).energy_j
 
-    def end(self, cell: OpenCell, *, status: str = "ok", error: str | None = None, intensity=None) -> CellRecord:
-        """Close a cell: measure it, price it, append it to the ledger, update the totals."""
+    def end(self, cell: OpenCell, *, status: str = "ok", error: str | None = None, intensity=None, snapshot=None) -> CellRecord:
+        """Close a cell: measure it, price it, append it to the ledger, update the totals.
+        ``snapshot`` as in :meth:`begin`."""
         if status not in STATUSES:
             raise ValueError(f"status must be one of {', '.join(STATUSES)}, not {status!r}")
         self._synchronise()
-        end = self.meter.snapshot(fresh=True)
+        end = snapshot or self.meter.snapshot(fresh=True)
         cluster = self._cluster_end(cell)
         m = Measurement.between(cell.start, end)
         energy_j = m.energy_j
@@ -215,6 +233,7 @@ class Session:
             below_resolution=list(m.below_resolution),
             cluster=cluster,
             cell_position=cell.cell_position,
+            bounds=record_bounds(m.bounds_by_component, lambda j: _priced(j, intensity)),
         )
         with self._lock:
             if self._current is cell:
@@ -227,6 +246,16 @@ class Session:
         self._emit("cell_end", record)
         self._emit("totals", self.totals)
         return record
+
+    def discard(self, cell: OpenCell) -> None:
+        """Forget an open cell without a record: another meter records it (a server that
+        meters a kernel from outside, when the kernel meters itself). What runs until the
+        next cell is no idle time of this session either."""
+        with self._lock:
+            if self._current is cell:
+                self._current = None
+            cell.ended = True
+            self._last_edge = None
 
     def _cluster_begin(self):
         if self.cluster is None:
@@ -249,11 +278,30 @@ class Session:
             return None
 
     def _append(self, record) -> None:
+        if self.ledger is not None and self.ledger.deleted():
+            self._write_again(self.ledger)  # with ``record``, which the session holds already
+            return
         if self.ledger is not None:
             try:
                 self.ledger.append(record)  # a failing disk is the ledger's to report, once
             except ValueError as err:
                 log.warning("jupyter-carbon: could not append to %s (%s); kept in memory", self.ledger.path, err)
+
+    def _write_again(self, old: Ledger) -> None:
+        """The ledger was deleted while open: the session so far goes to a new file there."""
+        old.close(discard=True)
+        try:
+            ledger = Ledger(old.path, self._header)
+        except OSError as err:
+            self.ledger = None
+            log.warning("jupyter-carbon: the ledger %s was deleted during the session and cannot be written again (%s); totals are kept in memory only", old.path, err)
+            return
+        with self._lock:
+            held = sorted((*self.records, *self.idle_spans), key=lambda item: item.started_at)
+        for item in held:
+            ledger.append(item)
+        self.ledger = ledger
+        log.warning("jupyter-carbon: the ledger %s was deleted during the session; written again there with the session's %d cell(s) so far", old.path, len(self.records))
 
     # -- between cells ------------------------------------------------------------------------
     def use_meter(self, meter) -> None:
@@ -299,6 +347,7 @@ class Session:
             facility_energy_j=facility_energy_j(m.energy_j, pue),
             emissions_g=_priced(m.energy_j, intensity),
             intensity=_intensity_dict(intensity),
+            bounds=record_bounds(m.bounds_by_component, lambda j: _priced(j, intensity)),
         )
         with self._lock:
             self.idle_spans.append(span)
@@ -329,6 +378,7 @@ class Session:
         """
         if self.ledger is not None:
             self.ledger.close()
+            self.previous_ledger_path = self.ledger.path
         running = self._current
         self._start_ledger()
         if running is not None:
@@ -357,10 +407,6 @@ def _priced(energy_j: float, intensity) -> float | None:
 
 
 def _intensity_dict(intensity) -> dict | None:
-    if intensity is None:
-        return None
-    if hasattr(intensity, "to_dict"):
-        return intensity.to_dict()
-    return dict(intensity)
+    return None if intensity is None else intensity.to_dict() if hasattr(intensity, "to_dict") else dict(intensity)
 
 

@@ -6,8 +6,19 @@ Shown in the notebook, the terminal and by ``jupyter carbon``; the figures are f
 
 from __future__ import annotations
 
+from . import bounds
 from .records import cluster_work
-from .units import format_duration, format_energy, format_intensity, format_mass, format_power, plural
+from .units import format_duration, format_energy, format_intensity, format_mass, format_power, format_range, plural
+
+
+def energy_text(r: dict) -> str:
+    """A record's or the totals' energy with its bounds: ``≈1.2 Wh (0.80–1.9 Wh)``."""
+    return format_range(r["energy_j"], bounds.of(r, "energy_j"), "energy", estimate=bounds.estimated(bounds.method_of(r)))
+
+
+def emissions_text(r: dict) -> str:
+    """Likewise the emissions: ``≈0.31 g (0.20–0.48 g)``."""
+    return format_range(r["emissions_g"], bounds.of(r, "emissions_g"), "mass", estimate=bounds.estimated(bounds.method_of(r)))
 
 
 def _components(by_component: dict, method: dict, coarse=()) -> str:
@@ -46,7 +57,7 @@ def cluster_power_text(power: dict | None) -> str:
 def cluster_table(nodes: dict) -> str:
     """``%carbon cluster``: each worker's host, zone, hardware and how it is metered."""
     if not nodes:
-        return "jupyter-carbon: no cluster client in this kernel (e.g. `client = distributed.Client(...)`)."
+        return "jupyter-carbon: no cluster client in this kernel (e.g. `client = distributed.Client(...)` or `ray.init(...)`)."
     lines = [f"jupyter-carbon: {plural(len(nodes), 'worker')}:"]
     for name, info in sorted(nodes.items()):
         if isinstance(info, str):
@@ -66,8 +77,8 @@ def cell_line(record) -> str:
     cluster = cluster_text(r.get("cluster"))
     cluster = f" · {cluster}" if cluster else ""
     return (
-        f"carbon: {format_energy(r['energy_j'])} ({_components(r['by_component'], r['method'], r.get('below_resolution', ()))}) "
-        f"in {format_duration(r['duration_s'])}{pue} → {format_mass(r['emissions_g'])} CO2e; "
+        f"carbon: {energy_text(r)} ({_components(r['by_component'], r['method'], r.get('below_resolution', ()))}) "
+        f"in {format_duration(r['duration_s'])}{pue} → {emissions_text(r)} CO2e; "
         f"{format_intensity(r.get('intensity'))}{status}{cluster}"
     )
 
@@ -77,8 +88,8 @@ def status_line(totals, *, enabled: bool, intensity: dict | None) -> str:
     t = totals.to_dict() if hasattr(totals, "to_dict") else totals
     state = "on" if enabled else "off"
     body = (
-        f"{format_energy(t['energy_j'])} ({_components(t['by_component'], t['method'])}), "
-        f"{format_mass(t['emissions_g'])} CO2e over {format_duration(t['duration_s'])}"
+        f"{energy_text(t)} ({_components(t['by_component'], t['method'])}), "
+        f"{emissions_text(t)} CO2e over {format_duration(t['duration_s'])}"
         if t["cells"]
         else "nothing metered yet"
     )

@@ -121,6 +121,32 @@ def format_mass(grams: float | None, unit: str | None = None) -> str:
     return _fixed(grams, _MASS_FIXED[unit], unit)
 
 
+#: Marks a figure that a model estimated rather than a counter measured.
+ESTIMATE_MARK = "≈"
+
+
+def format_range(
+    value: float | None, bounds, kind: str = "energy", unit: str | None = None, estimate: bool = False
+) -> str:
+    """A figure with its bounds in the figure's own unit: ``≈1.2 Wh (0.80–1.9 Wh)``.
+
+    ``bounds`` is ``[low, high]`` as a record carries it (None or equal ends: the figure
+    alone); ``estimate`` prefixes ``≈``. ``kind`` is ``energy`` (joules) or ``mass`` (grams)."""
+    text = (format_energy if kind == "energy" else format_mass)(value, unit)
+    mark = ESTIMATE_MARK if estimate and text != "n/a" else ""
+    if text == "n/a" or not bounds or len(bounds) != 2 or not all(_finite(b) for b in bounds) or bounds[0] == bounds[1]:
+        return mark + text
+    shown = text.rpartition(" ")[2]
+    scale, fixed = (_ENERGY_SCALE, _ENERGY_FIXED) if kind == "energy" else (_MASS_SCALE, _MASS_FIXED)
+    factor = {name: f for f, name in scale}.get(shown) or fixed[shown]
+    each = num if (unit or _PREFERRED.get()[0 if kind == "energy" else 1]) == "auto" else _three
+    return f"{mark}{text} ({each(bounds[0] / factor)}–{each(bounds[1] / factor)} {shown})"
+
+
+def _three(v: float) -> str:
+    return f"{v:.0f}" if abs(v) >= 100 else _shortest(float(f"{v:.3g}"))
+
+
 def format_power(watts: float | None) -> str:
     """Watts as ``12 W`` or ``1.5 kW``."""
     if not _finite(watts):
@@ -186,3 +212,13 @@ def cell_label(record) -> str:
     """:func:`format_cell` of a cell record (or its dict)."""
     get = record.get if isinstance(record, dict) else lambda name: getattr(record, name, None)
     return format_cell(get("execution_count"), get("cell_position"), get("index"))
+
+
+def printable(name: str) -> str:
+    """A file name as text every writer can encode. A name whose bytes are not UTF-8 (made
+    on another system) reaches Python with lone surrogates, which no UTF-8 writer accepts:
+    those bytes become ``\\xe9`` escapes, as ``ls -b`` shows them."""
+    try:
+        return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a surrogate no file system byte gives
+        return name.encode("utf-8", "backslashreplace").decode("utf-8")

@@ -4,8 +4,9 @@ Usage::
 
     python scripts/derive_data.py [--sources data-sources] [--out jupyter_carbon/data]
 
-Two parts live beside it: ``derive_cloud.py`` (cloud regions and their PUE) and
-``derive_places.py`` (place names). The raw files and their licences are described in
+Three parts live beside it: ``derive_cloud.py`` (cloud regions and their PUE),
+``derive_places.py`` (place names) and ``derive_cpu.py`` (CPU power per microarchitecture,
+CPU parts, cloud instance types). The raw files and their licences are described in
 ``data-sources/README.md``; each
 derived table keeps, per row, which source it came from. ``data/README.md`` states the
 licences and attributions. Run again whenever a source file changes; the output is
@@ -26,6 +27,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))  # derive_cloud and derive_places, the parts of this script
 sys.path.insert(1, str(HERE.parent))  # jupyter_carbon, whose normalise() names are stored for
 from derive_cloud import CLOUD_FIELDS, cloud_rows  # noqa: E402
+from derive_cpu import ARCH_FIELDS, INSTANCE_FIELDS, PART_FIELDS, arch_rows, instance_rows, part_rows  # noqa: E402
 from derive_places import PLACE_FIELDS, is_compass_name, normalise, place_rows  # noqa: E402
 
 DEFAULT_SOURCES = HERE.parent / "data-sources"
@@ -46,7 +48,16 @@ NVIDIA_DATASHEET_GPUS = [
     ("NVIDIA H100 NVL", 400, "https://resources.nvidia.com/en-us-tensor-core/nvidia-tensor-core-gpu-datasheet"),
     ("NVIDIA A100 SXM4", 400, "https://www.nvidia.com/content/dam/en-zz/Solutions/Data-Center/a100/pdf/nvidia-a100-datasheet-us-nvidia-1758950-r4-web.pdf"),
     ("NVIDIA A10", 150, "https://www.nvidia.com/content/dam/en-zz/Solutions/Data-Center/a10/pdf/a10-datasheet.pdf"),
-    ("NVIDIA A10G", 150, "https://www.nvidia.com/content/dam/en-zz/Solutions/Data-Center/a10/pdf/a10-datasheet.pdf"),
+    ("NVIDIA B200", 1000, "https://www.nvidia.com/en-us/data-center/hgx/"),
+    ("NVIDIA H200 NVL", 600, "https://www.nvidia.com/en-us/data-center/h200/"),
+    ("NVIDIA GH200", 1000, "https://resources.nvidia.com/en-us-grace-cpu/grace-hopper-superchip"),
+    # The names NVML reports for the common SXM parts, so that a lookup needs no form factor.
+    ("NVIDIA H100 80GB HBM3", 700, "https://resources.nvidia.com/en-us-tensor-core/nvidia-tensor-core-gpu-datasheet"),
+    ("NVIDIA A100-SXM4-80GB", 400, "https://www.nvidia.com/content/dam/en-zz/Solutions/Data-Center/a100/pdf/nvidia-a100-datasheet-us-nvidia-1758950-r4-web.pdf"),
+    ("NVIDIA A100-SXM4-40GB", 400, "https://www.nvidia.com/content/dam/en-zz/Solutions/Data-Center/a100/pdf/nvidia-a100-datasheet-us-nvidia-1758950-r4-web.pdf"),
+    # The A10G (AWS G5) is a variant the A10's sheet does not cover; its driver reports a
+    # 300 W power limit (nvidia-smi -q on g5 instances), which is what it may draw.
+    ("NVIDIA A10G", 300, "https://docs.aws.amazon.com/dlami/latest/devguide/gpu.html"),
     ("NVIDIA L4", 72, "https://www.nvidia.com/content/dam/en-zz/Solutions/Data-Center/l4/PB-11316-001_v01.pdf"),
     ("NVIDIA L40S", 350, "https://resources.nvidia.com/en-us-l40s/l40s-datasheet-28413"),
     ("NVIDIA Tesla V100 PCIe", 250, "https://images.nvidia.com/content/technologies/volta/pdf/tesla-volta-v100-datasheet-letter-fnl-web.pdf"),
@@ -71,6 +82,15 @@ GREEN_ALGORITHMS_GPU_RENAMES = {
 # averages are used for v2 and v3 (the ML CO2 Impact calculator's gpus.csv carries the same
 # two numbers), Green Algorithms' 170 W for v4 (from Google's TPU documentation).
 PATTERSON_2021 = "https://arxiv.org/abs/2104.10350"
+AMD_INSTINCT = "https://www.amd.com/en/products/accelerators/instinct.html"
+DATASHEET_ACCELERATORS = [
+    ("gpu", "AMD Instinct MI250X", 560, "https://www.amd.com/en/products/accelerators/instinct/mi200/mi250x.html"),
+    ("gpu", "AMD Instinct MI300X", 750, "https://www.amd.com/en/products/accelerators/instinct/mi300/mi300x.html"),
+]
+
+# TPU v5e, v5p and v6e: Google publishes no power per chip for them (its TPU pages give
+# compute, memory and interconnect only), so they have no row rather than a guess: a TPU
+# the table lacks is reported as unknown, with its reason.
 TPU_AVERAGE_POWER = {
     "TPU v2": (221, "Patterson et al. 2021, Table 4 (measured average per chip)", PATTERSON_2021),
     "TPU v3": (283, "Patterson et al. 2021, Table 4 (measured average per chip)", PATTERSON_2021),
@@ -211,6 +231,8 @@ def accelerator_rows(sources: Path) -> list[dict[str, object]]:
 
     for name, tdp, url in NVIDIA_DATASHEET_GPUS:
         put("gpu", name, tdp, "vendor data sheet", url)
+    for kind, name, tdp, url in DATASHEET_ACCELERATORS:
+        put(kind, name, tdp, "vendor data sheet", url)
     for name, (watts, source, url) in TPU_AVERAGE_POWER.items():
         put("tpu", name, watts, source, url)
     for row in read_green_algorithms(sources / "greenalgorithms-TDP_gpu.csv"):
@@ -480,6 +502,13 @@ def main(argv: list[str] | None = None) -> int:
     hardware = hardware_rows(args.sources)
     write_csv(args.out / "hardware.csv", HARDWARE_FIELDS, hardware)
     print(f"hardware.csv: {len(hardware)} rows")
+    for filename, (fields, rows) in {
+        "cpu_architectures.csv": (ARCH_FIELDS, arch_rows(args.sources, hardware)),
+        "cpu_parts.csv": (PART_FIELDS, part_rows(args.sources)),
+        "cloud_instances.csv": (INSTANCE_FIELDS, instance_rows(args.sources)),
+    }.items():
+        write_csv(args.out / filename, fields, rows)
+        print(f"{filename}: {len(rows)} rows")
     for path in (args.iso_codes, args.zone_tab):
         if not path.is_file():
             print(f"error: {path} is missing (from Debian's iso-codes and tzdata)", file=sys.stderr)

@@ -12,13 +12,13 @@ from pathlib import Path
 
 #: Layers, lowest first: a module may import its own layer and the ones below, never above.
 LAYERS = (
-    ("_version", "units", "files", "tables", "config"),
-    ("hardware", "carbon"),
+    ("_version", "units", "files", "tables", "config", "clocks", "protocol"),
+    ("hardware", "carbon", "cpu_power", "bounds"),
     ("energy", "gpusync"),
     ("meter", "measurement"),
     ("records", "ledger", "footprint", "session", "projection"),
     ("report", "text", "inventory", "estimates", "forecasting", "cluster"),
-    ("kernel", "cli"),
+    ("kernel", "cli", "server"),
     ("", "__main__"),  # the package itself: its entry points load the kernel side and the CLI
 )
 
@@ -26,15 +26,20 @@ LAYERS = (
 FORBIDDEN = (
     ("kernel", "cli"),
     ("cli", "kernel"),
+    ("kernel", "server"),
+    ("server", "kernel"),
+    ("cli", "server"),
+    ("server", "cli"),
     ("report", "kernel"),
     ("report", "cli"),
+    ("report", "server"),
     ("report", "text"),
     ("report", "inventory"),
     ("report", "estimates"),
 )
 
 #: What carbon/ may import besides itself: the data tables and the settings.
-CARBON_MAY_IMPORT = ("carbon", "tables", "hardware", "config", "_version")
+CARBON_MAY_IMPORT = ("carbon", "tables", "hardware", "config", "clocks", "_version")
 
 
 def modules(root: Path, package: str) -> dict[str, Path]:

@@ -11,18 +11,6 @@ import sys
 import time
 from pathlib import Path
 
-BURN = '''
-def burn(seconds):
-    """Busy one thread for ``seconds`` of CPU time."""
-    import time
-    end = time.process_time() + seconds
-    x = 0
-    while time.process_time() < end:
-        x += 1
-    return x
-'''
-
-
 def _wait_for(predicate, timeout, what):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -44,6 +44,8 @@ def test_the_rules_catch_a_cycle_and_a_forbidden_arrow(tmp_path):
         "kernel/magics.py": "def f():\n    from ..cli import main\n",
         "cli/__init__.py": "",
         "cli/main.py": "from ..kernel import magics\n",
+        "server/__init__.py": "",
+        "server/meters.py": "from ..kernel import magics\n",
         "carbon/__init__.py": "",
         "carbon/zones.py": "from ..meter import Meter\n",
         "meter.py": "import jupyter_carbon.report.formats\n",
@@ -56,6 +58,7 @@ def test_the_rules_catch_a_cycle_and_a_forbidden_arrow(tmp_path):
     found = arch.violations(edges, PACKAGE)
     assert "jupyter_carbon.kernel.magics -> jupyter_carbon.cli.main: kernel/ must not import cli" in found
     assert "jupyter_carbon.cli.main -> jupyter_carbon.kernel.magics: cli/ must not import kernel" in found
+    assert "jupyter_carbon.server.meters -> jupyter_carbon.kernel.magics: server/ must not import kernel" in found
     assert "jupyter_carbon.carbon.zones -> jupyter_carbon.meter: carbon/ imports only data tables and config" in found
     assert "jupyter_carbon.meter -> jupyter_carbon.report.formats: report is a layer above meter" in found
 

@@ -54,6 +54,7 @@ class FakeBackend:
         names = running if running is not None else (answers if isinstance(answers, dict) else ())
         self.edges = {w: (True, float("inf")) for w in names} | (edges or {})  # busy since this cell
         self.first, self.installed, self.windows, self.asked = first, 0, [], []
+        self.alive, self.forgotten = None, []  # None: the cluster cannot say which workers it has
 
     def find_client(self):
         return "client"
@@ -78,6 +79,14 @@ class FakeBackend:
 
     def pending(self, client):
         return self._pending
+
+    def workers(self, client):
+        return None if self.alive is None else set(self.alive)
+
+    def forget(self, nodes):
+        self.forgotten.extend(sorted(nodes))
+        for node in nodes:
+            self.edges.pop(node, None)
 
 
 class Clock:
@@ -125,6 +134,33 @@ def test_a_worker_lost_mid_cell_keeps_what_it_pushed():
     gone = next(w for w in part["workers"] if w["node"] == "gone")
     assert gone["status"] == "reported" and gone["energy_j"] == pytest.approx(5.0) and gone["zone"] == "PL"
     assert part["energy_j"] == pytest.approx(10.0)
+
+
+class KilledWorkerBackend(FakeBackend):
+    """Asking a dead worker waits for the whole time-out, as ``Client.run`` does."""
+
+    def reports(self, client, start_s, end_s, timeout_s, workers=None):
+        if workers is None or "dead" in workers:
+            self.asked.append(workers)
+            raise TimeoutError("callback timed out")
+        return super().reports(client, start_s, end_s, timeout_s, workers)
+
+
+def test_a_worker_killed_while_busy_is_forgotten_once_the_scheduler_says_it_is_gone():
+    """Issue 23: a worker killed mid-task pushes no idle reading; it stayed 'busy' for ever,
+    and every later cell asked it, waited the time-out and was marked incomplete."""
+    backend = KilledWorkerBackend({"w1": answer(2.0)}, running=["w1", "dead"])
+    backend.alive = {"w1"}
+    meter = ClusterMeter(backends=lambda: [backend], clock=Clock())
+    parts = [meter.end(meter.begin()) for _ in range(2)]
+    assert backend.asked == [["w1"], ["w1"]] and backend.forgotten == ["dead"]
+    assert all(p["complete"] and p["energy_j"] == pytest.approx(2.0) and not p.get("note") for p in parts), parts
+
+
+def test_workers_the_cluster_cannot_list_are_still_asked():
+    backend = FakeBackend({"w1": answer(2.0)}, running=["w1"])
+    meter = ClusterMeter(backends=lambda: [backend], clock=Clock())
+    assert meter.end(meter.begin())["complete"] and backend.asked == [["w1"]] and backend.forgotten == []
 
 
 def test_work_left_running_goes_to_the_next_cell():

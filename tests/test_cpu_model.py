@@ -93,8 +93,12 @@ def test_in_a_vm_a_model_without_core_count_falls_back_and_says_why():
     row = hardware.lookup("cpu", "Xeon Platinum 8160")
     assert row is not None and row.cores is None
     m = CpuModel(fake_topology("Intel(R) Xeon(R) Platinum 8160 CPU", 2, threads_per_core=2, virtual=True))
-    assert m.w_per_cpu_second == pytest.approx(hardware.DEFAULT_CPU_W_PER_CORE / 2)
-    assert "no core count" in m.basis
+    # Not the 12 W-per-core default any more: the part is a Skylake, whose SPECpower
+    # figure per thread applies without knowing the package's size.
+    assert m.method == "specpower" and m.arch.name == "Skylake"
+    assert m.w_per_cpu_second == pytest.approx(m.arch.w_max) and "Platinum 8160" in m.basis
+    bare = CpuModel(fake_topology("Mystery Xeon 12345", 2, threads_per_core=2, virtual=True), tdp_w=100.0)
+    assert bare.w_per_cpu_second == pytest.approx(100.0 / 2) and "package size is unknown" in bare.basis
 
 
 def test_model_source_charges_the_derived_watts_per_cpu_second(clock):
@@ -144,3 +148,23 @@ def test_a_busy_second_costs_the_per_cpu_watts_on_this_machine():
         assert m.by_component["cpu"] == pytest.approx(0.5 * w, rel=0.2)
     finally:
         meter.close()
+
+
+def test_measure_in_a_script_reads_the_profile_as_a_kernel_does(tmp_path):
+    # The configured part must set the watts per CPU-second of measure() too (it was
+    # ignored: 12 W per core charged where `jupyter carbon devices` said the part's figure).
+    env = _profile(tmp_path, cpu_model="Xeon Platinum 8259CL", enable_rapl=False, enable_nvml=False)
+    code = (
+        "import json, jupyter_carbon\n"
+        "with jupyter_carbon.measure() as m:\n"
+        "    pass\n"
+        "meter = jupyter_carbon.default_meter()\n"
+        "[cpu] = [d for d in meter.describe() if d.domain == 'cpu:model']\n"
+        "print(json.dumps(cpu.figures))\n"
+        "meter.close()\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    f = json.loads(out.stdout)
+    assert f["model"] == "Xeon Platinum 8259CL" and f["model_origin"] == "configured (CarbonMeter.cpu_model)"
+    assert f["tdp_w"] == 210.0

@@ -241,6 +241,25 @@ def test_derivation_reproduces_the_bundled_tables(tmp_path):
     spec.loader.exec_module(module)
     assert module.main(["--sources", str(SOURCES), "--out", str(tmp_path)]) == 0
     shipped = REPO / "jupyter_carbon" / "data"
-    names = ["zones.csv", "cloud_regions.csv", "timezones.csv", "equivalents.csv", "hardware.csv", "places.csv"]
+    names = ["zones.csv", "cloud_regions.csv", "timezones.csv", "equivalents.csv", "hardware.csv", "places.csv",
+             "cpu_architectures.csv", "cpu_parts.csv", "cloud_instances.csv"]  # fmt: skip
     match, mismatch, errors = filecmp.cmpfiles(shipped, tmp_path, names, shallow=False)
     assert mismatch == [] and errors == []
+
+
+def test_cpu_architectures_keep_the_ccf_coefficients_beside_the_recomputed_means():
+    """Each microarchitecture's figure is the mean of its SPECpower results per thread, as
+    Cloud Carbon Footprint computes it; where CCF's own coefficient differs by over 25 %, the
+    row says so (EPYC 5th Gen: 8.96 W from few results, vs 1.46 W over the 43 in its file)."""
+    from jupyter_carbon import cpu_power
+    from jupyter_carbon.tables import read_table
+
+    rows = {r["architecture"]: r for r in read_table("cpu_architectures.csv")}
+    for name, r in rows.items():
+        a = cpu_power.architecture(name)
+        assert a.w_low <= a.w_max <= a.w_high, name
+        if r["ccf_w_max"] and abs(float(r["ccf_w_max"]) / a.w_max - 1) > 0.25:
+            assert "differs from the mean" in r["note"], name
+    assert float(rows["Cascade Lake"]["ccf_w_max"]) == pytest.approx(float(rows["Cascade Lake"]["w_max"]), rel=0.05)
+    assert "placeholder" in rows["Neoverse N1"]["note"] and "no SPECpower result" in rows["Neoverse V1"]["note"]
+    assert "differs from the mean" in rows["EPYC 5th Gen"]["note"]

@@ -55,7 +55,7 @@ def test_the_labs_settings_message_turns_the_meter_line_and_summary_to_its_units
     assert " Wh" in text and " g CO2e" in text and not AUTO_ENERGY.search(text) and " mg" not in text, text
     _, out = run(shell, "%%carbon\ny = 2")
     shown = "".join(o.data.get("text/plain", "") for o in out.outputs)  # the %%carbon line is a display
-    assert re.search(r"^carbon: [\d.e-]+ Wh .* [\d.e-]+ g CO2e", shown, re.M), shown
+    assert re.search(r"^carbon: ≈?[\d.e-]+ Wh .* ≈?[\d.e-]+ g (\([^)]*\) )?CO2e", shown, re.M), shown
     html_formatter = shell.display_formatter.formatters["text/html"]
     was, html_formatter.enabled = html_formatter.enabled, True  # as in a notebook
     try:

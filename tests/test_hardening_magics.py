@@ -101,3 +101,19 @@ def test_unloading_frees_the_extension_and_its_session(ip, tmp_path, monkeypatch
             ip.run_line_magic("unload_ext", "jupyter_carbon")
     assert kept() - earlier == set()
 
+
+
+def test_user_code_that_replaces_the_clocks_changes_no_figure_and_prints_nothing(shell):
+    """Issue 23: a notebook replacing ``time.process_time``/``time.monotonic``/``time.time``
+    made every cell print a traceback and be charged 0 J."""
+    run(shell, "import time as _t23; _saved_23 = (_t23.process_time, _t23.monotonic, _t23.time)")
+    try:
+        _, patched = run(shell, "_t23.process_time = lambda: 'frozen'; _t23.monotonic = lambda: 0.0; _t23.time = None")
+        outs = [run(shell, "sum(i * i for i in range(3_000_000))")[1] for _ in range(2)]
+    finally:
+        run(shell, "_t23.process_time, _t23.monotonic, _t23.time = _saved_23")
+    for out in (patched, *outs):
+        assert out.stderr == "" and "Traceback" not in out.stdout, out.stdout + out.stderr
+    busy = records(shell)[-3:-1]
+    assert [r.status for r in busy] == ["ok", "ok"]
+    assert all(r.energy_j > 0 and r.duration_s > 0 for r in busy), [(r.energy_j, r.duration_s) for r in busy]

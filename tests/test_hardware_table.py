@@ -107,3 +107,21 @@ def test_gpu_rows_without_a_form_factor_are_named_for_theirs():
     names = {hw.name for hw in hardware.table() if hw.kind == "gpu"}
     assert "NVIDIA Tesla P100" not in names and "NVIDIA Tesla V100" not in names
     assert {"NVIDIA Tesla P100 PCIe", "NVIDIA Tesla P100 SXM2", "NVIDIA Tesla V100 PCIe", "NVIDIA Tesla V100 SXM2"} <= names
+
+
+@pytest.mark.parametrize(
+    "reported, watts",
+    [
+        ("NVIDIA H100 80GB HBM3", 700),  # as NVML names the SXM part
+        ("NVIDIA A100-SXM4-80GB", 400),
+        ("NVIDIA A10G", 300),  # the power limit its driver reports, not the A10's 150 W
+        ("NVIDIA B200", 1000),
+        ("NVIDIA H200 NVL", 600),
+        ("NVIDIA GH200 480GB", 1000),
+        ("AMD Instinct MI300X", 750),
+        ("AMD Instinct MI250X", 560),
+    ],
+)
+def test_current_accelerators_by_the_names_drivers_report(reported, watts):
+    row = hardware.lookup("gpu", reported)
+    assert row is not None and row.tdp_w == watts and row.url.startswith("https://")

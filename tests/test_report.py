@@ -162,7 +162,7 @@ def test_latex_escapes_specials_and_states_the_totals():
     assert format_energy(sum(r.energy_j for r in records)) in tex
     assert format_energy(sum(r.facility_energy_j for r in records)) in tex
     grams = sum(r.emissions_g for r in records if r.emissions_g is not None)
-    assert f"estimated {format_mass(grams)}CO$_2$e" in tex
+    assert f"estimated $\\approx${format_mass(grams)} CO$_2$e" in tex  # estimated parts: marked so
     assert "4 of 5 cells" in tex  # one cell had no intensity
     assert r"\emph{Germany}" in tex and "400 gCO$_2$e/kWh" in tex
     assert "PUE of 1.50" in tex
@@ -196,7 +196,7 @@ def test_mixed_zones_use_each_records_own_emissions():
     records = [record(1, 3600.0, zone="FR", name="France", g=50.0), record(2, 3600.0, zone="DE", g=400.0)]
     tex = render(make_report(records), "latex")
     assert "several grid zones (France and Germany)" in tex
-    assert f"estimated {format_mass(sum(r.emissions_g for r in records))}CO$_2$e" in tex
+    assert f"estimated $\\approx${format_mass(sum(r.emissions_g for r in records))} CO$_2$e" in tex
 
 
 def test_unpriced_session_says_emissions_were_not_estimated():

@@ -62,3 +62,8 @@ def test_not_a_number_is_not_available_in_every_unit():
 def test_an_unknown_unit_is_refused_with_the_choices():
     with pytest.raises(ValueError, match="auto, Wh, kWh"):
         units.format_energy(1.0, "J")
+
+
+@pytest.mark.parametrize("value, bounds, kind, unit, estimate, text", CASES["range"])
+def test_range(value, bounds, kind, unit, estimate, text):
+    assert units.format_range(value, bounds, kind, unit, estimate) == text

@@ -57,6 +57,11 @@ class CarbonContext:
             timezone=self.timezone,
         )
 
+    def instance_type(self) -> str | None:
+        """The cloud instance type the metadata probe found (``c.CarbonMeter.cloud_metadata``), else None."""
+        probe = getattr(self, "_probe", None)
+        return probe.instance_type if probe is not None else None
+
     def _on_cloud(self, region) -> None:
         with self._lock:
             if self._closed:

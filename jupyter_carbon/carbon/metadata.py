@@ -45,6 +45,41 @@ def _azure(base: str, timeout: float) -> str:
 
 PROBES = (("aws", _aws), ("gcp", _gcp), ("azure", _azure))
 
+_INSTANCE = re.compile(r"[A-Za-z0-9_.-]{2,64}")
+
+
+def _aws_headers(base: str, timeout: float) -> dict[str, str]:
+    try:
+        token = _text(fetch(f"{base}/latest/api/token", timeout=timeout, method="PUT",
+                            headers={"X-aws-ec2-metadata-token-ttl-seconds": "60"}))
+        return {"X-aws-ec2-metadata-token": token}
+    except FetchError:
+        return {}
+
+
+#: Where each provider's metadata names the instance type (for the CPU it runs on).
+INSTANCE_PROBES = {
+    "aws": lambda base, t: _text(fetch(f"{base}/latest/meta-data/instance-type", timeout=t, headers=_aws_headers(base, t))),
+    # "projects/123/machineTypes/n2-standard-4" -> "n2-standard-4"
+    "gcp": lambda base, t: _text(fetch(f"{base}/computeMetadata/v1/instance/machine-type", timeout=t,
+                                       headers={"Metadata-Flavor": "Google"})).rsplit("/", 1)[-1],
+    "azure": lambda base, t: _text(fetch(f"{base}/metadata/instance/compute/vmSize?api-version=2021-02-01&format=text",
+                                         timeout=t, headers={"Metadata": "true"})),
+}  # fmt: skip
+
+
+def detect_instance_type(provider: str, base_url: str, timeout: float) -> str | None:
+    """The instance type the provider's metadata names (``m5.large``, ``n2-standard-4``,
+    ``Standard_D4s_v3``), or None when it does not answer with one."""
+    probe = INSTANCE_PROBES.get(provider)
+    if probe is None:
+        return None
+    try:
+        answer = probe(base_url.rstrip("/"), timeout)
+    except FetchError:
+        return None
+    return answer if _INSTANCE.fullmatch(answer) else None
+
 
 def detect_cloud_region(base_url: str, timeout: float) -> tuple[CloudRegion | None, str]:
     """The region and a line saying how it was found, or None and why not."""
@@ -73,6 +108,8 @@ class CloudProbe:
     def __init__(self, base_url: str, timeout: float, on_found=None):
         self.region: CloudRegion | None = None
         self.reason: str | None = None
+        self.instance_type: str | None = None
+        """The instance type the metadata names, once the region is known (the CPU model reads it)."""
         self.done = threading.Event()
         self._on_found = on_found
         self._thread = threading.Thread(
@@ -85,6 +122,8 @@ class CloudProbe:
             self.region, self.reason = detect_cloud_region(base_url, timeout)
             if self.region is not None and self._on_found is not None:
                 self._on_found(self.region)
+            if self.region is not None:
+                self.instance_type = detect_instance_type(self.region.provider, base_url, timeout)
         except Exception as err:  # a probe must never take the kernel down
             self.reason = f"metadata probe failed ({type(err).__name__})"
         finally:

@@ -13,6 +13,7 @@ choice needs saying (a city's zone, a country that also has sub-national zones),
 from __future__ import annotations
 
 import difflib
+import re
 import functools
 from dataclasses import dataclass
 
@@ -225,8 +226,10 @@ def suggest(query: str, n: int = 5) -> list[str]:
 
 
 def search(query: str | None = None) -> list:
-    """Zones and cloud regions whose key, name, alias, city or grid zone contains ``query``
-    (all of them when it is empty), zones first, each group sorted by key."""
+    """Zones and cloud regions whose key, name, alias, city or grid zone has ``query`` as a
+    word or code (``US`` finds ``US-CAL-CISO`` and ``aws:us-east-1``); only when none does,
+    those that contain it anywhere (``mumb``), so that ``US`` does not find Austria,
+    Australia and Cyprus. All of them when it is empty; zones first, each group by key."""
     everything = [*zones().values(), *cloud.cloud_regions().values()]
     if not query or not query.strip():
         return everything
@@ -237,10 +240,11 @@ def search(query: str | None = None) -> list:
         hits = list(dict.fromkeys(p.zone for p in err.candidates))
     except UnknownRegion:
         hits = []
-    for item in everything:
-        if item not in hits and text in _haystack(item):
-            hits.append(item)
-    return hits
+    word = re.compile(rf"(?<![a-z0-9]){re.escape(text)}(?![a-z0-9])")
+    words = [item for item in everything if item not in hits and word.search(_haystack(item))]
+    if hits or words:
+        return hits + words
+    return [item for item in everything if text in _haystack(item)]
 
 
 def _haystack(item) -> str:

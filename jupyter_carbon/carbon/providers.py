@@ -18,10 +18,10 @@ import base64
 import json
 import math
 import threading
-import time
 import urllib.parse
 from dataclasses import dataclass
 
+from .. import clocks
 from ._http import FetchError, fetch_json
 
 #: A reading outside this range (g/kWh) is a unit or parsing error, not a grid.
@@ -176,12 +176,12 @@ class WattTime(Provider):
         token = body.get("token") if isinstance(body, dict) else None
         if not isinstance(token, str) or not token:
             raise FetchError(f"{self.name} login answered without a token")
-        self._token, self._token_at = token, time.monotonic()
+        self._token, self._token_at = token, clocks.monotonic()
         return token
 
     def get_json(self, url: str, timeout: float):
         """``url`` asked with a session token, logging in first (and once more on a 401)."""
-        if not self._token or time.monotonic() - self._token_at > self.TOKEN_LIFETIME_S:
+        if not self._token or clocks.monotonic() - self._token_at > self.TOKEN_LIFETIME_S:
             self._login(timeout)
         try:
             return fetch_json(url, timeout=timeout, headers={"Authorization": f"Bearer {self._token}"})
@@ -267,7 +267,7 @@ class LiveIntensity:
             try:
                 reading = self.provider.fetch(self.place, self.timeout_s)
                 with self._lock:
-                    self._reading, self._reading_at, self._error = reading, time.monotonic(), None
+                    self._reading, self._reading_at, self._error = reading, clocks.monotonic(), None
             except FetchError as err:
                 with self._lock:
                     self._error = scrub(str(err), self.provider.secrets())
@@ -284,7 +284,7 @@ class LiveIntensity:
         with self._lock:
             reading, at, error = self._reading, self._reading_at, self._error
         if reading is not None:
-            age = time.monotonic() - at
+            age = clocks.monotonic() - at
             if age <= self.max_age_s:
                 return reading, None
             return None, f"last {self.provider.name} reading is {age:.0f} s old" + (f"; {error}" if error else "")

@@ -42,8 +42,9 @@ class RunError(Exception):
 
 
 def call(function: str, *args) -> str:
-    """A user expression calling ``function`` of the kernel half without touching the namespace."""
-    arguments = ", ".join(["get_ipython()", *map(repr, args)])
+    """A user expression calling ``function`` of the kernel half without touching the
+    namespace: the shell is IPython's own, not whatever the notebook named ``get_ipython``."""
+    arguments = ", ".join(["__import__('IPython').get_ipython()", *map(repr, args)])
     return f"__import__({KERNEL_MODULE!r}, fromlist=['_']).{function}({arguments})"
 
 
@@ -73,6 +74,8 @@ class RunResult:
     totals: Totals = field(default_factory=Totals)
     idle_spans: list[IdleSpan] = field(default_factory=list)
     """Energy between cells (a held GPU), apart from the cells."""
+    unmetered: int = 0
+    """Code cells that ran and left no record (``%carbon off``, the extension unloaded)."""
 
     @property
     def ok(self) -> bool:
@@ -189,6 +192,8 @@ class CellMetering:
             self.result.totals.add(record)
         if records:
             cell.metadata[METADATA_KEY] = footprint(records[-1])
+        else:
+            self.result.unmetered += 1
         if self.progress is not None:
             last = records[-1] if records else None
             self.progress(self.position[cell_index], len(self.code_cells), number, last, self.result.totals)

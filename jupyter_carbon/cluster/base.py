@@ -1,6 +1,6 @@
 """What a cluster backend answers, and how nodes' reports become a cell's cluster part.
 
-A backend (one module per cluster library: :mod:`.dask`; Ray would be ``ray.py``) answers
+A backend (one module per cluster library: :mod:`.dask`, :mod:`.ray`) answers
 :class:`Backend`: find the kernel's client without importing the library, install the
 per-node meter (:class:`~.node.NodeMeter`) through the library's own plugin mechanism, and
 read every node's energy between two wall-clock instants. :data:`BACKENDS` names each with
@@ -22,7 +22,10 @@ from ..carbon.intensity import facility_energy_j, grams_for
 from ..records import CHARGED
 
 #: backend name -> (module the user imports, our backend module)
-BACKENDS = {"dask": ("distributed.client", "jupyter_carbon.cluster.dask")}
+BACKENDS = {
+    "dask": ("distributed.client", "jupyter_carbon.cluster.dask"),
+    "ray": ("ray", "jupyter_carbon.cluster.ray"),
+}
 
 
 
@@ -57,6 +60,13 @@ class Backend(Protocol):
 
     def describe(self, client, timeout_s: float) -> dict[str, dict | str]:
         """Per node: :meth:`NodeMeter.describe`, or a text saying why not."""
+
+    def workers(self, client) -> set[str] | None:
+        """The nodes the cluster has now (one round trip to its scheduler), or None where it
+        cannot say."""
+
+    def forget(self, nodes) -> None:
+        """The cluster says these nodes are gone: never take them for busy again."""
 
 
 def loaded_backends() -> list[Backend]:

@@ -23,10 +23,10 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 
 from distributed import WorkerPlugin
 
+from .. import clocks
 from .history import EnergyHistory
 
 log = logging.getLogger("jupyter_carbon")
@@ -166,7 +166,7 @@ class DaskBackend:
         reading from before a worker's work began is placed its work's duration earlier."""
         try:
             _, msg = event
-            worker, received = msg["worker"], time.time()
+            worker, received = msg["worker"], clocks.wall()
             with self._lock:
                 self._pushed[worker] = dict(msg, received_s=received)
                 history = self._histories.setdefault(worker, EnergyHistory(self.max_samples))
@@ -188,13 +188,32 @@ class DaskBackend:
             return dict(self._edges)
 
     def reports(self, client, start_s: float, end_s: float, timeout_s: float, workers=None) -> dict[str, dict | str]:
-        answers = client.run(report_energy, start_s, end_s, time.time(), workers=workers, on_error="return",
+        answers = client.run(report_energy, start_s, end_s, clocks.wall(), workers=workers, on_error="return",
                              callback_timeout=timeout_s)  # fmt: skip
         return {w: (_why(a) if isinstance(a, BaseException) else a) for w, a in answers.items()}
 
     def describe(self, client, timeout_s: float) -> dict[str, dict | str]:
         answers = client.run(describe_worker, on_error="return", callback_timeout=timeout_s)
         return {w: (_why(a) if isinstance(a, BaseException) else a) for w, a in answers.items()}
+
+    def workers(self, client) -> set[str] | None:
+        """The workers the scheduler has now: a worker killed while busy pushes no last
+        reading, and would be taken for busy (and asked, until the time-out) for ever."""
+        if getattr(client, "asynchronous", False):
+            return None  # its scheduler_info() is a cache without the workers
+        try:
+            info = client.scheduler_info(n_workers=-1)
+        except TypeError:  # a distributed without n_workers lists them all
+            info = client.scheduler_info()
+        workers = info.get("workers") if isinstance(info, dict) or hasattr(info, "get") else None
+        return set(workers) if workers is not None else None
+
+    def forget(self, nodes) -> None:
+        with self._lock:
+            for worker in nodes:
+                self._edges.pop(worker, None)
+                if worker in self._pushed:
+                    self._pushed[worker] = dict(self._pushed[worker], edge="gone", running=0)
 
     def pending(self, client) -> bool:
         return any(state.status == "pending" for state in list(client.futures.values()))

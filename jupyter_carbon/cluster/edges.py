@@ -23,10 +23,10 @@ from __future__ import annotations
 import logging
 import os
 import socket
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from .. import clocks
 from ..units import plural
 from .base import Backend, cluster_part, loaded_backends, missing_node, priced_node
 
@@ -45,7 +45,7 @@ class CellWindow:
 class ClusterMeter:
     """The kernel's view of the cluster nodes its cells use."""
 
-    def __init__(self, *, tree=None, timeout_s: float = 5.0, clock: Callable[[], float] = time.time,
+    def __init__(self, *, tree=None, timeout_s: float = 5.0, clock: Callable[[], float] = clocks.wall,
                  backends: Callable[[], list[Backend]] = loaded_backends):
         """``tree``: the kernel's :class:`~jupyter_carbon.energy.process.ProcessTree`, from
         which the kernel's own worker processes are taken out."""
@@ -111,6 +111,8 @@ class ClusterMeter:
         if not (first or notes or touched or pending or window.carried):
             return None  # no worker began or ended work in this cell: no round trip
         ask = None if first or notes or pending or window.carried else sorted(running)
+        gone = self._gone(backend, client, ask) if ask else set()
+        ask = [w for w in ask if w not in gone] if ask else ask
         answers: dict[str, dict | str] = {}
         if ask is None or ask:
             try:
@@ -124,8 +126,28 @@ class ClusterMeter:
         for name in sorted(touched - running - set(answers)):
             if name in pushed:
                 nodes.append(self._node(name, self._from_pushed(pushed[name], window.start_s, end_s), "pushed"))
-        nodes += self._lost(pushed, set(ask or ()) - set(answers), window.start_s, end_s)
+        nodes += self._lost(pushed, (set(ask or ()) - set(answers)) | gone, window.start_s, end_s)
         return cluster_part(backend.name, nodes, notes=notes, carried=window.carried)
+
+    @staticmethod
+    def _gone(backend: Backend, client, busy: list[str]) -> set[str]:
+        """Nodes that pushed no end to their work because they died: those among ``busy``
+        the cluster no longer has, forgotten from now on. Asked only when some node is to be
+        asked anyway (one round trip to the scheduler, against a time-out per dead node)."""
+        workers = getattr(backend, "workers", None)  # a backend that cannot list its nodes
+        if workers is None:
+            return set()
+        try:
+            alive = workers(client)
+        except Exception:
+            log.exception("jupyter-carbon: could not ask the cluster which workers it has")
+            return set()
+        if alive is None:
+            return set()
+        gone = set(busy) - alive
+        if gone:
+            backend.forget(gone)
+        return gone
 
     def _pending(self, backend: Backend, client, end_s: float) -> bool:
         """Whether the client's work still runs; if so, the next cell's window starts now."""

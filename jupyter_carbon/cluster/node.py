@@ -18,9 +18,9 @@ from __future__ import annotations
 import logging
 import os
 import socket
-import time
 from collections.abc import Callable
 
+from .. import clocks
 from .history import EnergyHistory
 
 log = logging.getLogger("jupyter_carbon")
@@ -32,9 +32,11 @@ Sample = Callable[[float, dict[str, float], dict[str, float]], None]
 class NodeMeter:
     """Cumulative energy of this node process's tree, with its history and its own zone."""
 
-    def __init__(self, config=None, *, meter=None, carbon=None, clock: Callable[[], float] = time.time,
+    def __init__(self, config=None, *, meter=None, carbon=None, tree=None, clock: Callable[[], float] = clocks.wall,
                  on_sample: Sample | None = None, max_samples: int = 4096):
-        """``config``: a ``CarbonMeter`` (default: the settings a kernel on this host reads)."""
+        """``config``: a ``CarbonMeter`` (default: the settings a kernel on this host reads).
+        ``tree``: the processes metered (default: this process and its children); a Ray
+        node's agent meters its raylet's tree, and reports the raylet's PID as its own."""
         if config is None:
             from ..config import load_settings
 
@@ -42,7 +44,7 @@ class NodeMeter:
         if meter is None:
             from ..meter import Meter
 
-            meter = Meter(config=config)
+            meter = Meter(config=config, tree=tree)
         if carbon is None:
             from ..carbon import CarbonContext
 
@@ -51,7 +53,7 @@ class NodeMeter:
         self.on_sample = on_sample
         self.history = EnergyHistory(max_samples)
         self.host = socket.gethostname()
-        self.pid = os.getpid()
+        self.pid = tree.pid if tree is not None else os.getpid()
         self.started_at = clock()
         self._record(fresh=True)
         self._unsubscribe = meter.subscribe(self._on_tick)

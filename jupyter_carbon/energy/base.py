@@ -45,6 +45,9 @@ class DomainReading:
     resolution_s: float = 0.0
     """How often the counter behind the reading updates: a window shorter than this may see
     it not move at all, so its figure says nothing (GPU counters update about every 100 ms)."""
+    band: tuple[float, float] | None = None
+    """Low and high factors on the figure, where the source knows them better than its
+    method's band in :mod:`jupyter_carbon.bounds` (the CPU model's, per part)."""
 
 
 @dataclass(frozen=True)

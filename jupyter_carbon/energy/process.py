@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import os
 import threading
-import time
 import weakref
 from pathlib import Path
+
+from .. import clocks
+from . import procfs
 
 
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
@@ -32,6 +34,15 @@ class ProcessTree:
     Parents are read before their children, so a child reaped during a refresh is missed
     for that refresh (and counted at the next) rather than counted twice. The result never
     goes backwards.
+
+    Processes a cell detaches (``nohup cmd &`` in ``%%bash``, a double fork) leave the tree
+    of parents: their parent exits and they are re-parented to init. Where the kernel leads
+    its own session (a Jupyter kernel does) or else its own process group (terminal IPython
+    started from a shell), every process of that session or group was started by the kernel
+    or its descendants, so those are counted too (``adopted``) while they live; what an
+    adopted process used is kept when it exits, since no process of the tree waits for it.
+    A process that leaves the session (``setsid``, ``start_new_session=True``, a daemon)
+    escapes, as does detached work where the kernel leads neither.
     """
 
     #: Walking all of /proc for descendants costs milliseconds on a busy host: the sampler
@@ -40,7 +51,7 @@ class ProcessTree:
     #: More new PIDs than this since the last look (a busy host): walk /proc instead.
     MAX_NEW_PIDS = 512
 
-    def __init__(self, pid: int | None = None, psutil_module=None, clock=time.monotonic, proc: str | os.PathLike = "/proc"):
+    def __init__(self, pid: int | None = None, psutil_module=None, clock=clocks.monotonic, proc: str | os.PathLike = "/proc"):
         import psutil as _psutil
 
         self._psutil = psutil_module or _psutil
@@ -66,7 +77,28 @@ class ProcessTree:
         self._excluded_base_s = 0.0
         self._excluded_live_s = 0.0
         self.rss_bytes = 0
+        self._marker = self._group_marker()
+        self._adopted: set[int] = set()
+        """Descendants no longer under the kernel by parentage, counted by their session or group."""
+        self._adopted_last_s: dict[int, float] = {}
+        self._departed_s = 0.0
         self.refresh()
+
+    def _group_marker(self) -> tuple[int, int] | None:
+        """(field, id) telling the kernel's detached processes: the session it leads (field
+        2 of :func:`.procfs.stat_ids`), else the process group it leads (field 1); None if it leads
+        neither (a session or group shared with processes it did not start). A process of the
+        group is taken as detached only when its parent is outside the kernel's session, so
+        that the other commands of a shell pipeline (``ipython | tee log``) are not."""
+        try:
+            self._session = os.getsid(self.pid)
+            if self._session == self.pid:
+                return (2, self.pid)
+            if os.getpgid(self.pid) == self.pid:
+                return (1, self.pid)
+        except (OSError, AttributeError):
+            self._session = None
+        return None
 
     # -- hot path -------------------------------------------------------------------------
     def _own_and_waited(self) -> tuple[float, float]:
@@ -74,7 +106,7 @@ class ProcessTree:
             # process_time() has nanosecond resolution; times() counts in 10 ms ticks and is
             # only used for the children the kernel has waited for.
             t = os.times()
-            return time.process_time(), t.children_user + t.children_system
+            return clocks.process_time(), t.children_user + t.children_system
         t = self._proc.cpu_times()
         return t.user + t.system, t.children_user + t.children_system
 
@@ -88,7 +120,7 @@ class ProcessTree:
             # Excluded processes count among the live ones here only so that, when the kernel
             # reaps one, its time moving to ``waited`` is not counted twice until the refresh.
             live = max(0.0, self._live_children_s - (waited - self._waited_at_refresh)) - self._excluded_live_s
-            total = max(self._reported, own + waited + live + self._excluded_base_s)
+            total = max(self._reported, own + waited + live + self._excluded_base_s + self._departed_s)
             self._reported = total
         return total
 
@@ -119,22 +151,33 @@ class ProcessTree:
         waited = self._waited_seconds()
         live_s = 0.0
         rss = 0
+        departed = 0.0
+        members = self.pids() if memory and self._marker else ()
         for pid, child in list(self._children.items()):
             try:
                 if memory:
                     with child.oneshot():
                         t = child.cpu_times()
                         rss += child.memory_info().rss
-                    live_s += t.user + t.system + t.children_user + t.children_system
+                        if members and child.ppid() not in members:
+                            self._adopted.add(pid)  # its parent exited: no member will wait for it
+                    seconds = t.user + t.system + t.children_user + t.children_system
                 else:
-                    live_s += self._stat_cpu_seconds(child)
-            except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess, FileNotFoundError):
+                    seconds = self._stat_cpu_seconds(child)
+                live_s += seconds
+                if pid in self._adopted:
+                    self._adopted_last_s[pid] = seconds
+            except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess, FileNotFoundError, ProcessLookupError):
                 self._children.pop(pid, None)
+                if pid in self._adopted:  # reaped by init: what it used is not in any waited time
+                    self._adopted.discard(pid)
+                    departed += self._adopted_last_s.pop(pid, 0.0)
         excluded_s = self._read_excluded()
         with self._lock:
             self._excluded_live_s = excluded_s
             self._live_children_s = live_s + excluded_s
             self._waited_at_refresh = waited
+            self._departed_s += departed
         if memory:
             try:
                 rss += self._proc.memory_info().rss
@@ -194,11 +237,17 @@ class ProcessTree:
         return sum(int(v) for v in fields[11:15]) / _CLOCK_TICKS
 
     def _rescan(self) -> None:
-        """Walk all of /proc for descendants (parents come before their children)."""
+        """Walk all of /proc for descendants and the processes they detached (parents come
+        before their children)."""
         self._last_pid = self._read_last_pid()
+        adopted: set[int] = set()
         try:
-            found = self._proc.children(recursive=True)
-        except self._psutil.Error:
+            if self._has_procfs and self._marker:
+                order, adopted = procfs.walk(self._procfs, self.pid, self._marker, self._session)
+                found = [p for p in map(self._process, order) if p is not None]
+            else:
+                found = self._proc.children(recursive=True)
+        except (self._psutil.Error, OSError):
             return
         known, excluded = self._children, self._excluded
         children = {}
@@ -213,6 +262,20 @@ class ProcessTree:
                 continue
             children[c.pid] = known.get(c.pid, c)
         self._children = children
+        self._adopted |= adopted & set(children)
+
+    def _process(self, pid: int):
+        """The psutil process ``pid`` (the one known already, if any), or None if it is gone."""
+        try:
+            return self._children.get(pid) or self._psutil.Process(pid)
+        except self._psutil.Error:
+            return None
+
+    def _outside_session(self, pid: int) -> bool:
+        """Whether ``pid`` (a parent) is outside the kernel's session: init or a subreaper
+        that adopted an orphan, not the shell of a pipeline the kernel is part of."""
+        ids = procfs.stat_ids(self._procfs, pid)
+        return ids is None or ids[2] != self._session
 
     def _scan_new(self) -> bool:
         """Add the descendants among the PIDs created since the last look; False where that
@@ -224,15 +287,23 @@ class ProcessTree:
         for pid in range(last + 1, current + 1):
             ids = self._tgid_ppid(pid)
             # A thread has PIDs too: only a process (its own thread group) is a descendant.
-            if ids is not None and ids[0] == pid and ids[1] in self._excluded:
+            if ids is None or ids[0] != pid:
+                continue
+            if ids[1] in self._excluded:
                 self._excluded[pid] = None  # metered with the excluded process above it
                 continue
-            if ids is not None and ids[0] == pid and ids[1] in members:
+            # Its parent exited already (a double fork, ``nohup cmd &`` as bash ends): of
+            # the kernel's session or group, it was started by the tree all the same.
+            detached = ids[1] not in members and self._marker is not None and ids[1 + self._marker[0]] == self._marker[1] \
+                and self._outside_session(ids[1])
+            if ids[1] in members or detached:
                 try:
                     self._children[pid] = self._psutil.Process(pid)
                 except self._psutil.Error:
                     continue
                 members.add(pid)
+                if detached:
+                    self._adopted.add(pid)
         self._last_pid = current
         return True
 
@@ -247,25 +318,8 @@ class ProcessTree:
         except (OSError, ValueError, IndexError):
             return None
 
-    def _tgid_ppid(self, pid: int) -> tuple[int, int] | None:
-        """(thread group, parent) of a PID from /proc/PID/status, with raw reads: a busy host
-        creates many PIDs between two cells, and each costs this call."""
-        try:
-            fd = os.open(f"{self._procfs}/{pid}/status", os.O_RDONLY)
-        except OSError:
-            return None
-        try:
-            head = os.read(fd, 512)
-        except OSError:
-            return None
-        finally:
-            os.close(fd)
-        try:
-            tgid = head[head.index(b"\nTgid:") + 6:].split(None, 1)[0]
-            ppid = head[head.index(b"\nPPid:") + 6:].split(None, 1)[0]
-            return int(tgid), int(ppid)
-        except (ValueError, IndexError):
-            return None
+    def _tgid_ppid(self, pid: int) -> tuple[int, int, int, int] | None:
+        return procfs.status_ids(self._procfs, pid)
 
     def pids(self) -> set[int]:
         """This process and the descendants seen at the last refresh."""

@@ -65,10 +65,25 @@ def _rapl_note(err: SourceUnavailable) -> str:
     return f"CPU: no RAPL counters ({message}); estimated instead."
 
 
+def _open_apple(settings, tree, now: float) -> EnergySource:
+    import sys
+
+    if sys.platform != "darwin":
+        raise SourceUnavailable("not a Mac")
+    from .apple import AppleSource
+
+    return AppleSource(tree, now)
+
+
+def _apple_note(err: SourceUnavailable) -> str | None:
+    return None if str(err) == "not a Mac" else f"Apple Silicon: not metered ({err}); CPU estimated instead."
+
+
 REGISTRY: list[SourceKind] = [
     SourceKind("nvml", lambda s: s.enable_nvml, _open_nvml, lambda err: f"GPU: not metered ({err})."),
     SourceKind("amdsmi", lambda s: s.enable_amdsmi, _open_amd, _amd_note),
     SourceKind("rapl", lambda s: s.enable_rapl, _open_rapl, _rapl_note),
+    SourceKind("apple", lambda s: s.enable_apple, _open_apple, _apple_note),
 ]
 
 

@@ -11,7 +11,7 @@ even where their counters are not readable).
 from __future__ import annotations
 
 import platform
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 
@@ -27,6 +27,12 @@ class CpuTopology:
     """Hardware threads per physical core as this kernel sees them (2 with SMT)."""
     virtual: bool
     """A hypervisor is present: the visible CPUs are a slice of a larger host package."""
+    cpuinfo: dict = field(default_factory=dict)
+    """The first processor's fields of /proc/cpuinfo (family, model, flags, CPU part...)."""
+    dmi_product: str = ""
+    """The DMI product name (AWS Nitro writes the instance type there: ``m5.large``)."""
+    sysctl_brand: str = ""
+    """macOS ``machdep.cpu.brand_string`` ("Apple M1 Max"); empty elsewhere."""
 
     @classmethod
     def read(
@@ -34,14 +40,24 @@ class CpuTopology:
         cpuinfo: str | Path = "/proc/cpuinfo",
         powercap_root: str | Path = "/sys/class/powercap",
         psutil_module=None,
+        dmi_root: str | Path = "/sys/class/dmi/id",
+        sysctl_brand: str | None = None,
     ) -> "CpuTopology":
         import psutil as _psutil
+
+        from .cpuid import macos_brand, read_dmi_product
 
         psutil = psutil_module or _psutil
         blocks = _cpuinfo_blocks(Path(cpuinfo))
         logical = psutil.cpu_count(logical=True) or len(blocks) or 1
         cores = psutil.cpu_count(logical=False) or logical
-        brand = next((b["model name"] for b in blocks if b.get("model name")), "") or platform.processor() or "unknown CPU"
+        sysctl_brand = macos_brand() if sysctl_brand is None else sysctl_brand
+        brand = (
+            next((b["model name"] for b in blocks if b.get("model name")), "")
+            or sysctl_brand
+            or platform.processor()
+            or "unknown CPU"
+        )
         virtual = any("hypervisor" in b.get("flags", "").split() for b in blocks)
         return cls(
             brand=brand,
@@ -49,6 +65,9 @@ class CpuTopology:
             sockets=_packages(Path(powercap_root)) or len({b["physical id"] for b in blocks if "physical id" in b}) or 1,
             threads_per_core=max(1, round(logical / cores)),
             virtual=virtual,
+            cpuinfo=blocks[0] if blocks else {},
+            dmi_product=read_dmi_product(dmi_root),
+            sysctl_brand=sysctl_brand,
         )
 
 

@@ -9,6 +9,12 @@ options from the raw cell and show the line after it (``show_cell_line``).
 With invalid options the line stays, IPython calls the registered cell magic, and its
 argument parser reports the mistake without running the cell.
 
+Stacked cell magics work in either order: several leading ``%%carbon`` lines are one set of
+options (the first line that gives an option wins; ``-q`` on any line makes the cell quiet),
+and a ``%%carbon`` line below another cell magic (``%%time``, ``%%capture``) is read from the
+cell as it is typed; the outer magic runs its body through IPython's transformers, which
+drop the line there.
+
 At a prompt, a ``%%carbon`` cell is typed as any cell magic: it ends at a blank line.
 """
 
@@ -16,38 +22,48 @@ from __future__ import annotations
 
 import re
 
-from .magics import cell_options
+from .magics import cell_options, merge_options
 
 CELL_MAGIC = re.compile(r"^%%carbon(\s|$)")
 
 
-def _first_line_index(lines: list[str]) -> int | None:
+def _leading_magics(lines: list[str]) -> list[int]:
+    """Indices of the cell's leading cell-magic lines (``%%name ...``), stacked one over the
+    next: each magic's body starts on the next line that is not blank."""
+    found = []
     for i, line in enumerate(lines):
-        if line.strip():
-            return i
-    return None
+        if not line.strip():
+            continue
+        if not line.startswith("%%"):
+            break
+        found.append(i)
+    return found
 
 
 def options_of(raw: str):
-    """The parsed options of a leading ``%%carbon`` line, or None if the cell has none.
-    Raises UsageError for wrong options."""
+    """The options of the cell's ``%%carbon`` lines among its stacked cell magics, merged,
+    or None if it has none. Raises UsageError for wrong options."""
     lines = raw.splitlines()
-    i = _first_line_index(lines)
-    if i is None or not CELL_MAGIC.match(lines[i]):
-        return None
-    return cell_options(lines[i][len("%%carbon"):])
+    options = None
+    for i in _leading_magics(lines):
+        if CELL_MAGIC.match(lines[i]):
+            options = merge_options(options, cell_options(lines[i][len("%%carbon"):]))
+    return options
 
 
 def strip_cell_magic(lines: list[str]) -> list[str]:
-    """Input transformer: drop a leading ``%%carbon`` line whose options are valid."""
-    i = _first_line_index([line.rstrip("\n") for line in lines])
-    if i is None or not CELL_MAGIC.match(lines[i]):
-        return lines
-    try:
-        options_of(lines[i])
-    except Exception:
-        return lines
-    return lines[:i] + lines[i + 1:]
+    """Input transformer: drop the leading ``%%carbon`` lines whose options are valid (all
+    of them when several are stacked); a wrong one stays for the magic to report."""
+    drop = []
+    for i in _leading_magics([line.rstrip("\n") for line in lines]):
+        if not CELL_MAGIC.match(lines[i]):
+            break
+        try:
+            cell_options(lines[i].rstrip("\n")[len("%%carbon"):])
+        except Exception:
+            break
+        drop.append(i)
+    return [line for i, line in enumerate(lines) if i not in drop] if drop else lines
 
 
 # IPython runs every cleanup transformer when it judges whether typed input is a whole cell
@@ -58,8 +74,10 @@ strip_cell_magic.has_side_effects = True
 
 
 def without_magic_line(raw: str) -> str:
-    """The cell's source as it runs: without its ``%%carbon`` line."""
-    return "".join(strip_cell_magic(raw.splitlines(keepends=True)))
+    """The cell's source as it runs: without its ``%%carbon`` lines (other cell magics stay)."""
+    lines = raw.splitlines(keepends=True)
+    drop = {i for i in _leading_magics([line.rstrip("\n") for line in lines]) if CELL_MAGIC.match(lines[i])}
+    return "".join(line for i, line in enumerate(lines) if i not in drop)
 
 
 # Marks the ``%%carbon`` line among a cell's outputs (in the output's metadata, which the

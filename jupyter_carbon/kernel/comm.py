@@ -16,11 +16,12 @@ from __future__ import annotations
 import logging
 import os
 import threading
-import time
 from pathlib import Path
 
+from .. import clocks
 from .._version import __version__
 from ..footprint import footprint
+from .marker import publish_marker
 
 log = logging.getLogger("jupyter_carbon")
 
@@ -32,7 +33,7 @@ MAX_EXPORT_CONTENT = 8 * 2**20
 class FrontendChannel:
     """All comms opened on the ``jupyter_carbon`` target of one kernel."""
 
-    def __init__(self, extension, *, comm_manager=None, min_interval: float = 0.5, clock=time.monotonic):
+    def __init__(self, extension, *, comm_manager=None, min_interval: float = 0.5, clock=clocks.monotonic):
         self.ext = extension
         self.min_interval = min_interval
         self.clock = clock
@@ -185,6 +186,7 @@ class FrontendChannel:
         if event == "power":
             self._on_power(payload)
         elif event == "cell_start":
+            publish_marker(getattr(self.ext, "shell", None), payload)  # a server watching IOPub defers
             self._broadcast(cell_start_payload(payload))
         elif event == "cell_end":
             self._broadcast({"type": "cell_end", "record": payload.to_dict(), "footprint": footprint(payload)})

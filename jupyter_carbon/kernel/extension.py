@@ -40,6 +40,7 @@ class CarbonExtension:
 
             carbon = CarbonContext(self.config)
         self.carbon = carbon
+        self._hint_instance()
         if session is None:
             from ..gpusync import synchronise
 
@@ -173,12 +174,13 @@ class CarbonExtension:
         from ..ledger import previous_ledger, read_ledger
         from ..report import Report
 
-        hardware, alternative = self.hardware_labels(), self.cleaner_alternative()
+        alternative = self.cleaner_alternative()
         if ledger is None:
-            return Report.from_session(self.session, hardware=hardware, alternative=alternative)
+            return Report.from_session(self.session, hardware=self.hardware_labels(), alternative=alternative)
         if ledger == "previous":
             session = self.session
-            earlier = previous_ledger(
+            own = session.previous_ledger_path  # this kernel's session before %carbon reset
+            earlier = own if own is not None and own.is_file() else previous_ledger(
                 session.ledger_dir,
                 current=session.ledger.path if session.ledger else None,
                 identity={"pid": os.getpid(), **session.identity},
@@ -190,7 +192,7 @@ class CarbonExtension:
             contents = read_ledger(ledger)
         except OSError as err:
             raise OSError(f"cannot read the ledger {ledger}: {err.strerror or err}") from None
-        return Report.from_ledger(contents, hardware=hardware, alternative=alternative)
+        return Report.from_ledger(contents, alternative=alternative)  # its hardware is the header's
 
     def show_widget(self):
         """Display a live meter of this session under the current cell."""
@@ -204,22 +206,34 @@ class CarbonExtension:
         return meter_widget
 
     def notebook(self) -> str | None:
-        """The notebook this kernel runs (see :func:`.identity.notebook_path`)."""
-        return self.notebook_path or notebook_path(self.shell.user_ns.get("__vsc_ipynb_file__"))
+        """The notebook this kernel runs (see :func:`.identity.notebook_path`), as text every
+        report can write (a file name that is not UTF-8 gets escapes)."""
+        from ..units import printable
+
+        path = self.notebook_path or notebook_path(self.shell.user_ns.get("__vsc_ipynb_file__"))
+        return printable(path) if isinstance(path, str) else None
 
     def reopen_meter(self) -> None:
         """A new meter from the settings as they are now, for the next cells."""
         from ..meter import Meter
 
         old, self.meter = self.meter, Meter(config=self.config)
+        self._hint_instance()
         self.session.use_meter(self.meter)
         old.close()
 
+    def _hint_instance(self) -> None:
+        """With cloud metadata on, the instance type it names identifies the CPU part."""
+        if self.config.cloud_metadata and hasattr(self.carbon, "instance_type") and hasattr(self.meter, "use_instance_hint"):
+            self.meter.use_instance_hint(self.carbon.instance_type)
+
     def use_cell_options(self, options) -> None:
         """``%%carbon`` called programmatically inside a metered cell: meter that cell with
-        these options."""
+        these options, added to those of the cell's own ``%%carbon`` lines."""
+        from .magics import merge_options
+
         if self._cell is not None:
-            self._cell_options = options
+            self._cell_options = merge_options(self._cell_options, options)
 
     # -- hooks ----------------------------------------------------------------------------
     def _report_failure(self, where: str) -> None:

@@ -20,8 +20,10 @@ import keyword
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
-from IPython.core.magic_arguments import MagicArgumentParser, argument, kwds, magic_arguments, parse_argstring
+from IPython.core.magic_arguments import MagicArgumentParser, MagicHelpFormatter, argument, kwds, magic_arguments
+from IPython.utils.process import arg_split
 
+from ..estimates import Words, with_one_word_help
 from ..text import status_line
 from ..units import format_intensity
 
@@ -34,6 +36,17 @@ def _usage_name(name: str):
         return func
 
     return name_it
+
+
+def split_words(line: str, magic: str) -> list[str]:
+    """A magic's line split into words as a shell would (IPython's ``arg_split``, POSIX
+    rules): quotes group words and are removed, so ``%carbon region "quebec city"`` gives
+    one word ``quebec city``. IPython's own ``parse_argstring`` keeps the quotes in the
+    value. UsageError for an unclosed quote."""
+    try:
+        return arg_split(line, posix=True, strict=True)
+    except ValueError as err:  # shlex: no closing quotation
+        raise UsageError(f"cannot parse {magic} {line.strip()}: {err}; close the quote or leave it out") from None
 
 
 def _subparser(name: str, description: str) -> MagicArgumentParser:
@@ -90,7 +103,7 @@ SUBCOMMANDS = {
     "off": ("stop metering cells (%%carbon cells are still metered)", NO_ARGUMENTS),
     "reset": ("start a new session: totals from zero, a new ledger; the old one stays on disk", NO_ARGUMENTS),
     "devices": ("what this machine can meter, and how", NO_ARGUMENTS),
-    "cluster": ("the cluster's workers (Dask): their hosts, hardware and zones", NO_ARGUMENTS),
+    "cluster": ("the cluster's workers (Dask) or nodes (Ray): their hosts, hardware and zones", NO_ARGUMENTS),
     "widget": ("show the live meter: power while a cell runs, session energy and CO2e", NO_ARGUMENTS),
     "estimate": ("the emissions calculator, as `jupyter carbon estimate` (see %carbon estimate --help)", _estimate_parser),
     "forecast": ("the grid's intensity for the next hours and the cleanest window  [--hours N] [--length H] [--power W]", _forecast_parser),
@@ -120,10 +133,7 @@ def check_output_name(name: str) -> None:
 def cell_options(line: str):
     """The parsed options of a ``%%carbon`` line (without the ``%%carbon``), or UsageError
     naming what is wrong (an unclosed quote, a bad ``-o`` name, an unknown region)."""
-    try:
-        options = parse_argstring(CarbonMagics.carbon_cell, line)
-    except ValueError as err:  # shlex: an unclosed quote
-        raise UsageError(f"cannot parse %%carbon{line}: {err}") from None
+    options = CarbonMagics.carbon_cell.parser.parse_args(split_words(line, "%%carbon"))
     if options.output is not None:
         check_output_name(options.output)
     if options.region:
@@ -134,6 +144,19 @@ def cell_options(line: str):
         except UnknownRegion as err:
             raise UsageError(str(err)) from None
     return options
+
+
+def merge_options(outer, inner):
+    """Two stacked ``%%carbon`` lines as one: the outer line's options win, the inner one
+    fills what it left unset, and ``-q`` on either makes the cell quiet."""
+    if outer is None:
+        return inner
+    merged = argparse.Namespace(**vars(outer))
+    merged.quiet = outer.quiet or inner.quiet
+    for name in ("region", "output"):
+        if getattr(merged, name) is None:
+            setattr(merged, name, getattr(inner, name))
+    return merged
 
 
 def run_body(shell, cell: str):
@@ -166,8 +189,12 @@ class CarbonMagics(Magics):
         self.ext = extension
 
     @magic_arguments()
+    @kwds(formatter_class=with_one_word_help(MagicHelpFormatter))
     @argument("-q", "--quiet", action="store_true", help="Print nothing after the cell; the record is still kept.")
-    @argument("-r", "--region", metavar="ZONE", help="Grid zone, cloud region or place for this cell's emissions, e.g. FR, CA-QC, aws:eu-north-1, mumbai.")
+    @argument(
+        "-r", "--region", nargs="+", action=Words, metavar="ZONE",
+        help="Grid zone, cloud region or place for this cell's emissions, e.g. FR, CA-QC, aws:eu-north-1, 'São Paulo'.",
+    )
     @argument("-o", "--output", metavar="NAME", help="Store the cell's record (a CellRecord) in the variable NAME.")
     @_usage_name("%carbon")
     @cell_magic("carbon")
@@ -190,10 +217,7 @@ class CarbonMagics(Magics):
     @line_magic("carbon")
     def carbon_line(self, line: str):
         """Energy and carbon of this session's cells: show and steer the session."""
-        try:
-            options = parse_argstring(self.carbon_line, line)
-        except ValueError as err:  # an unclosed quote
-            raise UsageError(f"cannot parse {line!r}: {err}") from None
+        options = self.carbon_line.parser.parse_args(split_words(line, "%carbon"))
         name = options.subcommand
         if name not in SUBCOMMANDS:
             close = difflib.get_close_matches(name, SUBCOMMANDS, n=1)
@@ -235,17 +259,17 @@ class CarbonMagics(Magics):
     def _region(self, args):
         from ..carbon import UnknownRegion
 
-        if len(args) > 1:
-            raise UsageError(f"%carbon region takes one zone, e.g. %carbon region CA-QC; got {' '.join(args)!r}.")
         note = None
         if args:
             from ..carbon.places import resolve_place
 
+            place = " ".join(args)  # one zone or place: São Paulo, quoted or not
             try:
-                note = resolve_place(args[0]).note
-                self.ext.carbon.set_region(args[0])
+                note = resolve_place(place).note
+                self.ext.carbon.set_region(place)
             except UnknownRegion as err:
-                raise UsageError(str(err)) from None
+                several = "" if len(args) == 1 else "%carbon region takes one zone or place (e.g. CA-QC, \"quebec city\"); "
+                raise UsageError(f"{several}{err}") from None
             self.ext.session.announce_totals()
         print(f"jupyter-carbon: {format_intensity(self.ext.intensity_dict())}")
         if note:
@@ -256,9 +280,9 @@ class CarbonMagics(Magics):
             raise UsageError(f"%carbon pue takes one number, e.g. %carbon pue 1.1; got {' '.join(args)!r}.")
         if args:
             try:
-                self.ext.carbon.set_pue(float(args[0]))
+                self.ext.carbon.set_pue(args[0])  # check_pue says what is wrong, once
             except ValueError as err:
-                raise UsageError(f"PUE must be a number of at least 1.0, e.g. %carbon pue 1.1 ({err}).") from None
+                raise UsageError(str(err)) from None
             self.ext.session.announce_totals()
         intensity = self.ext.intensity_dict() or {}
         print(f"jupyter-carbon: PUE {intensity.get('pue', 1.0):g}")
@@ -340,4 +364,6 @@ class CarbonMagics(Magics):
             raise UsageError(str(err)) from None
         except OSError as err:
             raise UsageError(f"cannot write {options.path}: {err.strerror or err}") from None
-        print(f"jupyter-carbon: wrote {written} ({len(rep.records)} cells)")
+        from ..units import plural
+
+        print(f"jupyter-carbon: wrote {written} ({plural(len(rep.records), 'cell')})")

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import html
 import threading
-import time
 from collections import deque
 
 import ipywidgets as widgets
 from traitlets import Bool, Dict, Float, Unicode
 
+from .. import clocks
 from ..text import cluster_power_text, projection_text
 from ..units import cell_label, display_units, format_energy, format_intensity, format_mass, format_power
 
@@ -45,7 +45,7 @@ class CarbonWidget(widgets.VBox):
     projection = Dict(help="The running cell's projected energy and CO2e at 100 % of the progress it reports, with bounds; empty without one.")
     zone = Unicode("")
 
-    def __init__(self, session, carbon=None, *, min_interval: float = 0.5, history_s: float = 300.0, clock=time.monotonic, units=None,
+    def __init__(self, session, carbon=None, *, min_interval: float = 0.5, history_s: float = 300.0, clock=clocks.monotonic, units=None,
                  projector=None, **kwargs):  # fmt: skip
         self._session = session
         self._projector = projector

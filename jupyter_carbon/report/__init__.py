@@ -13,7 +13,7 @@ Rooms: ``model`` (the report and its facts), ``prose`` (sentences all formats sh
 from .formats import FORMATS, SUFFIXES, export, normalise, render
 from .summary import Summary
 from .latex import latex_paragraph, tex_escape
-from .model import Report
+from .model import NotALedger, Report
 from .text import summary_text
 
 __all__ = ["FORMATS", "SUFFIXES", "Report", "Summary", "export", "latex_paragraph", "normalise", "render", "summary_text", "tex_escape"]

@@ -10,6 +10,7 @@ from ..units import cell_label, format_duration, format_energy, format_mass
 from . import chart
 from .model import Report, Write
 from .prose import title as prose_title
+from .prose import energy_range, mass_range
 from .prose import COMPONENT_NAMES, alternative, between_cells, cluster_summary, component_parts, emissions_line, headline, method_notes, share, zone_lines
 
 HTML_ROW_LIMIT = 1000
@@ -19,7 +20,8 @@ CSS = (
     ".jc-report{font-family:system-ui,sans-serif;font-size:13px;color:#222}"
     ".jc-report table{border-collapse:collapse;margin:6px 0 12px}"
     ".jc-report th,.jc-report td{padding:2px 8px;border-bottom:1px solid #e4e4e4;text-align:left}"
-    ".jc-report td.n{text-align:right;font-variant-numeric:tabular-nums}"
+    ".jc-report td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}"
+    "h1.jc-report{font-size:22px;margin:0 0 8px}.jc-report h2{font-size:17px}.jc-report h4{font-size:14px}"
     ".jc-report code{font-size:12px}.jc-report .err{color:#b22}.jc-report .note{color:#666}"
 )
 
@@ -29,7 +31,7 @@ _e = html.escape
 # (``:not(.jp-RenderedMarkdown).jp-RenderedHTMLCommon td``) that outranks any class rule here:
 # labels and source read from the left, numbers line up on the right.
 _LEFT = ' style="text-align:left"'
-_NUMBER = ' class="n" style="text-align:right;font-variant-numeric:tabular-nums"'
+_NUMBER = ' class="n" style="text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap"'
 
 
 def _th(text: str, *, number: bool = False) -> str:
@@ -48,7 +50,7 @@ def _html_totals(report: Report) -> str:
     t = report.totals
     items = [
         ("Cells", headline(report)),
-        ("Energy", f"{format_energy(t.energy_j)} (machine-wide {format_energy(t.device_energy_j)})"),
+        ("Energy", f"{energy_range(t)} (machine-wide {format_energy(t.device_energy_j)})"),
         ("Facility energy", format_energy(t.facility_energy_j)),
         *([("Session energy", between_cells(report))] if t.idle_spans else []),
         *([("Cluster", cluster_summary(report))] if t.cluster_cells else []),
@@ -56,6 +58,8 @@ def _html_totals(report: Report) -> str:
         tuple(emissions_line(report).split(": ", 1)),
     ]
     items += [("Grid", z) for z in zone_lines(report)]
+    if report.ledger:
+        items.append(("Read from", f"{report.ledger} (session {report.session_id}, started {report.started_at})"))
     if report.hardware:
         items.append(("Hardware", ", ".join(report.hardware)))
     alt = alternative(report)
@@ -76,7 +80,7 @@ def _html_costliest(report: Report, top: int) -> str:
     )
     rows = []
     for r in costliest(report.records, top):
-        figures = (format_energy(r.energy_j), share(r.energy_j, t.energy_j), format_mass(r.emissions_g), format_duration(r.duration_s))
+        figures = (energy_range(r), share(r.energy_j, t.energy_j), mass_range(r), format_duration(r.duration_s))
         rows.append(
             f"<tr>{_td(_e(cell_label(r)))}{_td(f'<code>{_e(r.source)}</code>')}"
             + "".join(_td(_e(f), number=True) for f in figures)
@@ -88,7 +92,7 @@ def _html_costliest(report: Report, top: int) -> str:
 def body_html(report: Report, top: int) -> str:
     """Totals, chart and costliest cells: the notebook summary and the top of the HTML export."""
     if not report.records:
-        return '<div class="jc-report"><p>jupyter-carbon: no cell has been metered yet in this session.</p></div>'
+        return f'<div class="jc-report"><p>{_e(report.empty_text())}</p></div>'
     svg = chart.svg(report.chart, format_energy, format_mass)
     return (
         f'<div class="jc-report">{_html_totals(report)}{svg}'

@@ -8,6 +8,7 @@ from .._version import __version__
 from ..units import format_energy, format_mass, num
 from .model import Report, Write
 from .prose import COMPONENT_NAMES, METHOD_TEXT, alternative
+from .prose import energy_range, mass_range
 
 _TEX_SPECIAL = str.maketrans({
     "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{", "}": r"\}",
@@ -18,6 +19,11 @@ _TEX_SPECIAL = str.maketrans({
 def tex_escape(text) -> str:
     """User text safe in a LaTeX paragraph."""
     return str(text).translate(_TEX_SPECIAL)
+
+
+def _tex_range(text: str) -> str:
+    """A figure with its bounds as LaTeX writes it: ``$\approx$1.2 Wh (0.80--1.9 Wh)``."""
+    return text.replace("≈", r"$\approx$").replace("–", "--")
 
 
 def _tex_mass(grams: float) -> str:
@@ -59,12 +65,12 @@ def latex_paragraph(report: Report) -> str:
         + (f" on {hardware}" if hardware else "") + where + "."
     ]
     hours = t.duration_s / 3600
-    energy = f"{format_energy(t.energy_j)}"
+    energy = _tex_range(energy_range(t))
     if abs(t.facility_energy_j - t.energy_j) > 1e-9 and t.energy_j > 0:
         energy += f" ({format_energy(t.facility_energy_j)} at the facility, with a PUE of {t.facility_energy_j / t.energy_j:.2f})"
     s = f"A cumulative of {num(hours)} hours of computation used {energy}"
     if f.zones:
-        s += f", emitting an estimated {_tex_mass(t.emissions_g)}"
+        s += f", emitting an estimated {_tex_range(mass_range(t))} CO$_2$e"
         if f.unpriced:
             s += f" for the {t.cells - f.unpriced} of {t.cells} cells whose grid intensity was known"
     else:

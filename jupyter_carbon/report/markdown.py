@@ -7,6 +7,7 @@ from ..records import costliest
 from ..units import cell_label, format_duration, format_energy, format_mass
 from .model import Report, Write
 from .prose import title
+from .prose import energy_range, mass_range
 from .prose import alternative, between_cells, cluster_summary, component_parts, emissions_line, headline, method_notes, share, zone_lines
 
 _MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]<>|#&!"})
@@ -43,7 +44,7 @@ def write_md(report: Report, write: Write) -> None:
         return
     out += [
         f"- **Cells:** {_md(headline(report))}",
-        f"- **Energy:** {format_energy(t.energy_j)} (IT equipment charged to this kernel; "
+        f"- **Energy:** {energy_range(t)} (IT equipment charged to this kernel; "
         f"{format_energy(t.device_energy_j)} machine-wide)",
         f"- **Facility energy:** {format_energy(t.facility_energy_j)}",
         *([f"- **Session energy:** {_md(between_cells(report))}"] if between_cells(report) else []),
@@ -70,8 +71,8 @@ def write_md(report: Report, write: Write) -> None:
     out += ["| Cell | Source | Energy | Share | CO2e | Time | Status |", "| --- | --- | ---: | ---: | ---: | ---: | --- |"]
     for r in rows:
         out.append(
-            f"| {cell_label(r)} | {_md_code(r.source)} | {format_energy(r.energy_j)} | {share(r.energy_j, t.energy_j)} "
-            f"| {format_mass(r.emissions_g)} | {format_duration(r.duration_s)} | {_md(r.status)} |"
+            f"| {cell_label(r)} | {_md_code(r.source)} | {energy_range(r)} | {share(r.energy_j, t.energy_j)} "
+            f"| {mass_range(r)} | {format_duration(r.duration_s)} | {_md(r.status)} |"
         )
     notes = method_notes(report)
     if notes:

@@ -20,6 +20,10 @@ from ..records import CellRecord, IdleSpan, Totals
 from . import chart
 
 
+class NotALedger(LookupError):
+    """A file read as a ledger holds neither a session header nor a single record."""
+
+
 Write = Callable[[str], object]
 """Where a format writer sends its text, piece by piece."""
 
@@ -92,6 +96,8 @@ class Report:
     alternative: dict | None = None
     idle_spans: list[IdleSpan] = field(default_factory=list)
     """Energy between cells, in the totals' ``idle_*`` figures and shown apart from the cells."""
+    ledger: str | None = None
+    """The file a saved session was read from (None for a live session): the views name it."""
 
     @classmethod
     def from_session(cls, session, *, hardware: Iterable[str] = (), alternative: dict | None = None) -> "Report":
@@ -108,12 +114,30 @@ class Report:
     def from_ledger(
         cls, contents: LedgerContents, *, hardware: Iterable[str] = (), alternative: dict | None = None
     ) -> "Report":
-        """A session read back from its ledger file (see :func:`jupyter_carbon.ledger.read_ledger`)."""
+        """A session read back from its ledger file (see :func:`jupyter_carbon.ledger.read_ledger`).
+        Raises NotALedger for a file with no session header and no record in it: reporting
+        it as an empty session would hide that the wrong file was named."""
         records = contents.records
+        if not contents.header and not records and not contents.idle_spans:
+            unread = f" ({len(contents.skipped)} unreadable lines)" if contents.skipped else " (it is empty)"
+            raise NotALedger(f"{contents.path} is not a ledger: no session header and no cell record in it{unread}")
         header = {k: v for k, v in (contents.header or {}).items() if isinstance(v, str)}  # a hand-edited header may hold anything
         session_id = header.get("session_id") or (records[0].session_id if records else None)
         started_at = header.get("started_at") or (records[0].started_at if records else None)
-        return cls(records, contents.totals, session_id, started_at, list(hardware), alternative, list(contents.idle_spans))
+        recorded = (contents.header or {}).get("hardware")
+        if isinstance(recorded, list) and recorded and all(isinstance(h, str) for h in recorded):
+            hardware = recorded  # what the session ran on, not the machine reading it now
+        return cls(
+            records, contents.totals, session_id, started_at, list(hardware), alternative, list(contents.idle_spans),
+            ledger=str(contents.path),
+        )
+
+    def empty_text(self) -> str:
+        """What a report of no cell says: which session it is, when it was read from disk."""
+        if self.ledger is None:
+            return "jupyter-carbon: no cell has been metered yet in this session."
+        started = f", started {self.started_at}" if self.started_at else ""
+        return f"jupyter-carbon: session {self.session_id or '(no id)'}{started} recorded no cell ({self.ledger})."
 
     @cached_property
     def facts(self) -> Facts:
@@ -140,7 +164,7 @@ class Report:
             if isinstance(g, (int, float)):
                 z.g_min = min(z.g_min, g)
                 z.g_max = max(z.g_max, g)
-            src = " ".join(str(x) for x in (it.get("source"), it.get("year")) if x)
+            src = source_with_year(it.get("source"), it.get("year"))
             if src:
                 z.sources[src] = None
             if it.get("chosen_by"):
@@ -182,6 +206,15 @@ class Report:
         actual = self.totals.emissions_g
         percent = (actual - grams) / actual * 100 if actual > 0 else 0.0
         return grams, percent
+
+
+def source_with_year(source, year) -> str:
+    """``"Ember yearly average (CC BY 4.0) 2024"``, or the source alone when it already names
+    the year (``"Ember 2024 yearly average"``): the year is said once."""
+    source = str(source) if source else ""
+    if not year or str(year) in source:
+        return source
+    return f"{source} {year}".strip()
 
 
 def totals_of(records: Iterable[CellRecord], idle_spans: Iterable[IdleSpan] = ()) -> Totals:

@@ -9,9 +9,10 @@ say: it is written empty with a comment. Strings are double-quoted JSON, which i
 from __future__ import annotations
 
 import json
+import math
 
 from .._version import __version__
-from ..units import format_energy, format_mass
+from ..units import format_energy, format_mass, plural
 from .model import Report, Write
 from .prose import COMPONENT_NAMES
 
@@ -27,9 +28,17 @@ def _where(report: Report) -> str:
     return ", ".join(z.label for z in report.facts.zones) or "unknown"
 
 
+def _grams(g: float) -> float:
+    """Grams to three decimals, or to three significant figures where that is finer: a small
+    notebook's 0.0029 mg is 2.9e-06, not 0.0."""
+    if g <= 0 or not math.isfinite(g):
+        return 0.0 if g == 0 else g
+    return round(g, max(3, 2 - math.floor(math.log10(g))))
+
+
 def write_model_card(report: Report, write: Write) -> None:
     t = report.totals
-    grams = round(t.emissions_g, 3) if report.facts.zones else None
+    grams = _grams(t.emissions_g) if report.facts.zones else None
     fields = {
         "emissions": grams,
         "source": _how(report),
@@ -46,12 +55,12 @@ def write_model_card(report: Report, write: Write) -> None:
     session = f" (session {report.session_id})" if report.session_id else ""
     if grams is None:
         prose = (
-            f"The {t.cells} metered cells{named} used {format_energy(t.energy_j)}; no grid intensity was known, "
+            f"The {plural(t.cells, 'metered cell')}{named} used {format_energy(t.energy_j)}; no grid intensity was known, "
             f"so emissions were not estimated{session}."
         )
     else:
         prose = (
-            f"The {t.cells} metered cells{named} used {format_energy(t.energy_j)} "
+            f"The {plural(t.cells, 'metered cell')}{named} used {format_energy(t.energy_j)} "
             f"({format_energy(t.facility_energy_j)} at the facility) and emitted an estimated "
             f"{format_mass(t.emissions_g)} CO2e on the grid of {_where(report)}, as measured by jupyter-carbon {__version__}{session}."
         )

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .. import bounds
 from ..cluster.base import CHARGED
-from ..units import format_duration, format_energy, format_mass, plural
-from .model import Report
+from ..units import format_duration, format_energy, format_mass, format_range, plural
+from .model import Report, source_with_year
 
 METHOD_TEXT = {
     "measured": "measured by a hardware energy counter",
@@ -26,6 +27,16 @@ def title(report: Report) -> str:
     if named and session:
         return f"Energy and carbon report: {named} ({session})"
     return "Energy and carbon report" + (f": {named or session}" if named or session else "")
+
+
+def energy_range(figures) -> str:
+    """A record's or the totals' energy with its bounds, ``≈`` where estimated."""
+    return format_range(figures.energy_j, bounds.of(figures, "energy_j"), "energy", estimate=bounds.estimated(bounds.method_of(figures)))
+
+
+def mass_range(figures) -> str:
+    """Likewise the emissions (``n/a`` where not priced)."""
+    return format_range(figures.emissions_g, bounds.of(figures, "emissions_g"), "mass", estimate=bounds.estimated(bounds.method_of(figures)))
 
 
 def share(part: float, whole: float) -> str:
@@ -82,7 +93,7 @@ def emissions_line(report: Report) -> str:
     t, f = report.totals, report.facts
     if not f.zones:
         return "Emissions: not estimated (no grid carbon intensity was available)"
-    line = f"Emissions: {format_mass(t.emissions_g)} CO2e"
+    line = f"Emissions: {mass_range(t)} CO2e"
     if f.unpriced:
         line += f" ({plural(f.unpriced, 'cell')} without an intensity not counted)"
     return line
@@ -145,7 +156,7 @@ def alternative(report: Report) -> Alternative | None:
         return None
     grams, percent = comparison
     alt = report.alternative
-    source = " ".join(str(x) for x in (alt.get("source"), alt.get("year")) if x)
+    source = source_with_year(alt.get("source"), alt.get("year"))
     return Alternative(
         alt.get("zone_name") or alt.get("zone"), float(alt["g_per_kwh"]), grams, abs(percent),
         "less" if percent >= 0 else "more", source,

@@ -12,11 +12,14 @@ from ..records import SCHEMA_VERSION, CellRecord, IdleSpan
 from ..units import cell_label
 from .model import Report, Write
 
+#: Low and high of the energy and emissions (``bounds.py``); empty for records from older ledgers.
+BOUNDS_COLUMNS = ("energy_low_j", "energy_high_j", "emissions_low_g", "emissions_high_g")
 CSV_COLUMNS = (
     "index", "execution_count", "cell_id", "source", "started_at", "ended_at", "duration_s", "status", "error",
     "energy_j", "gpu_j", "cpu_j", "memory_j", "method_gpu", "method_cpu", "method_memory", "device_energy_j",
     "pue", "facility_energy_j", "emissions_g", "g_per_kwh", "zone", "intensity_source", "intensity_year", "signal",
     "notebook", "cell_position", "cell", "cluster_energy_j", "cluster_emissions_g", "cluster_workers", "cluster_zones", "cluster_detail",
+    *BOUNDS_COLUMNS,
 )  # fmt: skip
 CLUSTER_DETAIL = ("node", "host", "status", "energy_j", "zone", "g_per_kwh", "pue", "emissions_g")
 """Per worker, in the ``cluster_detail`` column (a JSON list): what it was charged and where."""
@@ -82,7 +85,13 @@ def _csv_row(r: CellRecord | IdleSpan) -> list:
         r.device_energy_j, r.pue, r.facility_energy_j, r.emissions_g,
         it.get("g_per_kwh"), it.get("zone"), it.get("source"), it.get("year"), it.get("signal"),
         r.notebook if cell else None, r.cell_position if cell else None, cell_label(r) if cell else None, *_cluster_columns(r.cluster if cell else None),
+        *_bounds_columns(r.bounds),
     ]  # fmt: skip
+
+
+def _bounds_columns(b: dict | None) -> list:
+    b = b or {}
+    return [*(b.get("energy_j") or (None, None)), *(b.get("emissions_g") or (None, None))]
 
 
 def _cluster_columns(part: dict | None) -> list:

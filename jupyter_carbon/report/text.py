@@ -12,9 +12,11 @@ from .prose import between_cells, cluster_summary, component_parts, emissions_li
 def summary_text(report: Report, top: int = 10) -> str:
     """Totals, the costliest cells with a bar each, and the energy of every cell as a sparkline."""
     if not report.records:
-        return "jupyter-carbon: no cell has been metered yet in this session."
+        return report.empty_text()
     t = report.totals
     lines = [f"jupyter-carbon session {report.session_id or ''}".rstrip() + f": {headline(report)}"]
+    if report.ledger:
+        lines.append(f"Read from: {report.ledger}" + (f" (started {report.started_at})" if report.started_at else ""))
     if report.notebooks:
         lines.append("Notebook: " + ", ".join(report.notebooks))
     parts = ", ".join(f"{n} {format_energy(j)} ({m})" for n, j, m in component_parts(report))

@@ -108,6 +108,49 @@ export function formatMass(grams: number | null | undefined, unit: MassUnit = 'a
   return scaled(grams, MASS);
 }
 
+/** Whether a figure is (partly) an estimate: any component a model estimated (`bounds.estimated`). */
+export function isEstimate(method: Record<string, string> | null | undefined): boolean {
+  return Object.values(method ?? {}).some(m => m === 'estimated');
+}
+
+/** Marks a figure that a model estimated rather than a counter measured. */
+export const ESTIMATE_MARK = '\u2248';
+
+const FIXED_FACTORS: Record<string, number> = { Wh: 3600, kWh: 3.6e6, g: 1, kg: 1e3 };
+
+function three(v: number): string {
+  return Math.abs(v) >= 100 ? v.toFixed(0) : Number(v.toPrecision(3)).toString();
+}
+
+/**
+ * A figure with its bounds in the figure's own unit, as `units.format_range`:
+ * `≈1.2 Wh (0.80–1.9 Wh)`. Null bounds or equal ends: the figure alone.
+ */
+export function formatRange(
+  value: number | null | undefined,
+  bounds: ReadonlyArray<number> | null | undefined,
+  kind: 'energy' | 'mass' = 'energy',
+  unit: EnergyUnit | MassUnit = 'auto',
+  estimate = false
+): string {
+  const text = kind === 'energy' ? formatEnergy(value, unit as EnergyUnit) : formatMass(value, unit as MassUnit);
+  const mark = estimate && text !== 'n/a' ? ESTIMATE_MARK : '';
+  if (
+    text === 'n/a' ||
+    !bounds ||
+    bounds.length !== 2 ||
+    !bounds.every(b => b !== null && Number.isFinite(b)) ||
+    bounds[0] === bounds[1]
+  ) {
+    return mark + text;
+  }
+  const shown = text.slice(text.lastIndexOf(' ') + 1);
+  const scale = kind === 'energy' ? ENERGY : MASS;
+  const factor = scale.find(([, name]) => name === shown)?.[0] ?? FIXED_FACTORS[shown];
+  const each = unit === 'auto' ? num : three;
+  return `${mark}${text} (${each(bounds[0] / factor)}\u2013${each(bounds[1] / factor)} ${shown})`;
+}
+
 export function formatPower(watts: number | null | undefined): string {
   if (watts === null || watts === undefined || !Number.isFinite(watts)) {
     return 'n/a';

@@ -2,7 +2,8 @@
  * What the carbon panel says, built from the model without a DOM so the tests can
  * check it: the totals, the components, one row per costly cell, the export buttons.
  */
-import { IUnits, componentName, formatCell, formatDuration, formatEnergy, formatMass, plural } from './format';
+import { IUnits, componentName, formatCell, formatDuration, formatEnergy, plural } from './format';
+import { formatRange, isEstimate } from './format';
 import { ExportFormat, ICellRecord, ITotals, readClusterTotals } from './protocol';
 import { clusterTotalsText } from './text';
 
@@ -23,7 +24,9 @@ export const EXPORT_BUTTONS: Record<ExportFormat, { label: string; title: string
 
 /** "3 cells over 12 s: 1.2 Wh, 0.07 g CO2e". */
 export function totalsLine(t: ITotals, units: IUnits): string {
-  return `${plural(t.cells, 'cell')} over ${formatDuration(t.duration_s)}: ${formatEnergy(t.energy_j, units.energy)}, ${formatMass(t.emissions_g, units.mass)} CO2e`;
+  const estimate = isEstimate(t.method);
+  const energy = formatRange(t.energy_j, t.energy_bounds_j, 'energy', units.energy, estimate);
+  return `${plural(t.cells, 'cell')} over ${formatDuration(t.duration_s)}: ${energy}, ${formatRange(t.emissions_g, t.emissions_bounds_g, 'mass', units.mass, estimate)} CO2e`;
 }
 
 /** "CPU 1.1 Wh (estimated), memory 0.1 Wh (estimated)"; empty before any cell. */
@@ -59,8 +62,8 @@ export function panelRow(r: ICellRecord, units: IUnits): IPanelRow {
     label: formatCell(r.execution_count, r.cell_position, r.index),
     // The first line says which cell it is; the rest would only be cut off.
     source: r.source.trim().split('\n')[0] || '(empty)',
-    energy: formatEnergy(r.energy_j, units.energy),
-    emissions: formatMass(r.emissions_g, units.mass),
+    energy: formatRange(r.energy_j, r.bounds?.energy_j, 'energy', units.energy, isEstimate(r.method)),
+    emissions: formatRange(r.emissions_g, r.bounds?.emissions_g, 'mass', units.mass, isEstimate(r.method)),
     time: formatDuration(r.duration_s),
     cellId: r.cell_id || null,
     title: r.cell_id ? `Go to this cell:\n${r.source}` : "The kernel did not receive this cell's id"

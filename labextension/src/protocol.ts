@@ -56,6 +56,15 @@ export interface ITotals {
   /** The addresses of the workers charged, and the zones they were priced in. */
   cluster_nodes?: string[];
   cluster_zones?: string[];
+  /** Low and high of `energy_j` and `emissions_g` (the kernel's `bounds.py`); absent from older kernels. */
+  energy_bounds_j?: number[];
+  emissions_bounds_g?: number[];
+}
+
+/** How sure a record's figures are: low and high, from each method's band. */
+export interface IBounds {
+  energy_j?: number[] | null;
+  emissions_g?: number[] | null;
 }
 
 /**
@@ -114,6 +123,7 @@ export interface ICellRecord {
   magic?: boolean;
   /** The cell's work on a cluster, as the kernel sent it; read it with `readCluster`. */
   cluster?: unknown;
+  bounds?: IBounds | null;
 }
 
 /**
@@ -248,6 +258,8 @@ export interface ICellFootprint {
   index: number | null;
   /** Only for a cell that sent work to a cluster. */
   cluster?: IClusterPart;
+  /** Absent from notebooks saved by older versions. */
+  bounds?: IBounds | null;
 }
 
 export const METADATA_KEY = 'jupyter_carbon';
@@ -282,8 +294,21 @@ export function readCellMetadata(value: unknown): ICellFootprint | null {
     status: typeof v.status === 'string' ? v.status : 'ok',
     session_id: typeof v.session_id === 'string' ? v.session_id : null,
     index: typeof v.index === 'number' ? v.index : null,
-    ...clusterOf(v.cluster)
+    ...clusterOf(v.cluster),
+    ...boundsOf(v.bounds)
   };
+}
+
+/** `{bounds}` when the value holds a low-high pair of numbers, `{}` otherwise (older notebooks). */
+function boundsOf(value: unknown): { bounds?: IBounds } {
+  if (!isRecord(value)) {
+    return {};
+  }
+  const pair = (x: unknown): number[] | null =>
+    Array.isArray(x) && x.length === 2 && x.every(n => typeof n === 'number' && Number.isFinite(n)) ? (x as number[]) : null;
+  const v = value as Record<string, unknown>;
+  const energy = pair(v.energy_j);
+  return energy ? { bounds: { energy_j: energy, emissions_g: pair(v.emissions_g) } } : {};
 }
 
 /** `{cluster}` when the value is a cluster part, `{}` otherwise: the key exists only with one. */

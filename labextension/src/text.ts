@@ -14,6 +14,7 @@ import {
   formatPower,
   plural
 } from './format';
+import { ESTIMATE_MARK, formatRange, isEstimate } from './format';
 import { CarbonModel } from './model';
 import {
   IClusterPart,
@@ -65,12 +66,12 @@ export function statusTooltip(model: CarbonModel, units: IUnits): string {
   const t = model.totals;
   const lines = [
     `jupyter-carbon ${model.version ?? ''}: ${plural(t.cells, 'cell')} metered over ${formatDuration(t.duration_s)}${model.enabled ? '' : ' (metering off)'}`,
-    `Energy: ${formatEnergy(t.energy_j, units.energy)}`
+    `Energy: ${formatRange(t.energy_j, t.energy_bounds_j, 'energy', units.energy, isEstimate(t.method))}`
   ];
   for (const [c, j] of Object.entries(t.by_component)) {
     lines.push(`  ${componentName(c)}: ${formatEnergy(j, units.energy)} (${t.method[c] ?? 'unknown'})`);
   }
-  lines.push(`Emissions: ${formatMass(t.emissions_g, units.mass)} CO2e`);
+  lines.push(`Emissions: ${formatRange(t.emissions_g, t.emissions_bounds_g, 'mass', units.mass, isEstimate(t.method))} CO2e`);
   if (t.idle_energy_j) {
     const idleMass = t.idle_emissions_g ? `, ${formatMass(t.idle_emissions_g, units.mass)} CO2e` : '';
     lines.push(
@@ -112,9 +113,10 @@ function formatComponentsPower(byComponent: Record<string, number>): string {
 
 /** The line under a cell: "carbon: 1.2 Wh · 0.5 g CO2e · 3.1 s · FR 56 g/kWh". */
 export function footerText(meta: ICellFootprint, units: IUnits): string {
+  const mark = isEstimate(meta.method) ? ESTIMATE_MARK : '';
   const parts = [
-    `${formatEnergy(meta.energy_j, units.energy)}`,
-    `${formatMass(meta.emissions_g, units.mass)} CO2e`,
+    `${mark}${formatEnergy(meta.energy_j, units.energy)}`,
+    `${meta.emissions_g === null ? '' : mark}${formatMass(meta.emissions_g, units.mass)} CO2e`,
     formatDuration(meta.duration_s)
   ];
   if (meta.zone) {
@@ -154,7 +156,12 @@ export function clusterTotalsText(c: IClusterTotals, units: IUnits): string {
 }
 
 export function footerTooltip(meta: ICellFootprint, units: IUnits): string {
-  return formatComponents(meta.by_component, meta.method, units.energy) || 'no components metered';
+  const components = formatComponents(meta.by_component, meta.method, units.energy) || 'no components metered';
+  const estimate = isEstimate(meta.method);
+  const energy = formatRange(meta.energy_j, meta.bounds?.energy_j, 'energy', units.energy, estimate);
+  const mass = formatRange(meta.emissions_g, meta.bounds?.emissions_g, 'mass', units.mass, estimate);
+  const how = estimate ? ' (≈: estimated by a power model; in brackets, how low and how high it may be)' : '';
+  return `${components}\nEnergy: ${energy}; emissions: ${mass} CO2e${how}`;
 }
 
 /** " in FR", " in 2 zones" (naming them if `named`), "" without a zone. */

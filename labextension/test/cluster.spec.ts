@@ -92,9 +92,9 @@ describe('the views of the cluster part', () => {
   it("puts the cluster part after the kernel's figures in the footer, in the user's units", () => {
     const meta = readCellMetadata({ ...footprint, cluster: savedCluster })!;
     expect(footerText(meta, AUTO_UNITS)).toBe(
-      'carbon: 200 mWh · 11 mg CO2e · 1.5 s · FR 56 g/kWh · cluster 3.0 Wh on 2 workers in 2 zones → 3.7 mg CO2e'
+      'carbon: ≈200 mWh · ≈11 mg CO2e · 1.5 s · FR 56 g/kWh · cluster 3.0 Wh on 2 workers in 2 zones → 3.7 mg CO2e'
     );
-    expect(footerText(meta, wh)).toBe('carbon: 0.2 Wh · 0.0112 g CO2e · 1.5 s · FR 56 g/kWh · cluster 3 Wh on 2 workers in 2 zones → 0.0037 g CO2e');
+    expect(footerText(meta, wh)).toBe('carbon: ≈0.2 Wh · ≈0.0112 g CO2e · 1.5 s · FR 56 g/kWh · cluster 3 Wh on 2 workers in 2 zones → 0.0037 g CO2e');
     const partial = readCellMetadata({ ...footprint, cluster: { ...savedCluster, complete: false, note: 'tcp://c:1: timed out' } })!;
     expect(footerText(partial, AUTO_UNITS)).toMatch(/ · cluster 3\.0 Wh on 2 workers in 2 zones → 3\.7 mg CO2e \(incomplete: tcp:\/\/c:1: timed out\)$/);
   });

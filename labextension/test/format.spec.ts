@@ -11,6 +11,7 @@ import {
   formatIntensity,
   formatMass,
   formatPower,
+  formatRange,
   num
 } from '../src/format';
 
@@ -98,13 +99,14 @@ describe('the shared formatting cases (tests/fixtures/format_cases.json)', () =>
     duration: Array<[number, string]>;
     intensity: Array<[IIntensityLike | null, string]>;
     cell: Array<[number | null, number | null, number | null, string]>;
+    range: Array<[number | null, number[] | null, 'energy' | 'mass', EnergyUnit | MassUnit, boolean, string]>;
   };
   const cases: Cases = JSON.parse(
     fs.readFileSync(path.join(__dirname, '..', '..', 'tests', 'fixtures', 'format_cases.json'), 'utf-8')
   );
 
   it('has cases of every kind', () => {
-    for (const kind of ['num', 'energy', 'mass', 'power', 'duration', 'intensity', 'cell'] as const) {
+    for (const kind of ['num', 'energy', 'mass', 'power', 'duration', 'intensity', 'cell', 'range'] as const) {
       expect(cases[kind].length).toBeGreaterThan(0);
     }
   });
@@ -135,5 +137,9 @@ describe('the shared formatting cases (tests/fixtures/format_cases.json)', () =>
 
   it.each(cases.intensity)('formatIntensity(%j) is %p', (intensity, expected) => {
     expect(formatIntensity(intensity)).toBe(expected);
+  });
+
+  it.each(cases.range)('formatRange(%p, %j, %p, %p, %p) is %p', (value, bounds, kind, unit, estimate, expected) => {
+    expect(formatRange(value, bounds, kind, unit, estimate)).toBe(expected);
   });
 });

@@ -1,6 +1,6 @@
 import { CarbonModel, COSTLIEST, insertCostliest } from '../src/model';
 import { ICellFootprint, ICellRecord, IRecordWithFootprint, METADATA_KEY, isCellLineOutput, readCellMetadata, writeFootprint } from '../src/protocol';
-import { footerText, statusText, statusTooltip, UNMETERED_TEXT } from '../src/text';
+import { footerText, footerTooltip, statusText, statusTooltip, UNMETERED_TEXT } from '../src/text';
 import { AUTO_UNITS } from '../src/format';
 
 const intensity = { g_per_kwh: 56, zone: 'FR', source: 'Electricity Maps', year: 2025, chosen_by: 'config' };
@@ -223,7 +223,14 @@ describe('cell metadata', () => {
     );
     expect(meta).toMatchObject({ energy_j: 720, zone: 'FR', g_per_kwh: 56, status: 'ok' });
     expect(meta).toEqual(footprint);
-    expect(footerText(meta!, AUTO_UNITS)).toBe('carbon: 200 mWh · 11 mg CO2e · 1.5 s · FR 56 g/kWh');
+    expect(footerText(meta!, AUTO_UNITS)).toBe('carbon: ≈200 mWh · ≈11 mg CO2e · 1.5 s · FR 56 g/kWh');
+  });
+
+  it('reads the bounds a footprint carries, and shows them in the footer tooltip', () => {
+    const meta = readCellMetadata({ ...kernelFootprint(3, 720), bounds: { energy_j: [360, 1440], emissions_g: [0.0055, 0.022] } })!;
+    expect(meta.bounds).toEqual({ energy_j: [360, 1440], emissions_g: [0.0055, 0.022] });
+    expect(footerTooltip(meta, AUTO_UNITS)).toContain('Energy: ≈200 mWh (100–400 mWh); emissions: ≈11 mg (5.5–22 mg) CO2e');
+    expect(readCellMetadata({ ...kernelFootprint(3, 720), bounds: { energy_j: ['x', 1] } })!.bounds).toBeUndefined();
   });
 
   it('rejects metadata that is not ours', () => {
@@ -236,12 +243,12 @@ describe('cell metadata', () => {
     const { pue, session_id, index, ...older } = kernelFootprint(3, 720);
     const meta = readCellMetadata(older);
     expect(meta).toMatchObject({ energy_j: 720, zone: 'FR', pue: null, session_id: null, index: null });
-    expect(footerText(meta!, AUTO_UNITS)).toBe('carbon: 200 mWh · 11 mg CO2e · 1.5 s · FR 56 g/kWh');
+    expect(footerText(meta!, AUTO_UNITS)).toBe('carbon: ≈200 mWh · ≈11 mg CO2e · 1.5 s · FR 56 g/kWh');
   });
 
   it('marks cells that did not end well', () => {
     const meta = readCellMetadata(kernelFootprint(3, 720, { status: 'interrupted', emissions_g: null }))!;
-    expect(footerText(meta, { energy: 'Wh', mass: 'g' })).toBe('carbon: 0.2 Wh · n/a CO2e · 1.5 s · FR 56 g/kWh [interrupted]');
+    expect(footerText(meta, { energy: 'Wh', mass: 'g' })).toBe('carbon: ≈0.2 Wh · n/a CO2e · 1.5 s · FR 56 g/kWh [interrupted]');
   });
 });
 

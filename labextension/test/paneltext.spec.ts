@@ -42,7 +42,11 @@ describe('the panel texts', () => {
   });
 
   it('says the totals in one line, with the plural right', () => {
-    expect(totalsLine(totals, units)).toBe('1 cell over 2.5 s: 1.0 Wh, 56 mg CO2e');
+    // An estimated component: marked so; bounds where the kernel sent them (older kernels: none).
+    expect(totalsLine(totals, units)).toBe('1 cell over 2.5 s: ≈1.0 Wh, ≈56 mg CO2e');
+    const bounded = { ...totals, energy_bounds_j: [1800, 7200], emissions_bounds_g: [0.028, 0.112] };
+    expect(totalsLine(bounded, units)).toBe('1 cell over 2.5 s: ≈1.0 Wh (0.50–2.0 Wh), ≈56 mg (28–112 mg) CO2e');
+    expect(totalsLine({ ...bounded, method: { cpu: 'measured' } }, units)).toMatch(/^1 cell over 2.5 s: 1.0 Wh \(/);
     expect(totalsLine({ ...totals, cells: 3 }, units)).toMatch(/^3 cells over /);
   });
 
@@ -53,7 +57,9 @@ describe('the panel texts', () => {
 
   it('shows a row per cell: execution count, first line of source, figures, the cell to go to', () => {
     const row = panelRow(record(), units);
-    expect([row.label, row.source, row.energy, row.emissions, row.time]).toEqual(['[7]', 'total = sum(range(10))', '1.0 Wh', '56 mg', '2.5 s']);
+    expect([row.label, row.source, row.energy, row.emissions, row.time]).toEqual(['[7]', 'total = sum(range(10))', '≈1.0 Wh', '≈56 mg', '2.5 s']);
+    const bounded = panelRow(record({ bounds: { energy_j: [1800, 7200], emissions_g: null } }), units);
+    expect([bounded.energy, bounded.emissions]).toEqual(['≈1.0 Wh (0.50–2.0 Wh)', '≈56 mg']);
     expect(row.cellId).toBe('cell-7');
     expect(row.title).toContain('total = sum(range(10))\ntotal');
     expect(COSTLIEST_COLUMNS).toHaveLength(5);

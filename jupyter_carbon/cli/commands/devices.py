@@ -21,11 +21,11 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    from ...config import load_settings
+    from ...config import METER_SETTINGS, load_settings
     from ...inventory import inventory, render
     from ...meter import Meter
 
-    meter = Meter(config=load_settings(), start=False)  # opens the sources, starts no sampler
+    meter = Meter(config=load_settings(uses=METER_SETTINGS), start=False)  # opens the sources, starts no sampler
     try:
         report = inventory(meter)
     finally:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ...files import atomic_write
+from ...files import atomic_write, make_folders
 from ..errors import UsageError
 
 EXTENSION = "jupyter_carbon"
@@ -82,7 +82,7 @@ def enable(args) -> int:
     if path.exists():
         print(f"jupyter-carbon is already enabled for profile '{args.profile}' ({path})")
         return 0
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_folders(path.parent)
     atomic_write(path, lambda f: f.write(STARTUP))
     print(
         f"jupyter-carbon enabled: wrote {path}, which loads it in every new IPython kernel and shell of "

@@ -21,7 +21,7 @@ def run(args) -> int:
     from ..errors import UsageError
 
     try:
-        print(estimate(args, load_settings()))
+        print(estimate(args, load_settings(uses=("region", "pue"))))
     except ValueError as err:
         raise UsageError(str(err)) from None
     return 0

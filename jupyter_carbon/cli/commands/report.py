@@ -81,10 +81,13 @@ def find_ledger(query: str, directory: str | None) -> Path:
     from ...config import load_settings
     from ...ledger import default_ledger_dir, list_ledgers
 
-    configured = load_settings().ledger_dir
+    configured = None if directory else load_settings(uses=("ledger_dir",)).ledger_dir
     folder = Path(directory or configured).expanduser() if (directory or configured) else default_ledger_dir()
     if query.lower() in NEWEST:
-        ledgers = list_ledgers(folder)
+        try:
+            ledgers = list_ledgers(folder)
+        except OSError as err:  # a folder others could have planted ledgers in
+            raise UsageError(str(err)) from None
         if not ledgers:
             raise UsageError(f"no session ledger in {folder}; run a notebook with %load_ext jupyter_carbon or `jupyter carbon run` first")
         return ledgers[-1]
@@ -119,7 +122,8 @@ def alternative_for(records) -> dict | None:
 
 def run(args) -> int:
     from ..errors import UsageError
-    from ...report import Report, export, render, summary_text
+    from ...report import NotALedger, Report, export, render, summary_text
+    from ...units import plural
     from ...ledger import read_ledger
 
     fmt = resolve_format(args.output, args.format, stdout_default="text")
@@ -131,13 +135,16 @@ def run(args) -> int:
         contents = read_ledger(path)
     except OSError as err:
         raise UsageError(f"cannot read the ledger {path}: {err.strerror or err}") from None
-    report = Report.from_ledger(contents, alternative=alternative_for(contents.records))
+    try:
+        report = Report.from_ledger(contents, alternative=alternative_for(contents.records))
+    except NotALedger as err:
+        raise UsageError(str(err)) from None
     if args.output and args.output != "-":
         try:
             written = export(report, args.output, fmt, per_cell=args.per_cell)
         except (OSError, ValueError) as err:
             raise UsageError(f"cannot write {args.output}: {getattr(err, 'strerror', None) or err}") from None
-        print(f"jupyter-carbon: wrote {written} ({len(report.records)} cells from {path.name})", file=sys.stderr)
+        print(f"jupyter-carbon: wrote {written} ({plural(len(report.records), 'cell')} from {path.name})", file=sys.stderr)
         return 0
     if fmt == "text":
         print(summary_text(report, top=args.top))

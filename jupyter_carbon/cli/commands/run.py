@@ -191,6 +191,7 @@ def wait_for_window(args, clock=None, sleep=None) -> int | None:
 def _write_outputs(args, result, fmt: str | None) -> None:
     """The per-cell table and totals, the executed copy and the report, where asked."""
     from ...report import export, render, summary_text
+    from ...units import plural
     from .. import runner
     from ..errors import UsageError
 
@@ -212,7 +213,12 @@ def _write_outputs(args, result, fmt: str | None) -> None:
             written = export(report, args.output, fmt, per_cell=args.per_cell)
         except (OSError, ValueError) as err:
             raise UsageError(f"cannot write the report {args.output}: {getattr(err, 'strerror', None) or err}") from None
-        _eprint(f"jupyter-carbon: wrote {written} ({len(report.records)} cells)")
+        _eprint(f"jupyter-carbon: wrote {written} ({plural(len(report.records), 'cell')})")
+    if result.unmetered:
+        _eprint(
+            f"jupyter-carbon: {plural(result.unmetered, 'code cell')} ran without a record (metering switched off "
+            "with %carbon off, or jupyter_carbon unloaded); the report leaves them out"
+        )
     if result.session.get("ledger"):
         _eprint(f"jupyter-carbon: ledger {result.session['ledger']}")
 
@@ -229,7 +235,9 @@ def _exit_code(args, result) -> int:
     if result.failure is None:
         return 0
     f, cell = result.failure, _stopped_cell(result)
-    covered = f"The figures cover the {len(result.records)} cells metered up to and including it."
+    from ...units import plural
+
+    covered = f"The figures cover the {plural(len(result.records), 'cell')} metered up to and including it."
     if result.interrupted:
         _eprint(f"jupyter carbon: interrupted in {cell}. {covered}")
         return 130
