@@ -123,3 +123,16 @@ def status_line(totals, *, enabled: bool, intensity: dict | None) -> str:
     if t.get("embodied_g"):
         body += f" · embodied {format_mass(t['embodied_g'])} CO2e"
     return f"jupyter-carbon: metering {state}; {plural(t['cells'], 'cell')}: {body}; {format_intensity(intensity)}"
+
+
+def projection_text(projection: dict | None) -> str:
+    """A running cell's projection in words: "≈ 1.2 kWh (0.9–1.6 kWh), 0.4 kg CO2e at this
+    pace; 38 % done"; "" without one."""
+    from .units import format_energy, format_mass
+
+    if not projection:
+        return ""
+    grams = projection.get("emissions_g")
+    co2 = f", {format_mass(grams)} CO2e" if grams is not None else ""
+    return (f"≈ {format_energy(projection['energy_j'])} ({format_energy(projection['low_j'])}–{format_energy(projection['high_j'])})"
+            f"{co2} at this pace; {100 * projection['fraction']:.0f} % done")  # fmt: skip

@@ -16,8 +16,8 @@ LAYERS = (
     ("hardware", "carbon", "cpu_power", "bounds"),
     ("energy", "gpusync"),
     ("meter", "measurement"),
-    ("records", "sums", "ledger", "footprint", "session"),
-    ("report", "text", "inventory", "estimates", "cluster"),
+    ("records", "sums", "ledger", "footprint", "session", "projection"),
+    ("report", "text", "inventory", "estimates", "forecasting", "cluster"),
     ("kernel", "cli", "server"),
     ("", "__main__"),  # the package itself: its entry points load the kernel side and the CLI
 )

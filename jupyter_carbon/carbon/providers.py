@@ -119,6 +119,9 @@ class ElectricityMaps(Provider):
     def secrets(self):
         return (self._token,) if self._token else ()
 
+    def auth_headers(self) -> dict:
+        return {"auth-token": self._token}
+
     def supports(self, place) -> str | None:
         if not self._token:
             return f"{self.name} needs c.CarbonMeter.electricitymaps_token"
@@ -176,18 +179,24 @@ class WattTime(Provider):
         self._token, self._token_at = token, clocks.monotonic()
         return token
 
-    def fetch(self, place, timeout: float) -> Reading:
+    def get_json(self, url: str, timeout: float):
+        """``url`` asked with a session token, logging in first (and once more on a 401)."""
         if not self._token or clocks.monotonic() - self._token_at > self.TOKEN_LIFETIME_S:
             self._login(timeout)
-        query = urllib.parse.urlencode({"region": self.region, "signal_type": "co2_moer", "horizon_hours": 0})
-        url = f"{self.base_url}/v3/forecast?{query}"
         try:
-            body = fetch_json(url, timeout=timeout, headers={"Authorization": f"Bearer {self._token}"})
+            return fetch_json(url, timeout=timeout, headers={"Authorization": f"Bearer {self._token}"})
         except FetchError as err:
             if "HTTP 401" not in str(err):
                 raise
             self._login(timeout)  # the token expired early: log in once more
-            body = fetch_json(url, timeout=timeout, headers={"Authorization": f"Bearer {self._token}"})
+            return fetch_json(url, timeout=timeout, headers={"Authorization": f"Bearer {self._token}"})
+
+    def forecast_url(self, hours: int) -> str:
+        query = urllib.parse.urlencode({"region": self.region, "signal_type": "co2_moer", "horizon_hours": hours})
+        return f"{self.base_url}/v3/forecast?{query}"
+
+    def fetch(self, place, timeout: float) -> Reading:
+        body = self.get_json(self.forecast_url(0), timeout)
         try:
             point = body["data"][0]
             units = body["meta"]["units"]
@@ -196,12 +205,17 @@ class WattTime(Provider):
         if not isinstance(point, dict):
             raise FetchError(f"{self.name} answered without data[0].value")
         value = _number(point.get("value"), f"{self.name} value")
-        per_kwh = {"lbs_co2_per_mwh": G_PER_LB / 1000.0, "kg_co2_per_mwh": 1.0, "g_co2_per_kwh": 1.0}
-        if units not in per_kwh:
-            raise FetchError(f"{self.name} answered in units other than {', '.join(per_kwh)}")
-        g = _plausible(value * per_kwh[units], f"{self.name} marginal rate")
+        g = _plausible(value * watttime_per_kwh(units), f"{self.name} marginal rate")
         when = point.get("point_time")
         return Reading(g, "marginal", f"{self.name} live (marginal)", _year(when), when if isinstance(when, str) else None)
+
+
+def watttime_per_kwh(units) -> float:
+    """The factor from WattTime's ``meta.units`` to g/kWh; FetchError for units not known."""
+    per_kwh = {"lbs_co2_per_mwh": G_PER_LB / 1000.0, "kg_co2_per_mwh": 1.0, "g_co2_per_kwh": 1.0}
+    if units not in per_kwh:
+        raise FetchError(f"WattTime answered in units other than {', '.join(per_kwh)}")
+    return per_kwh[units]
 
 
 def make_provider(config) -> Provider | None:

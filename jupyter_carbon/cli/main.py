@@ -16,7 +16,7 @@ from .._version import __version__
 from .errors import UsageError
 
 #: Subcommand modules, in the order ``--help`` lists them.
-COMMAND_MODULES = ["run", "report", "devices", "estimate", "regions", "enable"]
+COMMAND_MODULES = ["run", "report", "devices", "estimate", "forecast", "regions", "enable"]
 
 
 def build_parser() -> argparse.ArgumentParser:

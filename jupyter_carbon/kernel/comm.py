@@ -213,6 +213,7 @@ class FrontendChannel:
             "cell_id": cell.cell_id if cell is not None else None,
             "cell_energy_j": self.ext.session.live_energy_j() if cell is not None else None,
             "cluster": self.ext.session.cluster_power(),
+            "projection": projector.to_dict() if cell is not None and (projector := getattr(self.ext, "projector", None)) else None,
         }
         for comm in due:
             self._send(comm, message)

@@ -52,6 +52,10 @@ class CarbonExtension:
                 hardware_lifetime_years=self.config.hardware_lifetime_years,
             )
         self.session = session
+        from .progress import Projector
+
+        self.projector = Projector(self.session, self.carbon)
+        self.projector.on_budget = over_budget
         self.settings = LiveSettings(self)
         self.enabled = True
         self._depth = 0
@@ -102,6 +106,7 @@ class CarbonExtension:
 
     def close(self) -> None:
         self.unregister()
+        self.projector.close()
         for meter_widget in self.widgets:
             meter_widget.close()
         for part in (self.session, self.carbon, self.meter):
@@ -197,7 +202,7 @@ class CarbonExtension:
 
         from .widget import CarbonWidget
 
-        meter_widget = CarbonWidget(self.session, self.carbon, units=self.settings.units)
+        meter_widget = CarbonWidget(self.session, self.carbon, units=self.settings.units, projector=self.projector)
         self.widgets.append(meter_widget)
         display(meter_widget)
         return meter_widget
@@ -298,8 +303,9 @@ class CarbonExtension:
             if not options.quiet:
                 from ..text import cell_line
 
+                outcome = f" · {self.projector.outcome}" if self.projector.outcome else ""
                 with self.settings.display_units():
-                    show_cell_line(cell_line(record))
+                    show_cell_line(cell_line(record) + outcome)
 
     def _end_interrupted(self, cell) -> None:
         try:
@@ -307,6 +313,12 @@ class CarbonExtension:
                 self.session.end(cell, status="interrupted", error="KeyboardInterrupt")
         except BaseException as err:  # a second Ctrl-C: give up on this record, quietly
             log.warning("jupyter-carbon: the cell's record was lost to an interrupt (%s)", type(err).__name__)
+
+
+def over_budget(text: str) -> None:
+    """The budget warning, in the running cell's output (the sampler's thread writes it
+    there, as ipykernel routes a thread's output to the cell that runs)."""
+    print(text, flush=True)
 
 
 def cell_status(result) -> tuple[str, str | None]:

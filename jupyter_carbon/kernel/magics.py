@@ -83,6 +83,14 @@ def _estimate_parser() -> MagicArgumentParser:
     return p
 
 
+def _forecast_parser() -> MagicArgumentParser:
+    from ..forecasting import DESCRIPTION, add_arguments
+
+    p = _subparser("forecast", DESCRIPTION + " Needs c.CarbonMeter.live_provider; asks it once, for at most live_timeout_s.")
+    add_arguments(p)
+    return p
+
+
 #: Each subcommand: what it does, in one line, and the parser of its arguments (built when
 #: used); None passes the words as they are.
 SUBCOMMANDS = {
@@ -99,6 +107,8 @@ SUBCOMMANDS = {
     "cluster": ("the cluster's workers (Dask) or nodes (Ray): their hosts, hardware and zones", NO_ARGUMENTS),
     "widget": ("show the live meter: power while a cell runs, session energy and CO2e", NO_ARGUMENTS),
     "estimate": ("the emissions calculator, as `jupyter carbon estimate` (see %carbon estimate --help)", _estimate_parser),
+    "forecast": ("the grid's intensity for the next hours and the cleanest window  [--hours N] [--length H] [--power W]", _forecast_parser),
+    "budget": ("warn once when a running cell's projected CO2e crosses an amount  [500 g|0.5 kg|off]", None),
     "help": ("this list", NO_ARGUMENTS),
 }
 
@@ -323,6 +333,37 @@ class CarbonMagics(Magics):
             print(run(options, self.ext.config))
         except ValueError as err:
             raise UsageError(f"%carbon estimate: {err}") from None
+
+    def _forecast(self, options):
+        from ..forecasting import forecast_text, provider_for, request_from
+
+        totals = self.ext.session.totals
+        mean_w = totals.energy_j / totals.duration_s if totals.duration_s > 0 else None
+        try:
+            request = request_from(options, mean_w)
+        except ValueError as err:
+            raise UsageError(f"%carbon forecast: {err}") from None
+        pue = (self.ext.intensity_dict() or {}).get("pue", 1.0)
+        with self.ext.settings.display_units():
+            print(forecast_text(self.ext.config, self.ext.carbon.place, request, provider=provider_for(self.ext.config), pue=pue))
+
+    def _budget(self, args):
+        from ..projection import parse_mass
+        from ..units import format_mass
+
+        projector = self.ext.projector
+        if args:
+            if [a.lower() for a in args] == ["off"]:
+                projector.budget_g = None
+            else:
+                try:
+                    projector.budget_g = parse_mass(" ".join(args))
+                except ValueError as err:
+                    raise UsageError(f"%carbon budget: {err}, or off.") from None
+        if projector.budget_g is None:
+            print("jupyter-carbon: no budget; %carbon budget 500 g warns when a running cell's projection crosses 500 g CO2e")
+        else:
+            print(f"jupyter-carbon: budget {format_mass(projector.budget_g)} CO2e per cell, checked against the projection while a progress bar runs")
 
     def _report(self, ledger: str | None):
         try:

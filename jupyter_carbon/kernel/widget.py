@@ -19,7 +19,7 @@ import ipywidgets as widgets
 from traitlets import Bool, Dict, Float, Unicode
 
 from .. import clocks
-from ..text import cluster_power_text
+from ..text import cluster_power_text, projection_text
 from ..units import cell_label, display_units, format_energy, format_intensity, format_mass, format_power
 
 TRACE_WIDTH, TRACE_HEIGHT = 240, 36
@@ -42,10 +42,13 @@ class CarbonWidget(widgets.VBox):
     session_emissions_g = Float(0.0)
     idle_energy_j = Float(0.0, help="Energy charged to the kernel between cells, apart from the cells'.")
     running = Bool(False, help="A cell is running.")
+    projection = Dict(help="The running cell's projected energy and CO2e at 100 % of the progress it reports, with bounds; empty without one.")
     zone = Unicode("")
 
-    def __init__(self, session, carbon=None, *, min_interval: float = 0.5, history_s: float = 300.0, clock=clocks.monotonic, units=None, **kwargs):
+    def __init__(self, session, carbon=None, *, min_interval: float = 0.5, history_s: float = 300.0, clock=clocks.monotonic, units=None,
+                 projector=None, **kwargs):  # fmt: skip
         self._session = session
+        self._projector = projector
         self._carbon = carbon
         self._units = units or (lambda: ("auto", "auto"))
         self._last_cell = ""
@@ -72,6 +75,7 @@ class CarbonWidget(widgets.VBox):
             with self._lock:
                 self.running = True
                 self.cell_energy_j = 0.0
+                self.projection = {}
             self._draw()
         elif event in ("cell_end", "totals"):
             if event == "cell_end":
@@ -94,6 +98,7 @@ class CarbonWidget(widgets.VBox):
             self.cluster_power = self._session.cluster_power() or {}
             if self._session.current is not None:
                 self.cell_energy_j = self._session.live_energy_j()
+            self.projection = (self._projector.to_dict() if self._projector is not None else None) or {}
         self._draw()
 
     def _settle(self) -> None:
@@ -139,6 +144,8 @@ class CarbonWidget(widgets.VBox):
             if self.cluster_power:
                 watts += f" · {html.escape(cluster_power_text(self.cluster_power))}"
             live = f"<b>Running</b> {watts} · this cell {html.escape(format_energy(self.cell_energy_j))}"
+            if self.projection:
+                live += f"<br><span title='projected at the pace so far; bounds allow the rest to run half to one and a half times the paces seen'>{html.escape(projection_text(self.projection))}</span>"
         else:
             last = f" {html.escape(self._last_cell)}" if self._last_cell else ""
             live = f"<b>Idle</b> · last cell{last} {html.escape(format_energy(self.cell_energy_j))}"

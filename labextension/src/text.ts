@@ -2,6 +2,7 @@
  * The words the views show, built from the model: kept apart from the widgets so the
  * tests can check them without a DOM.
  */
+import { projectionShort, projectionText, readProjection } from './projection';
 import {
   IUnits,
   componentName,
@@ -47,7 +48,8 @@ export function statusText(model: CarbonModel, units: IUnits): string {
     const clusterPower = readClusterPower(power);
     const cluster = clusterPower ? ` · cluster ${formatPower(clusterPower.watts)}` : '';
     const sofar = power?.cell_energy_j != null ? ` · cell ${formatEnergy(power.cell_energy_j, units.energy)}` : '';
-    return `Carbon: ${watts}${cluster}${sofar}`;
+    const ahead = projectionShort(readProjection(power), units);
+    return `Carbon: ${watts}${cluster}${sofar}${ahead ? ` · ${ahead}` : ''}`;
   }
   const t = model.totals;
   const off = model.enabled ? '' : ' (off)';
@@ -142,6 +144,10 @@ export function statusTooltip(model: CarbonModel, units: IUnits): string {
     const clusterNow = clusterPowerText(readClusterPower(model.power));
     if (clusterNow) {
       lines.push(`Now on the cluster: ${clusterNow}`);
+    }
+    const ahead = projectionText(readProjection(model.power), units);
+    if (ahead) {
+      lines.push(`Projected for this cell: ${ahead} (an estimate from its progress bar)`);
     }
   }
   lines.push('Click for the costliest cells and exports.');

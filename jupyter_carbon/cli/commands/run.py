@@ -39,6 +39,12 @@ def register(subparsers) -> None:
     p.add_argument("-p", "--parameter", nargs=2, action="append", metavar=("NAME", "VALUE"), default=[],
                    help="a papermill parameter (as papermill -p; needs papermill: pip install 'jupyter-carbon[papermill]')")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
+    p.add_argument("--when", choices=("now", "cleanest"), default="now",
+                   help="'cleanest': wait for the cleanest window of the grid's forecast, then run (needs a forecast provider)")
+    p.add_argument("--within", metavar="DURATION", help="with --when cleanest: the run must end within this, e.g. 12h (default 12h)")
+    p.add_argument("--length", metavar="DURATION", help="with --when cleanest: how long the run is expected to take, e.g. 90m (default 1h)")
+    p.add_argument("--provider", choices=("uk-national-grid", "electricitymaps", "watttime"),
+                   help="with --when cleanest: the forecast provider (default: c.CarbonMeter.live_provider)")
     p.set_defaults(func=run)
 
 
@@ -133,9 +139,53 @@ def _check_input(args) -> str | None:
             check_pue(args.pue)
         except ValueError as err:
             raise UsageError(str(err)) from None
+    _check_when(args)
     if args.timeout is not None and args.timeout <= 0:
         raise UsageError(f"--timeout must be a positive number of seconds, got {args.timeout}")
     return fmt
+
+
+def _check_when(args) -> None:
+    """--within, --length and --provider belong to --when cleanest; durations must read."""
+    from ...carbon.forecast import parse_duration
+    from ..errors import UsageError
+
+    given = [name for name in ("within", "length", "provider") if getattr(args, name, None)]
+    if args.when != "cleanest":
+        if given:
+            raise UsageError(f"--{given[0]} goes with --when cleanest")
+        return
+    try:
+        args.within_td = parse_duration(args.within or "12h")
+        args.length_td = parse_duration(args.length or "1h")
+    except ValueError as err:
+        raise UsageError(str(err)) from None
+    if args.length_td > args.within_td:
+        raise UsageError(f"--length {args.length or '1h'} is longer than --within {args.within or '12h'}")
+
+
+def wait_for_window(args, clock=None, sleep=None) -> int | None:
+    """With --when cleanest, wait for the window (None when it came); 130 on Ctrl-C."""
+    from ...config import load_settings
+    from ...forecasting import provider_for
+    from ..errors import UsageError
+    from ..schedule import wait_for_cleanest
+    from .forecast import place_and_pue
+
+    settings = load_settings()
+    place, pue = place_and_pue(args.region, settings)
+    provider = provider_for(settings, args.provider)
+    if provider is None:
+        from ...carbon.forecasts import which_could
+
+        raise UsageError("--when cleanest needs a forecast provider: --provider NAME, or " + "; or ".join(which_could(place)))
+    extra = {k: v for k, v in (("clock", clock), ("sleep", sleep)) if v is not None}
+    try:
+        wait_for_cleanest(settings, place, provider=provider, within=args.within_td, length=args.length_td, say=_eprint, pue=pue, **extra)
+    except KeyboardInterrupt:
+        _eprint("jupyter carbon: stopped waiting for the cleanest window; nothing ran.")
+        return 130
+    return None
 
 
 def _write_outputs(args, result, fmt: str | None) -> None:
@@ -208,6 +258,8 @@ def run(args) -> int:
     kernel = kernel_name(args.kernel, nb)
     if args.parameter:
         nb = parameterize(args.notebook, args.parameter, kernel)
+    if args.when == "cleanest" and (stopped := wait_for_window(args)) is not None:
+        return stopped
 
     def progress(n, of, number, record, totals):
         _eprint(runner.progress_line(n, of, number, record, totals))
