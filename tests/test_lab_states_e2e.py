@@ -20,11 +20,11 @@ import uuid
 import pytest
 from browser import (
     ARTIFACTS,
-    CHROMIUM,
     LAB_VERSION,
     STATUS,
     browser_page,
     jupyter_server,
+    needs_chromium,
     run_cell,
     wait_status,
 )
@@ -32,7 +32,7 @@ from browser import (
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium (apt-get install -y chromium); CI installs it"),
+    needs_chromium,
 ]
 
 FOOTER = ".jp-carbon-CellFooter"
@@ -47,6 +47,12 @@ def lab(tmp_path):
 def _open(page, base, token, name="carbon-e2e.ipynb"):
     page.goto(f"{base}/lab/tree/{name}?token={token}")
     page.wait_for_selector(".jp-Notebook .jp-CodeCell", timeout=90000)
+
+
+def _open_unmetered(page, base, token):
+    """Open the test notebook and wait until its kernel reports it is not metered yet."""
+    _open(page, base, token)
+    wait_status(page, "d.status === 'unmetered'", 90000)
 
 
 def _footer(page, index):
@@ -64,8 +70,7 @@ def test_footers_follow_edits_copies_and_cleared_outputs(lab):
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is in the test extra")
     base, token, _, _ = lab
     with browser_page(sync_api, "e2e-footer-states") as page:
-        _open(page, base, token)
-        wait_status(page, "d.status === 'unmetered'", 90000)
+        _open_unmetered(page, base, token)
         run_cell(page, 0)
         wait_status(page, "d.status === 'metered'")
         run_cell(page, 1)
@@ -186,8 +191,7 @@ def test_status_item_by_keyboard_and_on_a_launcher(lab):
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is in the test extra")
     base, token, _, _ = lab
     with browser_page(sync_api, "e2e-keyboard") as page:
-        _open(page, base, token)
-        wait_status(page, "d.status === 'unmetered'", 90000)
+        _open_unmetered(page, base, token)
         item = page.locator(STATUS)
         assert item.get_attribute("role") == "button" and item.get_attribute("tabindex") == "0"
         assert item.get_attribute("aria-expanded") == "false" and "not metered" in item.get_attribute("aria-label")
@@ -277,8 +281,7 @@ def test_status_bar_fits_beside_resource_usage(lab, width):
     base, token, _, _ = lab
     with browser_page(sync_api, f"e2e-statusbar-{width}") as page:
         page.set_viewport_size({"width": width, "height": 800})
-        _open(page, base, token)
-        wait_status(page, "d.status === 'unmetered'", 90000)
+        _open_unmetered(page, base, token)
         page.wait_for_timeout(2000)  # resource-usage polls its metrics
         has_resource_usage = page.evaluate("() => /Mem:/.test(document.querySelector('.jp-StatusBar-Widget').textContent)")
         unmetered = page.locator(STATUS).text_content()
