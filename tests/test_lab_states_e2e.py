@@ -179,7 +179,8 @@ def test_a_notebook_someone_else_saved(lab):
             assert by_case[why]["text"] == "carbon: unreadable footprint", (why, by_case[why])
         # A component named after something on Object.prototype is just a name.
         assert by_case["constructor"]["state"] == "current"
-        assert by_case["constructor"]["title"] == "constructor 1.0 mWh", by_case["constructor"]
+        # (its components line, then the figures line every footer's tooltip carries)
+        assert by_case["constructor"]["title"] == "constructor 1.0 mWh\nEnergy: 1.0 mWh; emissions: n/a CO2e", by_case["constructor"]
         assert page.evaluate("() => window.__carbonPwned === undefined")
         # Nothing spills across the page.
         assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
