@@ -85,6 +85,7 @@ def test_status_bar_and_footer_in_a_real_browser(lab):
         # The kernel's footprint, written as it is: the same shape `jupyter carbon run` writes.
         assert set(meta) == {
             "energy_j", "by_component", "method", "emissions_g", "duration_s", "zone", "g_per_kwh", "status", "pue", "session_id", "index",
+            "total_energy_j", "total_emissions_g", "bounds", "embodied_g", "lifetime_years",
         }  # fmt: skip
         assert meta["energy_j"] > 0 and meta["zone"] == "FR" and meta["status"] == "ok"
 

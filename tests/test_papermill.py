@@ -11,7 +11,7 @@ papermill = pytest.importorskip("papermill", reason="papermill is the optional e
 pytestmark = pytest.mark.slow
 
 FOOTPRINT_KEYS = {"total_energy_j", "total_emissions_g", "energy_j", "by_component", "method", "duration_s", "emissions_g", "zone",
-                  "g_per_kwh", "pue", "status", "session_id", "index", "embodied_g", "lifetime_years"}  # fmt: skip
+                  "g_per_kwh", "pue", "status", "session_id", "index", "embodied_g", "lifetime_years", "bounds"}  # fmt: skip
 
 
 def parameterised_notebook(path):
