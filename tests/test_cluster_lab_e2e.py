@@ -80,11 +80,13 @@ def test_the_footer_status_item_and_panel_show_a_cells_cluster_part(tmp_path):
         footer = page.locator(".jp-CodeCell").nth(2).locator(".jp-carbon-CellFooter")
         sync_api.expect(footer).to_contain_text("cluster", timeout=30000)
         text = footer.text_content()
-        assert re.search(r" · cluster [\d.]+ (mWh|Wh|kWh) on 2 workers in FR → [\d.]+ (mg|g) CO2e", text), text
+        # the cell's total leads, then its parts: the kernel's and the cluster's
+        assert text.startswith("carbon: total "), text
+        assert re.search(r" = kernel ≈?[\d.]+ (mWh|Wh|kWh) \+ cluster [\d.]+ (mWh|Wh|kWh) on 2 workers in FR → [\d.]+ (mg|g) CO2e", text), text
         # Only cells that sent work to the cluster have a cluster part.
         assert "cluster" not in page.locator(".jp-CodeCell").nth(0).locator(".jp-carbon-CellFooter").text_content()
 
-        assert re.search(r" · cluster [\d.]+ (mWh|Wh|kWh)$", done["text"]), done["text"]
+        assert re.search(r" CO2e \(kernel [\d.]+ (mWh|Wh|kWh) \+ cluster [\d.]+ (mWh|Wh|kWh)\)$", done["text"]), done["text"]
         assert re.search(r"\nCluster: [\d.]+ (mWh|Wh|kWh) on 2 workers in FR over \d cells?, [\d.]+ (mg|g) CO2e", done["title"]), done["title"]
 
         page.screenshot(path=str(ARTIFACTS / "lab-cluster.png"))

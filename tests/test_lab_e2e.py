@@ -86,6 +86,7 @@ def test_status_bar_and_footer_in_a_real_browser(lab):
         assert set(meta) == {
             "energy_j", "by_component", "method", "emissions_g", "duration_s", "zone", "g_per_kwh", "status", "pue", "session_id", "index",
             "cell_id", "execution_count", "source_sha256",
+            "total_energy_j", "total_emissions_g", "bounds", "embodied_g", "lifetime_years",
         }  # fmt: skip
         assert meta["energy_j"] > 0 and meta["zone"] == "FR" and meta["status"] == "ok"
 
@@ -109,8 +110,16 @@ def test_status_bar_and_footer_in_a_real_browser(lab):
         assert not spills, "\n".join(spills)
         _export_every_format(page, panel, sync_api, root)
         # The ledger and the reports name the notebook (JupyterLab tells the kernel which).
-        (ledger,) = (root.parent / "home" / "data" / "carbon" / "ledgers").glob("*.jsonl")
-        cells = [json.loads(line) for line in ledger.read_text().splitlines()[1:]]
+        # The server extension meters the kernel from outside until the kernel says it meters
+        # itself: its ledger holds at most the cells before that, never one the kernel recorded.
+        ledgers = {}
+        for path in (root.parent / "home" / "data" / "carbon" / "ledgers").glob("*.jsonl"):
+            header, *lines = path.read_text().splitlines()
+            ledgers.setdefault(json.loads(header).get("metered_by", "kernel"), []).append([json.loads(x) for x in lines])
+        (cells,) = ledgers.pop("kernel")
+        assert set(ledgers) <= {"server"} and len(ledgers.get("server", [])) <= 1, ledgers
+        by_server = [c for c in ledgers.get("server", [[]])[0] if c.get("type", "cell") == "cell"]
+        assert not {c["execution_count"] for c in by_server} & {c["execution_count"] for c in cells}
         assert {c["notebook"] for c in cells} == {"carbon-e2e.ipynb"}
         page.screenshot(path=str(ARTIFACTS / f"lab-panel-{LAB_VERSION}.png"))
 
