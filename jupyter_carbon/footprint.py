@@ -17,6 +17,9 @@ same whether it ran headless or by hand. Key ``"jupyter_carbon"`` (``METADATA_KE
       "zone": "FR", "g_per_kwh": 44.0, "pue": 1.0,
       "status": "ok",                      # ok | error | interrupted
       "session_id": "20261122T043901Z-1234-ab12cd", "index": 3,  # the record in the ledger
+      "cell_id": "a1b2c3", "execution_count": 4,   # the run these figures describe: a view shows
+      "source_sha256": "9f86d0…",                  # them as earlier once the cell is copied, run
+                                                   # again unmetered or edited (null: unknown)
       "cluster": {"energy_j": 4.2e4, "emissions_g": 3.1, "workers": 8,   # only for a cell that
                   "zones": ["FR", "PL"], "complete": true,             # had a cluster client;
                   "note": null, "carried": false},                     # note: why incomplete
@@ -26,11 +29,17 @@ same whether it ran headless or by hand. Key ``"jupyter_carbon"`` (``METADATA_KE
       "sci_g": 3.2e-6                      # SCI: (total + embodied) per unit; only with a unit
     }
 
+``labextension/src/footprint.schema.json`` is this shape as a JSON Schema: JupyterLab checks a
+saved notebook's footprints against it before showing any figure, and the tests check that
+:func:`footprint` writes what it accepts.
+
 The notebook's own metadata gets the same key with a run's totals (:func:`notebook_totals`).
 ``docs/protocol.md`` documents both.
 """
 
 from __future__ import annotations
+
+import hashlib
 
 from .records import CellRecord, Totals, cell_sci, cell_total
 
@@ -42,6 +51,12 @@ DIGITS = 6
 
 def _round(x):
     return float(f"{x:.{DIGITS}g}") if isinstance(x, float) else x
+
+
+def source_sha256(source: str) -> str:
+    """The hash a footprint keeps of the source that ran: the browser hashes a cell's source
+    the same way (SHA-256 of its UTF-8) to tell whether it was edited since."""
+    return hashlib.sha256(source.encode("utf-8", "replace")).hexdigest()
 
 
 def footprint(record: CellRecord) -> dict:
@@ -62,6 +77,9 @@ def footprint(record: CellRecord) -> dict:
         "status": record.status,
         "session_id": record.session_id,
         "index": record.index,
+        "cell_id": record.cell_id,
+        "execution_count": record.execution_count,
+        "source_sha256": record.source_sha256,
     }
     if record.bounds:
         b = record.bounds

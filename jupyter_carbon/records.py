@@ -80,6 +80,8 @@ class CellRecord:
     cell_position: int | None = None
     """The cell's place in the notebook (1 = the first cell), where the one who ran it knows:
     ``jupyter carbon run``. Absent from older ledgers."""
+    source_sha256: str | None = None
+    """SHA-256 (hex) of all the source that ran, to tell a cell edited since. Absent from older ledgers."""
     bounds: dict | None = None
     """How sure the figures are: ``{"energy_j": [low, high], "by_component": {c: [low, high]},
     "emissions_g": [low, high] | None}`` from each method's band (:mod:`jupyter_carbon.bounds`).
@@ -207,8 +209,7 @@ _FIELD_TYPES = {
     "facility_energy_j": _number, "emissions_g": _optional(_number), "intensity": _intensity,
     "magic": lambda v: isinstance(v, bool), "type": _str, "notebook": _optional(_str),
     "below_resolution": lambda v: isinstance(v, list) and all(isinstance(c, str) for c in v),
-    "cluster": _cluster,
-    "cell_position": _optional(lambda v: _int(v) and v >= 1),
+    "cluster": _cluster, "cell_position": _optional(lambda v: _int(v) and v >= 1), "source_sha256": _optional(_str),
     "bounds": _bounds.valid, "embodied": _embodied, "functional_unit": _unit,
 }  # fmt: skip
 _RECORD_FIELDS = frozenset(CellRecord.__dataclass_fields__)

@@ -57,6 +57,7 @@ class OpenCell:
     cluster: object = None
     """Where the cell's cluster window starts (``cluster.edges.CellWindow``), if metered."""
     cell_position: int | None = None
+    source_sha256: str | None = None
     ended: bool = False
     """Set once the cell's record is kept: an interrupted end must not record it twice."""
 
@@ -171,24 +172,20 @@ class Session:
             except Exception:
                 log.exception("jupyter-carbon: waiting for the GPU's queued work failed")
 
-    def begin(self, *, execution_count=None, cell_id=None, source: str = "", magic: bool = False, cell_position=None, snapshot=None) -> OpenCell:
+    def begin(
+        self, *, execution_count=None, cell_id=None, source: str = "", magic: bool = False, cell_position=None,
+        source_sha256=None, snapshot=None,
+    ) -> OpenCell:
         """Open a cell. ``snapshot``: the meter's snapshot at the cell's true start, when the
         caller took it earlier (a server that saw the kernel go busy on another thread)."""
         self._synchronise()
         start, index = snapshot or self.meter.snapshot(fresh=True), self.totals.cells + 1
         self._end_idle(start, index)
         cell = OpenCell(
-            index=index,
-            execution_count=execution_count,
-            cell_id=cell_id,
-            source=first_line(source),
-            started_at=utc_now(),
-            start=start,
-            magic=magic,
-            notebook=self.notebook,
-            cluster=self._cluster_begin(),
-            cell_position=cell_position,
-        )
+            index=index, execution_count=execution_count, cell_id=cell_id, source=first_line(source), started_at=utc_now(),
+            start=start, magic=magic, notebook=self.notebook, cluster=self._cluster_begin(), cell_position=cell_position,
+            source_sha256=source_sha256,
+        )  # fmt: skip
         self._current = cell
         self._emit("cell_start", cell)
         return cell
@@ -225,6 +222,7 @@ class Session:
             below_resolution=list(m.below_resolution),
             cluster=cluster,
             cell_position=cell.cell_position,
+            source_sha256=cell.source_sha256,
             functional_unit=unit or (dict(self.functional_unit, declared_by="session") if self.functional_unit else None),
             **self._figures(m, intensity or self._intensity()),
         )

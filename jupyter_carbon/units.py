@@ -12,10 +12,9 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import math
-from decimal import Decimal
 from collections.abc import Iterator, Sequence
 
-#: ``auto`` picks the unit that reads best; a fixed unit shows three significant figures.
+#: ``auto`` picks the unit that reads best; a fixed unit keeps it unless a figure would be unreadable in it.
 ENERGY_UNITS = ("auto", "Wh", "kWh")
 MASS_UNITS = ("auto", "g", "kg")
 
@@ -32,6 +31,9 @@ def num(x: float) -> str:
     """Two significant figures below 10, whole numbers above: precision the meters can back."""
     if 0 < x < 1:
         decimals = 1 - math.floor(math.log10(x))
+        # 0.09999 rounds up to 0.1, a place to the left of where it started: one decimal fewer.
+        if round(x, decimals) >= 10.0 ** (2 - decimals):
+            decimals -= 1
         if round(x, decimals) < 1:
             return f"{x:.{decimals}f}"
     if x >= 9.95:  # would print as "10.0"
@@ -62,27 +64,22 @@ def _scaled(value: float | None, units: Sequence[tuple[float, str]]) -> str:
     return f"{sign}{text} {units[chosen][1]}"
 
 
-def _fixed(value: float | None, factor: float, unit: str) -> str:
-    """A fixed unit: three significant figures, so a small cell still shows as non-zero."""
+def _fixed(value: float | None, factor: float, unit: str, scale: Sequence[tuple[float, str]]) -> str:
+    """A fixed unit, by the rule of :func:`num`. A figure below a thousandth of it would need
+    more zeros than digits ("0.00000376 kWh"): that one is said in the unit of ``scale`` that
+    reads best ("0.28 mWh"), never in scientific notation."""
     if not _finite(value):
         return "n/a"
     v = value / factor
     if v == 0:
         return f"0 {unit}"
-    if abs(v) >= 100:
-        return f"{v:.0f} {unit}"
-    return f"{_shortest(float(f'{v:.3g}'))} {unit}"
+    if abs(v) < _FIXED_FLOOR:
+        return _scaled(value, scale)
+    return f"{'-' if v < 0 else ''}{num(abs(v))} {unit}"
 
 
-def _shortest(x: float) -> str:
-    """A float as JavaScript's ``Number.toString`` writes it, so both front ends agree:
-    plain digits from 1e-6 to 1e21, else ``2.78e-7``."""
-    if x == int(x) and abs(x) < 1e21:
-        return str(int(x))
-    if 1e-6 <= abs(x) < 1e21:
-        return format(Decimal(repr(x)), "f")  # Python's repr turns to 2.46e-05 below 1e-4
-    mantissa, exponent = repr(x).split("e")
-    return f"{mantissa}e{int(exponent)}"
+#: Below this many of a fixed unit, a figure goes to a unit that reads (see :func:`_fixed`).
+_FIXED_FLOOR = 0.001
 
 
 def _unit(unit: str, allowed: Sequence[str]) -> str:
@@ -109,7 +106,7 @@ def format_energy(joules: float | None, unit: str | None = None) -> str:
     unit = unit or _PREFERRED.get()[0]
     if _unit(unit, ENERGY_UNITS) == "auto":
         return _scaled(joules, _ENERGY_SCALE)
-    return _fixed(joules, _ENERGY_FIXED[unit], unit)
+    return _fixed(joules, _ENERGY_FIXED[unit], unit, _ENERGY_SCALE)
 
 
 def format_mass(grams: float | None, unit: str | None = None) -> str:
@@ -118,7 +115,7 @@ def format_mass(grams: float | None, unit: str | None = None) -> str:
     unit = unit or _PREFERRED.get()[1]
     if _unit(unit, MASS_UNITS) == "auto":
         return _scaled(grams, _MASS_SCALE)
-    return _fixed(grams, _MASS_FIXED[unit], unit)
+    return _fixed(grams, _MASS_FIXED[unit], unit, _MASS_SCALE)
 
 
 #: Marks a figure that a model estimated rather than a counter measured.
@@ -139,12 +136,8 @@ def format_range(
     shown = text.rpartition(" ")[2]
     scale, fixed = (_ENERGY_SCALE, _ENERGY_FIXED) if kind == "energy" else (_MASS_SCALE, _MASS_FIXED)
     factor = {name: f for f, name in scale}.get(shown) or fixed[shown]
-    each = num if (unit or _PREFERRED.get()[0 if kind == "energy" else 1]) == "auto" else _three
-    return f"{mark}{text} ({each(bounds[0] / factor)}–{each(bounds[1] / factor)} {shown})"
-
-
-def _three(v: float) -> str:
-    return f"{v:.0f}" if abs(v) >= 100 else _shortest(float(f"{v:.3g}"))
+    # The ends by the figure's own rule (:func:`num`), in any unit: never in e-notation.
+    return f"{mark}{text} ({num(bounds[0] / factor)}–{num(bounds[1] / factor)} {shown})"
 
 
 def format_power(watts: float | None) -> str:

@@ -250,6 +250,7 @@ def test_footprint_is_compact_and_json_safe():
     assert meta == {
         "total_energy_j": 12.3457, "total_emissions_g": 0.000123457, "energy_j": 12.3457, "by_component": {"cpu": 12.3457}, "method": {"cpu": "measured"}, "duration_s": 1.23457,
         "emissions_g": 0.000123457, "zone": "FR", "g_per_kwh": 31.0, "pue": 1.1, "status": "ok", "session_id": "s", "index": 4,
+        "cell_id": None, "execution_count": 4, "source_sha256": None,
     }  # fmt: skip
     json.dumps(meta, allow_nan=False)
 

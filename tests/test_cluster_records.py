@@ -6,7 +6,6 @@ import csv
 import dataclasses
 import io
 import json
-import re
 from pathlib import Path
 
 import pytest
@@ -111,11 +110,13 @@ def test_the_cluster_part_follows_the_units_the_kernels_views_use():
     in Wh and g like the kernel's own part, not in the automatic units."""
     from jupyter_carbon.units import display_units
 
-    fr = {"host": "a", "pid": 1, "by_component": {"cpu": 36.0}, "method": {"cpu": "estimated"},
-          "intensity": {"zone": "FR", "g_per_kwh": 30.0, "pue": 1.0}}  # fmt: skip
+    # 0.1 Wh and 0.03 g: above a thousandth of each fixed unit, below which a figure is said
+    # in the unit that reads (0.30 mg, not 0.0003 g), as in auto.
+    fr = {"host": "a", "pid": 1, "by_component": {"cpu": 360.0}, "method": {"cpu": "estimated"},
+          "intensity": {"zone": "FR", "g_per_kwh": 300.0, "pue": 1.0}}  # fmt: skip
     with display_units("Wh", "g"):
         text = cluster_text(cluster_part("dask", [priced_node("tcp://a:1", fr, "answered")]))
-    assert re.search(r"^cluster [\d.]+ Wh on 1 worker in FR → [\d.]+ g CO2e$", text), text
+    assert text == "cluster 0.10 Wh on 1 worker in FR → 0.030 g CO2e", text
 
 
 def test_a_cluster_part_that_charged_no_worker_is_not_a_cluster_cell_in_the_totals():

@@ -52,7 +52,7 @@ def test_status_bar_and_footer_in_a_real_browser(lab):
 
         # A Python kernel without the extension says so, and how to fix it.
         before = wait_status(page, "d.status === 'unmetered'", 90000)
-        assert "%load_ext jupyter_carbon" in before["text"]
+        assert before["text"] == "Carbon: not metered" and "%load_ext jupyter_carbon" in before["title"]
 
         # Loading it in a cell is noticed without reloading the page. The two cells run
         # back to back, as "run all" does: the work cell ends before the comm can open,
@@ -85,6 +85,7 @@ def test_status_bar_and_footer_in_a_real_browser(lab):
         # The kernel's footprint, written as it is: the same shape `jupyter carbon run` writes.
         assert set(meta) == {
             "energy_j", "by_component", "method", "emissions_g", "duration_s", "zone", "g_per_kwh", "status", "pue", "session_id", "index",
+            "cell_id", "execution_count", "source_sha256",
             "total_energy_j", "total_emissions_g", "bounds", "embodied_g", "lifetime_years",
         }  # fmt: skip
         assert meta["energy_j"] > 0 and meta["zone"] == "FR" and meta["status"] == "ok"
@@ -133,7 +134,7 @@ def test_status_bar_and_footer_in_a_real_browser(lab):
         # A restart starts a kernel without the extension: the item says so again.
         page.evaluate("() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.restart()")
         restarted = wait_status(page, "d.status === 'unmetered'")
-        assert "%load_ext jupyter_carbon" in restarted["text"]
+        assert "%load_ext jupyter_carbon" in restarted["title"]
 
 
 def test_autoload_setting_meters_without_load_ext(lab):
@@ -151,17 +152,18 @@ def test_autoload_setting_meters_without_load_ext(lab):
         wait_status(page, "d.status === 'metered'", 90000)
         run_cell(page, 1)  # the work cell; the %load_ext cell never runs
         after = wait_status(page, "Number(d.cells) >= 1 && Number(d.energyJ) > 0")
-        assert re.match(r"Carbon: [\d.e-]+ Wh · [\d.e-]+ g CO2e$", after["text"]), after["text"]
+        # In the chosen units, or, for a figure below a thousandth of one, in the unit that reads.
+        assert re.match(r"Carbon: [\d.]+ m?Wh · [\d.]+ m?g CO2e$", after["text"]), after["text"]
         footer = page.locator(".jp-CodeCell").nth(1).locator(".jp-carbon-CellFooter")
-        sync_api.expect(footer).to_contain_text(" Wh · ", timeout=30000)
-        assert "mWh" not in footer.text_content()
+        sync_api.expect(footer).to_contain_text("Wh · ", timeout=30000)
+        assert not re.search(r"\de-\d", footer.text_content()), footer.text_content()
         # Silent: the load left no output and no execution count anywhere.
         assert page.locator(".jp-CodeCell").nth(0).locator(".jp-OutputArea-output").count() == 0
 
         # While a cell runs the item shows live power and the cell's energy so far.
         run_cell(page, 2, wait=False)
         live = wait_status(page, "document.querySelector('.jp-carbon-mod-running') !== null && / W · cell /.test(document.querySelector('.jp-carbon-StatusItem').textContent)", 15000)
-        assert re.match(r"Carbon: [\d.]+ k?W · cell [\d.e-]+ Wh$", live["text"]), live["text"]
+        assert re.match(r"Carbon: [\d.]+ k?W · cell [\d.]+ m?Wh$", live["text"]), live["text"]
         wait_status(page, "d.cells === '2' && !document.querySelector('.jp-carbon-mod-running')", 30000)
 
         # After a restart the new kernel is loaded and metered again, from zero.
@@ -240,6 +242,10 @@ def _export_every_format(page, panel, sync_api, root: Path) -> None:
         downloads[button.get_attribute("data-format")] = (download.value.suggested_filename, Path(download.value.path()).read_text())
         sync_api.expect(panel.locator(".jp-carbon-message")).to_contain_text("Downloaded")
     assert set(downloads) == {"json", "csv", "md", "html", "latex", "codecarbon", "model-card"}
+    # Named by the notebook and the format: no two downloads share a name.
+    names = [name for name, _ in downloads.values()]
+    assert len(set(names)) == len(names) and all(n.startswith("carbon-e2e-") for n in names), names
+    assert downloads["codecarbon"][0] == "carbon-e2e-codecarbon.csv" and downloads["model-card"][0] == "carbon-e2e-model-card.md"
     assert _listing(root) == before
     name, text = downloads["csv"]
     assert name.endswith(".csv") and "total = sum" in text
@@ -294,11 +300,11 @@ def test_live_meter_follows_the_unit_setting(lab):
         sync_api.expect(page.locator(meter)).to_contain_text("Running", timeout=15000)
         page.wait_for_function(f"() => document.querySelector('{meter} polyline') !== null", timeout=15000)
         text = page.locator(meter).text_content()
-        assert re.search(r"Session [\d.e-]+ Wh · [\d.e-]+ g CO2e", text), text
-        assert "mWh" not in text and " mg " not in text and "0.0 W" not in text, text
+        assert re.search(r"Session [\d.]+ m?Wh · [\d.]+ m?g CO2e", text), text
+        assert not re.search(r"\de-\d", text) and "0.0 W" not in text, text
         assert re.search(r"cpu [\d.e-]+ W", text), text
         ARTIFACTS.mkdir(exist_ok=True)
         page.locator(meter).screenshot(path=str(ARTIFACTS / "widget-units.png"))
         wait_status(page, "!document.querySelector('.jp-carbon-mod-running')", 30000)
         idle = page.locator(meter).text_content()
-        assert re.search(r"Idle · last cell \[\d+\] [\d.e-]+ Wh", idle), idle
+        assert re.search(r"Idle · last cell \[\d+\] [\d.]+ m?Wh", idle), idle

@@ -96,7 +96,7 @@ def test_notebook7_top_bar_meter_panel_and_palette(tmp_path):
 
         # No status bar here: the item is in the top bar, saying how to start metering.
         before = wait_status(page, "d.status === 'unmetered'", 90000)
-        assert "not metered" in before["text"] and "%load_ext jupyter_carbon" in before["text"]
+        assert "not metered" in before["text"] and "%load_ext jupyter_carbon" in before["title"]
         assert page.locator(STATUS).count() == 1
         assert page.locator(f"#jp-top-bar {STATUS}").is_visible()
         assert not page.evaluate("() => window.jupyterapp.commands.isEnabled('jupyter-carbon:show-session')")

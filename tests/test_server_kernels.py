@@ -14,6 +14,7 @@ import time
 
 import pytest
 
+from jupyter_carbon.footprint import source_sha256
 from jupyter_carbon.server.executions import Executions
 from jupyter_carbon.protocol import MARKER_COMM
 
@@ -122,6 +123,7 @@ def test_each_cell_of_a_non_python_kernel_is_charged_its_process_trees_cpu_time(
         assert cpu_s > 0.1  # the cell did burn CPU: the comparison says something
         assert record["intensity"]["zone"] == "FR" and record["emissions_g"] > 0
         assert record["source"] == BURN[kernel].splitlines()[0][:120]
+        assert record["source_sha256"] == source_sha256(BURN[kernel])  # all of it: a view tells an edit by it
     assert described["metered_by"] == "server" and described["notebook"] == notebook
     assert described["totals"]["cells"] == 5
     header = json.loads(next(server.ledgers.glob("*.jsonl")).read_text().splitlines()[0])

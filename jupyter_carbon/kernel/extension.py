@@ -17,6 +17,7 @@ import logging
 import os
 
 from ..config import CarbonMeter
+from ..footprint import source_sha256
 from .cellmagic import options_of, show_cell_line, strip_cell_magic, without_magic_line
 from .identity import kernel_identity, notebook_path
 from .live_settings import LiveSettings
@@ -267,6 +268,7 @@ class CarbonExtension:
                 source=without_magic_line(raw) if options is not None else raw,
                 magic=options is not None,
                 cell_position=position,
+                source_sha256=source_sha256(raw),
             )
         except Exception:
             self._cell = None

@@ -132,7 +132,8 @@ class CarbonWidget(widgets.VBox):
         totals = self._session.totals
         methods = ", ".join(f"{c} {m}" for c, m in totals.method.items()) or "nothing metered yet"
         self._header.value = (
-            "<div style='font-family:var(--jp-ui-font-family,sans-serif);font-size:12px'>"
+            # ipywidgets' HTML sets a 28 px line (a control's height): wrapped text reads at 1.4.
+            "<div style='font-family:var(--jp-ui-font-family,sans-serif);font-size:12px;line-height:1.4'>"
             f"<b>Session</b> {html.escape(format_energy(self.session_energy_j))} · "
             f"{html.escape(format_mass(self.session_emissions_g))} CO2e · {totals.cells} cell{'' if totals.cells == 1 else 's'}"
             + (f" · between cells {html.escape(format_energy(self.idle_energy_j))}" if self.idle_energy_j else "")
@@ -148,7 +149,7 @@ class CarbonWidget(widgets.VBox):
         else:
             last = f" {html.escape(self._last_cell)}" if self._last_cell else ""
             live = f"<b>Idle</b> · last cell{last} {html.escape(format_energy(self.cell_energy_j))}"
-        self._live.value = f"<div style='font-size:12px'>{live}</div>"
+        self._live.value = f"<div style='font-size:12px;line-height:1.4'>{live}</div>"
         self._chart.value = self._svg()
 
     def _svg(self) -> str:

@@ -19,7 +19,9 @@ HTML_ROW_LIMIT = 1000
 """Rows of the all-cells table in an HTML report; the JSON and CSV exports hold every cell."""
 
 CSS = (
-    ".jc-report{font-family:system-ui,sans-serif;font-size:13px;color:#222}"
+    ".jc-report{font-family:system-ui,sans-serif;font-size:13px;color:#222;max-width:100%;overflow-x:auto}"
+    # In a narrow pane the chart scales down with its labels (it has a viewBox) rather than being cut.
+    ".jc-report svg{max-width:100%;height:auto}"
     ".jc-report table{border-collapse:collapse;margin:6px 0 12px}"
     ".jc-report th,.jc-report td{padding:2px 8px;border-bottom:1px solid #e4e4e4;text-align:left}"
     ".jc-report td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}"

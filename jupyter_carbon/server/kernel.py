@@ -203,11 +203,13 @@ class MeteredKernel:
             self.session.record_idle = False
             return
         self.session.record_idle = self.owner.meter_settings.record_idle
+        from ..footprint import source_sha256
         from ..records import first_line
 
         cell.notebook = cell.notebook or self.owner.notebook_of(self.kernel_id)
         cell.execution_count = execution.execution_count
         cell.source = first_line(execution.source)
+        cell.source_sha256 = source_sha256(execution.source) if execution.source else None
         cell.cell_id = execution.cell_id or cell.cell_id
         self.session.end(cell, status=execution.status, error=execution.error, snapshot=self._taken(snapshot))
 

@@ -27,10 +27,33 @@ export async function downloadReport(model: CarbonModel, format: ExportFormat): 
   if (reply.content === undefined) {
     throw new Error(reply.error ?? 'the kernel sent no content');
   }
-  const filename = reply.filename ?? `carbon.${format}`;
+  const filename = exportFilename(model.notebookPath, format, reply.filename);
   downloadText(filename, reply.mimetype ?? 'text/plain', reply.content);
   return filename;
 }
+
+/**
+ * "analysis-carbon.csv", "analysis-codecarbon.csv", "analysis-model-card.md": named by the
+ * notebook and the format, so no two exports of one notebook share a name. The file type
+ * is the one the kernel wrote; without a notebook, "carbon-…".
+ */
+export function exportFilename(notebookPath: string | null, format: ExportFormat, kernelName?: string): string {
+  const suffix = /\.[A-Za-z0-9]{1,8}$/.exec(kernelName ?? '')?.[0] ?? FALLBACK_SUFFIX[format];
+  const base = (notebookPath ?? '').split('/').pop()?.replace(/\.ipynb$/i, '') ?? '';
+  const stem = base.replace(/[\\/:*?"<>|\u0000-\u001f]+/g, '_').trim().slice(0, 120);
+  const tag = format === 'codecarbon' || format === 'model-card' ? format : 'carbon';
+  return `${stem ? `${stem}-` : ''}${tag}${suffix}`;
+}
+
+const FALLBACK_SUFFIX: Record<ExportFormat, string> = {
+  json: '.json',
+  csv: '.csv',
+  md: '.md',
+  html: '.html',
+  latex: '.tex',
+  codecarbon: '.csv',
+  'model-card': '.md'
+};
 
 /** The text of whatever an export was rejected with. */
 export function errorText(err: unknown): string {

@@ -9,26 +9,47 @@ import { INotebookModel, Notebook } from '@jupyterlab/notebook';
 import { IDisposable } from '@lumino/disposable';
 import { PanelLayout, Widget } from '@lumino/widgets';
 
-import { METADATA_KEY, isCellLineOutput, readCellMetadata } from './protocol';
+import { FootprintAge, ICellNow, footprintAge, readFootprint, sha256Hex } from './footprint';
+import { METADATA_KEY, isCellLineOutput } from './protocol';
 import { CarbonSettings } from './settings';
-import { footerText, footerTooltip } from './text';
+import { UNREADABLE_FOOTPRINT, footerAgeLabel, footerAgeTooltip, footerText, footerTooltip, unreadableTooltip } from './text';
 
 export const FOOTER_CLASS = 'jp-carbon-CellFooter';
 
-/** One line under one code cell; empty and hidden while the cell has no figures. */
+/**
+ * One line under one code cell; empty and hidden while the cell has no figures, or no run
+ * to describe (outputs cleared, running now). Figures that no longer describe what the cell
+ * says (a copy, an edit, an unmetered run since) are marked as earlier ones; metadata that
+ * fails the footprint schema is said to be unreadable, never shown as figures.
+ */
 export class CellFooter extends Widget {
   private _model: ICellModel;
   private _settings: CarbonSettings;
+  private _age: HTMLElement;
+  private _text: HTMLElement;
+  /** The footprint last seen, as JSON: a new one is a new run. */
+  private _footprintJson: string | undefined;
+  /** The source when a new footprint arrived in this page; null if it came with the file. */
+  private _sourceAtFootprint: string | null = null;
+  private _sourceSha256: string | null = null;
+  private _hashing = 0;
 
   constructor(model: ICellModel, settings: CarbonSettings) {
     super();
     this.addClass(FOOTER_CLASS);
+    this._age = document.createElement('span');
+    this._age.className = 'jp-carbon-CellFooter-age';
+    this._text = document.createElement('span');
+    this.node.append(this._age, this._text);
     this._model = model;
     this._settings = settings;
-    model.metadataChanged.connect(this.render, this);
+    this._footprintJson = JSON.stringify(model.getMetadata(METADATA_KEY));
+    model.metadataChanged.connect(this._onMetadata, this);
+    model.contentChanged.connect(this._onSource, this);
+    model.stateChanged.connect(this.render, this);
     this._outputs()?.changed.connect(this.render, this);
     settings.changed.connect(this.render, this);
-    this.render();
+    this._onSource();
   }
 
   private _outputs(): ICodeCellModel['outputs'] | null {
@@ -50,19 +71,77 @@ export class CellFooter extends Widget {
     if (this.isDisposed) {
       return;
     }
-    this._model.metadataChanged.disconnect(this.render, this);
+    this._model.metadataChanged.disconnect(this._onMetadata, this);
+    this._model.contentChanged.disconnect(this._onSource, this);
+    this._model.stateChanged.disconnect(this.render, this);
     this._outputs()?.changed.disconnect(this.render, this);
     this._settings.changed.disconnect(this.render, this);
     super.dispose();
   }
 
+  /** A new footprint describes the source the cell has now (the run that just ended). */
+  private _onMetadata(): void {
+    const json = JSON.stringify(this._model.getMetadata(METADATA_KEY));
+    if (json !== this._footprintJson) {
+      this._footprintJson = json;
+      this._sourceAtFootprint = this._model.sharedModel.getSource();
+    }
+    this.render();
+  }
+
+  /** Hash the source (as the kernel hashed what ran), then redraw; the latest edit wins. */
+  private _onSource(): void {
+    const ticket = ++this._hashing;
+    void sha256Hex(this._model.sharedModel.getSource()).then(
+      digest => {
+        if (ticket === this._hashing && !this.isDisposed) {
+          this._sourceSha256 = digest;
+          this.render();
+        }
+      },
+      () => undefined
+    );
+    this.render();
+  }
+
   render(): void {
-    const meta = readCellMetadata(this._model.getMetadata(METADATA_KEY));
-    const show = meta !== null && this._settings.values.showFooter && !this._hasCellLine();
-    this.node.textContent = meta ? footerText(meta, this._settings.units) : '';
-    this.node.title = meta ? footerTooltip(meta, this._settings.units) : '';
-    this.node.classList.toggle('jp-carbon-mod-error', !!meta && meta.status !== 'ok');
-    this.setHidden(!show);
+    const reading = readFootprint(this._model.getMetadata(METADATA_KEY));
+    const units = this._settings.units;
+    let state: FootprintAge | 'unreadable' | 'none' = 'none';
+    let text = '';
+    let title = '';
+    if (reading.kind === 'unreadable') {
+      state = this._executionCount() === null ? 'hidden' : 'unreadable';
+      text = UNREADABLE_FOOTPRINT;
+      title = unreadableTooltip(reading.reason);
+    } else if (reading.kind === 'ok') {
+      const meta = reading.footprint;
+      state = footprintAge(meta, this._now());
+      text = footerText(meta, units);
+      title = [footerAgeTooltip(state), footerTooltip(meta, units)].filter(Boolean).join('\n');
+      this.node.classList.toggle('jp-carbon-mod-error', meta.status !== 'ok');
+    }
+    const shown = state !== 'none' && state !== 'hidden';
+    this._age.textContent = shown ? footerAgeLabel(state) : '';
+    this._text.textContent = shown ? text : '';
+    this.node.title = shown ? title : '';
+    this.node.dataset.state = state;
+    this.node.classList.toggle('jp-carbon-mod-stale', state === 'copied' || state === 'rerun' || state === 'edited');
+    this.node.classList.toggle('jp-carbon-mod-unreadable', state === 'unreadable');
+    this.setHidden(!shown || !this._settings.values.showFooter || this._hasCellLine());
+  }
+
+  private _executionCount(): number | null {
+    return this._model.type === 'code' ? (this._model as ICodeCellModel).executionCount : null;
+  }
+
+  private _now(): ICellNow {
+    return {
+      id: this._model.id,
+      executionCount: this._executionCount(),
+      sourceSha256: this._sourceSha256,
+      editedHere: this._sourceAtFootprint !== null && this._sourceAtFootprint !== this._model.sharedModel.getSource()
+    };
   }
 }
 

@@ -33,7 +33,11 @@ const MASS: Scale = [
 /** Two significant figures below 10, whole numbers above: what the meters can back. */
 export function num(x: number): string {
   if (x > 0 && x < 1) {
-    const decimals = 1 - Math.floor(Math.log10(x));
+    let decimals = 1 - Math.floor(Math.log10(x));
+    // 0.09999 rounds up to 0.1, a place to the left of where it started: one decimal fewer.
+    if (roundTo(x, decimals) >= 10 ** (2 - decimals)) {
+      decimals -= 1;
+    }
     if (roundTo(x, decimals) < 1) {
       return x.toFixed(decimals);
     }
@@ -73,8 +77,12 @@ function scaled(value: number | null | undefined, units: Scale): string {
   return `${sign}${text} ${units[chosen][1]}`;
 }
 
-/** A fixed unit: three significant figures, so a small cell still shows as non-zero. */
-function fixed(value: number | null | undefined, factor: number, unit: string): string {
+/**
+ * A fixed unit, by the rule of `num`. A figure below a thousandth of it would need more
+ * zeros than digits ("0.00000376 kWh"): that one is said in the unit of `scale` that reads
+ * best ("0.28 mWh"), never in scientific notation.
+ */
+function fixed(value: number | null | undefined, factor: number, unit: string, scale: Scale): string {
   if (value === null || value === undefined || !Number.isFinite(value)) {
     return 'n/a';
   }
@@ -82,17 +90,22 @@ function fixed(value: number | null | undefined, factor: number, unit: string): 
   if (v === 0) {
     return `0 ${unit}`;
   }
-  const text = Math.abs(v) >= 100 ? v.toFixed(0) : Number(v.toPrecision(3)).toString();
-  return `${text} ${unit}`;
+  if (Math.abs(v) < FIXED_FLOOR) {
+    return scaled(value, scale);
+  }
+  return `${v < 0 ? '-' : ''}${num(Math.abs(v))} ${unit}`;
 }
+
+/** Below this many of a fixed unit, a figure goes to a unit that reads (see `fixed`). */
+const FIXED_FLOOR = 0.001;
 
 /** Joules as mWh, Wh or kWh (`auto`), or always in the unit the user chose. */
 export function formatEnergy(joules: number | null | undefined, unit: EnergyUnit = 'auto'): string {
   if (unit === 'Wh') {
-    return fixed(joules, 3600, 'Wh');
+    return fixed(joules, 3600, 'Wh', ENERGY);
   }
   if (unit === 'kWh') {
-    return fixed(joules, 3.6e6, 'kWh');
+    return fixed(joules, 3.6e6, 'kWh', ENERGY);
   }
   return scaled(joules, ENERGY);
 }
@@ -100,10 +113,10 @@ export function formatEnergy(joules: number | null | undefined, unit: EnergyUnit
 /** Grams of CO2e as mg, g, kg or t (`auto`), or in the chosen unit; null (not priced) as n/a. */
 export function formatMass(grams: number | null | undefined, unit: MassUnit = 'auto'): string {
   if (unit === 'g') {
-    return fixed(grams, 1, 'g');
+    return fixed(grams, 1, 'g', MASS);
   }
   if (unit === 'kg') {
-    return fixed(grams, 1e3, 'kg');
+    return fixed(grams, 1e3, 'kg', MASS);
   }
   return scaled(grams, MASS);
 }
@@ -117,10 +130,6 @@ export function isEstimate(method: Record<string, string> | null | undefined): b
 export const ESTIMATE_MARK = '\u2248';
 
 const FIXED_FACTORS: Record<string, number> = { Wh: 3600, kWh: 3.6e6, g: 1, kg: 1e3 };
-
-function three(v: number): string {
-  return Math.abs(v) >= 100 ? v.toFixed(0) : Number(v.toPrecision(3)).toString();
-}
 
 /**
  * A figure with its bounds in the figure's own unit, as `units.format_range`:
@@ -147,8 +156,8 @@ export function formatRange(
   const shown = text.slice(text.lastIndexOf(' ') + 1);
   const scale = kind === 'energy' ? ENERGY : MASS;
   const factor = scale.find(([, name]) => name === shown)?.[0] ?? FIXED_FACTORS[shown];
-  const each = unit === 'auto' ? num : three;
-  return `${mark}${text} (${each(bounds[0] / factor)}\u2013${each(bounds[1] / factor)} ${shown})`;
+  // The ends by the figure's own rule (num), in any unit: never in e-notation.
+  return `${mark}${text} (${num(bounds[0] / factor)}\u2013${num(bounds[1] / factor)} ${shown})`;
 }
 
 export function formatPower(watts: number | null | undefined): string {
@@ -206,14 +215,27 @@ export function formatComponents(
   unit: EnergyUnit = 'auto'
 ): string {
   return Object.entries(byComponent)
-    .map(([c, j]) => `${componentName(c)} ${formatEnergy(j, unit)} ${method[c] ?? ''}`.trimEnd())
+    .map(([c, j]) => `${componentName(c)} ${formatEnergy(j, unit)} ${methodOf(method, c) ?? ''}`.trimEnd())
     .join(', ');
 }
 
-const COMPONENT_NAMES: Record<string, string> = { gpu: 'GPU', cpu: 'CPU', memory: 'memory' };
+/**
+ * How a component was metered, from a record's `method`: only the record's own keys, so a
+ * component named `constructor` finds no function on Object's prototype.
+ */
+export function methodOf(method: Record<string, string>, component: string): string | undefined {
+  return Object.prototype.hasOwnProperty.call(method, component) ? method[component] : undefined;
+}
 
+const COMPONENT_NAMES = new Map([
+  ['gpu', 'GPU'],
+  ['cpu', 'CPU'],
+  ['memory', 'memory']
+]);
+
+/** "CPU" for `cpu`; any other name as it is (a Map: `constructor` is not looked up on a prototype). */
 export function componentName(component: string): string {
-  return COMPONENT_NAMES[component] ?? component;
+  return COMPONENT_NAMES.get(component) ?? component;
 }
 
 /** "zone FR 56 g/kWh (Electricity Maps 2025; config)", with live or guess noted. */

@@ -79,7 +79,11 @@ const plugin: JupyterFrontEndPlugin<void> = {
       meters,
       settings,
       placement: statusBar ? 'above' : 'below',
-      page: app.shell.node
+      page: app.shell.node,
+      // Lab's convention for the current widget: the item speaks for the tab in front.
+      // Notebook 7's notebook page shows one notebook and nothing else: the tracker's.
+      currentWidget: statusBar ? () => app.shell.currentWidget : undefined,
+      currentChanged: statusBar ? (app.shell as { currentChanged?: SessionView.CurrentChanged }).currentChanged : undefined
     });
 
     addCommands(

@@ -60,6 +60,8 @@ export class CarbonModel {
 
   version: string | null = null;
   sessionId: string | null = null;
+  /** The notebook's path, as its document context says: exports are named after it. */
+  notebookPath: string | null = null;
   enabled = true;
   intensity: IIntensity | null = null;
   devices: IDevice[] = [];

@@ -30,6 +30,8 @@ export class NotebookCarbon implements IDisposable {
       autoLoad: () => settings.values.autoLoad,
       units: () => settings.units
     });
+    this.model.notebookPath = panel.context.path;
+    panel.context.pathChanged.connect(this._onPath, this);
     this.model.cellEnded.connect(this._onCellEnded, this);
     this.model.greeted.connect(this._backfill, this);
     settings.changed.connect(this._onSettings, this);
@@ -44,6 +46,7 @@ export class NotebookCarbon implements IDisposable {
       return;
     }
     this._disposed = true;
+    this.panel.context.pathChanged.disconnect(this._onPath, this);
     this.model.cellEnded.disconnect(this._onCellEnded, this);
     this.model.greeted.disconnect(this._backfill, this);
     this._settings.changed.disconnect(this._onSettings, this);
@@ -61,6 +64,10 @@ export class NotebookCarbon implements IDisposable {
     notebook.activeCellIndex = index;
     void notebook.scrollToCell(notebook.widgets[index], 'center');
     return true;
+  }
+
+  private _onPath(_: unknown, path: string): void {
+    this.model.notebookPath = path;
   }
 
   private _onSettings(): void {

@@ -35,6 +35,10 @@ export class CarbonPanel extends Widget {
   constructor(options: ICarbonPanelOptions) {
     super();
     this.addClass(PANEL_CLASS);
+    // A dialog the keyboard can reach: opening focuses it, Tab goes through rows and buttons.
+    this.node.setAttribute('role', 'dialog');
+    this.node.setAttribute('aria-label', 'Energy and carbon of this kernel session');
+    this.node.tabIndex = -1;
     this._model = options.model;
     this._settings = options.settings;
     this._goToCell = options.goToCell;
@@ -70,6 +74,11 @@ export class CarbonPanel extends Widget {
    */
   get cellShown(): ISignal<this, string> {
     return this._cellShown;
+  }
+
+  /** Give the keyboard to the panel (its first row or button is one Tab away). */
+  focus(): void {
+    this.node.focus();
   }
 
   dispose(): void {
@@ -157,6 +166,14 @@ export class CarbonPanel extends Widget {
     row.children[1].className = 'jp-carbon-source';
     row.dataset.cellId = shown.cellId ?? '';
     row.title = shown.title;
+    row.tabIndex = 0;
+    row.setAttribute('aria-label', `Go to ${shown.label}: ${shown.source}`);
+    row.onkeydown = event => {
+      if (event.key === 'Enter' || event.key === ' ') {
+        event.preventDefault();
+        row.click();
+      }
+    };
     row.onclick = () => {
       if (shown.cellId && this._goToCell(shown.cellId)) {
         this._cellShown.emit(shown.cellId);

@@ -2,10 +2,9 @@
  * What the carbon panel says, built from the model without a DOM so the tests can
  * check it: the totals, the components, one row per costly cell, the export buttons.
  */
-import { IUnits, componentName, formatCell, formatDuration, formatEnergy, formatMass, plural } from './format';
+import { IUnits, componentName, methodOf, formatCell, formatDuration, formatEnergy, formatMass, formatRange, isEstimate, plural } from './format';
 import { ExportFormat, ICellRecord, IRecordWithFootprint, ITotals, readClusterTotals } from './protocol';
 import { cellTotal, clusterTotalsText, sessionTotal } from './text';
-import { formatRange, isEstimate } from './format';
 
 /**
  * The panel's export buttons, in order, one per format the kernel writes. A `Record`
@@ -72,7 +71,7 @@ export function splitParts(t: ITotals, units: IUnits): ISplitPart[] {
 /** "CPU 1.1 Wh (estimated), memory 0.1 Wh (estimated)"; empty before any cell. */
 export function componentsLine(t: ITotals, units: IUnits): string {
   return Object.entries(t.by_component)
-    .map(([c, j]) => `${componentName(c)} ${formatEnergy(j, units.energy)} (${t.method[c] ?? '?'})`)
+    .map(([c, j]) => `${componentName(c)} ${formatEnergy(j, units.energy)} (${methodOf(t.method, c) ?? '?'})`)
     .join(', ');
 }
 

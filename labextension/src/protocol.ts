@@ -269,6 +269,10 @@ export interface ICellFootprint {
   status: string;
   session_id: string | null;
   index: number | null;
+  /** The run these figures describe (see footprint.ts); null when an older version saved them. */
+  cell_id?: string | null;
+  execution_count?: number | null;
+  source_sha256?: string | null;
   /** Only for a cell that sent work to a cluster. */
   cluster?: IClusterPart;
   /** Absent from notebooks saved by older versions. */
@@ -290,70 +294,6 @@ export const METADATA_KEY = 'jupyter_carbon';
 export function isCellLineOutput(outputMetadata: unknown): boolean {
   const mark = isRecord(outputMetadata) ? (outputMetadata as Record<string, unknown>)[METADATA_KEY] : undefined;
   return isRecord(mark) && (mark as Record<string, unknown>).cell_line === true;
-}
-
-/** A metadata value read from a notebook file: trusted only once its shape is checked. */
-export function readCellMetadata(value: unknown): ICellFootprint | null {
-  if (!value || typeof value !== 'object') {
-    return null;
-  }
-  const v = value as Record<string, unknown>;
-  if (typeof v.energy_j !== 'number' || !Number.isFinite(v.energy_j)) {
-    return null;
-  }
-  return {
-    energy_j: v.energy_j,
-    by_component: isRecord(v.by_component) ? (v.by_component as Record<string, number>) : {},
-    method: isRecord(v.method) ? (v.method as Record<string, string>) : {},
-    duration_s: typeof v.duration_s === 'number' ? v.duration_s : 0,
-    emissions_g: typeof v.emissions_g === 'number' ? v.emissions_g : null,
-    zone: typeof v.zone === 'string' ? v.zone : null,
-    g_per_kwh: typeof v.g_per_kwh === 'number' ? v.g_per_kwh : null,
-    pue: typeof v.pue === 'number' ? v.pue : null,
-    status: typeof v.status === 'string' ? v.status : 'ok',
-    session_id: typeof v.session_id === 'string' ? v.session_id : null,
-    index: typeof v.index === 'number' ? v.index : null,
-    ...clusterOf(v.cluster),
-    ...boundsOf(v.bounds),
-    ...namedParts(v)
-  };
-}
-
-/** `{bounds}` when the value holds a low-high pair of numbers, `{}` otherwise (older notebooks). */
-function boundsOf(value: unknown): { bounds?: IBounds } {
-  if (!isRecord(value)) {
-    return {};
-  }
-  const pair = (x: unknown): number[] | null =>
-    Array.isArray(x) && x.length === 2 && x.every(n => typeof n === 'number' && Number.isFinite(n)) ? (x as number[]) : null;
-  const v = value as Record<string, unknown>;
-  const energy = pair(v.energy_j);
-  return energy ? { bounds: { energy_j: energy, emissions_g: pair(v.emissions_g) } } : {};
-}
-
-/** The footprint's total and its named parts (embodied, SCI), each only where it is a number. */
-function namedParts(v: Record<string, unknown>): Partial<ICellFootprint> {
-  const out: Partial<ICellFootprint> = {};
-  if (isNumber(v.total_energy_j)) {
-    out.total_energy_j = v.total_energy_j;
-    out.total_emissions_g = isNumber(v.total_emissions_g) ? v.total_emissions_g : null;
-  }
-  if (isNumber(v.embodied_g)) {
-    out.embodied_g = v.embodied_g;
-    out.lifetime_years = isNumber(v.lifetime_years) ? v.lifetime_years : undefined;
-  }
-  const unit = v.functional_unit as Record<string, unknown> | undefined;
-  if (isNumber(v.sci_g) && isRecord(unit) && isNumber(unit!.quantity) && typeof unit!.unit === 'string') {
-    out.sci_g = v.sci_g;
-    out.functional_unit = { quantity: unit!.quantity as number, unit: unit!.unit as string };
-  }
-  return out;
-}
-
-/** `{cluster}` when the value is a cluster part, `{}` otherwise: the key exists only with one. */
-function clusterOf(value: unknown): { cluster?: IClusterPart } {
-  const cluster = readCluster(value);
-  return cluster ? { cluster } : {};
 }
 
 /**

@@ -1,13 +1,16 @@
 /**
- * The session panel as a popup on the meter's item. It follows the notebook the tracker
- * names current, opens from a click on the item or the "show session" command, and closes
- * on a second click, Escape, a click outside, a change of notebook, or when a row of its
- * table takes the user to a cell.
+ * The session panel as a popup on the meter's item. It follows the notebook that is the
+ * shell's current widget (none on a Launcher or Settings tab: the item hides, as Lab's
+ * kernel item does), opens from a click on the item, Enter or Space on it, or the "show
+ * session" command, and closes on a second click, Escape (wherever the focus is), a click
+ * outside, a change of tab, or when a row of its table takes the user to a cell. Opening
+ * moves the focus into the panel; closing gives it back to the item if it was inside.
  *
  * JupyterLab keeps the item in its status bar, at the foot of the page: the popup opens
  * above it, as status-bar popups do. Notebook 7 keeps it in the top bar: it opens below.
  */
-import type { INotebookTracker } from '@jupyterlab/notebook';
+import type { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
+import type { ISignal } from '@lumino/signaling';
 import { Popup, showPopup } from '@jupyterlab/statusbar';
 import { HoverBox } from '@jupyterlab/ui-components';
 import type { Widget } from '@lumino/widgets';
@@ -29,6 +32,9 @@ export interface ISessionViewOptions {
   placement: PanelPlacement;
   /** The element that spans the window (the shell's): the popup stays inside it. */
   page: HTMLElement;
+  /** The shell's current widget, and its signal: the item speaks only for a notebook there. */
+  currentWidget?: () => Widget | null;
+  currentChanged?: SessionView.CurrentChanged;
 }
 
 export class SessionView {
@@ -38,8 +44,19 @@ export class SessionView {
   constructor(options: ISessionViewOptions) {
     this._options = options;
     options.tracker.currentChanged.connect(this._follow, this);
+    options.currentChanged?.connect(this._follow, this);
     options.item.clicked.connect(this.toggle, this);
     this._follow();
+  }
+
+  /** The notebook the item speaks for: the tracker's, while it is the shell's current widget. */
+  current(): NotebookPanel | null {
+    const { tracker, currentWidget } = this._options;
+    const panel = tracker.currentWidget;
+    if (!panel || (currentWidget && currentWidget() !== panel)) {
+      return null;
+    }
+    return panel;
   }
 
   get isOpen(): boolean {
@@ -83,16 +100,41 @@ export class SessionView {
       this._popup = new PopupBelow(options, page);
       this._popup.launch();
     }
+    item.expanded = true;
+    document.addEventListener('keydown', this._onKey, true);
+    body.focus();
     return true;
   }
 
   close(): void {
-    this._popup?.dispose();
+    if (!this._popup) {
+      return;
+    }
+    const hadFocus = this._popup.node.contains(document.activeElement);
+    document.removeEventListener('keydown', this._onKey, true);
+    this._popup.dispose();
     this._popup = null;
+    this._options.item.expanded = false;
+    if (hadFocus && this._options.item.isVisible) {
+      this._options.item.node.focus();
+    }
   }
 
+  /** Escape closes the panel wherever the focus is, as Lab's own popups and dialogs do. */
+  private _onKey = (event: KeyboardEvent): void => {
+    if (event.key === 'Escape' && this.isOpen) {
+      event.preventDefault();
+      event.stopPropagation();
+      const inside = this._popup!.node.contains(document.activeElement);
+      this.close();
+      if (inside || document.activeElement === document.body) {
+        this._options.item.node.focus();
+      }
+    }
+  };
+
   private _meter(): NotebookCarbon | undefined {
-    const panel = this._options.tracker.currentWidget;
+    const panel = this.current();
     return panel ? this._options.meters.ensure(panel) : undefined;
   }
 
@@ -100,6 +142,11 @@ export class SessionView {
     this.close();
     this._options.item.model = this._meter()?.model ?? null;
   }
+}
+
+export namespace SessionView {
+  /** The shell's signal that its current widget changed (any shell, any arguments). */
+  export type CurrentChanged = ISignal<any, any>;
 }
 
 /**

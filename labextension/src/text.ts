@@ -12,6 +12,7 @@ import {
   formatIntensity,
   formatMass,
   formatPower,
+  methodOf,
   plural
 } from './format';
 import { ESTIMATE_MARK, formatRange, isEstimate } from './format';
@@ -26,7 +27,8 @@ import {
   readClusterTotals
 } from './protocol';
 
-export const UNMETERED_TEXT = 'Carbon: not metered - load with %load_ext jupyter_carbon';
+/** Short, so the status bar keeps its other items: how to load it is in the tooltip. */
+export const UNMETERED_TEXT = 'Carbon: not metered';
 
 /** The status bar's text: live power while a cell runs, session totals at rest. */
 export function statusText(model: CarbonModel, units: IUnits): string {
@@ -65,6 +67,28 @@ export function sessionTotal(t: ITotals): { energy_j: number; emissions_g: numbe
   };
 }
 
+/**
+ * The status text for a narrow window: the figures without their words ("1.2 Wh · 0.5 g",
+ * "35 W" while a cell runs); the long text stays in the item's label and tooltip.
+ */
+export function statusShortText(model: CarbonModel, units: IUnits): string {
+  switch (model.status) {
+    case 'unmetered':
+      return 'Carbon: off';
+    case 'other':
+      return '';
+    case 'connecting':
+      if (!model.sessionId) {
+        return 'Carbon: …';
+      }
+  }
+  if (model.running) {
+    return model.power ? formatPower(model.power.total_w) : '… W';
+  }
+  const t = model.totals;
+  return `${formatEnergy(t.energy_j, units.energy)} · ${formatMass(t.emissions_g, units.mass)}${model.enabled ? '' : ' (off)'}`;
+}
+
 /** The tooltip: breakdown by component and method, zone, intensity, and where it came from. */
 export function statusTooltip(model: CarbonModel, units: IUnits): string {
   if (model.status === 'unmetered') {
@@ -81,7 +105,7 @@ export function statusTooltip(model: CarbonModel, units: IUnits): string {
       : `Energy: ${formatRange(t.energy_j, t.energy_bounds_j, 'energy', units.energy, isEstimate(t.method))}`
   ];
   for (const [c, j] of Object.entries(t.by_component)) {
-    lines.push(`  ${componentName(c)}: ${formatEnergy(j, units.energy)} (${t.method[c] ?? 'unknown'})`);
+    lines.push(`  ${componentName(c)}: ${formatEnergy(j, units.energy)} (${methodOf(t.method, c) ?? 'unknown'})`);
   }
   lines.push(
     readClusterTotals(t)
@@ -91,7 +115,7 @@ export function statusTooltip(model: CarbonModel, units: IUnits): string {
   if (t.idle_energy_j) {
     const idleMass = t.idle_emissions_g ? `, ${formatMass(t.idle_emissions_g, units.mass)} CO2e` : '';
     lines.push(
-      `Between cells: ${formatEnergy(t.idle_energy_j, units.energy)} over ${formatDuration(t.idle_duration_s ?? 0)}${idleMass} (a held GPU, resident memory; not in the cells' figures)`
+      `Between cells: ${formatEnergy(t.idle_energy_j, units.energy)} over ${formatDuration(t.idle_duration_s ?? 0)}${idleMass} (${idleWhat(model)}; not in the cells' figures)`
     );
   }
   const cluster = readClusterTotals(t);
@@ -128,6 +152,12 @@ export function statusTooltip(model: CarbonModel, units: IUnits): string {
   }
   lines.push('Click for the costliest cells and exports.');
   return lines.join('\n');
+}
+
+/** What the kernel is charged for between cells: a GPU it holds only where it metered one. */
+function idleWhat(model: CarbonModel): string {
+  const gpu = model.devices.some(d => d.component === 'gpu') || 'gpu' in (model.totals.idle_by_component ?? {});
+  return gpu ? 'a held GPU, resident memory' : 'resident memory';
 }
 
 function formatComponentsPower(byComponent: Record<string, number>): string {
@@ -205,6 +235,29 @@ export function clusterPowerText(power: IClusterPower | null): string {
 export function clusterTotalsText(c: IClusterTotals, units: IUnits): string {
   const where = zonesText(c.zones, true);
   return `${formatEnergy(c.energy_j, units.energy)} on ${plural(c.workers, 'worker')}${where} over ${plural(c.cells, 'cell')}, ${formatMass(c.emissions_g, units.mass)} CO2e`;
+}
+
+/** A footer for metadata that fails the footprint schema: no figure from it is shown. */
+export const UNREADABLE_FOOTPRINT = 'carbon: unreadable footprint';
+
+export function unreadableTooltip(reason: string): string {
+  return `This cell's jupyter_carbon metadata is not a footprint this version can read (${reason}), so no figure from it is shown. Run the cell to measure it.`;
+}
+
+/** Words before a footer whose figures describe something other than the cell as it is now. */
+const AGE_WORDS: Record<string, [string, string]> = {
+  copied: ['copied from another cell, not run here ·', 'These figures came with a copy of another cell: this one has not been metered.'],
+  rerun: ['from an earlier run ·', 'These figures are from an earlier run of this cell: it ran again since, unmetered.'],
+  edited: ['before the last edit ·', 'These figures are from an earlier version of this cell: run it again to measure what it says now.']
+};
+
+/** "before the last edit ·" for an edited cell's footer; "" for figures that are current. */
+export function footerAgeLabel(age: string): string {
+  return Object.prototype.hasOwnProperty.call(AGE_WORDS, age) ? AGE_WORDS[age][0] : '';
+}
+
+export function footerAgeTooltip(age: string): string {
+  return Object.prototype.hasOwnProperty.call(AGE_WORDS, age) ? AGE_WORDS[age][1] : '';
 }
 
 export function footerTooltip(meta: ICellFootprint, units: IUnits): string {

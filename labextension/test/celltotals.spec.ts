@@ -3,7 +3,8 @@ import * as path from 'path';
 
 import { EnergyUnit, MassUnit } from '../src/format';
 import { splitParts, totalsLine } from '../src/paneltext';
-import { ITotals, readCellMetadata } from '../src/protocol';
+import { readCellMetadata } from '../src/footprint';
+import { ITotals } from '../src/protocol';
 import { footerText, statusText } from '../src/text';
 import { CarbonModel } from '../src/model';
 

@@ -5,7 +5,8 @@ import { AUTO_UNITS, EnergyUnit, IUnits, MassUnit } from '../src/format';
 import { CarbonModel } from '../src/model';
 import { clusterLine } from '../src/paneltext';
 import { HELLO } from './kernel-fakes';
-import { IPower, ITotals, readCellMetadata, readCluster, readClusterPower, readClusterTotals } from '../src/protocol';
+import { readCellMetadata, readFootprint } from '../src/footprint';
+import { IPower, ITotals, readCluster, readClusterPower, readClusterTotals } from '../src/protocol';
 import { clusterPowerText, clusterText, footerText, statusText, statusTooltip } from '../src/text';
 
 /**
@@ -57,13 +58,13 @@ describe('reading the cluster part', () => {
     expect(fromRecord).toEqual({ energy_j: 1, emissions_g: null, workers: 3, zones: [], complete: true, note: null, carried: false });
   });
 
-  it('leaves out a cluster part that is missing or malformed, and keeps the rest of the footprint', () => {
+  it('reads no cluster part as none, and a malformed one as an unreadable footprint', () => {
     const old = readCellMetadata(footprint);
     expect(old).not.toBeNull();
     expect('cluster' in old!).toBe(false);
-    for (const bad of [null, 'lots', [1, 2], { energy_j: 'lots' }, { emissions_g: 1 }]) {
-      const meta = readCellMetadata({ ...footprint, cluster: bad });
-      expect(meta).toEqual(old);
+    expect(readCellMetadata({ ...footprint, cluster: null })).toEqual(old);
+    for (const bad of ['lots', [1, 2], { energy_j: 'lots' }, { emissions_g: 1 }]) {
+      expect(readFootprint({ ...footprint, cluster: bad }).kind).toBe('unreadable');
     }
     expect(readCellMetadata({ ...footprint, cluster: savedCluster })?.cluster?.workers).toBe(2);
   });
@@ -94,7 +95,7 @@ describe('the views of the cluster part', () => {
     expect(footerText(meta, AUTO_UNITS)).toBe(
       'carbon: total 3.2 Wh · 15 mg CO2e · 1.5 s · FR 56 g/kWh = kernel ≈200 mWh + cluster 3.0 Wh on 2 workers in 2 zones → 3.7 mg CO2e'
     );
-    expect(footerText(meta, wh)).toBe('carbon: total 3.2 Wh · 0.0149 g CO2e · 1.5 s · FR 56 g/kWh = kernel ≈0.2 Wh + cluster 3 Wh on 2 workers in 2 zones → 0.0037 g CO2e');
+    expect(footerText(meta, wh)).toBe('carbon: total 3.2 Wh · 0.015 g CO2e · 1.5 s · FR 56 g/kWh = kernel ≈0.20 Wh + cluster 3.0 Wh on 2 workers in 2 zones → 0.0037 g CO2e');
     const partial = readCellMetadata({ ...footprint, cluster: { ...savedCluster, complete: false, note: 'tcp://c:1: timed out' } })!;
     expect(footerText(partial, AUTO_UNITS)).toMatch(/ \+ cluster 3\.0 Wh on 2 workers in 2 zones → 3\.7 mg CO2e \(incomplete: tcp:\/\/c:1: timed out\)$/);
   });
@@ -130,7 +131,7 @@ describe('the views of the cluster part', () => {
   });
 
   it('gives the panel a cluster line only when the totals have cluster work', () => {
-    expect(clusterLine(metered(clusterTotals).totals, wh)).toBe('Cluster: 3 Wh on 2 workers in 2 zones (FR, PL) over 1 cell, 0.0037 g CO2e');
+    expect(clusterLine(metered(clusterTotals).totals, wh)).toBe('Cluster: 3.0 Wh on 2 workers in 2 zones (FR, PL) over 1 cell, 0.0037 g CO2e');
     expect(clusterLine(metered({ ...clusterTotals, cluster_zones: ['FR'], cluster_nodes: ['a'] }).totals, AUTO_UNITS)).toBe(
       'Cluster: 3.0 Wh on 1 worker in FR over 1 cell, 3.7 mg CO2e'
     );

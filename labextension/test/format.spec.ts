@@ -40,9 +40,10 @@ describe('formatEnergy', () => {
   });
 
   it('honours a fixed unit without rounding a small cell to zero', () => {
-    expect(formatEnergy(36, 'Wh')).toBe('0.01 Wh');
-    expect(formatEnergy(1.8e6, 'kWh')).toBe('0.5 kWh');
-    expect(formatEnergy(1, 'kWh')).toBe('2.78e-7 kWh');
+    expect(formatEnergy(36, 'Wh')).toBe('0.010 Wh');
+    expect(formatEnergy(1.8e6, 'kWh')).toBe('0.50 kWh');
+    // Unreadable in kWh ("2.78e-7 kWh", "0.000000278 kWh"): said in the unit that reads.
+    expect(formatEnergy(1, 'kWh')).toBe('0.28 mWh');
     expect(formatEnergy(0, 'Wh')).toBe('0 Wh');
   });
 });

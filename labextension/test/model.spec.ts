@@ -1,5 +1,6 @@
 import { CarbonModel, COSTLIEST, insertCostliest } from '../src/model';
-import { ICellFootprint, ICellRecord, IRecordWithFootprint, METADATA_KEY, isCellLineOutput, readCellMetadata, writeFootprint } from '../src/protocol';
+import { ICellFootprint, ICellRecord, IRecordWithFootprint, METADATA_KEY, isCellLineOutput, writeFootprint } from '../src/protocol';
+import { readCellMetadata, readFootprint } from '../src/footprint';
 import { footerText, footerTooltip, statusText, statusTooltip, UNMETERED_TEXT } from '../src/text';
 import { AUTO_UNITS } from '../src/format';
 
@@ -209,6 +210,9 @@ describe('cell metadata', () => {
     expect(Object.keys(meta ?? {}).sort()).toEqual(
       [
         'by_component',
+        'cell_id',
+        'execution_count',
+        'source_sha256',
         'duration_s',
         'emissions_g',
         'energy_j',
@@ -222,7 +226,7 @@ describe('cell metadata', () => {
       ].sort()
     );
     expect(meta).toMatchObject({ energy_j: 720, zone: 'FR', g_per_kwh: 56, status: 'ok' });
-    expect(meta).toEqual(footprint);
+    expect(meta).toEqual({ cell_id: null, execution_count: null, source_sha256: null, ...footprint });
     expect(footerText(meta!, AUTO_UNITS)).toBe('carbon: ≈200 mWh · ≈11 mg CO2e · 1.5 s · FR 56 g/kWh');
   });
 
@@ -230,7 +234,8 @@ describe('cell metadata', () => {
     const meta = readCellMetadata({ ...kernelFootprint(3, 720), bounds: { energy_j: [360, 1440], emissions_g: [0.0055, 0.022] } })!;
     expect(meta.bounds).toEqual({ energy_j: [360, 1440], emissions_g: [0.0055, 0.022] });
     expect(footerTooltip(meta, AUTO_UNITS)).toContain('Energy: ≈200 mWh (100–400 mWh); emissions: ≈11 mg (5.5–22 mg) CO2e');
-    expect(readCellMetadata({ ...kernelFootprint(3, 720), bounds: { energy_j: ['x', 1] } })!.bounds).toBeUndefined();
+    // A bound that is not a pair of numbers fails the footprint schema: the whole footprint is unreadable.
+    expect(readFootprint({ ...kernelFootprint(3, 720), bounds: { energy_j: ['x', 1] } }).kind).toBe('unreadable');
   });
 
   it('rejects metadata that is not ours', () => {
@@ -248,7 +253,7 @@ describe('cell metadata', () => {
 
   it('marks cells that did not end well', () => {
     const meta = readCellMetadata(kernelFootprint(3, 720, { status: 'interrupted', emissions_g: null }))!;
-    expect(footerText(meta, { energy: 'Wh', mass: 'g' })).toBe('carbon: ≈0.2 Wh · n/a CO2e · 1.5 s · FR 56 g/kWh [interrupted]');
+    expect(footerText(meta, { energy: 'Wh', mass: 'g' })).toBe('carbon: ≈0.20 Wh · n/a CO2e · 1.5 s · FR 56 g/kWh [interrupted]');
   });
 });
 
