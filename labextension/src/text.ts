@@ -68,8 +68,8 @@ export function sessionTotal(t: ITotals): { energy_j: number; emissions_g: numbe
 }
 
 /**
- * The status text for a narrow window: the figures without their words ("1.2 Wh · 0.5 g",
- * "35 W" while a cell runs); the long text stays in the item's label and tooltip.
+ * The status text for a narrow window: the session's total CO2e ("0.5 g CO2e"), "35 W"
+ * while a cell runs; the long text stays in the item's label and tooltip.
  */
 export function statusShortText(model: CarbonModel, units: IUnits): string {
   switch (model.status) {
@@ -85,8 +85,9 @@ export function statusShortText(model: CarbonModel, units: IUnits): string {
   if (model.running) {
     return model.power ? formatPower(model.power.total_w) : '… W';
   }
-  const t = model.totals;
-  return `${formatEnergy(t.energy_j, units.energy)} · ${formatMass(t.emissions_g, units.mass)}${model.enabled ? '' : ' (off)'}`;
+  // The session's total CO2e alone: beside Lab's own items and resource-usage's, a
+  // 1024 px bar has no room for the energy too (it stays in the label and tooltip).
+  return `${formatMass(sessionTotal(model.totals).emissions_g, units.mass)} CO2e${model.enabled ? '' : ' (off)'}`;
 }
 
 /** The tooltip: breakdown by component and method, zone, intensity, and where it came from. */

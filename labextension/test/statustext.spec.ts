@@ -23,7 +23,7 @@ describe('the status text', () => {
   it('has a short form of the figures for a narrow window', () => {
     const model = metered();
     expect(statusText(model, AUTO_UNITS)).toBe('Carbon: 100 mWh · 5.6 mg CO2e');
-    expect(statusShortText(model, AUTO_UNITS)).toBe('100 mWh · 5.6 mg');
+    expect(statusShortText(model, AUTO_UNITS)).toBe('5.6 mg CO2e');
   });
 
   it('names a held GPU between cells only where the kernel metered one', () => {
