@@ -75,3 +75,67 @@ def test_detached_work_is_charged_while_it_lives(tmp_path, how, leads):
     # Once the burner exits, what it used stays counted: the kernel's own work after it is
     # charged in full, not swallowed by the burner's time dropping out of the tree.
     assert got["after_exit"] >= 0.4, got
+
+
+# A process that makes itself the subreaper of what runs below it, then starts the kernel
+# through a launcher (a shell, say) in its own process group: orphans of the kernel go to it,
+# inside the kernel's session, as they go to a container's first process when that is the
+# shell that ran everything (it was in CI: the work escaped).
+SUBREAPER = r"""
+import ctypes, subprocess, sys
+PR_SET_CHILD_SUBREAPER = 36
+assert ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
+launcher = "import subprocess, sys; sys.exit(subprocess.run(sys.argv[1:], process_group=0).returncode)"
+sys.exit(subprocess.run([sys.executable, "-c", launcher, *sys.argv[1:]]).returncode)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="subreapers are Linux's")
+@pytest.mark.parametrize("how", ["nohup", "double-fork"])
+def test_detached_work_is_charged_when_a_subreaper_in_the_session_adopts_it(tmp_path, how):
+    proc = subprocess.run([sys.executable, "-c", SUBREAPER, sys.executable, "-c", KERNEL, str(BURN_S), str(tmp_path), how],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    got = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert got["marker"] == [1, got["pid"]]
+    assert got["during"] >= 0.9 * BURN_S, got
+
+
+# ``ipython | tee log`` from a shell with job control: the kernel leads the pipeline's group
+# and the shell starts its other commands in that group. Their work is not the kernel's.
+PIPELINE = r"""
+import json, os, subprocess, sys, time
+burn_s, folder = sys.argv[1], sys.argv[2]
+kernel_code = '''
+import json, os, sys, time
+from jupyter_carbon.energy.process import ProcessTree
+tree = ProcessTree()
+tree.refresh_cpu()
+start = tree.cpu_seconds()
+open(sys.argv[1] + "/kernel.ready", "w").close()
+while not os.path.exists(sys.argv[1] + "/burner.done"): time.sleep(0.02)
+tree.refresh()
+tree.refresh_cpu()
+print(json.dumps({"during": tree.cpu_seconds() - start, "marker": tree._marker, "pid": os.getpid()}))
+'''
+burner = '''
+import os, sys, time
+while not os.path.exists(sys.argv[2] + "/kernel.ready"): time.sleep(0.02)
+end = time.process_time() + float(sys.argv[1])
+while time.process_time() < end: pass
+open(sys.argv[2] + "/burner.done", "w").close()
+'''
+kernel = subprocess.Popen([sys.executable, "-c", kernel_code, folder], process_group=0, stdout=subprocess.PIPE, text=True)
+sibling = subprocess.Popen([sys.executable, "-c", burner, burn_s, folder], process_group=kernel.pid)
+out, _ = kernel.communicate(timeout=60)
+sibling.wait(timeout=60)
+print(out.strip())
+"""
+
+
+def test_the_other_commands_of_the_kernels_pipeline_are_not_charged(tmp_path):
+    proc = subprocess.run([sys.executable, "-c", PIPELINE, str(BURN_S), str(tmp_path)], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    got = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert got["marker"] == [1, got["pid"]]
+    assert got["during"] < 0.3 * BURN_S, got

@@ -243,7 +243,7 @@ class ProcessTree:
         adopted: set[int] = set()
         try:
             if self._has_procfs and self._marker:
-                order, adopted = procfs.walk(self._procfs, self.pid, self._marker, self._session)
+                order, adopted = procfs.walk(self._procfs, self.pid, self._marker, self._session, self._launcher())
                 found = [p for p in map(self._process, order) if p is not None]
             else:
                 found = self._proc.children(recursive=True)
@@ -271,11 +271,18 @@ class ProcessTree:
         except self._psutil.Error:
             return None
 
-    def _outside_session(self, pid: int) -> bool:
-        """Whether ``pid`` (a parent) is outside the kernel's session: init or a subreaper
-        that adopted an orphan, not the shell of a pipeline the kernel is part of."""
-        ids = procfs.stat_ids(self._procfs, pid)
-        return ids is None or ids[2] != self._session
+    def _launcher(self) -> int | None:
+        """The kernel's parent where it leads only its process group (the shell whose
+        pipeline it is part of), else None: see :func:`.procfs.adopted`."""
+        if self._marker is None or self._marker[0] != 1:
+            return None
+        ids = procfs.stat_ids(self._procfs, self.pid)
+        return ids[0] if ids else None
+
+    def _adopted_by(self, parent: int) -> bool:
+        """Whether ``parent`` adopted an orphan of the kernel's (init or a subreaper), not
+        the shell of a pipeline the kernel is part of."""
+        return procfs.adopted(parent, procfs.stat_ids(self._procfs, parent), self._session, self._launcher())
 
     def _scan_new(self) -> bool:
         """Add the descendants among the PIDs created since the last look; False where that
@@ -295,7 +302,7 @@ class ProcessTree:
             # Its parent exited already (a double fork, ``nohup cmd &`` as bash ends): of
             # the kernel's session or group, it was started by the tree all the same.
             detached = ids[1] not in members and self._marker is not None and ids[1 + self._marker[0]] == self._marker[1] \
-                and self._outside_session(ids[1])
+                and self._adopted_by(ids[1])
             if ids[1] in members or detached:
                 try:
                     self._children[pid] = self._psutil.Process(pid)

@@ -54,12 +54,25 @@ def status_ids(proc, pid: int) -> tuple[int, int, int, int] | None:
     return tgid, ppid, _status_id(head, b"\nNSpgid:"), _status_id(head, b"\nNSsid:")
 
 
-def walk(proc, root: int, marker: tuple[int, int], session: int | None) -> tuple[list[int], set[int]]:
+def adopted(parent: int, parent_ids: tuple[int, int, int] | None, session: int | None, launcher: int | None) -> bool:
+    """Whether a process of the kernel's session or group whose parent is ``parent`` was
+    detached (init or a subreaper adopted it) rather than started beside the kernel.
+
+    A parent outside the kernel's session adopted it. Where the kernel leads only its group
+    (``launcher``: the shell that started it), the other commands of its pipeline
+    (``ipython | tee log``) have that shell as parent; any other parent of the session is a
+    subreaper or an init that shares the session (a container whose first process is the
+    shell that runs everything)."""
+    if parent_ids is None or parent_ids[2] != session:
+        return True
+    return launcher is not None and parent != launcher
+
+
+def walk(proc, root: int, marker: tuple[int, int], session: int | None, launcher: int | None = None) -> tuple[list[int], set[int]]:
     """One read of every /proc/PID/stat: ``root``'s descendants by parentage, then the
     processes of its session or group (``marker``: field of :func:`stat_ids` and id) that
     are not, with their own descendants; parents before their children. The second item
-    holds those whose parent is outside ``session`` (init or a subreaper adopted them): the
-    detached processes."""
+    holds those :func:`adopted` by init or a subreaper: the detached processes."""
     table: dict[int, tuple[int, int, int]] = {}
     for name in os.listdir(proc):
         if name.isdigit():
@@ -86,7 +99,7 @@ def walk(proc, root: int, marker: tuple[int, int], session: int | None) -> tuple
     field, value = marker
     detached = {pid for pid, ids in table.items() if pid not in seen and ids[field] == value}
     roots = sorted(pid for pid in detached if table[pid][0] not in detached
-                   and table.get(table[pid][0], (0, 0, None))[2] != session)
+                   and adopted(table[pid][0], table.get(table[pid][0]), session, launcher))
     for top in roots:
         seen.add(top)
         order.append(top)
