@@ -131,7 +131,10 @@ def jupyter_server(tmp_path: Path, app: str = "lab"):
     log = open(tmp_path / "lab.log", "w")
     proc = subprocess.Popen(
         [
-            sys.executable, "-m", "jupyter", app, "--no-browser", "--ip=127.0.0.1",
+            # The app's module, run by this interpreter: `jupyter lab` would run the first
+            # `jupyter-lab` script on PATH, which in an environment that borrows the system's
+            # site packages is the system's, serving the system's build of this extension.
+            sys.executable, "-m", {"lab": "jupyterlab", "notebook": "notebook"}[app], "--no-browser", "--ip=127.0.0.1",
             f"--port={port}", "--port-retries=0", f"--IdentityProvider.token={token}",
             f"--ServerApp.root_dir={root}", "--LabApp.expose_app_in_browser=True",
             "--allow-root", "--LabApp.extension_manager=readonly", "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",

@@ -11,10 +11,16 @@ import { Kernel, KernelMessage } from '@jupyterlab/services';
 import { IDisposable } from '@lumino/disposable';
 
 import { IUnits } from './format';
-import { CarbonModel } from './model';
+import { CarbonModel, Stall } from './model';
 import { COMM_TARGET, KernelMessage as CarbonMessage, PROTOCOL_VERSION, settingsMessage } from './protocol';
 
 export const LOAD_CODE = '%load_ext jupyter_carbon';
+
+/**
+ * How long the item may say "connecting…" before it says why no answer came (the kernel
+ * has not started, is busy, or is silent): a healthy kernel answers well within it.
+ */
+export const PATIENCE_MS = 4000;
 
 export interface IKernelLinkOptions {
   sessionContext: ISessionContext;
@@ -23,6 +29,8 @@ export interface IKernelLinkOptions {
   autoLoad: () => boolean;
   /** The user's units, told to the kernel on connect and by `sendSettings`. */
   units?: () => IUnits;
+  /** How long to wait for an answer before saying why none came (`PATIENCE_MS`). */
+  patienceMs?: number;
 }
 
 export class KernelLink implements IDisposable {
@@ -42,14 +50,23 @@ export class KernelLink implements IDisposable {
   private _disposed = false;
   /** Bumped on restarts and kernel changes: a connection begun before one starts over. */
   private _epoch = 0;
+  private _patienceMs: number;
+  private _patience: ReturnType<typeof setTimeout> | null = null;
+  /** Whether this kernel process answered (its info): a death before that is a failed start. */
+  private _answered = false;
+  /** The kernel's language as it said (null: not yet): a kernel not Python shows nothing. */
+  private _python: boolean | null = null;
 
   constructor(options: IKernelLinkOptions) {
     this._context = options.sessionContext;
     this._model = options.model;
     this._autoLoad = options.autoLoad;
     this._units = options.units ?? null;
+    this._patienceMs = options.patienceMs ?? PATIENCE_MS;
     this._context.kernelChanged.connect(this._onKernelChanged, this);
     this._context.statusChanged.connect(this._onStatus, this);
+    this._context.connectionStatusChanged.connect(this._onConnection, this);
+    this._wait();
     void this._context.ready.then(() => this._onKernelChanged());
   }
 
@@ -66,6 +83,8 @@ export class KernelLink implements IDisposable {
     this._epoch++;
     this._context.kernelChanged.disconnect(this._onKernelChanged, this);
     this._context.statusChanged.disconnect(this._onStatus, this);
+    this._context.connectionStatusChanged.disconnect(this._onConnection, this);
+    this._stopWaiting();
     this._watch(null);
     this._closeComm();
   }
@@ -80,6 +99,10 @@ export class KernelLink implements IDisposable {
     this._connectingIn = epoch;
     try {
       const python = await isPython(kernel);
+      if (epoch === this._epoch) {
+        this._answered = true;
+        this._python = python;
+      }
       if (epoch === this._epoch && !python) {
         this._model.detach('other');
         return;
@@ -132,16 +155,31 @@ export class KernelLink implements IDisposable {
     if (kernel && kernel === this._kernel && (this._comm || this._connectingIn === this._epoch)) {
       return; // `ready` and `kernelChanged` both announce the first kernel
     }
+    // A kernel that died before it ever answered: the server drops it, and the session
+    // is left with none. That is a failed start to say, not "no kernel" to hide.
+    const old = this._kernel;
+    const unstarted =
+      old !== null &&
+      !this._answered &&
+      (this._model.status === 'failed' || old.status === 'dead' || old.connectionStatus === 'disconnected');
     this._epoch++;
     this._closeComm();
     this._watch(kernel);
     this._needsLoad = true;
+    this._answered = false;
+    if (!kernel && unstarted && this._python !== false) {
+      this._fail('unstarted', old);
+      return;
+    }
+    this._python = null;
     if (!kernel) {
+      this._stopWaiting();
       this._model.detach('other');
       return;
     }
     this._model.clear();
     this._model.detach('connecting');
+    this._wait();
     void this.reconnect();
   }
 
@@ -152,12 +190,94 @@ export class KernelLink implements IDisposable {
       this._closeComm();
       this._needsLoad = true;
       this._model.clear();
-      this._model.detach(status === 'dead' ? 'other' : 'connecting');
+      if (status === 'dead') {
+        this._fail(this._answered ? 'dead' : 'unstarted');
+      } else if (status === 'restarting' || this._model.status !== 'failed') {
+        // (a kernel that failed keeps saying so while the server retries it by itself)
+        this._answered = false;
+        this._model.detach('connecting');
+        this._wait();
+      }
       return;
+    }
+    if (status === 'idle' && this._model.status === 'failed' && this._model.stall !== 'disconnected') {
+      // A kernel that failed is up after all (the server's retry worked): connect afresh.
+      this._model.detach('connecting');
+      this._wait();
     }
     if (status === 'idle' && !this._comm && (this._model.status === 'connecting' || this._retryAtIdle)) {
       this._retryAtIdle = false;
       void this.reconnect();
+    }
+    this._judge();
+  }
+
+  /** The page's connection to the kernel: lost for good, or back after it was. */
+  private _onConnection(_: ISessionContext, status: Kernel.ConnectionStatus): void {
+    if (status === 'disconnected' && (this._model.status === 'connecting' || this._model.status === 'metered')) {
+      this._epoch++;
+      this._closeComm();
+      this._fail('disconnected');
+    } else if (status === 'connected' && this._model.status === 'failed' && this._model.stall === 'disconnected') {
+      this._model.detach('connecting');
+      this._wait();
+      void this.reconnect();
+    } else {
+      this._judge();
+    }
+  }
+
+  /**
+   * Give the kernel `patienceMs` to answer, then say why it has not (`_judge`).
+   * Started afresh with each kernel and restart.
+   */
+  private _wait(): void {
+    this._stopWaiting();
+    this._model.setStall(null);
+    this._patience = setTimeout(() => {
+      this._patience = null;
+      this._judge();
+    }, this._patienceMs);
+  }
+
+  private _stopWaiting(): void {
+    if (this._patience !== null) {
+      clearTimeout(this._patience);
+      this._patience = null;
+    }
+  }
+
+  /** Past the patience and still no answer: say why, from the kernel's state now. */
+  private _judge(): void {
+    if (this._disposed || this._patience !== null || this._model.status !== 'connecting') {
+      return;
+    }
+    this._model.setStall(stallOf(this._context.session?.kernel ?? null));
+  }
+
+  /**
+   * The kernel died or its connection was lost: say so, unless it is a kernel this
+   * extension has nothing to say about (not Python, by its answer or else by its spec).
+   */
+  private _fail(stall: Stall, kernel = this._context.session?.kernel ?? null): void {
+    this._stopWaiting();
+    if (this._python === false) {
+      this._model.detach('other');
+      return;
+    }
+    this._model.detach('failed');
+    this._model.setStall(stall);
+    const epoch = this._epoch;
+    if (this._python === null && kernel) {
+      void kernel.spec.then(
+        spec => {
+          const other = spec && (spec.language ?? '').toLowerCase() !== 'python';
+          if (other && epoch === this._epoch && this._model.status === 'failed') {
+            this._model.detach('other');
+          }
+        },
+        () => undefined
+      );
     }
   }
 
@@ -219,6 +339,17 @@ export class KernelLink implements IDisposable {
       }
     }
   }
+}
+
+/** Why a kernel has not answered yet, by its state as the page sees it. */
+export function stallOf(kernel: Kernel.IKernelConnection | null): Stall {
+  if (!kernel || kernel.connectionStatus !== 'connected') {
+    return 'starting';
+  }
+  if (kernel.status === 'busy') {
+    return 'busy';
+  }
+  return kernel.status === 'idle' ? 'silent' : 'starting';
 }
 
 async function isPython(kernel: Kernel.IKernelConnection): Promise<boolean> {

@@ -23,9 +23,19 @@ import {
  * - `connecting`: a comm was opened (or a kernel is starting) and no answer came yet.
  * - `metered`: the kernel answered `hello`.
  * - `unmetered`: a Python kernel without the extension (it closed the comm).
+ * - `failed`: the kernel did not start, died, or its connection was lost: `stall` says which.
  * - `other`: not a Python kernel, or no kernel: nothing to show.
  */
-export type MeterStatus = 'connecting' | 'metered' | 'unmetered' | 'other';
+export type MeterStatus = 'connecting' | 'metered' | 'unmetered' | 'failed' | 'other';
+
+/**
+ * Why the meter has no answer, as the kernel's state tells it (the words are `text.ts`'s):
+ * while still `connecting` after a few seconds, `starting` (no kernel, or one that has not
+ * started), `busy` (a cell still runs: the kernel answers when it is idle) or `silent`
+ * (idle, and no answer); once `failed`, `unstarted` (it died before it ever answered),
+ * `dead` or `disconnected`.
+ */
+export type Stall = 'starting' | 'busy' | 'silent' | 'unstarted' | 'dead' | 'disconnected';
 
 /** How many of the costliest cells the panel lists, as the kernel's `hello` does. */
 export const COSTLIEST = 10;
@@ -73,6 +83,8 @@ export class CarbonModel {
   power: IPower | null = null;
   /** The kernel's last complaint (an `error` message with no request to answer). */
   lastError: string | null = null;
+  /** Why no answer came (see `Stall`); null while none is due yet or one came. */
+  stall: Stall | null = null;
 
   get status(): MeterStatus {
     return this._status;
@@ -113,6 +125,18 @@ export class CarbonModel {
       this.running = null;
       this.power = null;
     }
+    if (status !== 'failed') {
+      this.stall = null; // connecting again (a restart) is given time afresh
+    }
+    this._changed.emit();
+  }
+
+  /** Say why no answer came: only while connecting or failed (an answer clears it). */
+  setStall(stall: Stall | null): void {
+    if (stall === this.stall || (this._status !== 'connecting' && this._status !== 'failed')) {
+      return;
+    }
+    this.stall = stall;
     this._changed.emit();
   }
 
@@ -167,6 +191,7 @@ export class CarbonModel {
         this.running = m.running ?? null;
         this.power = null;
         this._status = 'metered';
+        this.stall = null;
         this._changed.emit();
         this._greeted.emit();
         return;

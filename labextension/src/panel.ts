@@ -11,6 +11,7 @@ import { COSTLIEST, CarbonModel } from './model';
 import { COSTLIEST_COLUMNS, EXPORT_BUTTONS, clusterLine, componentsLine, panelRow, splitParts, totalsLine } from './paneltext';
 import { ExportFormat, ICellRecord } from './protocol';
 import { CarbonSettings } from './settings';
+import { statusTooltip } from './text';
 
 export const PANEL_CLASS = 'jp-carbon-Panel';
 
@@ -112,10 +113,10 @@ export class CarbonPanel extends Widget {
     const units = this._settings.units;
     const node = this._body;
     node.textContent = '';
-    const metered = m.status !== 'unmetered';
+    const metered = m.status !== 'unmetered' && m.status !== 'failed';
     this._exports.hidden = !metered;
     if (!metered) {
-      el(node, 'p', 'This kernel is not metered: run %load_ext jupyter_carbon in a cell.');
+      el(node, 'p', m.status === 'failed' ? statusTooltip(m, units) : 'This kernel is not metered: run %load_ext jupyter_carbon in a cell.');
       return;
     }
     el(node, 'p', totalsLine(m.totals, units)).className = 'jp-carbon-totals';

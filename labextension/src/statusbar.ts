@@ -103,11 +103,14 @@ export class CarbonStatus extends Widget {
       this.node.dataset.cells = String(model.totals.cells);
       this.node.classList.toggle('jp-carbon-mod-running', model.isRunning);
       this.node.classList.toggle('jp-carbon-mod-unmetered', model.status === 'unmetered');
+      this.node.classList.toggle('jp-carbon-mod-failed', model.status === 'failed');
+      this.node.dataset.stall = model.stall ?? '';
     } else {
       this.node.textContent = '';
       this.node.title = '';
       this.node.removeAttribute('aria-label');
       this.node.dataset.status = model?.status ?? 'none';
+      this.node.dataset.stall = '';
     }
     if (wasActive !== active) {
       this._activeChanged.emit();

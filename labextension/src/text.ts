@@ -16,7 +16,7 @@ import {
   plural
 } from './format';
 import { ESTIMATE_MARK, formatRange, isEstimate } from './format';
-import { CarbonModel } from './model';
+import { CarbonModel, Stall } from './model';
 import {
   IClusterPart,
   IClusterPower,
@@ -30,8 +30,61 @@ import {
 /** Short, so the status bar keeps its other items: how to load it is in the tooltip. */
 export const UNMETERED_TEXT = 'Carbon: not metered';
 
+/**
+ * Why no figures came, in the item's long and narrow forms and its tooltip: what is wrong
+ * and what would put it right.
+ */
+export const STALL_WORDS: Record<Stall, { text: string; short: string; tooltip: string }> = {
+  starting: {
+    text: 'Carbon: kernel not started yet',
+    short: 'Carbon: …',
+    tooltip:
+      'The notebook\'s kernel has not started yet, so nothing is metered. Metering begins when it answers. If it never does, see the kernel\'s status and the server\'s log, or pick another kernel (Kernel › Change Kernel…).'
+  },
+  busy: {
+    text: 'Carbon: kernel busy',
+    short: 'Carbon: busy',
+    tooltip: 'The kernel is busy (a cell is running): jupyter-carbon gets its answer when the kernel is idle.'
+  },
+  silent: {
+    text: 'Carbon: no answer from the kernel',
+    short: 'Carbon: no answer',
+    tooltip:
+      'The kernel is idle but has not answered jupyter-carbon. Run %load_ext jupyter_carbon in a cell, or restart the kernel (Kernel › Restart Kernel…).'
+  },
+  unstarted: {
+    text: 'Carbon: kernel did not start',
+    short: 'Carbon: no kernel',
+    tooltip:
+      'The notebook\'s kernel died before it started, so nothing is metered. Its kernel or environment may be broken: see the server\'s log, then restart the kernel (Kernel › Restart Kernel…) or pick another (Kernel › Change Kernel…).'
+  },
+  dead: {
+    text: 'Carbon: kernel died',
+    short: 'Carbon: dead',
+    tooltip: 'The kernel died, and its metering with it. Restart the kernel (Kernel › Restart Kernel…) to meter again.'
+  },
+  disconnected: {
+    text: 'Carbon: kernel connection lost',
+    short: 'Carbon: offline',
+    tooltip:
+      'This page lost its connection to the kernel (the server stopped, or the network is down): no figures reach it. Reload the page once the server is back.'
+  }
+};
+
+/** The words for a meter with no answer (failed, or connecting past its patience); null otherwise. */
+function stallWords(model: CarbonModel): (typeof STALL_WORDS)[Stall] | null {
+  if (model.status === 'failed') {
+    return STALL_WORDS[model.stall ?? 'dead'];
+  }
+  return model.status === 'connecting' && !model.sessionId && model.stall ? STALL_WORDS[model.stall] : null;
+}
+
 /** The status bar's text: live power while a cell runs, session totals at rest. */
 export function statusText(model: CarbonModel, units: IUnits): string {
+  const stalled = stallWords(model);
+  if (stalled) {
+    return stalled.text;
+  }
   switch (model.status) {
     case 'unmetered':
       return UNMETERED_TEXT;
@@ -72,6 +125,10 @@ export function sessionTotal(t: ITotals): { energy_j: number; emissions_g: numbe
  * while a cell runs; the long text stays in the item's label and tooltip.
  */
 export function statusShortText(model: CarbonModel, units: IUnits): string {
+  const stalled = stallWords(model);
+  if (stalled) {
+    return stalled.short;
+  }
   switch (model.status) {
     case 'unmetered':
       return 'Carbon: off';
@@ -94,6 +151,10 @@ export function statusShortText(model: CarbonModel, units: IUnits): string {
 export function statusTooltip(model: CarbonModel, units: IUnits): string {
   if (model.status === 'unmetered') {
     return 'This Python kernel is not metered. Run %load_ext jupyter_carbon in a cell, or turn on "Load the kernel extension automatically" in the settings.';
+  }
+  const stalled = stallWords(model);
+  if (stalled) {
+    return stalled.tooltip;
   }
   if (model.status !== 'metered' && !model.sessionId) {
     return 'jupyter-carbon: waiting for the kernel';

@@ -81,10 +81,18 @@ export class FakeKernel {
   /** Settle `%load_ext` at once (true) or leave it to the test (false). */
   autoFinishExecutions = true;
   isDisposed = false;
+  /** As the page sees the kernel: its status, and its connection's. */
+  status: Kernel.Status = 'idle';
+  connectionStatus: Kernel.ConnectionStatus = 'connected';
   private _language: string;
 
   constructor(language = 'python') {
     this._language = language;
+  }
+
+  /** The kernel's spec, as the server lists it: its language is known without the kernel. */
+  get spec(): Promise<unknown> {
+    return Promise.resolve({ name: this._language, language: this._language });
   }
 
   get info(): Promise<unknown> {
@@ -127,6 +135,7 @@ export class FakeKernel {
 export class FakeSessionContext {
   readonly kernelChanged = new Signal<this, unknown>(this);
   readonly statusChanged = new Signal<this, Kernel.Status>(this);
+  readonly connectionStatusChanged = new Signal<this, Kernel.ConnectionStatus>(this);
   readonly readiness = new Deferred<void>();
   session: { kernel: FakeKernel | null } | null;
 
@@ -146,7 +155,18 @@ export class FakeSessionContext {
   }
 
   status(status: Kernel.Status): void {
+    if (this.session?.kernel) {
+      this.session.kernel.status = status;
+    }
     this.statusChanged.emit(status);
+  }
+
+  /** The page's connection to the kernel changes (lost for good: `disconnected`). */
+  connection(status: Kernel.ConnectionStatus): void {
+    if (this.session?.kernel) {
+      this.session.kernel.connectionStatus = status;
+    }
+    this.connectionStatusChanged.emit(status);
   }
 
   get asSessionContext(): ISessionContext {

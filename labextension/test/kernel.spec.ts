@@ -11,7 +11,11 @@ interface ISetup {
   settings: { autoLoad: boolean; units: IUnits };
 }
 
-function setup(options: { kernel?: FakeKernel; autoLoad?: boolean } = {}): ISetup {
+/** Every link a test made: disposed after it, so no patience timer outlives the test. */
+const links: KernelLink[] = [];
+afterEach(() => links.splice(0).forEach(link => link.dispose()));
+
+function setup(options: { kernel?: FakeKernel; autoLoad?: boolean; patienceMs?: number } = {}): ISetup {
   const kernel = options.kernel ?? new FakeKernel();
   const context = new FakeSessionContext(kernel);
   const model = new CarbonModel();
@@ -20,8 +24,10 @@ function setup(options: { kernel?: FakeKernel; autoLoad?: boolean } = {}): ISetu
     sessionContext: context.asSessionContext,
     model,
     autoLoad: () => settings.autoLoad,
-    units: () => settings.units
+    units: () => settings.units,
+    patienceMs: options.patienceMs ?? 60000
   });
+  links.push(link);
   return { kernel, context, model, link, settings };
 }
 
@@ -316,17 +322,125 @@ describe('KernelLink: restarts and kernel changes', () => {
     warn.mockRestore();
     expect(s.kernel.executions).toHaveLength(1);
     expect(s.kernel.comms).toHaveLength(0);
-    expect(s.model.status).toBe('other');
+    expect(s.model.status).toBe('failed');
+    expect(s.model.stall).toBe('dead');
   });
 
-  it('shows nothing once the kernel is dead', async () => {
+  it('says the kernel died, without its figures, once it is dead', async () => {
     const s = setup();
     await connect(s);
     s.kernel.comms[0].receive(HELLO);
     s.context.status('dead');
     expect(s.kernel.comms[0].closedByFrontend).toBe(true);
-    expect(s.model.status).toBe('other');
+    expect(s.model.status).toBe('failed');
+    expect(s.model.stall).toBe('dead');
     expect(s.model.totals.cells).toBe(0);
+  });
+});
+
+/** Wait past a link's patience (set to a few milliseconds). */
+function pastPatience(): Promise<void> {
+  return new Promise(resolve => setTimeout(resolve, 30));
+}
+
+describe('KernelLink: saying why no answer came', () => {
+  it('says nothing new within its patience, then that the kernel has not started', async () => {
+    const kernel = new FakeKernel();
+    kernel.status = 'starting';
+    kernel.connectionStatus = 'connecting';
+    const s = setup({ kernel, patienceMs: 10 });
+    expect(s.model.stall).toBeNull();
+    await pastPatience();
+    expect(s.model.status).toBe('connecting');
+    expect(s.model.stall).toBe('starting');
+    // It starts after all: connected, then the comm's answer clears it.
+    s.context.connection('connected');
+    await connect(s);
+    s.kernel.comms[0].receive(HELLO);
+    expect(s.model.status).toBe('metered');
+    expect(s.model.stall).toBeNull();
+  });
+
+  it('follows the kernel: busy while a cell runs, silent when idle without an answer', async () => {
+    const s = setup({ patienceMs: 10 });
+    s.context.readiness.resolve();
+    s.context.status('busy');
+    await pastPatience();
+    expect(s.model.stall).toBe('busy');
+    s.context.status('idle');
+    expect(s.model.stall).toBe('silent');
+  });
+
+  it('says a kernel that died before it ever answered did not start, and keeps saying so through retries', async () => {
+    const s = setup({ patienceMs: 10 });
+    s.context.readiness.resolve();
+    await settle();
+    s.context.status('autorestarting');
+    expect(s.model.status).toBe('connecting');
+    s.context.status('dead');
+    expect(s.model.status).toBe('failed');
+    expect(s.model.stall).toBe('unstarted');
+    s.context.status('autorestarting');
+    expect(s.model.stall).toBe('unstarted');
+    // The user restarts it, and this time it starts: connected again.
+    s.context.status('restarting');
+    expect(s.model.status).toBe('connecting');
+    expect(s.model.stall).toBeNull();
+    s.context.status('idle');
+    await settle();
+    s.kernel.answerInfo();
+    await settle();
+    s.kernel.lastComm!.receive(HELLO);
+    expect(s.model.status).toBe('metered');
+  });
+
+  it('says a kernel that died unstarted did not start when the server then drops it', async () => {
+    const s = setup({ patienceMs: 10 });
+    s.context.readiness.resolve();
+    await settle();
+    s.kernel.connectionStatus = 'disconnected';
+    s.context.changeKernel(null);
+    expect(s.model.status).toBe('failed');
+    expect(s.model.stall).toBe('unstarted');
+    // One the user picks afterwards is waited for afresh.
+    s.context.changeKernel(new FakeKernel());
+    expect(s.model.status).toBe('connecting');
+    expect(s.model.stall).toBeNull();
+  });
+
+  it('shows nothing when a kernel that is not Python dies, whether it said so or its spec does', async () => {
+    const answered = setup({ kernel: new FakeKernel('R') });
+    await connect(answered);
+    answered.context.status('dead');
+    expect(answered.model.status).toBe('other');
+    const silent = setup({ kernel: new FakeKernel('echo') });
+    silent.context.readiness.resolve();
+    await settle();
+    silent.context.status('dead');
+    await settle();
+    expect(silent.model.status).toBe('other');
+  });
+
+  it('says the connection was lost, and connects again when it is back', async () => {
+    const s = setup();
+    await connect(s);
+    s.kernel.comms[0].receive(HELLO);
+    s.context.connection('disconnected');
+    expect(s.model.status).toBe('failed');
+    expect(s.model.stall).toBe('disconnected');
+    s.context.connection('connected');
+    expect(s.model.status).toBe('connecting');
+    await settle();
+    s.kernel.answerInfo();
+    await settle();
+    expect(s.kernel.comms).toHaveLength(2);
+  });
+
+  it('stops waiting when disposed', async () => {
+    const s = setup({ patienceMs: 10 });
+    s.link.dispose();
+    await pastPatience();
+    expect(s.model.stall).toBeNull();
   });
 });
 

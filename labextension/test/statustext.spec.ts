@@ -1,7 +1,7 @@
 /** The status item's words: short at a narrow window, the how in the tooltip, the GPU only where there is one. */
 import { AUTO_UNITS } from '../src/format';
 import { CarbonModel } from '../src/model';
-import { UNMETERED_TEXT, statusShortText, statusText, statusTooltip } from '../src/text';
+import { STALL_WORDS, UNMETERED_TEXT, statusShortText, statusText, statusTooltip } from '../src/text';
 import { HELLO } from './kernel-fakes';
 
 function metered(extra: Record<string, unknown> = {}): CarbonModel {
@@ -34,4 +34,30 @@ describe('the status text', () => {
     const gpu = metered({ devices: [{ domain: 'gpu:0', component: 'gpu', name: 'A100', method: 'measured' }], totals: idle });
     expect(statusTooltip(gpu, AUTO_UNITS)).toContain('(a held GPU, resident memory;');
   });
+
+  it('says why no answer came, in every form, instead of "connecting…"', () => {
+    const model = new CarbonModel();
+    expect(statusText(model, AUTO_UNITS)).toBe('Carbon: connecting…');
+    model.setStall('busy');
+    expect(statusText(model, AUTO_UNITS)).toBe('Carbon: kernel busy');
+    expect(statusShortText(model, AUTO_UNITS)).toBe('Carbon: busy');
+    expect(statusTooltip(model, AUTO_UNITS)).toContain('a cell is running');
+    model.setStatus('failed');
+    model.setStall('unstarted');
+    expect(statusText(model, AUTO_UNITS)).toBe('Carbon: kernel did not start');
+    expect(statusTooltip(model, AUTO_UNITS)).toContain("server's log");
+    for (const words of Object.values(STALL_WORDS)) {
+      expect(words.text.length).toBeLessThanOrEqual(34); // beside Lab's own items at 1280 px
+      expect(words.short.length).toBeLessThanOrEqual(17); // as narrow as "Carbon: no answer"
+    }
+  });
+
+  it('drops the reason once the kernel answers', () => {
+    const model = new CarbonModel();
+    model.setStall('silent');
+    model.handle(HELLO as any);
+    expect(model.stall).toBeNull();
+    expect(statusText(model, AUTO_UNITS)).toMatch(/^Carbon: 0/);
+  });
 });
+
