@@ -169,29 +169,39 @@ def jupyter_server(tmp_path: Path, app: str = "lab"):
 
 
 RESOURCE_USAGE_LAB = "@jupyter-server/resource-usage"
+OURS_LAB = "jupyter-carbon"
 
 
 def with_resource_usage(home: Path) -> list[str]:
     """Load jupyter-resource-usage beside this extension where it is installed, as users run
-    them: its server extension (enabled in this home's config) and its lab extension, which an
-    environment with the system's site packages does not find in its own prefix. Nothing
-    where it is absent (the status-bar tests then say so)."""
+    them (its server extension, enabled in this home's config), and the lab extensions of the
+    system's prefix (resource-usage's, ipywidgets' manager) where this environment borrows the
+    system's site packages but Lab looks only in its own prefix: linked into a folder Lab is
+    told of, all but this extension's own, so that the page runs this environment's build of
+    it. Nothing to link where Lab finds them by itself."""
+    from jupyter_core.paths import jupyter_path
+
     try:
         import jupyter_resource_usage  # noqa: F401
-        from jupyter_core.paths import jupyter_path
     except ImportError:
+        pass
+    else:
+        server_config = home / ".jupyter" / "jupyter_server_config.json"
+        server_config.parent.mkdir(parents=True, exist_ok=True)
+        server_config.write_text(json.dumps({"ServerApp": {"jpserver_extensions": {"jupyter_resource_usage": True}}}))
+    own = [Path(p) for p in jupyter_path("labextensions")]
+    system = Path(sys.base_prefix) / "share" / "jupyter" / "labextensions"
+    if system in own or not system.is_dir():
         return []
-    server_config = home / ".jupyter" / "jupyter_server_config.json"
-    server_config.parent.mkdir(parents=True, exist_ok=True)
-    server_config.write_text(json.dumps({"ServerApp": {"jpserver_extensions": {"jupyter_resource_usage": True}}}))
-    places = [Path(p) for p in jupyter_path("labextensions")] + [Path(sys.base_prefix) / "share" / "jupyter" / "labextensions"]
-    found = next((p / RESOURCE_USAGE_LAB for p in places if (p / RESOURCE_USAGE_LAB / "package.json").exists()), None)
-    if found is None or found.parent.parent in places[:-1]:
-        return []  # not built, or Lab finds it by itself
-    linked = home / "extra-labextensions" / "@jupyter-server"
-    linked.mkdir(parents=True, exist_ok=True)
-    (linked / "resource-usage").symlink_to(found, target_is_directory=True)
-    return [f"--LabApp.extra_labextensions_path={home / 'extra-labextensions'}"]
+    linked_root = home / "extra-labextensions"
+    for package in sorted(system.glob("*/package.json")) + sorted(system.glob("@*/*/package.json")):
+        name = str(package.parent.relative_to(system))
+        if name == OURS_LAB or any((p / name / "package.json").exists() for p in own):
+            continue
+        link = linked_root / name
+        link.parent.mkdir(parents=True, exist_ok=True)
+        link.symlink_to(package.parent, target_is_directory=True)
+    return [f"--LabApp.extra_labextensions_path={linked_root}"] if linked_root.exists() else []
 
 
 def notebook7_flags(home: Path) -> list[str]:

@@ -10,11 +10,18 @@
   Lab's kernel item is.
 - At 1024 and 1280 px beside jupyter-resource-usage the status bar keeps every item in view
   (``artifacts/lab-statusbar-<width>-<Lab>.png``).
+- Two notebooks side by side: in the half-width pane ``%carbon summary`` shows its CO2e column
+  and its chart's labels whole, and the live meter's wrapped lines are spaced at Lab's line
+  height, not the 28 px of a widget control (``artifacts/lab-half-width-<Lab>.png``).
+- A notebook whose kernel dies as it starts: within seconds the item says it has not started
+  (not "connecting…"), then that it did not start, and stays in view saying so.
 """
 
 from __future__ import annotations
 
 import json
+import sys
+import time
 import uuid
 
 import pytest
@@ -25,6 +32,7 @@ from browser import (
     browser_page,
     jupyter_server,
     needs_chromium,
+    notebook_json,
     run_cell,
     wait_status,
 )
@@ -304,3 +312,106 @@ def test_status_bar_fits_beside_resource_usage(lab, width):
             pytest.skip("jupyter-resource-usage is not loaded in this Lab: status bar checked alone, no screenshot beside it")
         ARTIFACTS.mkdir(exist_ok=True)
         page.locator(".jp-StatusBar-Widget").screenshot(path=str(ARTIFACTS / f"lab-statusbar-{width}-{LAB_VERSION}.png"))
+
+
+def test_a_kernel_that_does_not_start_is_said_so(lab):
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is in the test extra")
+    base, token, root, settings = lab
+    # A Python kernel whose process exits at once, as one with a broken environment does.
+    spec = settings.parent / "data" / "kernels" / "crashes"
+    spec.mkdir(parents=True)
+    argv = [sys.executable, "-c", "import sys; sys.exit(3)", "{connection_file}"]
+    (spec / "kernel.json").write_text(json.dumps({"argv": argv, "display_name": "Crashes at start", "language": "python"}))
+    (root / "crashes.ipynb").write_text(json.dumps(notebook_json("crashes", "python")))
+    with browser_page(sync_api, "e2e-kernel-fails") as page:
+        _open(page, base, token, "crashes.ipynb")
+        shown = time.monotonic()
+        # Within seconds it says what it waits for (or already what went wrong), not "connecting…".
+        early = wait_status(page, "d.stall !== undefined && d.stall !== ''", 20000)
+        assert time.monotonic() - shown < 20
+        assert early["text"] in ("Carbon: kernel not started yet", "Carbon: kernel did not start"), early
+        # Once the server gives up on it: said, with what would put it right, and left in view.
+        failed = wait_status(page, "d.status === 'failed'", 120000)
+        assert failed["text"] == "Carbon: kernel did not start" and failed["stall"] == "unstarted", failed
+        assert "server's log" in failed["title"] and "Change Kernel" in failed["title"]
+        page.wait_for_timeout(3000)  # and it stays so (Lab drops the dead kernel from the session)
+        assert page.locator(STATUS).is_visible() and page.locator(STATUS).text_content() == "Carbon: kernel did not start"
+        assert "did not start" in page.locator(STATUS).get_attribute("aria-label")
+
+
+# What of the summary's output is cut or needs a scroll to be read: the table wider than its
+# box, a column header past the box's right edge, a chart label outside the chart.
+SUMMARY_CLIPS = """() => {
+    const report = [...document.querySelectorAll('.jp-OutputArea-output .jc-report')].pop();
+    const box = report.getBoundingClientRect();
+    const problems = [];
+    if (report.scrollWidth > report.clientWidth + 1) problems.push(`the summary is ${report.scrollWidth} px wide in a ${report.clientWidth} px box`);
+    for (const cell of report.querySelectorAll('th, td')) {
+        const r = cell.getBoundingClientRect();
+        if (r.right > box.right + 0.5) problems.push(`"${cell.textContent.slice(0, 30)}" ends at ${r.right} px, past ${box.right}`);
+    }
+    for (const svg of report.querySelectorAll('svg')) {
+        const s = svg.getBoundingClientRect();
+        if (s.right > box.right + 0.5) problems.push(`a chart ends at ${s.right} px, past ${box.right}`);
+        for (const t of svg.querySelectorAll('text')) {
+            const r = t.getBoundingClientRect();
+            if (r.left < s.left - 0.5 || r.right > s.right + 0.5) problems.push(`chart label "${t.textContent}" is cut (${r.left}-${r.right} in ${s.left}-${s.right})`);
+        }
+    }
+    return {problems, width: box.width};
+}"""
+
+# The distances between the wrapped lines of each of the live meter's text blocks.
+METER_LINE_GAPS = """() => {
+    const gaps = [];
+    for (const block of document.querySelectorAll('.jupyter-carbon-meter .widget-html-content > div')) {
+        const range = document.createRange();
+        range.selectNodeContents(block);
+        const tops = [...new Set([...range.getClientRects()].filter(r => r.height > 0).map(r => Math.round(r.bottom)))].sort((a, b) => a - b);
+        for (let i = 1; i < tops.length; i++) gaps.push(tops[i] - tops[i - 1]);
+    }
+    const block = document.querySelector('.jupyter-carbon-meter .widget-html-content > div');
+    return {gaps, lineHeight: getComputedStyle(block).lineHeight, fontSize: getComputedStyle(block).fontSize};
+}"""
+
+
+def test_half_width_pane_summary_and_meter(lab):
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is in the test extra")
+    base, token, root, _ = lab
+    (root / "beside.ipynb").write_text(json.dumps(notebook_json()))
+    with browser_page(sync_api, "e2e-half-width") as page:
+        _open_unmetered(page, base, token)
+        left = page.evaluate("() => window.jupyterapp.shell.currentWidget.id")
+        page.evaluate("() => window.jupyterapp.commands.execute('docmanager:open', {path: 'beside.ipynb', options: {mode: 'split-right'}})")
+        page.wait_for_function("() => document.querySelectorAll('.jp-NotebookPanel').length === 2", timeout=60000)
+        page.evaluate("(id) => window.jupyterapp.shell.activateById(id)", left)
+        page.wait_for_function("(id) => window.jupyterapp.shell.currentWidget.id === id", arg=left, timeout=10000)
+        pane = page.evaluate("() => window.jupyterapp.shell.currentWidget.node.getBoundingClientRect().width")
+        assert pane < 700, f"not side by side: the notebook is {pane} px wide"
+        run_cell(page, 0)
+        wait_status(page, "d.status === 'metered'")
+        run_cell(page, 1)
+        wait_status(page, "Number(d.cells) >= 1")
+        page.evaluate(
+            """async () => {
+                const app = window.jupyterapp;
+                const notebook = app.shell.currentWidget.content;
+                notebook.activeCellIndex = 1;
+                await app.commands.execute('notebook:insert-cell-below');
+                notebook.activeCell.model.sharedModel.setSource('%carbon summary');
+                await app.commands.execute('notebook:insert-cell-below');
+                notebook.activeCell.model.sharedModel.setSource('%carbon widget');
+            }"""
+        )
+        run_cell(page, 2)
+        page.wait_for_selector(".jp-OutputArea-output .jc-report svg", timeout=30000)
+        clipped = page.evaluate(SUMMARY_CLIPS)
+        assert not clipped["problems"], clipped
+        run_cell(page, 3)
+        page.wait_for_selector(".jupyter-carbon-meter .widget-html-content > div", timeout=30000)
+        page.wait_for_function("() => document.querySelector('.jupyter-carbon-meter').textContent.includes('Session')", timeout=30000)
+        lines = page.evaluate(METER_LINE_GAPS)
+        assert lines["gaps"], f"the meter's header is one line: {lines}"
+        assert all(gap < 24 for gap in lines["gaps"]), f"the meter's lines are spread as a control's: {lines}"
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"lab-half-width-{LAB_VERSION}.png"))

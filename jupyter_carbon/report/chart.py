@@ -82,12 +82,16 @@ def svg(
     width: int = 720,
     height: int = 240,
 ) -> str:
-    """An inline SVG: bars on the left axis (energy), a line on the right axis (CO2e)."""
-    left, right, top, bottom = 70, 84 if s.priced else 16, 24, 34
-    plot_w, plot_h = width - left - right, height - top - bottom
+    """An inline SVG: bars on the left axis (energy), a line on the right axis (CO2e). Each
+    axis's margin holds its label whole (a long one, "0.0059 mg CO₂e", is not cut at the edge)."""
     n = len(s.energy_j)
     emax = max(s.energy_j, default=0.0) or 1.0
     gmax = s.cumulative_g[-1] if s.cumulative_g and s.cumulative_g[-1] > 0 else 1.0
+    left_label, right_label = format_energy(emax), format_mass(gmax) + " CO₂e"
+    left = max(70, _room(left_label))
+    right = max(84, _room(right_label)) if s.priced else 16
+    top, bottom = 24, 34
+    plot_w, plot_h = width - left - right, height - top - bottom
     slot = plot_w / max(n, 1)
     bar_w = max(slot * 0.8, 0.5)
     what = "cell" if s.bucket == 1 else f"{s.bucket} cells"
@@ -112,10 +116,10 @@ def svg(
             f"{left + (i + 1) * slot:.2f},{top + plot_h - g / gmax * plot_h:.2f}" for i, g in enumerate(s.cumulative_g)
         )
         parts.append(f'<polyline points="{left:.2f},{top + plot_h:.2f} {points}" fill="none" stroke="#2b2b2b" stroke-width="1.5"/>')
-        parts.append(_text(width - right + 4, top + 4, format_mass(gmax) + " CO₂e", "start"))
+        parts.append(_text(width - right + 4, top + 4, right_label, "start"))
         parts.append(_text(width - right + 4, top + plot_h, "0", "start"))
     parts += [
-        _text(left - 4, top + 4, format_energy(emax), "end"),
+        _text(left - 4, top + 4, left_label, "end"),
         _text(left - 4, top + plot_h, "0", "end"),
         _text(left, height - 12, s.first_label[0] if n else "", "start"),
         _text(width - right, height - 12, s.last_label[-1] if n else "", "end"),
@@ -125,6 +129,16 @@ def svg(
         parts.append(_text(width - right, 14, "— cumulative emissions", "end", "#2b2b2b"))
     parts.append("</svg>")
     return "".join(parts)
+
+
+LABEL_EM = 0.6
+"""A generous width of one character of the charts' 11 px sans-serif, in ems (digits and
+lower-case letters run 0.5-0.56 em in common sans-serif faces)."""
+
+
+def _room(label: str, font_px: float = 11) -> int:
+    """The margin that holds ``label`` beside an axis: its width at most, and 8 px apart."""
+    return int(len(label) * font_px * LABEL_EM + 0.999) + 8
 
 
 def _text(x: float, y: float, text: str, anchor: str, fill: str = "#555") -> str:

@@ -27,6 +27,19 @@ CSS = (
     ".jc-report td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}"
     "h1.jc-report{font-size:22px;margin:0 0 8px}.jc-report h2{font-size:17px}.jc-report h4{font-size:14px}"
     ".jc-report code{font-size:12px}.jc-report .err{color:#b22}.jc-report .note{color:#666}"
+    # Long words (a path, a session id) break rather than widen the box.
+    ".jc-report td{overflow-wrap:anywhere}"
+    # In a narrow box (a notebook in half a window) the costliest cells' table, seven columns
+    # whose figures must not wrap, cannot fit: each row becomes a block of labelled figures.
+    "div.jc-report{container-type:inline-size}"
+    "@container (max-width:600px){"
+    ".jc-report table.jc-cells,.jc-report .jc-cells tbody,.jc-report .jc-cells tr{display:block}"
+    ".jc-report .jc-cells tr:first-child{display:none}"
+    ".jc-report .jc-cells tr{padding:3px 0;border-bottom:1px solid #e4e4e4;text-align:left}"
+    ".jc-report .jc-cells td{display:inline-block;border:0;padding:0 10px 0 0;text-align:left!important}"
+    ".jc-report .jc-cells td.src{display:block}"
+    ".jc-report .jc-cells td[data-label]::before{content:attr(data-label) ' ';color:#666}"
+    "}"
 )
 
 _e = html.escape
@@ -42,8 +55,10 @@ def _th(text: str, *, number: bool = False) -> str:
     return f"<th{_NUMBER if number else _LEFT}>{text}</th>"
 
 
-def _td(text: str, *, number: bool = False, attrs: str = "") -> str:
-    return f"<td{_NUMBER if number else _LEFT}{attrs}>{text}</td>"
+def _td(text: str, *, number: bool = False, attrs: str = "", label: str = "") -> str:
+    """A cell; ``label`` names its column where a narrow box shows the row as a block."""
+    named = f' data-label="{_e(label)}"' if label else ""
+    return f"<td{_NUMBER if number else _LEFT}{named}{attrs}>{text}</td>"
 
 
 def _status_td(status: str) -> str:
@@ -78,23 +93,24 @@ def _html_totals(report: Report) -> str:
     return f"<table>{rows}</table>"
 
 
+FIGURE_COLUMNS = ("Energy", "Share", "CO₂e", "Time")
+_SOURCE = ' class="src"'
+
+
 def _html_costliest(report: Report, top: int) -> str:
     t = report.totals
-    head = (
-        f"<tr>{_th('Cell')}{_th('Source')}{_th('Energy', number=True)}{_th('Share', number=True)}"
-        f"{_th('CO₂e', number=True)}{_th('Time', number=True)}{_th('Status')}</tr>"
-    )
+    head = f"<tr>{_th('Cell')}{_th('Source')}{''.join(_th(c, number=True) for c in FIGURE_COLUMNS)}{_th('Status')}</tr>"
     rows = []
     for r in costliest(report.records, top):
         total = cell_total(r)
         energy, mass = cell_total_texts(r)
         figures = (energy, share(total.energy_j, t.total_energy_j), mass, format_duration(r.duration_s))
         rows.append(
-            f"<tr>{_td(_e(cell_label(r)))}{_td(f'<code>{_e(r.source)}</code>')}"
-            + "".join(_td(_e(f), number=True) for f in figures)
+            f"<tr>{_td(_e(cell_label(r)))}{_td(f'<code>{_e(r.source)}</code>', attrs=_SOURCE)}"
+            + "".join(_td(_e(f), number=True, label=c) for c, f in zip(FIGURE_COLUMNS, figures))
             + f"{_status_td(r.status)}</tr>"
         )
-    return f"<table>{head}{''.join(rows)}</table>"
+    return f'<table class="jc-cells">{head}{"".join(rows)}</table>'
 
 
 def _split(report: Report) -> str:
