@@ -13,6 +13,7 @@
 - Two notebooks side by side: in the half-width pane ``%carbon summary`` shows its CO2e column
   and its chart's labels whole, and the live meter's wrapped lines are spaced at Lab's line
   height, not the 28 px of a widget control (``artifacts/lab-half-width-<Lab>.png``).
+- Beside jupyterlab-execute-time (where installed), the footer sits apart from its line.
 - A notebook whose kernel dies as it starts: within seconds the item says it has not started
   (not "connecting…"), then that it did not start, and stays in view saying so.
 """
@@ -414,4 +415,33 @@ def test_half_width_pane_summary_and_meter(lab):
         assert lines["gaps"], f"the meter's header is one line: {lines}"
         assert all(gap < 24 for gap in lines["gaps"]), f"the meter's lines are spread as a control's: {lines}"
         ARTIFACTS.mkdir(exist_ok=True)
+        page.locator(".jp-Notebook .jp-CodeCell").nth(2).scroll_into_view_if_needed()
         page.screenshot(path=str(ARTIFACTS / f"lab-half-width-{LAB_VERSION}.png"))
+
+
+def test_footer_apart_from_execute_time(lab):
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is in the test extra")
+    base, token, _, settings = lab
+    tracker = settings / "@jupyterlab" / "notebook-extension"
+    tracker.mkdir(parents=True)
+    (tracker / "tracker.jupyterlab-settings").write_text(json.dumps({"recordTiming": True}))  # what execute-time reads
+    with browser_page(sync_api, "e2e-execute-time") as page:
+        _open_unmetered(page, base, token)
+        loaded = "() => JSON.parse(document.getElementById('jupyter-config-data').textContent).federated_extensions.some(e => e.name === 'jupyterlab-execute-time')"
+        if not page.evaluate(loaded):
+            pytest.skip("jupyterlab-execute-time is not installed here (the test extra has it): footer not checked beside it")
+        run_cell(page, 0)
+        wait_status(page, "d.status === 'metered'")
+        # A cell with no output: the footer comes right after execute-time's line.
+        page.evaluate("() => window.jupyterapp.shell.currentWidget.content.widgets[2].model.sharedModel.setSource('y = sum(range(3_000_000))')")
+        run_cell(page, 2)
+        cell = page.locator(".jp-Notebook .jp-CodeCell").nth(2)
+        sync_api.expect(cell.locator(FOOTER)).to_be_visible(timeout=30000)
+        sync_api.expect(cell.locator(".execute-time")).to_be_visible(timeout=30000)
+        boxes = page.evaluate(
+            """() => { const cell = document.querySelectorAll('.jp-Notebook .jp-CodeCell')[2];
+                const t = cell.querySelector('.execute-time').getBoundingClientRect(), f = cell.querySelector('.jp-carbon-CellFooter').getBoundingClientRect();
+                return {time: [t.top, t.bottom], footer: [f.top, f.bottom]}; }"""
+        )
+        gap = boxes["footer"][0] - boxes["time"][1]
+        assert gap >= 2, f"the footer sits {gap:.1f} px under execute-time's line: {boxes}"

@@ -40,6 +40,15 @@ PALETTE_LABELS = [
 ]
 
 
+# How the unmetered item looks: a bordered box of grey italics reads as a search field.
+UNMETERED_LOOK = f"""() => {{
+    const el = document.querySelector('{STATUS}'), st = getComputedStyle(el);
+    const alpha = c => {{ const m = c.match(/rgba?\\(([^)]*)\\)/); const parts = m ? m[1].split(',') : []; return parts.length === 4 ? parseFloat(parts[3]) : 1; }};
+    return {{fontStyle: st.fontStyle, cursor: st.cursor, role: el.getAttribute('role'),
+             borderWidth: parseFloat(st.borderTopWidth), borderAlpha: alpha(st.borderTopColor), border: st.borderTopColor}};
+}}"""
+
+
 def watch_console(page) -> list[str]:
     """Warnings, errors and uncaught exceptions that name jupyter-carbon, as they come."""
     ours: list[str] = []
@@ -99,6 +108,11 @@ def test_notebook7_top_bar_meter_panel_and_palette(tmp_path):
         assert "not metered" in before["text"] and "%load_ext jupyter_carbon" in before["title"]
         assert page.locator(STATUS).count() == 1
         assert page.locator(f"#jp-top-bar {STATUS}").is_visible()
+        # A label to click, not a search field: no box drawn round grey italic words.
+        look = page.evaluate(UNMETERED_LOOK)
+        assert look["fontStyle"] == "normal" and look["cursor"] == "pointer", look
+        assert look["borderWidth"] == 0 or look["borderAlpha"] == 0, look
+        assert look["role"] == "button", look
         assert not page.evaluate("() => window.jupyterapp.commands.isEnabled('jupyter-carbon:show-session')")
         files_before = files_under(root)  # with the checkpoint Notebook 7 makes on opening
 

@@ -297,6 +297,21 @@ def test_chart_buckets_long_sessions():
     assert Summary(make_report(records))._repr_html_().count("<rect") == len(series.energy_j) + 1
 
 
+def test_chart_axis_labels_fit_their_margins():
+    """A long axis label ("0.0059 mg CO₂e") is held whole by its margin, not cut at the edge."""
+    series = chart.series([record(1, 10.0)])
+    svg = chart.svg(series, lambda j: "1.2345 mWh", lambda g: "0.0059 mg")
+    texts = re.findall(r'<text x="([\d.]+)" y="[\d.]+" text-anchor="(start|end)"[^>]*>([^<]*)</text>', svg)
+    width = 720
+    for x, anchor, text in texts:
+        reach = len(text) * 11 * chart.LABEL_EM
+        if anchor == "start":
+            assert float(x) + reach <= width, (text, x)
+        else:
+            assert float(x) - reach >= 0, (text, x)
+    assert any(t == "0.0059 mg CO₂e" for _, _, t in texts)
+
+
 # -- sources of a report ------------------------------------------------------------------------
 def test_from_ledger_reads_the_session_back(tmp_path):
     records = varied_records()

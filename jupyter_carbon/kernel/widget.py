@@ -26,6 +26,8 @@ TRACE_WIDTH, TRACE_HEIGHT = 240, 36
 AXIS_WIDTH = 44
 """Room left of the trace for its scale (``1.5 kW``), so the label never covers the line."""
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+LINE_HEIGHT = "var(--jp-content-line-height,1.6)"
+"""JupyterLab's line height for rendered content, where the page has Lab's theme."""
 
 
 class CarbonWidget(widgets.VBox):
@@ -132,8 +134,9 @@ class CarbonWidget(widgets.VBox):
         totals = self._session.totals
         methods = ", ".join(f"{c} {m}" for c, m in totals.method.items()) or "nothing metered yet"
         self._header.value = (
-            # ipywidgets' HTML sets a 28 px line (a control's height): wrapped text reads at 1.4.
-            "<div style='font-family:var(--jp-ui-font-family,sans-serif);font-size:12px;line-height:1.4'>"
+            # ipywidgets' HTML sets a 28 px line (a control's height): wrapped text takes
+            # Lab's line height for content instead (LINE_HEIGHT).
+            f"<div style='font-family:var(--jp-ui-font-family,sans-serif);font-size:12px;line-height:{LINE_HEIGHT}'>"
             f"<b>Session</b> {html.escape(format_energy(self.session_energy_j))} · "
             f"{html.escape(format_mass(self.session_emissions_g))} CO2e · {totals.cells} cell{'' if totals.cells == 1 else 's'}"
             + (f" · between cells {html.escape(format_energy(self.idle_energy_j))}" if self.idle_energy_j else "")
@@ -149,7 +152,7 @@ class CarbonWidget(widgets.VBox):
         else:
             last = f" {html.escape(self._last_cell)}" if self._last_cell else ""
             live = f"<b>Idle</b> · last cell{last} {html.escape(format_energy(self.cell_energy_j))}"
-        self._live.value = f"<div style='font-size:12px;line-height:1.4'>{live}</div>"
+        self._live.value = f"<div style='font-size:12px;line-height:{LINE_HEIGHT}'>{live}</div>"
         self._chart.value = self._svg()
 
     def _svg(self) -> str:
