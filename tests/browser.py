@@ -191,8 +191,9 @@ def with_resource_usage(home: Path) -> list[str]:
         server_config.write_text(json.dumps({"ServerApp": {"jpserver_extensions": {"jupyter_resource_usage": True}}}))
     own = [Path(p) for p in jupyter_path("labextensions")]
     system = Path(sys.base_prefix) / "share" / "jupyter" / "labextensions"
-    if system in own or not system.is_dir():
-        return []
+    borrows = any(Path(p).is_relative_to(Path(sys.base_prefix)) and Path(p).name == "site-packages" for p in sys.path)
+    if not borrows or system in own or not system.is_dir():
+        return []  # its own packages alone (a fresh venv), or Lab finds the system's by itself
     linked_root = home / "extra-labextensions"
     for package in sorted(system.glob("*/package.json")) + sorted(system.glob("@*/*/package.json")):
         name = str(package.parent.relative_to(system))
