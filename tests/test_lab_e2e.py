@@ -108,6 +108,12 @@ def test_status_bar_and_footer_in_a_real_browser(lab):
         sync_api.expect(panel.locator(".jp-carbon-region")).to_contain_text("zone FR")
         spills = page.evaluate(FITS_ITS_BOX, ".jp-carbon-Panel")
         assert not spills, "\n".join(spills)
+        # Only the source gives way: no figure is cut to an ellipsis ("0.0022 …").
+        cut = page.evaluate(
+            "() => [...document.querySelectorAll('.jp-carbon-Panel tr.jp-carbon-cellRow td:not(.jp-carbon-source)')]"
+            ".filter(td => td.scrollWidth > td.clientWidth).map(td => td.textContent)"
+        )
+        assert not cut, f"figures cut in the panel: {cut}"
         _export_every_format(page, panel, sync_api, root)
         # The ledger and the reports name the notebook (JupyterLab tells the kernel which).
         # The server extension meters the kernel from outside until the kernel says it meters
