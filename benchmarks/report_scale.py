@@ -96,7 +96,7 @@ def steps(ledger: Path, out: Path):
         summary_text(r)
         Summary(r)._repr_html_()
         for fmt in FORMATS:
-            export(r, out / f"all.{ {'latex': 'tex'}.get(fmt, fmt)}")
+            export(r, out / f"all.{fmt}", fmt)
 
     yield "summary + html view + all 5 exports", lambda: None, everything
 
