@@ -38,7 +38,7 @@ class Series:
 
 
 def series(records: Sequence, totals: Sequence | None = None, max_bars: int = MAX_BARS) -> Series:
-    """The bars and line of ``records``; ``totals``: their :func:`cell_total`\ s, where known."""
+    """The bars and line of ``records``; ``totals``: each one's :func:`cell_total`, where known."""
     n = len(records)
     totals = [cell_total(r) for r in records] if totals is None else totals
     bucket = max(1, -(-n // max_bars))

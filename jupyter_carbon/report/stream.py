@@ -135,7 +135,7 @@ def stream_json(lines: LedgerLines, write: Write, alternative: Callable[[Zones],
         write(json_spans(gathered.spans()))
         write(JSON_CELLS)
         spool.seek(0)
-        shutil.copyfileobj(spool, _Writer(write), 1 << 20)
+        shutil.copyfileobj(spool, _Writer(write), 1 << 16)
         write(json_end(gathered.first is not None))
     return gathered
 
