@@ -1,6 +1,6 @@
 """GPU accuracy: cells of known length, metered by the session and by NVML's counter directly.
 
-    python benchmarks/accuracy.py [--cells 0.1,1,10] [--pause 30] [--size 8192]
+    python benchmarks/accuracy.py [--cells 0.1,1,10] [--pause 30] [--size 8192] [--quick]
 
 Needs an NVIDIA GPU and PyTorch with CUDA; elsewhere it says so and exits 0. For each cell
 length, with and without the sync at cell edges, a cell runs a matmul loop (launching CUDA
@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import argparse
 import time
+
+from common import add_quick, parse
 
 
 def _cell(session, torch, a, seconds: float):
@@ -96,7 +98,8 @@ def main(argv=None) -> int:
     parser.add_argument("--cells", default="0.1,1,10", help="cell lengths in seconds, comma-separated")
     parser.add_argument("--pause", type=float, default=30.0, help="seconds of idle GPU between cells")
     parser.add_argument("--size", type=int, default=8192)
-    args = parser.parse_args(argv)
+    add_quick(parser, cells="0.1", pause=1.0, size=1024)
+    args = parse(parser, argv)
     args.cells = [float(s) for s in args.cells.split(",")]
 
     try:
