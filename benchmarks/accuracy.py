@@ -106,10 +106,10 @@ def main(argv=None) -> int:
         import pynvml
         import torch
     except ImportError as err:
-        print(f"no GPU benchmark here: {err.name} is not installed (needs an NVIDIA GPU, nvidia-ml-py and PyTorch with CUDA)")
+        print(f"nothing to measure here: {err.name} is not installed (needs an NVIDIA GPU, nvidia-ml-py and PyTorch with CUDA)")
         return 0
     if not torch.cuda.is_available():
-        print("no CUDA GPU here: nothing to measure (needs an NVIDIA GPU and PyTorch with CUDA)")
+        print("nothing to measure here: no CUDA GPU (needs an NVIDIA GPU and PyTorch with CUDA)")
         return 0
 
     from jupyter_carbon.meter import Meter
