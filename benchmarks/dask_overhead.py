@@ -47,7 +47,7 @@ def bench(workers: int, cells: int) -> dict[str, tuple[list[float], list[float]]
     try:
         codes = CELLS if workers else {"submits nothing": CELLS["submits nothing"]}
         for name, code in codes.items():
-            interleaved(shell, code, 10)  # warm up: the first metered cell with a client starts the workers' meter
+            interleaved(shell, code, min(10, cells))  # warm up: the first metered cell with a client starts the workers' meter
             results[name] = interleaved(shell, code, cells)
     finally:
         if cluster is not None:

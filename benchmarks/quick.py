@@ -3,7 +3,7 @@
     python benchmarks/quick.py [--timeout 300] [NAME ...]
 
 For CI: each script in this folder runs with ``--quick``; it must exit 0 and print its
-figures (a line with a number in it). No figure is compared with anything: a quick run's
+figures (a line with a number in it), and no traceback (a cell that raised times the error). No figure is compared with anything: a quick run's
 figures are not worth quoting, and timings on a shared machine are noise. A script whose
 optional dependency is absent (Ray, Dask, the server's peers) is skipped, saying which; one
 without the hardware it measures (a GPU) says "nothing to measure here" and passes.
@@ -31,6 +31,8 @@ NEEDS = {
 FIGURE = re.compile(r"\d+\.\d+|\d+ ")
 #: How a script says it has no hardware to measure here (accuracy.py without a GPU).
 NOTHING_HERE = "nothing to measure here:"
+#: A cell or step that raised: its timings measure the error, not the work.
+TRACEBACK = "Traceback (most recent call last)"
 
 
 def scripts(names: list[str]) -> list[Path]:
@@ -61,8 +63,9 @@ def main(argv=None) -> int:
             out, code = f"{err.stdout or ''}{err.stderr or ''}\n(timed out after {args.timeout:g} s)", None
         took = time.monotonic() - started
         printed = run.stdout if code is not None else ""
-        ok = code == 0 and (bool(FIGURE.search(printed)) or printed.startswith(NOTHING_HERE))
-        verdict = "ok" if ok else ("no figure printed" if code == 0 else f"failed (exit {code})")
+        raised = code is not None and TRACEBACK in out
+        ok = code == 0 and not raised and (bool(FIGURE.search(printed)) or printed.startswith(NOTHING_HERE))
+        verdict = "ok" if ok else ("a traceback" if raised else "no figure printed" if code == 0 else f"failed (exit {code})")
         print(f"== {script.name}: {verdict} in {took:.0f} s", flush=True)
         print("\n".join("   " + line for line in out.rstrip().splitlines()[-25 if ok else -60 :]), flush=True)
         if not ok:

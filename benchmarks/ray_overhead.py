@@ -40,13 +40,15 @@ def bench(cluster: bool, cells: int, address: str | None, node_ip: str | None = 
         if cluster:
             connect = {"address": address, "_node_ip_address": node_ip} if address else {"num_cpus": 2, "include_dashboard": False}
             shell.user_ns["_connect"] = connect
-            shell.run_cell("import ray\nray.init(**_connect, logging_level='ERROR', log_to_driver=False)\n"
+            ran = shell.run_cell("import ray\nray.init(**_connect, logging_level='ERROR', log_to_driver=False)\n"
                            "@ray.remote\ndef inc(x):\n    return x + 1", store_history=False)  # fmt: skip
-            for _ in range(10):  # warm up: the first cell with Ray starts the nodes' meter
+            if not ran.success:
+                raise SystemExit(f"Ray did not start: {ran.error_in_exec!r}")
+            for _ in range(min(10, cells)):  # warm up: the first cell with Ray starts the nodes' meter
                 timed(shell, CELLS["submits a task"])
         codes = CELLS if cluster else {"submits nothing": CELLS["submits nothing"]}
         for name, code in codes.items():
-            interleaved(shell, code, 10)
+            interleaved(shell, code, min(10, cells))
             results[name] = interleaved(shell, code, cells)
     finally:
         if cluster:
@@ -61,7 +63,7 @@ def main(argv=None) -> int:
     parser.add_argument("--address", help="a running Ray cluster's address (default: start one in this process)")
     parser.add_argument("--node-ip", help="this host's address in that cluster, if not the one Ray finds (e.g. 127.0.0.2)")
     parser.add_argument("--no-cluster", action="store_true", help="only the cells without a cluster (no Ray imported)")
-    add_quick(parser, cells=20)
+    add_quick(parser, cells=5)
     args = parse(parser, argv)
     os.environ.setdefault("JUPYTER_DATA_DIR", tempfile.mkdtemp(prefix="carbon-bench-"))
     os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")  # a local Ray on the loopback address only
