@@ -56,16 +56,17 @@ class Server:
              f"--IdentityProvider.token={self.token}", f"--ServerApp.root_dir={root}", "--allow-root",
              f"--ServerApp.jpserver_extensions={json.dumps(extensions).replace('false', 'False').replace('true', 'True')}",
              f"--CarbonMeter.ledger_dir={home / 'ledgers'}"],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            env=env, stdout=subprocess.DEVNULL, stderr=(home / "server.log").open("wb"),
         )  # fmt: skip
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 120  # a loaded machine starts a server slowly
         while True:
             try:
                 self.get("/api/status")
                 return
             except OSError:
                 if time.monotonic() > deadline or self.proc.poll() is not None:
-                    raise RuntimeError("jupyter server did not start") from None
+                    said = (home / "server.log").read_text(errors="replace").strip().splitlines()[-15:]
+                    raise RuntimeError("jupyter server did not start; its last words:\n" + "\n".join(said)) from None
                 time.sleep(0.3)
 
     def get(self, path, method="GET", body=None):
