@@ -1,6 +1,6 @@
 """GPU accuracy: cells of known length, metered by the session and by NVML's counter directly.
 
-    python benchmarks/accuracy.py [--cells 0.1,1,10] [--pause 30] [--size 8192]
+    python benchmarks/accuracy.py [--cells 0.1,1,10] [--pause 30] [--size 8192] [--quick]
 
 Needs an NVIDIA GPU and PyTorch with CUDA; elsewhere it says so and exits 0. For each cell
 length, with and without the sync at cell edges, a cell runs a matmul loop (launching CUDA
@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import argparse
 import time
+
+from common import add_quick, parse
 
 
 def _cell(session, torch, a, seconds: float):
@@ -96,17 +98,18 @@ def main(argv=None) -> int:
     parser.add_argument("--cells", default="0.1,1,10", help="cell lengths in seconds, comma-separated")
     parser.add_argument("--pause", type=float, default=30.0, help="seconds of idle GPU between cells")
     parser.add_argument("--size", type=int, default=8192)
-    args = parser.parse_args(argv)
+    add_quick(parser, cells="0.1", pause=1.0, size=1024)
+    args = parse(parser, argv)
     args.cells = [float(s) for s in args.cells.split(",")]
 
     try:
         import pynvml
         import torch
     except ImportError as err:
-        print(f"no GPU benchmark here: {err.name} is not installed (needs an NVIDIA GPU, nvidia-ml-py and PyTorch with CUDA)")
+        print(f"nothing to measure here: {err.name} is not installed (needs an NVIDIA GPU, nvidia-ml-py and PyTorch with CUDA)")
         return 0
     if not torch.cuda.is_available():
-        print("no CUDA GPU here: nothing to measure (needs an NVIDIA GPU and PyTorch with CUDA)")
+        print("nothing to measure here: no CUDA GPU (needs an NVIDIA GPU and PyTorch with CUDA)")
         return 0
 
     from jupyter_carbon.meter import Meter

@@ -9,7 +9,7 @@ follow the creation of one, then a hundred, short-lived subprocesses (new PIDs t
 the cost grows with the processes created on the host, or in the kernel's PID namespace,
 since the last look, about 10 to 25 microseconds each).
 
-    python benchmarks/cell_boundary.py [--repeats 2000]
+    python benchmarks/cell_boundary.py [--repeats 2000] [--quick]
 
 Target: the extra cost is at most 1 ms per boundary for ordinary trees (all rows but the
 last, which shows how the cost grows after a cell that started a hundred processes).
@@ -25,10 +25,7 @@ import subprocess
 import sys
 import time
 
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+from common import add_quick, parse, percentile
 
 
 def timed(fn, repeats: int, before=None) -> list[float]:
@@ -65,7 +62,8 @@ def spawn_hundred_children() -> None:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=2000)
-    args = parser.parse_args(argv)
+    add_quick(parser, repeats=50)
+    args = parse(parser, argv)
 
     from jupyter_carbon.config import CarbonMeter
     from jupyter_carbon.meter import Meter

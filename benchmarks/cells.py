@@ -1,6 +1,6 @@
 """What metering adds to each cell, through a real kernel; and summary/export at scale.
 
-    python benchmarks/cells.py [--cells 500] [--ledger-cells 10000]
+    python benchmarks/cells.py [--cells 500] [--ledger-cells 10000] [--quick]
 
 Runs N trivial cells (``pass``) through a real IPython kernel, first unmetered, then with
 ``%load_ext jupyter_carbon``, timing each execute request from the client's side; prints the
@@ -22,6 +22,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from common import add_quick, parse
 
 HOOK_TIMING = """
 import time, statistics, json
@@ -89,7 +91,8 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cells", type=int, default=500)
     parser.add_argument("--ledger-cells", type=int, default=10_000)
-    args = parser.parse_args(argv)
+    add_quick(parser, cells=30, ledger_cells=500)
+    args = parse(parser, argv)
 
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} logical CPUs; {args.cells} cells each way")
     r = kernel_latency(args.cells)
@@ -111,7 +114,7 @@ def main(argv=None) -> int:
         print("\n(benchmarks/report_scale.py not found: summary/export at scale not measured)")
         return 0
     print()
-    report_scale.main(["--cells", str(args.ledger_cells)])
+    report_scale.main(["--cells", str(args.ledger_cells), "--stream-cells", "0"])  # report_scale.py runs part 2
     return 0
 
 

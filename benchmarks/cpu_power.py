@@ -19,10 +19,13 @@ Reads only the bundled tables and ``data-sources/`` (CodeCarbon's and Green Algo
 
 from __future__ import annotations
 
+import argparse
 import csv
 import io
 import sys
 from pathlib import Path
+
+from common import add_quick, parse
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
@@ -80,7 +83,10 @@ def green_algorithms_w(name: str, rows) -> tuple[float, str]:
     return 12.0, "'Any'"
 
 
-def main() -> int:
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_quick(parser)  # always quick: it reads tables
+    parse(parser, argv)
     cc = _rows(SOURCES / "codecarbon-cpu_power.csv")
     ga = _rows(SOURCES / "greenalgorithms-TDP_cpu.csv", skip=1)
     print(__doc__.split("\n\n")[0].replace("\n", " "))

@@ -1,12 +1,13 @@
 """What the cluster part adds to a cell: latency per cell with 0, 2 and 8 Dask workers.
 
-Runs cells in an IPython shell, with the extension loaded and without, for a cell that
-submits one small task (``client.submit(...).result()``) and one that submits none, and
-prints the median and p90 wall time of each beside the same cell unmetered, and the median
-added. With 0 workers there is no client: the cells are plain ones (no ``distributed``
+Runs cells in an IPython shell with the extension loaded, plain and metered cells
+interleaved (``%carbon off`` / ``%carbon on`` between them, outside the timing, so that the
+machine's drift over the run falls on both alike), for a cell that submits one small task
+(``client.submit(...).result()``) and one that submits none, and prints the median with its
+spread (p10 to p90) of each, and the median added. With 0 workers there is no client: the cells are plain ones (no ``distributed``
 imported), which is what a notebook without a cluster pays.
 
-    python benchmarks/dask_overhead.py [--cells 200] [--workers 0 2 8]
+    python benchmarks/dask_overhead.py [--cells 200] [--workers 0 2 8] [--quick]
 
 Targets: <= 1 ms added with no client; <= 10 ms added (median) with 8 local workers.
 Workers are a LocalCluster's processes (one thread each) on this machine, so the figures
@@ -22,21 +23,8 @@ import logging
 import os
 import statistics
 import tempfile
-import time
 
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
-def time_cells(shell, code: str, n: int) -> list[float]:
-    out = []
-    for _ in range(n):
-        t0 = time.perf_counter()
-        shell.run_cell(code, store_history=False)
-        out.append(time.perf_counter() - t0)
-    return out
+from common import add_quick, interleaved, parse, spread
 
 
 CELLS = {"submits work": "_r = client.submit(inc, 1, pure=False).result()", "submits nothing": "y = 1 + 1"}
@@ -47,6 +35,8 @@ def bench(workers: int, cells: int) -> dict[str, tuple[list[float], list[float]]
 
     shell = InteractiveShell.instance()
     shell.run_cell("def inc(x):\n    return x + 1", store_history=False)
+    with contextlib.redirect_stdout(io.StringIO()):  # the banner
+        shell.run_line_magic("load_ext", "jupyter_carbon")
     cluster = None
     if workers:
         from distributed import Client, LocalCluster
@@ -57,36 +47,32 @@ def bench(workers: int, cells: int) -> dict[str, tuple[list[float], list[float]]
     try:
         codes = CELLS if workers else {"submits nothing": CELLS["submits nothing"]}
         for name, code in codes.items():
-            time_cells(shell, code, 10)  # warm up
-            plain = time_cells(shell, code, cells)
-            with contextlib.redirect_stdout(io.StringIO()):  # the banner
-                shell.run_line_magic("load_ext", "jupyter_carbon")
-            time_cells(shell, code, 10)  # the first cell with a client starts the workers' meter
-            metered = time_cells(shell, code, cells)
-            shell.run_line_magic("unload_ext", "jupyter_carbon")
-            results[name] = (plain, metered)
+            interleaved(shell, code, min(10, cells))  # warm up: the first metered cell with a client starts the workers' meter
+            results[name] = interleaved(shell, code, cells)
     finally:
         if cluster is not None:
             shell.user_ns["client"].close()
             cluster.close()
+        shell.run_line_magic("unload_ext", "jupyter_carbon")
     return results
 
 
-def main() -> None:
+def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cells", type=int, default=200)
     parser.add_argument("--workers", type=int, nargs="+", default=[0, 2, 8])
-    args = parser.parse_args()
+    add_quick(parser, cells=20, workers=[0, 2])
+    args = parse(parser, argv)
     os.environ.setdefault("JUPYTER_DATA_DIR", tempfile.mkdtemp(prefix="carbon-bench-"))
     logging.getLogger("distributed").setLevel(logging.ERROR)
-    print(f"{os.cpu_count()} logical CPUs; {args.cells} cells each; milliseconds per cell")
-    print(f"{'workers':>7}  {'cell':<16} {'plain med':>9} {'metered med':>11} {'added med':>9} {'plain p90':>9} {'metered p90':>11}")
+    print(f"{os.cpu_count()} logical CPUs; {args.cells} plain and {args.cells} metered cells each, interleaved; milliseconds per cell")
+    print(f"{'workers':>7}  {'cell':<16} {'plain med':>9} {'(p10-p90)':>15} {'metered med':>11} {'(p10-p90)':>15} {'added med':>9}")
     for workers in args.workers:
         for name, (plain, metered) in bench(workers, args.cells).items():
             p, m = statistics.median(plain) * 1e3, statistics.median(metered) * 1e3
-            print(f"{workers:>7}  {name:<16} {p:9.3f} {m:11.3f} {m - p:9.3f} {percentile(plain, 0.9) * 1e3:9.3f} "
-                  f"{percentile(metered, 0.9) * 1e3:11.3f}")  # fmt: skip
+            print(f"{workers:>7}  {name:<16} {p:9.3f} {spread(plain):>15} {m:11.3f} {spread(metered):>15} {m - p:9.3f}")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

@@ -5,7 +5,7 @@ default interval, and the import time of ``jupyter_carbon``; in the same run, th
 per-cell figure for CodeCarbon's ``OfflineEmissionsTracker`` task API
 (``start_task``/``stop_task``) when CodeCarbon is installed, and the ratio.
 
-    python benchmarks/overhead.py [--pairs 10000] [--codecarbon-pairs 2000] [--sampler-seconds 10]
+    python benchmarks/overhead.py [--pairs 10000] [--codecarbon-pairs 2000] [--sampler-seconds 10] [--quick]
 
 Targets: pair <= 0.05 ms median and >= 15x cheaper than CodeCarbon's pair; sampler <= 0.2 %
 of one core; import adds <= 50 ms.
@@ -23,10 +23,7 @@ import sys
 import tempfile
 import time
 
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+from common import add_quick, parse, percentile
 
 
 def time_pairs(start, stop, n: int) -> list[float]:
@@ -136,7 +133,8 @@ def main(argv=None) -> int:
     parser.add_argument("--pairs", type=int, default=10_000)
     parser.add_argument("--codecarbon-pairs", type=int, default=2_000)
     parser.add_argument("--sampler-seconds", type=float, default=10.0)
-    args = parser.parse_args(argv)
+    add_quick(parser, pairs=500, codecarbon_pairs=100, sampler_seconds=1.0)
+    args = parse(parser, argv)
 
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} logical CPUs")
     # The sampler goes first: CodeCarbon leaves threads of its own that would be counted.

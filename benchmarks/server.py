@@ -1,7 +1,7 @@
 """What the server extension adds: per execution, and per scrape of /metrics, with 1, 10
 and 50 kernels; beside jupyter-resource-usage's /metrics in the same run.
 
-    python benchmarks/server.py [--kernels 1 10 50] [--cells 200] [--scrapes 50]
+    python benchmarks/server.py [--kernels 1 10 50] [--cells 200] [--scrapes 50] [--quick]
 
 For each kernel count K, three real ``jupyter server`` processes on 127.0.0.1 run in turn,
 each with K Python kernels: with neither extension (the baseline), with jupyter-carbon's
@@ -29,6 +29,8 @@ import urllib.request
 import uuid
 from pathlib import Path
 
+from common import add_quick, parse, percentile
+
 SETUPS = {
     "baseline": {"jupyter_carbon.server": False, "jupyter_resource_usage": False},
     "jupyter-carbon": {"jupyter_carbon.server": True, "jupyter_resource_usage": False},
@@ -40,11 +42,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def percentile(values, q):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 class Server:
@@ -59,16 +56,17 @@ class Server:
              f"--IdentityProvider.token={self.token}", f"--ServerApp.root_dir={root}", "--allow-root",
              f"--ServerApp.jpserver_extensions={json.dumps(extensions).replace('false', 'False').replace('true', 'True')}",
              f"--CarbonMeter.ledger_dir={home / 'ledgers'}"],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            env=env, stdout=subprocess.DEVNULL, stderr=(home / "server.log").open("wb"),
         )  # fmt: skip
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 120  # a loaded machine starts a server slowly
         while True:
             try:
                 self.get("/api/status")
                 return
             except OSError:
                 if time.monotonic() > deadline or self.proc.poll() is not None:
-                    raise RuntimeError("jupyter server did not start") from None
+                    said = (home / "server.log").read_text(errors="replace").strip().splitlines()[-15:]
+                    raise RuntimeError("jupyter server did not start; its last words:\n" + "\n".join(said)) from None
                 time.sleep(0.3)
 
     def get(self, path, method="GET", body=None):
@@ -141,12 +139,13 @@ def measure(setup: str, kernels: int, cells: int, scrapes: int) -> dict:
             "scrape_median_ms": 1e3 * statistics.median(scraped), "scrape_p90_ms": 1e3 * percentile(scraped, 0.9), "metrics_bytes": size}
 
 
-def main() -> None:
+def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--kernels", type=int, nargs="+", default=[1, 10, 50])
     parser.add_argument("--cells", type=int, default=200)
     parser.add_argument("--scrapes", type=int, default=50)
-    args = parser.parse_args()
+    add_quick(parser, kernels=[1], cells=20, scrapes=5)
+    args = parse(parser, argv)
     print(f"{'kernels':>7} {'setup':<24} {'exec median':>11} {'p90':>7} {'added':>7} {'scrape median':>13} {'p90':>7} {'added':>7} {'bytes':>7}")
     for k in args.kernels:
         base = None
@@ -155,7 +154,8 @@ def main() -> None:
             base = base or r
             print(f"{k:>7} {setup:<24} {r['exec_median_ms']:>9.2f}ms {r['exec_p90_ms']:>5.2f}ms {r['exec_median_ms'] - base['exec_median_ms']:>+5.2f}ms "
                   f"{r['scrape_median_ms']:>11.2f}ms {r['scrape_p90_ms']:>5.2f}ms {r['scrape_median_ms'] - base['scrape_median_ms']:>+5.2f}ms {r['metrics_bytes']:>7}", flush=True)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

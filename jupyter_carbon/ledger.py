@@ -185,7 +185,6 @@ def read_ledger(path: str | os.PathLike) -> LedgerContents:
     header: dict = {}
     records: list[CellRecord] = []
     idle_spans: list[IdleSpan] = []
-    skipped: list[int] = []
     # Most cells of a session share their intensity and methods: keep one copy of each.
     shared: dict[tuple, dict] = {}
 
@@ -197,36 +196,81 @@ def read_ledger(path: str | os.PathLike) -> LedgerContents:
         except TypeError:  # a nested value: not worth sharing
             return value
 
-    with open_regular(path, encoding="utf-8", errors="replace") as f:
-        for number, line in _lines(f):
-            if line is not None and not line.strip():
-                continue
-            try:
-                if line is None:
-                    raise ValueError(f"line longer than {MAX_LINE} characters")
-                data = json.loads(line)
-                if not isinstance(data, dict):
-                    raise ValueError("not a JSON object")
-                if data.get("type") == "session":
-                    header = data
+    lines = LedgerLines(path)
+    for _, kind, item in lines:
+        if kind == "session":
+            header = item
+        elif kind == "idle":
+            idle_spans.append(item)
+        else:
+            item.intensity = share(item.intensity)
+            item.method = share(item.method)
+            records.append(item)
+    return LedgerContents(path, header, records, lines.skipped, idle_spans)
+
+
+class LedgerLines:
+    """A ledger's lines as ``(number, kind, item)``, one at a time: ``kind`` is ``session``
+    (the header, a dict), ``idle`` (an :class:`IdleSpan`) or ``cell`` (a :class:`CellRecord`).
+
+    The one reading of a ledger line, for :func:`read_ledger` and for reports that stream a
+    ledger without holding it. Lines that are not valid records are counted in
+    :attr:`skipped` and warned about once, when the file has been read to its end. Iterating
+    again reads the file again; ``only`` picks line numbers (ascending) to read. Raises
+    OSError if the file cannot be read or is not a regular file.
+    """
+
+    def __init__(self, path: str | os.PathLike):
+        self.path = Path(path)
+        self.skipped: list[int] = []
+
+    def __iter__(self):
+        return self.read()
+
+    def read(self, only=None):
+        skipped, first_error = [], None
+        wanted = iter(only) if only is not None else None
+        next_wanted = next(wanted, None) if wanted is not None else None
+        with open_regular(self.path, encoding="utf-8", errors="replace") as f:
+            for number, line in _lines(f):
+                if wanted is not None:
+                    if next_wanted is None:
+                        return
+                    if number != next_wanted:
+                        continue
+                    next_wanted = next(wanted, None)
+                if line is not None and not line.strip():
                     continue
-                if data.get("type") == "idle":
-                    idle_spans.append(IdleSpan.from_dict(data))
+                try:
+                    kind, item = _parse(line)
+                except (ValueError, TypeError, RecursionError) as err:
+                    skipped.append(number)
+                    first_error = first_error or f"{type(err).__name__}: {err}"
                     continue
-                record = CellRecord.from_dict(data)
-                record.intensity = share(record.intensity)
-                record.method = share(record.method)
-                records.append(record)
-            except (ValueError, TypeError, RecursionError) as err:
-                skipped.append(number)
-                if len(skipped) == 1:
-                    first_error = f"{type(err).__name__}: {err}"
-    if skipped:
-        log.warning(
-            "jupyter-carbon: skipped %d unreadable line(s) in %s (line %s%s; first error: %s)",
-            len(skipped), path, ", ".join(map(str, skipped[:5])), ", ..." if len(skipped) > 5 else "", first_error,
-        )
-    return LedgerContents(path, header, records, skipped, idle_spans)
+                yield number, kind, item
+        if wanted is None:
+            self.skipped = skipped
+            if skipped:
+                log.warning(
+                    "jupyter-carbon: skipped %d unreadable line(s) in %s (line %s%s; first error: %s)",
+                    len(skipped), self.path, ", ".join(map(str, skipped[:5])), ", ..." if len(skipped) > 5 else "", first_error,
+                )
+
+
+def _parse(line: str | None) -> tuple[str, object]:
+    """A ledger line's kind and its header, idle span or cell record; ValueError (or
+    TypeError) for a line that is none of them."""
+    if line is None:
+        raise ValueError(f"line longer than {MAX_LINE} characters")
+    data = json.loads(line)
+    if not isinstance(data, dict):
+        raise ValueError("not a JSON object")
+    kind = data.get("type")
+    if kind == "session":
+        return "session", data
+    if kind == "idle":
+        return "idle", IdleSpan.from_dict(data)
+    return "cell", CellRecord.from_dict(data)
 
 
 _warned_foreign: set[str] = set()

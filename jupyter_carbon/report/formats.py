@@ -101,7 +101,14 @@ def export(report: Report, path: str | os.PathLike, fmt: str | None = None, *, p
     """
     path = Path(path).expanduser()
     write = _writer(fmt if fmt is not None else format_of(path), per_cell)
+    return write_file(path, lambda text: write(report, text))
+
+
+def write_file(path: str | os.PathLike, produce: Callable[[Write], object]) -> Path:
+    """Write what ``produce(write)`` writes to ``path`` as :func:`export` does: atomically,
+    into a folder that must exist, keeping a replaced file's permissions."""
+    path = Path(path).expanduser()
     folder = path.parent
     if not folder.is_dir():
         raise FileNotFoundError(f"cannot write {path}: the folder {folder} does not exist")
-    return atomic_write(path, lambda f: write(report, f.write), newline="", fsync=True)
+    return atomic_write(path, lambda f: produce(f.write), newline="", fsync=True)

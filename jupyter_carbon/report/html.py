@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 
 from .._version import __version__
-from ..records import cell_total, costliest
+from ..records import cell_total
 from ..units import cell_label, format_duration, format_energy, format_mass
 from . import chart
 from .model import Report, Write
@@ -101,7 +101,7 @@ def _html_costliest(report: Report, top: int) -> str:
     t = report.totals
     head = f"<tr>{_th('Cell')}{_th('Source')}{''.join(_th(c, number=True) for c in FIGURE_COLUMNS)}{_th('Status')}</tr>"
     rows = []
-    for r in costliest(report.records, top):
+    for r in report.costliest(top):
         total = cell_total(r)
         energy, mass = cell_total_texts(r)
         figures = (energy, share(total.energy_j, t.total_energy_j), mass, format_duration(r.duration_s))

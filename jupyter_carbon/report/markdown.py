@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .._version import __version__
-from ..records import cell_total, costliest
+from ..records import cell_total
 from ..units import cell_label, format_duration, format_energy, format_mass
 from .model import Report, Write
 from .prose import title
@@ -70,7 +70,7 @@ def write_md(report: Report, write: Write) -> None:
     out += ["", "## Grid carbon intensity", ""]
     zl = zone_lines(report)
     out += [f"- {_md(z)}" for z in zl] if zl else ["No grid carbon intensity was available; emissions were not estimated."]
-    rows = costliest(report.records, 10)
+    rows = report.costliest(10)
     out += ["", f"## Costliest cells ({len(rows)} of {t.cells})", ""]
     out += ["| Cell | Source | Energy | Share | CO2e | Time | Status |", "| --- | --- | ---: | ---: | ---: | ---: | --- |"]
     for r in rows:

@@ -8,6 +8,7 @@ summarises and exports in a fraction of a second.
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from ..carbon.intensity import JOULES_PER_KWH, grams_for
 from ..energy.base import COMPONENTS, METHOD_RANK
 from ..ledger import LedgerContents
 from ..records import CellRecord, IdleSpan, Totals
+from ..sums import CellTotal, cell_total
 from . import chart
 
 
@@ -118,17 +120,10 @@ class Report:
         Raises NotALedger for a file with no session header and no record in it: reporting
         it as an empty session would hide that the wrong file was named."""
         records = contents.records
-        if not contents.header and not records and not contents.idle_spans:
-            unread = f" ({len(contents.skipped)} unreadable lines)" if contents.skipped else " (it is empty)"
-            raise NotALedger(f"{contents.path} is not a ledger: no session header and no cell record in it{unread}")
-        header = {k: v for k, v in (contents.header or {}).items() if isinstance(v, str)}  # a hand-edited header may hold anything
-        session_id = header.get("session_id") or (records[0].session_id if records else None)
-        started_at = header.get("started_at") or (records[0].started_at if records else None)
-        recorded = (contents.header or {}).get("hardware")
-        if isinstance(recorded, list) and recorded and all(isinstance(h, str) for h in recorded):
-            hardware = recorded  # what the session ran on, not the machine reading it now
+        check_ledger(contents.path, contents.header, bool(records or contents.idle_spans), contents.skipped)
+        session_id, started_at, hardware = ledger_session(contents.header, records[0] if records else None, hardware)
         return cls(
-            records, contents.totals, session_id, started_at, list(hardware), alternative, list(contents.idle_spans),
+            records, contents.totals, session_id, started_at, hardware, alternative, list(contents.idle_spans),
             ledger=str(contents.path),
         )
 
@@ -145,9 +140,14 @@ class Report:
         unpriced = 0
         priced_j = 0.0
         methods: dict[str, dict[str, None]] = {}
+        # Consecutive cells mostly share one intensity and one methods dict (the session
+        # makes them once, read_ledger keeps one copy): what they say is gathered once.
+        last_method = last_intensity = None
         for r in self.records:
-            for c, m in r.method.items():
-                methods.setdefault(c, {})[m] = None
+            if r.method is not last_method:
+                last_method = r.method
+                for c, m in r.method.items():
+                    methods.setdefault(c, {})[m] = None
             if r.emissions_g is None:
                 unpriced += 1
                 continue
@@ -160,6 +160,9 @@ class Report:
             z.facility_energy_j += r.facility_energy_j
             z.emissions_g += r.emissions_g
             priced_j += r.facility_energy_j
+            if it is last_intensity:
+                continue
+            last_intensity = it
             g = it.get("g_per_kwh")
             if isinstance(g, (int, float)):
                 z.g_min = min(z.g_min, g)
@@ -180,8 +183,19 @@ class Report:
         return Facts(list(zones.values()), unpriced, priced_j, methods)
 
     @cached_property
+    def cell_totals(self) -> list[CellTotal]:
+        """Each record's total (kernel and cluster), computed once for every view of the report."""
+        return [cell_total(r) for r in self.records]
+
+    def costliest(self, n: int) -> list[CellRecord]:
+        """The n cells whose total used the most energy, costliest first (the first of equals
+        first, as :func:`~jupyter_carbon.records.costliest` orders them)."""
+        energies = [t.energy_j for t in self.cell_totals]
+        return [self.records[i] for i in heapq.nlargest(n, range(len(energies)), key=energies.__getitem__)]
+
+    @cached_property
     def chart(self) -> chart.Series:
-        return chart.series(self.records)
+        return chart.series(self.records, self.cell_totals)
 
     @cached_property
     def notebooks(self) -> list[str]:
@@ -215,6 +229,26 @@ def source_with_year(source, year) -> str:
     if not year or str(year) in source:
         return source
     return f"{source} {year}".strip()
+
+
+def check_ledger(path, header: dict, any_record: bool, skipped) -> None:
+    """NotALedger for a file with no session header and no record in it: reporting it as an
+    empty session would hide that the wrong file was named."""
+    if not header and not any_record:
+        unread = f" ({len(skipped)} unreadable lines)" if skipped else " (it is empty)"
+        raise NotALedger(f"{path} is not a ledger: no session header and no cell record in it{unread}")
+
+
+def ledger_session(header: dict | None, first: CellRecord | None, hardware: Iterable[str] = ()) -> tuple:
+    """(session id, start, hardware) of a ledger from its header, else its first record; the
+    hardware the header names (what the session ran on), else ``hardware``."""
+    texts = {k: v for k, v in (header or {}).items() if isinstance(v, str)}  # a hand-edited header may hold anything
+    session_id = texts.get("session_id") or (first.session_id if first else None)
+    started_at = texts.get("started_at") or (first.started_at if first else None)
+    recorded = (header or {}).get("hardware")
+    if isinstance(recorded, list) and recorded and all(isinstance(h, str) for h in recorded):
+        hardware = recorded  # what the session ran on, not the machine reading it now
+    return session_id, started_at, list(hardware)
 
 
 def totals_of(records: Iterable[CellRecord], idle_spans: Iterable[IdleSpan] = ()) -> Totals:

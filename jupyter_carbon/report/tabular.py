@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+from operator import attrgetter
 from types import SimpleNamespace
 
 from .._version import __version__
@@ -30,7 +31,7 @@ CLUSTER_DETAIL = ("node", "host", "status", "energy_j", "zone", "g_per_kwh", "pu
 
 
 
-_JSON = json.JSONEncoder(allow_nan=False, ensure_ascii=False)
+_JSON = json.JSONEncoder(allow_nan=False, ensure_ascii=False, check_circular=False)  # records are trees
 
 
 def _clean(value):
@@ -52,29 +53,54 @@ def _encode(obj) -> str:
 
 
 _RECORD_FIELDS = tuple(CellRecord.__dataclass_fields__)
+_record_values = attrgetter(*_RECORD_FIELDS)
 
 
 def write_json(report: Report, write: Write) -> None:
     """The whole session, one cell per line so that a large export diffs and greps well."""
-    head = {
-        "schema_version": SCHEMA_VERSION,
-        "generator": f"jupyter-carbon {__version__}",
-        "session": {
-            "session_id": report.session_id, "started_at": report.started_at, "notebooks": report.notebooks, "hardware": report.hardware,
-        },  # fmt: skip
-        "totals": report.totals.to_dict(),
-        "alternative": report.alternative,
-        "idle_spans": [span.to_dict() for span in report.idle_spans],
-    }
-    write(_encode(head)[:-1] + ',\n"cells": [')
+    write(json_head(json_session(report), report.totals, report.alternative))
+    write(json_spans(report.idle_spans))
+    write(JSON_CELLS)
     sep = "\n"
     for r in report.records:
-        # A shallow dict: the fields are flat values and dicts of them, so asdict's deep copy is waste.
-        total = cell_total(r)
-        derived = {"cell": cell_label(r), "total_energy_j": total.energy_j, "total_emissions_g": total.emissions_g, "sci_g_per_unit": cell_sci(r)}
-        write(sep + _encode({name: getattr(r, name) for name in _RECORD_FIELDS} | derived))
+        write(sep + json_cell(r))
         sep = ",\n"
-    write("\n]}\n" if report.records else "]}\n")
+    write(json_end(bool(report.records)))
+
+
+def json_session(report: Report) -> dict:
+    return {"session_id": report.session_id, "started_at": report.started_at, "notebooks": report.notebooks, "hardware": report.hardware}
+
+
+def json_head(session: dict, totals, alternative) -> str:
+    """The export's head, open at its list of idle spans (the same bytes as encoding the
+    whole head with the list in it): each span is written after it, then :data:`JSON_CELLS`."""
+    head = {
+        "schema_version": SCHEMA_VERSION, "generator": f"jupyter-carbon {__version__}", "session": session,
+        "totals": totals.to_dict(), "alternative": alternative,
+    }  # fmt: skip
+    return _encode(head)[:-1] + ', "idle_spans": ['
+
+
+def json_spans(spans) -> str:
+    return ", ".join(_encode(span.to_dict()) for span in spans)
+
+
+#: What closes the idle spans and opens the cells, one a line.
+JSON_CELLS = '],\n"cells": ['
+
+
+def json_cell(r: CellRecord) -> str:
+    """A cell's line: every field of its record and the figures derived from it."""
+    # A shallow dict: the fields are flat values and dicts of them, so asdict's deep copy is waste.
+    fields = dict(zip(_RECORD_FIELDS, _record_values(r)))
+    total = cell_total(r)
+    fields.update(cell=cell_label(r), total_energy_j=total.energy_j, total_emissions_g=total.emissions_g, sci_g_per_unit=cell_sci(r))
+    return _encode(fields)
+
+
+def json_end(any_cell: bool) -> str:
+    return "\n]}\n" if any_cell else "]}\n"
 
 
 # CSV ------------------------------------------------------------------------------------------
@@ -134,11 +160,20 @@ def csv_text(value):
 
 def write_csv(report: Report, write: Write) -> None:
     """One row a cell, units in the column names (joules, seconds, grams)."""
+    w = csv_writer(write)
+    for r in report.records:
+        w.writerow(csv_row(r))
+    for span in report.idle_spans:
+        w.writerow(csv_row(span))
+
+
+def csv_writer(write: Write):
+    """A CSV writer of this export's dialect that has written the header row."""
     w = csv.writer(SimpleNamespace(write=write), lineterminator="\n")
     w.writerow(CSV_COLUMNS)
-    for r in report.records:
-        w.writerow([csv_text(v) for v in _csv_row(r)])
-    for span in report.idle_spans:
-        w.writerow([csv_text(v) for v in _csv_row(span)])
+    return w
 
 
+def csv_row(r: CellRecord | IdleSpan) -> list:
+    """A cell's or an idle span's row, its text made safe for spreadsheets (:func:`csv_text`)."""
+    return [("'" + v) if isinstance(v, str) and v.startswith(_FORMULA_START) else v for v in _csv_row(r)]

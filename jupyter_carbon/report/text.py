@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..records import cell_total, costliest
+from ..records import cell_total
 from ..units import cell_label, clip, format_duration, format_energy, format_mass, plural
 from . import chart
 from .model import Report
@@ -37,7 +37,7 @@ def summary_text(report: Report, top: int = 10) -> str:
     if report.hardware:
         lines.append("Hardware: " + ", ".join(report.hardware))
 
-    rows = costliest(report.records, top)
+    rows = report.costliest(top)
     lines += ["", f"Costliest {plural(len(rows), 'cell')}:"]
     table = [("cell", "energy", "share", "CO2e", "time", "", "source")]
     peak = cell_total(rows[0]).energy_j if rows else 0.0

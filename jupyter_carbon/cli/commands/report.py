@@ -100,22 +100,17 @@ def find_ledger(query: str, directory: str | None) -> Path:
     raise UsageError(f"no ledger {query!r}: not a file, nor a session in {folder}; 'latest' is the newest session there")
 
 
-def alternative_for(records) -> dict | None:
-    """The cleanest cloud region, if cleaner than the zone most of the cells ran in."""
-    from collections import Counter
-
+def alternative_for(zones) -> dict | None:
+    """The cleanest cloud region, if cleaner than the zone most of the cells ran in
+    (``zones``: a :class:`~jupyter_carbon.report.stream.Zones` of the cells)."""
     from ...carbon import find_zone
     from ...carbon.calculator import cleaner_alternative
 
-    zones = Counter((r.intensity or {}).get("zone") for r in records if r.intensity)
-    if not zones:
-        return None
-    key = zones.most_common(1)[0][0]
-    here = next(r.intensity.get("g_per_kwh") for r in records if r.intensity and r.intensity.get("zone") == key)
-    if here is None:
+    most = zones.most_cells()
+    if most is None or most[1] is None:
         return None
     try:
-        return cleaner_alternative(find_zone(key), here)
+        return cleaner_alternative(find_zone(most[0]), most[1])
     except Exception:
         return None
 
@@ -123,6 +118,7 @@ def alternative_for(records) -> dict | None:
 def run(args) -> int:
     from ..errors import UsageError
     from ...report import NotALedger, Report, export, render, summary_text
+    from ...report.stream import STREAMED, Zones
     from ...units import plural
     from ...ledger import read_ledger
 
@@ -131,12 +127,14 @@ def run(args) -> int:
     if args.top < 1:
         raise UsageError(f"--top must be at least 1, got {args.top}")
     path = find_ledger(args.ledger, args.ledger_dir)
+    if fmt in STREAMED:
+        return stream(args, fmt, path)
     try:
         contents = read_ledger(path)
     except OSError as err:
         raise UsageError(f"cannot read the ledger {path}: {err.strerror or err}") from None
     try:
-        report = Report.from_ledger(contents, alternative=alternative_for(contents.records))
+        report = Report.from_ledger(contents, alternative=alternative_for(Zones.of(contents.records)))
     except NotALedger as err:
         raise UsageError(str(err)) from None
     if args.output and args.output != "-":
@@ -150,4 +148,42 @@ def run(args) -> int:
         print(summary_text(report, top=args.top))
     else:
         sys.stdout.write(render(report, fmt, per_cell=args.per_cell))
+    return 0
+
+
+def stream(args, fmt: str, path: Path) -> int:
+    """A JSON or CSV report written as the ledger is read (``report/stream.py``): a
+    session of any length in little memory."""
+    from ..errors import UsageError
+    from ...ledger import LedgerLines, open_regular
+    from ...report import NotALedger
+    from ...report.formats import write_file
+    from ...report.stream import stream_csv, stream_json
+    from ...units import plural
+
+    try:
+        open_regular(path).close()
+    except OSError as err:
+        raise UsageError(f"cannot read the ledger {path}: {err.strerror or err}") from None
+    lines, gathered = LedgerLines(path), []
+
+    def produce(write):
+        if fmt == "csv":
+            gathered.append(stream_csv(lines, write))
+        else:
+            gathered.append(stream_json(lines, write, alternative_for))
+
+    to_file = args.output and args.output != "-"
+    try:
+        if not to_file:
+            produce(sys.stdout.write)
+            return 0
+        written = write_file(args.output, produce)
+    except NotALedger as err:
+        raise UsageError(str(err)) from None
+    except (OSError, ValueError) as err:
+        if isinstance(err, BrokenPipeError) or not to_file:
+            raise
+        raise UsageError(f"cannot write {args.output}: {getattr(err, 'strerror', None) or err}") from None
+    print(f"jupyter-carbon: wrote {written} ({plural(gathered[0].count, 'cell')} from {path.name})", file=sys.stderr)
     return 0
