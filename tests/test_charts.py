@@ -60,10 +60,10 @@ def test_the_forecast_chart_marks_the_cleanest_window_across_midnight():
             "cleanest": {"start": "2026-12-08T00:00:00+00:00", "end": "2026-12-08T02:00:00+00:00", "g_per_kwh": 55.0},
             "saving_g": 250.0}  # fmt: skip
     svg = forecast_svg(data, width=120, height=48)
-    fills = re.findall(r"<rect x='[^']*' y='[^']*' width='19.0' height='([^']*)' fill='([^']*)'", svg)
+    fills = re.findall(r"<rect x='[^']*' y='[^']*' width='19' height='([^']*)' fill='([^']*)'", svg)
     assert [float(h) for h, _ in fills] == pytest.approx([200 / 210 * 44, 180 / 210 * 44, 60 / 210 * 44, 50 / 210 * 44, 190 / 210 * 44, 44.0], abs=0.05)
     assert ["success" in f for _, f in fills] == [False, False, True, True, False, False]
-    assert "<rect x='40.0' y='45' width='40.0' height='3'" in svg  # the window, underlined: hours 3 and 4
+    assert "<rect x='40' y='45' width='40' height='3'" in svg  # the window, underlined: hours 3 and 4
     label = forecast_label(data)
     assert label.startswith("Forecast for GB (average signal): 50 to 210 g/kWh over the next 6 h; cleanest window ")
     assert label.endswith(", 55 g/kWh, saving 250 g CO2e")
@@ -168,3 +168,19 @@ def test_without_a_provider_the_reply_names_those_that_could(ip, tmp_path, monke
     assert reply["forecast"]["points"] == [] and "No forecast provider is turned on" in reply["forecast"]["text"]
     assert "uk-national-grid" in reply["forecast"]["text"]
 
+
+
+def test_the_shared_chart_cases():
+    """The same cases labextension/test/charts.spec.ts checks the panel's charts against."""
+    import json
+    from datetime import timezone
+    from pathlib import Path
+
+    from jupyter_carbon.kernel.charts import forecast_shapes
+
+    cases = json.loads((Path(__file__).parent / "fixtures" / "chart_cases.json").read_text(encoding="utf-8"))
+    for projection, width, geometry in cases["projection"]:
+        assert projection_geometry(projection, width) == geometry
+    for data, width, height, label, shapes in cases["forecast"]:
+        assert forecast_label(data, tz=timezone.utc) == label
+        assert [[part, box] for part, box in forecast_shapes(data, width, height)] == shapes

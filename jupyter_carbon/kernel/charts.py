@@ -65,12 +65,12 @@ def projection_svg(p: dict | None, width: float = WIDTH) -> str:
     return "".join(parts) + "</svg>"
 
 
-def _clock(iso: str) -> str:
-    """'14:00' in the kernel's local time, as the forecast's text says it."""
-    return datetime.fromisoformat(iso).astimezone().strftime("%H:%M")
+def _clock(iso: str, tz=None) -> str:
+    """'14:00' in the kernel's local time (or ``tz``), as the forecast's text says it."""
+    return datetime.fromisoformat(iso).astimezone(tz).strftime("%H:%M")
 
 
-def forecast_label(data: dict) -> str:
+def forecast_label(data: dict, tz=None) -> str:
     """The chart's accessible name: what it shows, in words."""
     points = data.get("points") or []
     if not points:
@@ -80,31 +80,45 @@ def forecast_label(data: dict) -> str:
             f"over the next {data['hours']:g} h")  # fmt: skip
     w = data.get("cleanest")
     if w:
-        text += f"; cleanest window {_clock(w['start'])} to {_clock(w['end'])}, {w['g_per_kwh']:.0f} g/kWh"
+        text += f"; cleanest window {_clock(w['start'], tz)} to {_clock(w['end'], tz)}, {w['g_per_kwh']:.0f} g/kWh"
         if data.get("saving_g") is not None:
             text += f", saving {format_mass(data['saving_g'])} CO2e"
     return text
 
 
-def forecast_svg(data: dict | None, width: float = WIDTH, height: float = FORECAST_HEIGHT) -> str:
-    """One bar per hour, as high as its intensity; the hours of the cleanest window in green
-    and the window underlined; "" without points."""
-    points = (data or {}).get("points") or []
+def forecast_shapes(data: dict, width: float = WIDTH, height: float = FORECAST_HEIGHT) -> list[tuple[str, dict]]:
+    """One bar per hour (``hour``, or ``clean`` inside the cleanest window), as high as its
+    intensity, and the window underlined (``window``): (part, x, y, width, height)."""
+    points = data.get("points") or []
     if not points:
-        return ""
+        return []
     top = max(pt["g_per_kwh"] for pt in points) or 1.0
     step = width / len(points)
-    w = data.get("cleanest") or {}
+    w = data.get("cleanest")
     start, end = (datetime.fromisoformat(w["start"]), datetime.fromisoformat(w["end"])) if w else (None, None)
-    label = html.escape(forecast_label(data), quote=True)
-    parts = [f"<svg width='{width}' height='{height}' role='img' aria-label='{label}'><title>{label}</title>"]
+
+    def inside(pt) -> bool:
+        return start is not None and datetime.fromisoformat(pt["start"]) < end and datetime.fromisoformat(pt["end"]) > start
+
+    shapes = []
     for i, pt in enumerate(points):
         bar = (height - 4) * pt["g_per_kwh"] / top
-        clean = start is not None and datetime.fromisoformat(pt["start"]) < end and datetime.fromisoformat(pt["end"]) > start
-        parts.append(f"<rect x='{i * step + 0.5:.1f}' y='{height - 4 - bar:.1f}' width='{max(1.0, step - 1):.1f}' "
-                     f"height='{bar:.1f}' fill='{CLEAN if clean else BAR}'/>")  # fmt: skip
-    if start is not None:
-        first = min(i for i, pt in enumerate(points) if datetime.fromisoformat(pt["end"]) > start)
-        last = max(i for i, pt in enumerate(points) if datetime.fromisoformat(pt["start"]) < end)
-        parts.append(f"<rect x='{first * step:.1f}' y='{height - 3}' width='{(last - first + 1) * step:.1f}' height='3' fill='{CLEAN}'/>")
+        box = {"x": round(i * step + 0.5, 1), "y": round(height - 4 - bar, 1), "width": round(max(1.0, step - 1), 1), "height": round(bar, 1)}
+        shapes.append(("clean" if inside(pt) else "hour", box))
+    held = [i for i, pt in enumerate(points) if inside(pt)]
+    if held:
+        shapes.append(("window", {"x": round(held[0] * step, 1), "y": height - 3, "width": round((held[-1] - held[0] + 1) * step, 1), "height": 3}))
+    return shapes
+
+
+def forecast_svg(data: dict | None, width: float = WIDTH, height: float = FORECAST_HEIGHT) -> str:
+    """The forecast's bars, the cleanest window's hours in green and underlined; "" without points."""
+    shapes = forecast_shapes(data or {}, width, height)
+    if not shapes:
+        return ""
+    label = html.escape(forecast_label(data), quote=True)
+    parts = [f"<svg width='{width}' height='{height}' role='img' aria-label='{label}'><title>{label}</title>"]
+    for part, box in shapes:
+        attrs = " ".join(f"{k}='{v:g}'" for k, v in box.items())
+        parts.append(f"<rect {attrs} fill='{BAR if part == 'hour' else CLEAN}'/>")
     return "".join(parts) + "</svg>"
