@@ -15,16 +15,13 @@ import types
 from importlib.metadata import entry_points
 
 import pytest
-from fakes import FakeClock
 from test_live_meter import FixedCarbon
-from test_meter import ScriptedSource
+from test_projection import clock, session  # noqa: F401  (fixtures: a steady 10 W on a fake clock)
 from tqdm import tqdm
 
 from jupyter_carbon.kernel import training
 from jupyter_carbon.kernel.progress import Projector
 from jupyter_carbon.kernel.training import keras_fraction, lightning_callbacks, progress_callback
-from jupyter_carbon.meter import Meter
-from jupyter_carbon.session import Session
 
 # -- fakes of the frameworks' callback APIs -------------------------------------------------
 
@@ -172,24 +169,11 @@ def transformers(monkeypatch):
     return module
 
 
-# -- a session on a fake meter (a steady 10 W) ----------------------------------------------
+# -- the projector on a session at a steady 10 W -------------------------------------------
 
 
 @pytest.fixture
-def clock():
-    return FakeClock()
-
-
-@pytest.fixture
-def session(clock, tmp_path):
-    meter = Meter([ScriptedSource(clock)], clock=clock, start=False)
-    s = Session(meter, FixedCarbon(), ledger_dir=tmp_path)
-    yield s
-    s.close()
-
-
-@pytest.fixture
-def projector(session):
+def projector(session):  # noqa: F811
     p = Projector(session, FixedCarbon())
     yield p
     p.close()
