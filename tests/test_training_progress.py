@@ -254,7 +254,8 @@ def test_a_lightning_fit_follows_the_run_not_the_epoch_bar(lightning, session, c
     assert marks[0.5].energy_j == pytest.approx(record.energy_j, rel=0.03)
 
 
-def test_lightning_gets_the_callback_only_while_the_extension_listens(lightning, session):
+def test_lightning_gets_the_callback_only_while_the_extension_listens(lightning, session, monkeypatch):
+    monkeypatch.setattr(training.REPORTS, "listeners", 0)  # whatever other tests left loaded
     assert lightning_callbacks() == []  # no projector: a plain script gets nothing
     p = Projector(session, FixedCarbon())
     try:
@@ -331,6 +332,7 @@ def test_nothing_is_imported_for_the_user(tmp_path, monkeypatch):
     package.mkdir()
     (package / "__init__.py").write_text("raise AssertionError('imported by jupyter-carbon')\n")
     monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(training.REPORTS, "listeners", 1)  # as in a kernel with the extension loaded
     for name in ("keras", "tf_keras", "lightning.pytorch", "pytorch_lightning", "transformers", "transformers.trainer_callback"):
         monkeypatch.delitem(sys.modules, name, raising=False)
     with pytest.raises(ValueError, match="is not imported; import it first"):
