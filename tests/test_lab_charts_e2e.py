@@ -47,6 +47,12 @@ def test_the_panel_draws_the_forecast_and_the_running_projection(tmp_path):
         with browser_page(sync_api, "lab-charts") as page:
             page.goto(f"{base}/lab/tree/carbon-e2e.ipynb?token={token}")
             page.wait_for_selector(".jp-Notebook .jp-CodeCell", timeout=90000)
+            # Run nothing before the notebook's kernel is up: a cell run without one asks which to start.
+            page.wait_for_function(
+                "() => { const k = window.jupyterapp.shell.currentWidget?.sessionContext?.session?.kernel;"
+                " return !!k && k.status === 'idle'; }",
+                timeout=120000,
+            )
             run_cell(page, 0, wait=False)
             wait_status(page, "d.status === 'metered'", 120000)
             page.evaluate(
