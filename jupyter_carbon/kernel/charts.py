@@ -122,3 +122,24 @@ def forecast_svg(data: dict | None, width: float = WIDTH, height: float = FORECA
         attrs = " ".join(f"{k}='{v:g}'" for k, v in box.items())
         parts.append(f"<rect {attrs} fill='{BAR if part == 'hour' else CLEAN}'/>")
     return "".join(parts) + "</svg>"
+
+
+def forecast_in_cell(ext, options) -> None:
+    """``%carbon forecast``: the text, and the chart where the frontend draws HTML (its name in
+    words elsewhere); kept as the live meter's last forecast."""
+    from IPython.core.error import UsageError
+    from IPython.display import display
+
+    from ..forecasting import forecast_data, provider_for, request_from, session_power_w
+
+    try:
+        request = request_from(options, session_power_w(ext.session.totals))
+    except ValueError as err:
+        raise UsageError(f"%carbon forecast: {err}") from None
+    pue = (ext.intensity_dict() or {}).get("pue", 1.0)
+    with ext.settings.display_units():
+        data = forecast_data(ext.config, ext.carbon.place, request, provider=provider_for(ext.config), pue=pue)
+        print(data["text"])
+        if data["points"]:
+            ext.last_forecast = data
+            display({"text/html": forecast_svg(data), "text/plain": forecast_label(data)}, raw=True)

@@ -340,22 +340,9 @@ class CarbonMagics(Magics):
             raise UsageError(f"%carbon estimate: {err}") from None
 
     def _forecast(self, options):
-        from IPython.display import display
+        from .charts import forecast_in_cell
 
-        from ..forecasting import forecast_data, provider_for, request_from, session_power_w
-        from .charts import forecast_label, forecast_svg
-
-        try:
-            request = request_from(options, session_power_w(self.ext.session.totals))
-        except ValueError as err:
-            raise UsageError(f"%carbon forecast: {err}") from None
-        pue = (self.ext.intensity_dict() or {}).get("pue", 1.0)
-        with self.ext.settings.display_units():
-            data = forecast_data(self.ext.config, self.ext.carbon.place, request, provider=provider_for(self.ext.config), pue=pue)
-            print(data["text"])
-            if data["points"]:  # the chart too, where the frontend draws HTML; its name in words elsewhere
-                self.ext.last_forecast = data
-                display({"text/html": forecast_svg(data), "text/plain": forecast_label(data)}, raw=True)
+        forecast_in_cell(self.ext, options)
 
     def _budget(self, args):
         from ..projection import parse_mass
