@@ -9,7 +9,7 @@
 
 from ._version import __version__
 
-__all__ = ["__version__", "Meter", "Measurement", "measure", "default_meter", "widget"]
+__all__ = ["__version__", "Meter", "Measurement", "measure", "default_meter", "widget", "progress_callback"]
 
 _LAZY = {
     "Meter": "meter",
@@ -47,6 +47,15 @@ def widget() -> None:
     from .kernel.extension import show_widget
 
     show_widget()
+
+
+def progress_callback(framework: str | None = None):
+    """A callback reporting a training run's progress to the running cell's projection (Keras:
+    ``model.fit(..., callbacks=[...])``; Hugging Face: ``Trainer(..., callbacks=[...])``;
+    Lightning gets one by itself), built for whichever framework is already imported."""
+    from .kernel.training import progress_callback as build
+
+    return build(framework)
 
 
 def __getattr__(name):

@@ -75,25 +75,61 @@ def provider_for(settings, name: str | None = None):
     return make_provider(overlay)
 
 
-def forecast_text(settings, place, request: Request, *, provider=None, now: datetime | None = None, pue: float = 1.0) -> str:
-    """The forecast for ``place`` as text: hourly intensities, the cleanest window and its
-    saving; or why there is none and which providers could give one. Never raises for a
-    provider's failure: it is one line of the text."""
+def session_power_w(totals) -> float | None:
+    """The session's mean power while cells ran: the default job power of a forecast's saving."""
+    return totals.energy_j / totals.duration_s if totals.duration_s > 0 else None
+
+
+def fetch(settings, place, provider, request: Request, *, now: datetime):
+    """(the forecast, None), or (None, the line that says why there is none: no provider, and
+    which could give one; or the provider's failure, its credentials scrubbed)."""
     from .carbon._http import FetchError
     from .carbon.forecasts import fetch_forecast, which_could
 
     zone = place.zone.key
     if provider is None:
         could = "\n".join(f"  - {line}" for line in which_could(place))
-        return f"No forecast provider is turned on, so there is no forecast for {zone}. Providers that could give one:\n{could}"
-    now = now or utc_now()
+        return None, f"No forecast provider is turned on, so there is no forecast for {zone}. Providers that could give one:\n{could}"
     try:
-        forecast = fetch_forecast(provider, place, now=now, timeout=settings.live_timeout_s, hours=int(-(-request.hours // 1)))
+        return fetch_forecast(provider, place, now=now, timeout=settings.live_timeout_s, hours=int(-(-request.hours // 1))), None
     except FetchError as err:
         from .carbon.providers import scrub
 
-        return f"No forecast for {zone}: {scrub(str(err), provider.secrets())}"
-    return render(forecast, request, now=now, pue=pue)
+        return None, f"No forecast for {zone}: {scrub(str(err), provider.secrets())}"
+
+
+def forecast_text(settings, place, request: Request, *, provider=None, now: datetime | None = None, pue: float = 1.0) -> str:
+    """The forecast for ``place`` as text: hourly intensities, the cleanest window and its
+    saving; or why there is none and which providers could give one. Never raises for a
+    provider's failure: it is one line of the text."""
+    now = now or utc_now()
+    forecast, why = fetch(settings, place, provider, request, now=now)
+    return why if forecast is None else render(forecast, request, now=now, pue=pue)
+
+
+def forecast_data(settings, place, request: Request, *, provider=None, now: datetime | None = None, pue: float = 1.0) -> dict:
+    """The same forecast as data for a chart (the comm's ``forecast`` reply, the live meter):
+    the hourly means, the cleanest window, the saving, and the text; no points where there
+    is no forecast (``text`` then says why). Never raises for a provider's failure."""
+    from .carbon.forecast import plan
+
+    now = now or utc_now()
+    forecast, why = fetch(settings, place, provider, request, now=now)
+    data = {"zone": place.zone.key, "source": None, "signal": None, "hours": request.hours, "length_s": request.length.total_seconds(),
+            "power_w": request.power_w, "points": [], "cleanest": None, "now_g_per_kwh": None, "saving_g": None, "text": why}  # fmt: skip
+    if forecast is None:
+        return data
+    rows = _hourly(forecast, now, request.hours)
+    ends = [t for t, _ in rows[1:]] + [now + timedelta(hours=request.hours)]
+    data.update(source=forecast.source, signal=forecast.signal, text=render(forecast, request, now=now, pue=pue),
+                points=[{"start": t.isoformat(), "end": e.isoformat(), "g_per_kwh": g} for (t, g), e in zip(rows, ends)])  # fmt: skip
+    p = plan(forecast, request.length, now=now, power_w=request.power_w or 0.0, pue=pue, within=timedelta(hours=request.hours)) if rows else None
+    if p is not None:
+        w = p.cleanest
+        data["cleanest"] = {"start": w.start.isoformat(), "end": w.end.isoformat(), "g_per_kwh": w.g_per_kwh}
+        data["now_g_per_kwh"] = p.now.g_per_kwh if p.now else None
+        data["saving_g"] = p.saving_g if request.power_w else None
+    return data
 
 
 def _hourly(forecast, now: datetime, hours: float) -> list[tuple[datetime, float]]:

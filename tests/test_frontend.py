@@ -185,7 +185,7 @@ def test_requests_summary_export_and_errors(channel, clock, tmp_path, monkeypatc
     nowhere = comm.request(type="export", format="json", path="no/x.json", request_id="e3")
     assert not nowhere["ok"] and "cannot write" in nowhere["error"]
     unknown = comm.request(type="dance", request_id="u")
-    assert unknown["type"] == "error" and "hello, settings, summary or export" in unknown["message"]
+    assert unknown["type"] == "error" and "hello, settings, summary, export or forecast" in unknown["message"]
     assert comm.request(type="hello")["type"] == "hello"
 
 

@@ -124,12 +124,39 @@ class FrontendChannel:
                 self._send(comm, {"type": "summary", "request_id": request_id, **self._summary(int(data.get("top", 10)))})
             elif kind == "export":
                 self._send(comm, {"type": "export", "request_id": request_id, **self._export(data.get("format"), data.get("path"))})
+            elif kind == "forecast":
+                self._forecast(comm, request_id, data)
             elif kind == "settings":  # no reply: the views redraw in the new units
                 self.ext.settings.use_frontend_units(data.get("energy_unit", "auto"), data.get("mass_unit", "auto"))
             else:
-                self._send(comm, {"type": "error", "request_id": request_id, "message": f"unknown request type {kind!r}; expected hello, settings, summary or export"})
+                self._send(comm, {"type": "error", "request_id": request_id, "message": f"unknown request type {kind!r}; expected hello, settings, summary, export or forecast"})
         except Exception as err:
             self._send(comm, {"type": "error", "request_id": request_id, "message": f"{type(err).__name__}: {err}"})
+
+    def _forecast(self, comm, request_id, data: dict) -> None:
+        """The forecast ahead (``hours``, a job of ``length``), from the provider the user turned
+        on: asked on a thread of its own, for at most ``live_timeout_s``, and answered from it,
+        so the thread that runs cells never waits on the network. Without a provider the
+        answer's text says which could give one; nothing is asked."""
+        import argparse
+
+        from ..forecasting import forecast_data, provider_for, request_from, session_power_w
+
+        options = argparse.Namespace(hours=float(data.get("hours", 12.0)), length=str(data.get("length", "1h")), power=None)
+        request = request_from(options, session_power_w(self.ext.session.totals))  # a bad one: an error reply
+        pue = (self.ext.intensity_dict() or {}).get("pue", 1.0)
+
+        def ask():
+            try:
+                with self.ext.settings.display_units():
+                    answer = forecast_data(self.ext.config, self.ext.carbon.place, request, provider=provider_for(self.ext.config), pue=pue)
+                if answer["points"]:
+                    self.ext.last_forecast = answer
+                self._send(comm, {"type": "forecast", "request_id": request_id, "forecast": answer})
+            except Exception as err:
+                self._send(comm, {"type": "error", "request_id": request_id, "message": f"{type(err).__name__}: {err}"})
+
+        threading.Thread(target=ask, name="jupyter-carbon-forecast", daemon=True).start()
 
     # -- payloads -------------------------------------------------------------------------
     def hello(self) -> dict:

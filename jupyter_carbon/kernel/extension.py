@@ -56,6 +56,7 @@ class CarbonExtension:
 
         self.projector = Projector(self.session, self.carbon)
         self.projector.on_budget = over_budget
+        self.last_forecast: dict | None = None  # the last asked for (%carbon forecast, the panel): the live meter draws it
         self.settings = LiveSettings(self)
         self.enabled = True
         self._depth = 0
@@ -202,7 +203,7 @@ class CarbonExtension:
 
         from .widget import CarbonWidget
 
-        meter_widget = CarbonWidget(self.session, self.carbon, units=self.settings.units, projector=self.projector)
+        meter_widget = CarbonWidget(self.session, self.carbon, units=self.settings.units, projector=self.projector, forecast=lambda: self.last_forecast)
         self.widgets.append(meter_widget)
         display(meter_widget)
         return meter_widget

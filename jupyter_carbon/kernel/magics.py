@@ -340,17 +340,9 @@ class CarbonMagics(Magics):
             raise UsageError(f"%carbon estimate: {err}") from None
 
     def _forecast(self, options):
-        from ..forecasting import forecast_text, provider_for, request_from
+        from .charts import forecast_in_cell
 
-        totals = self.ext.session.totals
-        mean_w = totals.energy_j / totals.duration_s if totals.duration_s > 0 else None
-        try:
-            request = request_from(options, mean_w)
-        except ValueError as err:
-            raise UsageError(f"%carbon forecast: {err}") from None
-        pue = (self.ext.intensity_dict() or {}).get("pue", 1.0)
-        with self.ext.settings.display_units():
-            print(forecast_text(self.ext.config, self.ext.carbon.place, request, provider=provider_for(self.ext.config), pue=pue))
+        forecast_in_cell(self.ext, options)
 
     def _budget(self, args):
         from ..projection import parse_mass

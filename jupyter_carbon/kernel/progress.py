@@ -1,7 +1,9 @@
 """The running cell's progress, read from the progress bars it drives, and its projection.
 
-Only tqdm is read (``tqdm``, ``tqdm.auto``, ``tqdm.notebook`` and the libraries that draw
-their progress with it, PyTorch Lightning's default bar among them), and only when the user's
+A training framework's run that reports through our callback (``training.py``: Keras,
+PyTorch Lightning, Hugging Face ``Trainer``) is read first. Otherwise only tqdm is read (``tqdm``, ``tqdm.auto``, ``tqdm.notebook`` and the libraries that draw
+their progress with it; not Lightning's, which restarts every epoch: its run is read through
+the callback), and only when the user's
 code has imported it: nothing here imports it. Nothing is patched either: tqdm keeps its live
 bars in ``tqdm.std.tqdm._instances``; on each power reading while a cell runs (the sampler's
 thread, about twice a second) the projector looks there for bars opened during the cell.
@@ -19,6 +21,7 @@ import threading
 import time
 
 from ..projection import Projection, Tracker, off_by
+from .training import REPORTS
 
 
 def _bars(since: float) -> list:
@@ -71,6 +74,7 @@ class Projector:
         """Called once per cell, with the warning's text, when the projection crosses the budget."""
         self._warned = False
         self._unsubscribe = session.subscribe(self._on_event)
+        REPORTS.listeners += 1
 
     def _on_event(self, event: str, payload) -> None:
         if event == "power":
@@ -83,16 +87,24 @@ class Projector:
         elif event == "cell_end":
             self._finish(payload.energy_j)
 
-    def poll(self, energy_j: float | None = None) -> Projection | None:
-        """Read the bars and update the projection; ``energy_j`` for tests (else measured)."""
+    def _progress(self) -> tuple[object, float] | None:
+        """What reports the progress (a training run, else the outermost bar) and the share done."""
+        run = REPORTS.current(self._since)
+        if run is not None:
+            return run, run.fraction
         bars = _bars(self._since)
-        if not bars:
+        return (bars[0], fraction_of(bars)) if bars else None
+
+    def poll(self, energy_j: float | None = None) -> Projection | None:
+        """Read the progress and update the projection; ``energy_j`` for tests (else measured)."""
+        progress = self._progress()
+        if progress is None:
             return None
-        fraction = fraction_of(bars)
+        outer, fraction = progress
         energy = self.session.live_energy_j() if energy_j is None else energy_j
         with self._lock:
-            if self._outer is not bars[0]:
-                self._outer, self._tracker, self._at_10 = bars[0], Tracker(), None
+            if self._outer is not outer:
+                self._outer, self._tracker, self._at_10 = outer, Tracker(), None
             self._tracker.add(fraction, energy)
             projection = self._tracker.project()
             if projection is not None and self._at_10 is None and projection.fraction >= 0.1:
@@ -139,4 +151,7 @@ class Projector:
             self.outcome = f"projected at {100 * at_10.fraction:.0f} %: {100 * error:+.0f} % of the outcome ({held} its bounds)"
 
     def close(self) -> None:
-        self._unsubscribe()
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+            REPORTS.listeners -= 1

@@ -20,6 +20,7 @@ from traitlets import Bool, Dict, Float, Unicode
 
 from .. import clocks
 from ..text import cluster_power_text, projection_text
+from .charts import forecast_svg, projection_svg
 from ..units import cell_label, display_units, format_energy, format_intensity, format_mass, format_power
 
 TRACE_WIDTH, TRACE_HEIGHT = 240, 36
@@ -48,9 +49,10 @@ class CarbonWidget(widgets.VBox):
     zone = Unicode("")
 
     def __init__(self, session, carbon=None, *, min_interval: float = 0.5, history_s: float = 300.0, clock=clocks.monotonic, units=None,
-                 projector=None, **kwargs):  # fmt: skip
+                 projector=None, forecast=None, **kwargs):  # fmt: skip
         self._session = session
         self._projector = projector
+        self._forecast = forecast or (lambda: None)
         self._carbon = carbon
         self._units = units or (lambda: ("auto", "auto"))
         self._last_cell = ""
@@ -149,11 +151,13 @@ class CarbonWidget(widgets.VBox):
             live = f"<b>Running</b> {watts} · this cell {html.escape(format_energy(self.cell_energy_j))}"
             if self.projection:
                 live += f"<br><span title='projected at the pace so far; bounds allow the rest to run half to one and a half times the paces seen'>{html.escape(projection_text(self.projection))}</span>"
+                live += f"<br>{projection_svg(self.projection)}"
         else:
             last = f" {html.escape(self._last_cell)}" if self._last_cell else ""
             live = f"<b>Idle</b> · last cell{last} {html.escape(format_energy(self.cell_energy_j))}"
         self._live.value = f"<div style='font-size:12px;line-height:{LINE_HEIGHT}'>{live}</div>"
-        self._chart.value = self._svg()
+        ahead = forecast_svg(self._forecast())
+        self._chart.value = self._svg() + (f"<div style='font-size:11px;opacity:.8'>Grid ahead (last forecast asked)</div>{ahead}" if ahead else "")
 
     def _svg(self) -> str:
         points = list(self._trace)

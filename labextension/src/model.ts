@@ -229,6 +229,7 @@ export class CarbonModel {
         this._answer(m.request_id, m, null);
         break;
       case 'export':
+      case 'forecast':
         this._answer(m.request_id, m, null);
         return;
       case 'error':
@@ -249,7 +250,7 @@ export class CarbonModel {
    * the kernel answers `error` or `ok: false`, when the comm closes, or after `timeoutMs`.
    */
   request<T extends KernelMessage>(
-    type: 'hello' | 'summary' | 'export',
+    type: 'hello' | 'summary' | 'export' | 'forecast',
     fields: Record<string, unknown> = {},
     timeoutMs = 60000
   ): Promise<T> {

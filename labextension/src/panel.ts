@@ -5,11 +5,13 @@
 import { ISignal, Signal } from '@lumino/signaling';
 import { Widget } from '@lumino/widgets';
 
+import { drawChart, forecastChart, projectionChart, readForecast } from './charts';
 import { downloadReport, errorText } from './exporting';
 import { formatIntensity } from './format';
 import { COSTLIEST, CarbonModel } from './model';
-import { COSTLIEST_COLUMNS, EXPORT_BUTTONS, clusterLine, componentsLine, panelRow, splitParts, totalsLine } from './paneltext';
-import { ExportFormat, ICellRecord } from './protocol';
+import { COSTLIEST_COLUMNS, EXPORT_BUTTONS, clusterLine, componentsLine, forecastSource, panelRow, runningLine, splitParts, totalsLine } from './paneltext';
+import { readProjection } from './projection';
+import { ExportFormat, ICellRecord, IForecastReply } from './protocol';
 import { CarbonSettings } from './settings';
 import { statusTooltip } from './text';
 
@@ -32,6 +34,9 @@ export class CarbonPanel extends Widget {
   private _body: HTMLElement;
   private _exports: HTMLElement;
   private _message: HTMLElement;
+  // The forecast asked for from this panel: kept across renders, redrawn only when it comes.
+  private _ahead: HTMLElement;
+  private _aheadResult: HTMLElement;
 
   constructor(options: ICarbonPanelOptions) {
     super();
@@ -45,6 +50,14 @@ export class CarbonPanel extends Widget {
     this._goToCell = options.goToCell;
     el(this.node, 'h3', 'Energy and carbon of this kernel session');
     this._body = el(this.node, 'div', '');
+    this._ahead = el(this.node, 'div', '');
+    this._ahead.className = 'jp-carbon-ahead';
+    const ask = el(this._ahead, 'button', 'Forecast the cleaner hours') as HTMLButtonElement;
+    ask.className = 'jp-mod-styled jp-carbon-forecast';
+    ask.title = "The grid's intensity for the next 12 hours and the cleanest hour, from the forecast provider this kernel is set to use";
+    ask.onclick = () => void this.forecast();
+    this._aheadResult = el(this._ahead, 'div', '');
+    this._aheadResult.setAttribute('aria-live', 'polite');
     this._exports = el(this.node, 'div', '');
     this._exports.className = 'jp-carbon-exports';
     el(this._exports, 'span', 'Export the session:').className = 'jp-carbon-muted';
@@ -115,9 +128,17 @@ export class CarbonPanel extends Widget {
     node.textContent = '';
     const metered = m.status !== 'unmetered' && m.status !== 'failed';
     this._exports.hidden = !metered;
+    this._ahead.hidden = !metered;
     if (!metered) {
       el(node, 'p', m.status === 'failed' ? statusTooltip(m, units) : 'This kernel is not metered: run %load_ext jupyter_carbon in a cell.');
       return;
+    }
+    const projection = m.running ? readProjection(m.power) : null;
+    if (projection) {
+      const running = el(node, 'div', '');
+      running.className = 'jp-carbon-running';
+      el(running, 'p', runningLine(projection, units));
+      running.appendChild(drawChart(projectionChart(projection, units), 'jp-carbon-projectionChart'));
     }
     el(node, 'p', totalsLine(m.totals, units)).className = 'jp-carbon-totals';
     const components = componentsLine(m.totals, units);
@@ -154,6 +175,31 @@ export class CarbonPanel extends Widget {
       this._message.textContent = `Downloaded ${filename}.`;
     } catch (err) {
       this._message.textContent = `Export failed: ${errorText(err)}`;
+    }
+  }
+
+  /** Ask the kernel for the forecast ahead (it asks its provider on a thread of its own) and draw it. */
+  async forecast(): Promise<void> {
+    const result = this._aheadResult;
+    result.textContent = 'Asking for the forecast…';
+    try {
+      const reply = await this._model.request<IForecastReply>('forecast', { hours: 12, length: '1h' });
+      const f = readForecast(reply.forecast);
+      result.textContent = '';
+      if (!f) {
+        el(result, 'p', 'The kernel sent a forecast this panel cannot read.').className = 'jp-carbon-muted';
+        return;
+      }
+      const chart = forecastChart(f, this._settings.units);
+      if (!chart) {
+        el(result, 'p', f.text).className = 'jp-carbon-muted jp-carbon-forecastText';
+        return;
+      }
+      result.appendChild(drawChart(chart, 'jp-carbon-forecastChart'));
+      el(result, 'p', chart.label).className = 'jp-carbon-forecastLabel';
+      el(result, 'p', forecastSource(f)).className = 'jp-carbon-muted';
+    } catch (err) {
+      result.textContent = `No forecast: ${errorText(err)}`;
     }
   }
 

@@ -3,7 +3,8 @@
  * check it: the totals, the components, one row per costly cell, the export buttons.
  */
 import { IUnits, componentName, methodOf, formatCell, formatDuration, formatEnergy, formatMass, formatRange, isEstimate, plural } from './format';
-import { ExportFormat, ICellRecord, IRecordWithFootprint, ITotals, readClusterTotals } from './protocol';
+import { IProjection, projectionShort } from './projection';
+import { ExportFormat, ICellRecord, IForecast, IRecordWithFootprint, ITotals, readClusterTotals } from './protocol';
 import { cellTotal, clusterTotalsText, sessionTotal } from './text';
 
 /**
@@ -128,4 +129,15 @@ function rowFigures(r: ICellRecord, units: IUnits): { energy: string; emissions:
     energy: formatRange(r.energy_j, r.bounds?.energy_j, 'energy', units.energy, estimate),
     emissions: formatRange(r.emissions_g, r.bounds?.emissions_g, 'mass', units.mass, estimate)
   };
+}
+
+/** "This cell at this pace: ≈ 1.2 kWh, 400 g CO2e (38 %)": the status bar's words. */
+export function runningLine(p: IProjection, units: IUnits): string {
+  return `This cell at this pace: ${projectionShort(p, units)}`;
+}
+
+/** "UK National Grid forecast, average signal: the provider's estimate". */
+export function forecastSource(f: IForecast): string {
+  const marginal = f.signal === 'marginal' ? ' (what one more kWh would cause)' : '';
+  return `${f.source ?? 'The provider'}, ${f.signal ?? 'unknown'} signal${marginal}: the provider's estimate, not a measurement`;
 }

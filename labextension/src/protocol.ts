@@ -210,6 +210,35 @@ export interface IExportReply {
   error?: string;
 }
 
+/** One hour of the forecast, as the kernel sends it. */
+export interface IForecastPoint {
+  start: string;
+  end: string;
+  g_per_kwh: number;
+}
+
+/** The `forecast` reply's figures (docs/protocol.md). */
+export interface IForecast {
+  zone: string;
+  source: string | null;
+  signal: string | null;
+  hours: number;
+  length_s: number;
+  power_w: number | null;
+  points: IForecastPoint[];
+  cleanest: IForecastPoint | null;
+  now_g_per_kwh: number | null;
+  saving_g: number | null;
+  text: string;
+}
+
+/** Reply to a `forecast` request: the hours ahead from the user's forecast provider. */
+export interface IForecastReply {
+  type: 'forecast';
+  request_id: string;
+  forecast: IForecast;
+}
+
 export interface IErrorMessage {
   type: 'error';
   request_id?: string | null;
@@ -240,6 +269,7 @@ export type KernelMessage =
   | ITotalsMessage
   | ISummary
   | IExportReply
+  | IForecastReply
   | IErrorMessage;
 
 export type ExportFormat = 'json' | 'csv' | 'md' | 'html' | 'latex' | 'codecarbon' | 'model-card';

@@ -209,7 +209,7 @@ export function statusTooltip(model: CarbonModel, units: IUnits): string {
     }
     const ahead = projectionText(readProjection(model.power), units);
     if (ahead) {
-      lines.push(`Projected for this cell: ${ahead} (an estimate from its progress bar)`);
+      lines.push(`Projected for this cell: ${ahead} (an estimate from the progress it reports)`);
     }
   }
   lines.push('Click for the costliest cells and exports.');

@@ -166,6 +166,17 @@ describe('CarbonModel', () => {
     await expect(p).rejects.toThrow('cannot write /x');
   });
 
+  it('answers a forecast request with the kernel\'s reply, leaving the figures alone', async () => {
+    const { model, sent } = connected();
+    const before = model.totals;
+    const p = model.request('forecast', { hours: 12, length: '1h' });
+    expect(sent[0]).toMatchObject({ type: 'forecast', hours: 12, length: '1h' });
+    const forecast = { zone: 'GB', points: [], text: 'No forecast provider is turned on' };
+    model.handle({ type: 'forecast', protocol: 1, request_id: sent[0].request_id, forecast } as never);
+    await expect(p).resolves.toMatchObject({ type: 'forecast', forecast });
+    expect(model.totals).toBe(before);
+  });
+
   it('keeps figures while reconnecting and drops them when unmetered', () => {
     const { model } = connected();
     model.detach('connecting');
