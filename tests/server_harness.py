@@ -146,8 +146,9 @@ class Server:
         import websocket
 
         if kernel_id not in self._sockets:
-            url = f"{self.base.replace('http', 'ws')}/api/kernels/{kernel_id}/channels?token={self.token}"
-            self._sockets[kernel_id] = websocket.create_connection(url, timeout=timeout)
+            url = f"{self.base.replace('http', 'ws')}/api/kernels/{kernel_id}/channels"
+            # The token in a header, as a hub's single-user server wants it (not in the URL).
+            self._sockets[kernel_id] = websocket.create_connection(url, timeout=timeout, header=[f"Authorization: token {self.token}"])
             time.sleep(1.0)  # the server's kernel_info nudge on connecting is done before any cell
         return self._sockets[kernel_id]
 
