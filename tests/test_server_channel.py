@@ -61,6 +61,15 @@ def test_the_channel_speaks_the_comm_protocol_for_a_kernel_the_server_meters(tmp
         ws.send(json.dumps({"type": "nonsense", "request_id": "x"}))
         error = _until(ws, "error", request_id="x")
         ws.close()
+        follower = _channel(server, kernel_id)
+        _until(follower, "hello")
+        server.api(f"/api/kernels/{kernel_id}", "DELETE")  # the kernel shuts down: its channels close
+        follower.settimeout(30)  # a channel left open would time out here
+        try:
+            while follower.recv():
+                pass
+        except websocket.WebSocketConnectionClosedException:
+            pass
         ledger = [r for r in server.records() if r.get("notebook") == "shell.ipynb"]
         with pytest.raises(websocket.WebSocketBadStatusException) as anonymous:
             _channel(server, kernel_id, token=False)

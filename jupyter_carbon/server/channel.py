@@ -47,7 +47,7 @@ class ChannelHandler(WebSocketMixin, WebSocketHandler, JupyterHandler):
     def open(self, kernel_id):
         super().open()
         loop = IOLoop.current()
-        self.feed = Feed(self.kernel, lambda text: loop.add_callback(self._write, text), self.kernel.owner.clock)
+        self.feed = Feed(self.kernel, lambda text: loop.add_callback(self._write, text), self.kernel.owner.clock, end=lambda: loop.add_callback(self.close))
         self.kernel.add_feed(self.feed)
         self.feed.greet()
 

@@ -54,10 +54,12 @@ def hello(kernel, top: int = 10) -> dict:
 class Feed:
     """One frontend's view of one kernel: events in, protocol messages out."""
 
-    def __init__(self, kernel, send, clock):
+    def __init__(self, kernel, send, clock, end=None):
         self.kernel = kernel
         self.send_text = send
         self.clock = clock
+        self.end = end
+        """Called when the kernel is gone: the channel closes (no frontend waits on a dead kernel)."""
         self._last_power = float("-inf")
 
     def send(self, message: dict) -> None:

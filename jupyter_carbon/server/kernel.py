@@ -95,6 +95,10 @@ class MeteredKernel:
             self.metered_by, self.reason = SERVER, None  # until it says again that it meters itself
 
     def close(self) -> None:
+        feeds, self.feeds = self.feeds, ()
+        for feed in feeds:
+            if feed.end is not None:
+                feed.end()
         if self._iopub is not None:
             try:
                 self._iopub.close()
