@@ -23,7 +23,7 @@ import {
  * - `connecting`: a comm was opened (or a kernel is starting) and no answer came yet.
  * - `metered`: the kernel answered `hello`.
  * - `unmetered`: a Python kernel without the extension (it closed the comm).
- * - `other`: not a Python kernel, or no kernel: nothing to show.
+ * - `other`: no kernel, or one that neither meters itself nor the server meters: nothing to show.
  */
 export type MeterStatus = 'connecting' | 'metered' | 'unmetered' | 'other';
 
