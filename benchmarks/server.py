@@ -1,15 +1,18 @@
 """What the server extension adds: per execution, and per scrape of /metrics, with 1, 10
 and 50 kernels; beside jupyter-resource-usage's /metrics in the same run.
 
-    python benchmarks/server.py [--kernels 1 10 50] [--cells 200] [--scrapes 50] [--quick]
+    python benchmarks/server.py [--kernels 1 10 50] [--rounds 6] [--cells 20] [--scrapes 10] [--quick]
 
-For each kernel count K, three real ``jupyter server`` processes on 127.0.0.1 run in turn,
-each with K Python kernels: with neither extension (the baseline), with jupyter-carbon's
+For each kernel count K, three real ``jupyter server`` processes on 127.0.0.1 run side by
+side, each with K Python kernels: with neither extension (the baseline), with jupyter-carbon's
 server extension alone, and with jupyter-resource-usage alone (its Prometheus metrics on,
-as it ships). In each: the round trip of ``pass`` cells over a kernel's websocket (median
-and p90; the carbon server meters each one), and the time of ``GET /metrics`` (median and
-p90). Prints the added milliseconds against the baseline. Round trips are noisy on a shared
-host: compare the medians, and run it again before trusting a difference under 1 ms.
+as it ships). The measurements are interleaved: in each round, each server in turn (the
+order rotating from round to round) runs ``--cells`` ``pass`` cells over one kernel's
+websocket (the round trip from execute_request to its reply and idle; the carbon server
+meters each one) and serves ``--scrapes`` ``GET /metrics``. So a shared host's load falls on
+all three alike. Prints each setup's median with its interquartile range, and what it adds
+to the baseline: the median of the per-round differences, with their lowest and highest.
+Trust a difference only where that range excludes zero.
 
 Targets: <= 1 ms added per execution (median); a scrape with 50 kernels <= 20 ms added.
 """
@@ -82,13 +85,13 @@ class Server:
             ids.append(model["kernel"]["id"])
         return ids
 
-    def round_trips(self, kernel_id: str, cells: int) -> list[float]:
+    def round_trips(self, kernel_id: str, cells: int, warm: int = 10) -> list[float]:
         import websocket
 
         ws = websocket.create_connection(f"{self.base.replace('http', 'ws')}/api/kernels/{kernel_id}/channels?token={self.token}", timeout=120)
         out = []
         try:
-            for i in range(cells + 10):
+            for i in range(cells + warm):
                 msg_id = uuid.uuid4().hex
                 t0 = time.perf_counter()
                 ws.send(json.dumps({
@@ -103,7 +106,7 @@ class Server:
                         continue
                     reply = reply or msg["msg_type"] == "execute_reply"
                     idle = idle or (msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle")
-                if i >= 10:  # the first ones warm up the kernel and the server
+                if i >= warm:  # the first ones warm up the kernel and the server
                     out.append(time.perf_counter() - t0)
         finally:
             ws.close()
@@ -125,35 +128,56 @@ class Server:
             self.proc.kill()
 
 
-def measure(setup: str, kernels: int, cells: int, scrapes: int) -> dict:
+def measure(kernels: int, rounds: int, cells: int, scrapes: int) -> dict:
+    """Every setup's samples, interleaved round by round: {setup: {"exec": [[s, ...] per round], ...}}."""
     with tempfile.TemporaryDirectory() as home:
-        server = Server(SETUPS[setup], Path(home))
+        servers = {}
         try:
-            ids = server.start_kernels(kernels)
+            for setup, extensions in SETUPS.items():
+                servers[setup] = Server(extensions, Path(home) / setup)
+            ids = {setup: server.start_kernels(kernels) for setup, server in servers.items()}
             time.sleep(3 + 0.2 * kernels)  # every kernel up and, for jupyter-carbon, watched
-            trips = server.round_trips(ids[0], cells)
-            scraped, size = server.scrapes(scrapes)
+            found = {setup: {"exec": [], "scrape": [], "bytes": 0} for setup in SETUPS}
+            order = list(SETUPS)
+            for r in range(rounds + 1):  # round 0 warms the kernels and the servers up
+                for setup in order[r % len(order):] + order[: r % len(order)]:
+                    trips = servers[setup].round_trips(ids[setup][0], cells, warm=2)
+                    scraped, size = servers[setup].scrapes(scrapes)
+                    if r:
+                        found[setup]["exec"].append(trips)
+                        found[setup]["scrape"].append(scraped)
+                        found[setup]["bytes"] = size
         finally:
-            server.stop()
-    return {"exec_median_ms": 1e3 * statistics.median(trips), "exec_p90_ms": 1e3 * percentile(trips, 0.9),
-            "scrape_median_ms": 1e3 * statistics.median(scraped), "scrape_p90_ms": 1e3 * percentile(scraped, 0.9), "metrics_bytes": size}
+            for server in servers.values():
+                server.stop()
+    return found
+
+
+def describe(rounds_of: list[list[float]], base_rounds: list[list[float]]) -> str:
+    """Median [p25-p75] of all samples, in ms; and the added ms against the baseline: the
+    median of the per-round differences of medians [lowest, highest]."""
+    flat = [x * 1e3 for xs in rounds_of for x in xs]
+    diffs = sorted(1e3 * (statistics.median(a) - statistics.median(b)) for a, b in zip(rounds_of, base_rounds))
+    return (f"{statistics.median(flat):7.2f} [{percentile(flat, 0.25):6.2f}-{percentile(flat, 0.75):6.2f}]"
+            f" {statistics.median(diffs):+6.2f} [{diffs[0]:+6.2f}, {diffs[-1]:+6.2f}]")  # fmt: skip
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--kernels", type=int, nargs="+", default=[1, 10, 50])
-    parser.add_argument("--cells", type=int, default=200)
-    parser.add_argument("--scrapes", type=int, default=50)
-    add_quick(parser, kernels=[1], cells=20, scrapes=5)
+    parser.add_argument("--rounds", type=int, default=6)
+    parser.add_argument("--cells", type=int, default=20)
+    parser.add_argument("--scrapes", type=int, default=10)
+    add_quick(parser, kernels=[1], rounds=2, cells=5, scrapes=3)
     args = parse(parser, argv)
-    print(f"{'kernels':>7} {'setup':<24} {'exec median':>11} {'p90':>7} {'added':>7} {'scrape median':>13} {'p90':>7} {'added':>7} {'bytes':>7}")
+    print(f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}; {args.rounds} rounds x {args.cells} cells and {args.scrapes} scrapes per setup")
+    print("ms: median [p25-p75] of all samples, then added vs baseline: median of per-round differences [lowest, highest]")
+    print(f"{'kernels':>7} {'setup':<24} {'execution round trip':<46} {'GET /metrics':<46} {'bytes':>7}")
     for k in args.kernels:
-        base = None
-        for setup in SETUPS:
-            r = measure(setup, k, args.cells, args.scrapes)
-            base = base or r
-            print(f"{k:>7} {setup:<24} {r['exec_median_ms']:>9.2f}ms {r['exec_p90_ms']:>5.2f}ms {r['exec_median_ms'] - base['exec_median_ms']:>+5.2f}ms "
-                  f"{r['scrape_median_ms']:>11.2f}ms {r['scrape_p90_ms']:>5.2f}ms {r['scrape_median_ms'] - base['scrape_median_ms']:>+5.2f}ms {r['metrics_bytes']:>7}", flush=True)
+        found = measure(k, args.rounds, args.cells, args.scrapes)
+        base = found["baseline"]
+        for setup, r in found.items():
+            print(f"{k:>7} {setup:<24} {describe(r['exec'], base['exec']):<46} {describe(r['scrape'], base['scrape']):<46} {r['bytes']:>7}", flush=True)
     return 0
 
 

@@ -119,13 +119,13 @@ class Server:
                 return child
         raise LookupError(f"no process for kernel {kernel_id}")
 
-    def run(self, kernel_id: str, code: str, timeout: float = 120.0) -> dict:
+    def run(self, kernel_id: str, code: str, timeout: float = 120.0, msg_id: str | None = None) -> dict:
         """Run ``code`` over the kernel's websocket (one per kernel, kept open as a browser
         keeps it: opening one makes the server ask the kernel for its info, work that is
         no cell's); returns its execute_reply content."""
         ws = self._socket(kernel_id, timeout)
         if True:
-            msg_id = uuid.uuid4().hex
+            msg_id = msg_id or uuid.uuid4().hex
             ws.send(json.dumps({
                 "header": {"msg_id": msg_id, "msg_type": "execute_request", "username": "test", "session": uuid.uuid4().hex, "version": "5.3", "date": ""},
                 "parent_header": {}, "metadata": {"cellId": uuid.uuid4().hex}, "channel": "shell",
@@ -146,8 +146,9 @@ class Server:
         import websocket
 
         if kernel_id not in self._sockets:
-            url = f"{self.base.replace('http', 'ws')}/api/kernels/{kernel_id}/channels?token={self.token}"
-            self._sockets[kernel_id] = websocket.create_connection(url, timeout=timeout)
+            url = f"{self.base.replace('http', 'ws')}/api/kernels/{kernel_id}/channels"
+            # The token in a header, as a hub's single-user server wants it (not in the URL).
+            self._sockets[kernel_id] = websocket.create_connection(url, timeout=timeout, header=[f"Authorization: token {self.token}"])
             time.sleep(1.0)  # the server's kernel_info nudge on connecting is done before any cell
         return self._sockets[kernel_id]
 

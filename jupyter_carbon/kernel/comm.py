@@ -20,13 +20,13 @@ from pathlib import Path
 
 from .. import clocks
 from .._version import __version__
-from ..footprint import footprint
+from .. import messages
 from .marker import publish_marker
 
 log = logging.getLogger("jupyter_carbon")
 
 TARGET = "jupyter_carbon"
-PROTOCOL = 1
+PROTOCOL = messages.PROTOCOL
 MAX_EXPORT_CONTENT = 8 * 2**20
 
 
@@ -171,7 +171,7 @@ class FrontendChannel:
             "devices": [info.__dict__ for info in self.ext.meter.describe()],
             "totals": session.totals.to_dict(),
             "costliest": self._summary(10)["costliest"],
-            "running": cell_start_payload(running) if running is not None else None,
+            "running": messages.cell_start(running) if running is not None else None,
         }
 
     def _summary(self, top: int) -> dict:
@@ -179,7 +179,7 @@ class FrontendChannel:
 
         session = self.ext.session
         top = max(1, min(int(top), 100))
-        return {"totals": session.totals.to_dict(), "costliest": [_with_footprint(r) for r in costliest(session.records, top)]}
+        return {"totals": session.totals.to_dict(), "costliest": [messages.with_footprint(r) for r in costliest(session.records, top)]}
 
     def _export(self, fmt, path) -> dict:
         """The report as text for the frontend to download, writing no file; or, when the
@@ -214,13 +214,11 @@ class FrontendChannel:
             self._on_power(payload)
         elif event == "cell_start":
             publish_marker(getattr(self.ext, "shell", None), payload)  # a server watching IOPub defers
-            self._broadcast(cell_start_payload(payload))
+            self._broadcast(messages.cell_start(payload))
         elif event == "cell_end":
-            self._broadcast({"type": "cell_end", "record": payload.to_dict(), "footprint": footprint(payload)})
+            self._broadcast(messages.cell_end(payload))
         elif event == "totals":
-            self._broadcast(
-                {"type": "totals", "session_id": self.ext.session.session_id, "totals": payload.to_dict(), "intensity": self.ext.intensity_dict()}
-            )
+            self._broadcast(messages.totals(self.ext.session.session_id, payload, self.ext.intensity_dict()))
 
     def _on_power(self, reading) -> None:
         now = self.clock()
@@ -231,17 +229,13 @@ class FrontendChannel:
         if not due:
             return
         cell = self.ext.session.current
-        message = {
-            "type": "power",
-            "time_s": reading.time_s,
-            "by_component": dict(reading.by_component),
-            "total_w": reading.total_w,
-            "device_by_component": dict(reading.device_by_component),
-            "cell_id": cell.cell_id if cell is not None else None,
-            "cell_energy_j": self.ext.session.live_energy_j() if cell is not None else None,
-            "cluster": self.ext.session.cluster_power(),
-            "projection": projector.to_dict() if cell is not None and (projector := getattr(self.ext, "projector", None)) else None,
-        }
+        message = messages.power(
+            reading,
+            cell_id=cell.cell_id if cell is not None else None,
+            cell_energy_j=self.ext.session.live_energy_j() if cell is not None else None,
+            cluster=self.ext.session.cluster_power(),
+            projection=projector.to_dict() if cell is not None and (projector := getattr(self.ext, "projector", None)) else None,
+        )
         for comm in due:
             self._send(comm, message)
 
@@ -272,19 +266,3 @@ def confined_path(path, folder: Path) -> Path:
     if os.path.lexists(target):
         raise ValueError(f"{target.name} already exists; a frontend's export never replaces a file")
     return target
-
-
-def _with_footprint(record) -> dict:
-    """A record as the comm sends it in a summary: its fields and its cell footprint."""
-    return {**record.to_dict(), "footprint": footprint(record)}
-
-
-def cell_start_payload(cell) -> dict:
-    return {
-        "type": "cell_start",
-        "protocol": PROTOCOL,
-        "cell_id": cell.cell_id,
-        "execution_count": cell.execution_count,
-        "index": cell.index,
-        "started_at": cell.started_at,
-    }

@@ -3,8 +3,9 @@
 ``GET /api/carbon/kernels`` lists every kernel with who meters it (``server``, ``kernel``,
 or ``null`` with the reason); ``GET /api/carbon/kernels/<id>`` answers with the same shape
 as the comm's ``hello`` (docs/protocol.md): totals, the costliest cells with their
-footprints, the intensity, the devices, and ``metered_by``. Both are authenticated as every
-other API route of the server.
+footprints, the intensity, the devices, and ``metered_by``;
+``/api/carbon/kernels/<id>/channel`` is the websocket that follows one live (:mod:`.channel`).
+All are authenticated as every other API route of the server.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from jupyter_server.utils import url_path_join
 from tornado import web
 
 from .._version import __version__
-from ..footprint import footprint
-from ..records import costliest
+from .channel import ChannelHandler
+from .feed import hello
 
 KERNEL_ID = r"(?P<kernel_id>[\w-]+)"
 
@@ -46,31 +47,10 @@ class KernelHandler(_CarbonHandler):
         self.finish(json.dumps(hello(kernel)))
 
 
-def hello(kernel) -> dict:
-    """A kernel's figures in the shape of the comm's ``hello``, plus who meters it."""
-    session = kernel.session
-    intensity = None
-    try:
-        intensity = kernel.owner.carbon.current().to_dict()
-    except Exception:
-        pass
-    records = list(session.records) if session else []
-    return {
-        "type": "hello",
-        "protocol": 1,
-        "version": __version__,
-        **kernel.describe(),
-        "enabled": kernel.metered_by == "server",
-        "intensity": intensity,
-        "devices": [info.__dict__ for info in kernel.meter.describe()] if kernel.meter else [],
-        "costliest": [{**r.to_dict(), "footprint": footprint(r)} for r in costliest(records, 10)],
-        "running": None,
-    }
-
-
 def add_handlers(web_app) -> None:
     base = web_app.settings["base_url"]
     web_app.add_handlers(".*$", [
         (url_path_join(base, "api/carbon/kernels"), KernelsHandler),
         (url_path_join(base, "api/carbon/kernels", KERNEL_ID), KernelHandler),
+        (url_path_join(base, "api/carbon/kernels", KERNEL_ID, "channel"), ChannelHandler),
     ])  # fmt: skip

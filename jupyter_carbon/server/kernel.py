@@ -65,6 +65,10 @@ class MeteredKernel:
         self._wire = None
         self._opening = False
         self.seen_at = owner.clock()
+        self.feeds: tuple = ()
+        """The frontends following this kernel (:class:`~.feed.Feed`, one per open channel)."""
+        self._msg_id: str | None = None
+        """The ``execute_request`` of the cell the session has open (worker thread)."""
 
     # -- lifetime (event loop) ----------------------------------------------------------------
     def watch(self) -> None:
@@ -91,6 +95,10 @@ class MeteredKernel:
             self.metered_by, self.reason = SERVER, None  # until it says again that it meters itself
 
     def close(self) -> None:
+        feeds, self.feeds = self.feeds, ()
+        for feed in feeds:
+            if feed.end is not None:
+                feed.end()
         if self._iopub is not None:
             try:
                 self._iopub.close()
@@ -98,6 +106,21 @@ class MeteredKernel:
                 pass
             self._iopub = None
         self.owner.run(self._close_session)
+
+    def add_feed(self, feed) -> None:
+        self.feeds = (*self.feeds, feed)
+
+    def remove_feed(self, feed) -> None:
+        self.feeds = tuple(f for f in self.feeds if f is not feed)
+
+    def _forward(self, event: str, payload) -> None:
+        """A session event to every frontend following this kernel (worker or sampler thread)."""
+        for feed in self.feeds:
+            feed.on_event(event, payload, self._msg_id)
+
+    def _greet(self) -> None:
+        for feed in self.feeds:
+            feed.greet()
 
     # -- IOPub (event loop) -------------------------------------------------------------------
     def _on_iopub(self, frames) -> None:
@@ -134,9 +157,11 @@ class MeteredKernel:
             if self.metered_by != KERNEL:
                 log.info("jupyter-carbon: kernel %s (%s) meters itself; the server records none of its cells", self.kernel_id, self.kernel_name)
             self.metered_by, self.reason = KERNEL, "it runs the IPython extension, which records its own cells"
+            self.owner.run(self._greet)  # its frontends switch to the kernel's comm
         elif self.metered_by == KERNEL:
             log.info("jupyter-carbon: kernel %s no longer meters itself; the server meters it again", self.kernel_id)
             self.metered_by, self.reason = SERVER, None
+            self.owner.run(self._greet)
         deferred = self.metered_by == KERNEL
         snapshot = None if deferred else self._edge()
         self.owner.run(lambda: self._end(execution, deferred, snapshot))
@@ -170,11 +195,13 @@ class MeteredKernel:
             idle=settings.record_idle and self.language != "python", identity=identity,
         )
         self.session.subscribe(self.owner.tally.listener_for(self.kernel_id))
+        self.session.subscribe(self._forward)
         self.owner.sampler.add(self.meter)
         try:
             self.owner.carbon.current()  # the zone's first resolution, now rather than at a cell's end
         except Exception:
             pass
+        self._greet()
 
     def _reopen_meter(self) -> None:
         if self.session is None:
@@ -192,12 +219,19 @@ class MeteredKernel:
         if self.session is None:  # not opened yet: this cell's start is when it opens
             self._open_session(execution.notebook)
         self.session.notebook = execution.notebook
+        self._msg_id = execution.msg_id
         self._cell = self.session.begin(execution_count=None, cell_id=execution.cell_id, snapshot=self._taken(snapshot))
 
     def _end(self, execution, deferred: bool, snapshot=None) -> None:
         cell, self._cell = self._cell, None
         if cell is None or self.session is None:
             return
+        try:
+            self._record(execution, cell, deferred, snapshot)
+        finally:
+            self._msg_id = None
+
+    def _record(self, execution, cell, deferred: bool, snapshot) -> None:
         if deferred:  # the kernel records this cell itself, and the time until the next
             self.session.discard(cell)
             self.session.record_idle = False

@@ -1,6 +1,8 @@
 /**
  * Keeps one notebook's `CarbonModel` connected to its kernel over the `jupyter_carbon`
- * comm, across kernel changes, restarts and page reloads.
+ * comm, across kernel changes, restarts and page reloads. A kernel that is not Python
+ * cannot open that comm: its figures come from the server, which meters it from outside,
+ * over the server extension's channel (`channel.ts`), in the same protocol.
  *
  * The frontend always opens the comm (protocol: "Opening"), so attaching again is the
  * same code path whether the page was reloaded, the kernel restarted or the user ran
@@ -10,6 +12,7 @@ import { ISessionContext } from '@jupyterlab/apputils';
 import { Kernel, KernelMessage } from '@jupyterlab/services';
 import { IDisposable } from '@lumino/disposable';
 
+import { ServerChannel } from './channel';
 import { IUnits } from './format';
 import { CarbonModel, Stall } from './model';
 import { COMM_TARGET, KernelMessage as CarbonMessage, PROTOCOL_VERSION, settingsMessage } from './protocol';
@@ -39,6 +42,7 @@ export class KernelLink implements IDisposable {
   private _autoLoad: () => boolean;
   private _units: (() => IUnits) | null;
   private _comm: Kernel.IComm | null = null;
+  private _channel: ServerChannel | null = null;
   private _kernel: Kernel.IKernelConnection | null = null;
   /** Bumped on every (re)connection: callbacks of older comms see it and stand down. */
   private _generation = 0;
@@ -104,7 +108,7 @@ export class KernelLink implements IDisposable {
         this._python = python;
       }
       if (epoch === this._epoch && !python) {
-        this._model.detach('other');
+        this._openChannel(kernel);
         return;
       }
       if (epoch === this._epoch && this._needsLoad && this._autoLoad()) {
@@ -121,7 +125,7 @@ export class KernelLink implements IDisposable {
         this._connectingIn = null;
       }
     }
-    if (epoch !== this._epoch && !this._disposed && !this._comm && this._model.status === 'connecting') {
+    if (epoch !== this._epoch && !this._disposed && !this._comm && !this._channel && this._model.status === 'connecting') {
       // The kernel restarted or changed meanwhile, and no attempt since has connected:
       // start over. Not when one has (a second comm would replace the first for
       // nothing) nor when the kernel died (its status says so).
@@ -152,7 +156,7 @@ export class KernelLink implements IDisposable {
       return; // `ready` may resolve after the notebook closed
     }
     const kernel = this._context.session?.kernel ?? null;
-    if (kernel && kernel === this._kernel && (this._comm || this._connectingIn === this._epoch)) {
+    if (kernel && kernel === this._kernel && (this._comm || this._channel || this._connectingIn === this._epoch)) {
       return; // `ready` and `kernelChanged` both announce the first kernel
     }
     // A kernel that died before it ever answered: the server drops it, and the session
@@ -205,7 +209,7 @@ export class KernelLink implements IDisposable {
       this._model.detach('connecting');
       this._wait();
     }
-    if (status === 'idle' && !this._comm && (this._model.status === 'connecting' || this._retryAtIdle)) {
+    if (status === 'idle' && !this._comm && !this._channel && (this._model.status === 'connecting' || this._retryAtIdle)) {
       this._retryAtIdle = false;
       void this.reconnect();
     }
@@ -327,7 +331,34 @@ export class KernelLink implements IDisposable {
     this.sendSettings();
   }
 
+  /** Follow the kernel through the server's channel (a kernel that cannot open the comm). */
+  private _openChannel(kernel: Kernel.IKernelConnection): void {
+    this._closeComm();
+    const generation = this._generation;
+    this._model.detach('connecting');
+    this._channel = new ServerChannel({
+      kernel,
+      model: this._model,
+      onDeferred: () => {
+        if (generation === this._generation) {
+          this._openComm(kernel); // the kernel meters itself: its comm is the better source
+        }
+      },
+      onClosed: greeted => {
+        if (generation === this._generation) {
+          this._channel = null;
+          // Never greeted: no server extension (or it meters nothing here). Greeted: the
+          // server or the kernel went away; the next idle tries again.
+          this._model.detach(greeted ? 'connecting' : 'other');
+        }
+      }
+    });
+  }
+
   private _closeComm(): void {
+    const channel = this._channel;
+    this._channel = null;
+    channel?.dispose();
     this._generation++;
     const comm = this._comm;
     this._comm = null;

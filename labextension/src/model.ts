@@ -24,7 +24,7 @@ import {
  * - `metered`: the kernel answered `hello`.
  * - `unmetered`: a Python kernel without the extension (it closed the comm).
  * - `failed`: the kernel did not start, died, or its connection was lost: `stall` says which.
- * - `other`: not a Python kernel, or no kernel: nothing to show.
+ * - `other`: no kernel, or one that neither meters itself nor the server meters: nothing to show.
  */
 export type MeterStatus = 'connecting' | 'metered' | 'unmetered' | 'failed' | 'other';
 

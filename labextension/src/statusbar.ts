@@ -52,7 +52,7 @@ export class CarbonStatus extends Widget {
     this.node.setAttribute('aria-expanded', String(open));
   }
 
-  /** The status bar hides the item when this turns false (not Python, no kernel). */
+  /** The status bar hides the item when this turns false (no kernel, or one nothing meters). */
   get isActive(): boolean {
     return this._model !== null && this._model.status !== 'other';
   }

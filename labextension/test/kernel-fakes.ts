@@ -72,8 +72,48 @@ export interface IExecution {
   done: Deferred<unknown>;
 }
 
+/** A browser WebSocket as the server's carbon channel: the test plays the server. */
+export class FakeSocket {
+  static opened: FakeSocket[] = [];
+  readonly url: string;
+  onmessage: ((event: { data: unknown }) => void) | null = null;
+  onclose: ((event: unknown) => void) | null = null;
+  sent: Record<string, unknown>[] = [];
+  closedByFrontend = false;
+
+  constructor(url: string) {
+    this.url = url;
+    FakeSocket.opened.push(this);
+  }
+
+  send(text: string): void {
+    this.sent.push(JSON.parse(text));
+  }
+
+  close(): void {
+    this.closedByFrontend = true;
+  }
+
+  /** A message from the server. */
+  receive(data: Record<string, unknown>): void {
+    this.onmessage?.({ data: JSON.stringify(data) });
+  }
+
+  /** The server closes the channel (or it never opened: a 404 reads the same in a browser). */
+  closeFromServer(): void {
+    this.onclose?.({});
+  }
+
+  static get last(): FakeSocket {
+    return FakeSocket.opened[FakeSocket.opened.length - 1];
+  }
+}
+
 export class FakeKernel {
   readonly iopubMessage = new Signal<this, any>(this);
+  readonly anyMessage = new Signal<this, any>(this);
+  readonly id = 'k-1';
+  readonly serverSettings = { wsUrl: 'ws://127.0.0.1:8888/', token: 't0k', appendToken: true, WebSocket: FakeSocket };
   readonly comms: FakeComm[] = [];
   readonly executions: IExecution[] = [];
   /** Kernel info requests: the test answers them with `answerInfo`. */
@@ -124,6 +164,11 @@ export class FakeKernel {
   /** A user cell started: iopub carries its `execute_input`. */
   runUserCell(): void {
     this.iopubMessage.emit({ header: { msg_type: 'execute_input' }, content: {} });
+  }
+
+  /** This page sends an `execute_request` for the cell `cellId`. */
+  sendExecute(msgId: string, cellId: string): void {
+    this.anyMessage.emit({ direction: 'send', msg: { header: { msg_id: msgId, msg_type: 'execute_request' }, metadata: { cellId } } });
   }
 
   /** The comm the link opened last. */

@@ -1,7 +1,7 @@
 import { IUnits } from '../src/format';
 import { KernelLink, LOAD_CODE } from '../src/kernel';
 import { CarbonModel } from '../src/model';
-import { FakeKernel, FakeSessionContext, HELLO, settle } from './kernel-fakes';
+import { FakeKernel, FakeSessionContext, FakeSocket, HELLO, settle } from './kernel-fakes';
 
 interface ISetup {
   kernel: FakeKernel;
@@ -92,11 +92,13 @@ describe('KernelLink: connecting', () => {
     expect(s.kernel.comms[0].closedByFrontend).toBe(false);
   });
 
-  it('shows nothing for a kernel that is not Python', async () => {
+  it('shows nothing for a kernel that is not Python when the server has no carbon channel', async () => {
     const s = setup({ kernel: new FakeKernel('R') });
     await connect(s);
-    expect(s.model.status).toBe('other');
     expect(s.kernel.comms).toHaveLength(0);
+    expect(s.model.status).toBe('connecting');
+    FakeSocket.last.closeFromServer(); // a 404: the server extension is not there
+    expect(s.model.status).toBe('other');
   });
 
   it('shows nothing when the session has no kernel', async () => {
