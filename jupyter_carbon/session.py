@@ -29,13 +29,17 @@ from pathlib import Path
 from .bounds import record_bounds
 from .carbon.embodied import EmbodiedCharge
 from .carbon.intensity import facility_energy_j, intensity_dict, priced
+from .compact import Packed
 from .ledger import Ledger, default_ledger_dir
 from .measurement import Measurement
-from .records import STATUSES, CellRecord, IdleSpan, Totals, first_line, utc_now
+from .records import STATUSES, CellRecord, IdleSpan, Totals, cell_total, first_line, utc_now
 
 log = logging.getLogger("jupyter_carbon")
 
 Listener = Callable[[str, object], None]
+
+#: A record's fields that differ from cell to cell, kept with each (:class:`~.compact.Packed`).
+CELL_OWN = ("index", "execution_count", "cell_id", "source", "started_at", "ended_at", "error", "cell_position", "source_sha256")
 
 IDLE_MIN_J = 1.0
 """Idle spans below this are not recorded: a second of the memory estimate of a large
@@ -113,8 +117,9 @@ class Session:
         stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
         self.session_id = f"{stamp}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
         self.started_at = utc_now()
-        self.records: list[CellRecord] = []
-        self.idle_spans: list[IdleSpan] = []
+        # Kept compactly (a few hundred bytes a record); each read back is a fresh record.
+        self.records: Packed = Packed(CellRecord, CELL_OWN, key=lambda r: cell_total(r).energy_j)
+        self.idle_spans: Packed = Packed(IdleSpan, ("before_cell", "started_at", "ended_at"))
         self.totals = Totals()
         self._last_edge: tuple[object, str] | None = (self.meter.snapshot(), self.started_at)
         self.ledger: Ledger | None = None

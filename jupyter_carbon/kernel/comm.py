@@ -183,10 +183,13 @@ class FrontendChannel:
 
     # -- session events -------------------------------------------------------------------
     def _on_event(self, event: str, payload) -> None:
+        if event == "cell_start":
+            publish_marker(getattr(self.ext, "shell", None), payload)  # a server watching IOPub defers
+        if not self._comms:  # no frontend listens: build no message (a record's copy, its footprint)
+            return
         if event == "power":
             self._on_power(payload)
         elif event == "cell_start":
-            publish_marker(getattr(self.ext, "shell", None), payload)  # a server watching IOPub defers
             self._broadcast(cell_start_payload(payload))
         elif event == "cell_end":
             self._broadcast({"type": "cell_end", "record": payload.to_dict(), "footprint": footprint(payload)})
