@@ -130,7 +130,7 @@ class Packed(Sequence):
         self._items: list[bytes] = []
         self._key = key
         self._keys = array("d")
-        self._last = None
+        self._last: tuple[int, object] = (-1, None)
 
     def append(self, record) -> None:
         values: list = []
@@ -148,7 +148,7 @@ class Packed(Sequence):
             sid = self._shapes[shape] = len(self._by_id)
             self._by_id.append(shape)
         self._items.append(marshal.dumps((sid, *values)))
-        self._last = record
+        self._last = (len(self._items) - 1, record)
         if self._key is not None:
             self._keys.append(self._key(record))
 
@@ -163,17 +163,21 @@ class Packed(Sequence):
     def __len__(self) -> int:
         return len(self._items)
 
+    def _at(self, index: int, blob: bytes):
+        at, record = self._last  # one read: an append on another thread replaces it whole
+        return record if at == index else self._record(blob)
+
     def __getitem__(self, i):
         if isinstance(i, slice):
             return [self[k] for k in range(*i.indices(len(self._items)))]
         blob = self._items[i]  # IndexError as a list's
-        return self._last if i in (-1, len(self._items) - 1) else self._record(blob)
+        return self._at(i % len(self._items), blob)
 
     def __iter__(self):
-        items, last = list(self._items), self._last
+        items = list(self._items)
         yield from map(self._record, items[:-1])
         if items:
-            yield last
+            yield self._at(len(items) - 1, items[-1])
 
     def __eq__(self, other) -> bool:
         return isinstance(other, (Sequence, Packed)) and list(self) == list(other)
