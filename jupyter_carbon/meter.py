@@ -197,6 +197,7 @@ class Meter:
 
     def _run(self) -> None:
         while True:
+            self._deep = True  # before asking: a wake() from now on ends the wait
             self._deep = deep = self._sleeps_deep()
             woken = self._wake.wait(self.idle_interval if deep else self.interval)
             self._wake.clear()

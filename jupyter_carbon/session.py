@@ -182,7 +182,6 @@ class Session:
         """Open a cell. ``snapshot``: the meter's snapshot at the cell's true start, when the
         caller took it earlier (a server that saw the kernel go busy on another thread)."""
         self._synchronise()
-        self._wake()  # live readings from one interval on, not after an idle wait
         start, index = snapshot or self.meter.snapshot(fresh=True), self.totals.cells + 1
         self._end_idle(start, index)
         cell = OpenCell(
@@ -191,6 +190,7 @@ class Session:
             source_sha256=source_sha256,
         )  # fmt: skip
         self._current = cell
+        self._wake()  # live readings from one interval on, not after an idle wait
         self._emit("cell_start", cell)
         return cell
 
