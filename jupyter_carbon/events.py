@@ -36,6 +36,9 @@ class Listeners:
                 log.exception("jupyter-carbon: a session listener failed on %r and was removed", event)
                 self.unsubscribe(listener)
 
+    def __len__(self) -> int:
+        return len(self._listeners)
+
     def want_power(self) -> bool:
         """Whether a listener wants ``power`` readings now (one that did not say: always)."""
         return any(wants is None or wants() for wants in tuple(self._listeners.values()))
