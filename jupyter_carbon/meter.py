@@ -160,11 +160,12 @@ class Meter:
         return self._power
 
     # -- sampling -------------------------------------------------------------------------
-    def tick(self) -> PowerReading:
-        """One sampler step: integrate power, refresh shares, tell the listeners."""
+    def tick(self, *, idle: bool = False) -> PowerReading:
+        """One sampler step: integrate power, refresh shares, tell the listeners. ``idle``:
+        after a long wait, the process tree refreshed without walking all of /proc."""
         if self.tree is not None:
             try:
-                self.tree.refresh()
+                getattr(self.tree, "refresh_idle", self.tree.refresh)() if idle else self.tree.refresh()
             except Exception:
                 log.exception("jupyter-carbon: could not refresh the process tree")
         now = self.clock()
@@ -204,7 +205,7 @@ class Meter:
             if self._stop.is_set():
                 return
             if not woken:
-                self.tick()
+                self.tick(idle=deep)
 
     def _sleeps_deep(self) -> bool:
         """Whether the next wait may be the long one: whoever owns the meter says nobody wants

@@ -78,3 +78,34 @@ def test_a_deep_wait_ends_when_readings_are_wanted_again():
     finally:
         meter.close()
     assert not meter.running
+
+
+def test_an_idle_tick_walks_proc_only_once_a_minute():
+    from jupyter_carbon.energy.process import ProcessTree
+
+    clock = FakeClock()
+    tree = ProcessTree(clock=clock)
+    walks, looks = [], []
+    tree._rescan, tree._scan_new = (lambda: walks.append(clock())), (lambda: looks.append(clock()) or True)
+    tree._last_scan = clock()
+    for _ in range(12):  # a minute of 5 s ticks
+        clock.advance(IDLE_INTERVAL_S)
+        tree.refresh_idle()
+    assert len(looks) == 11 and walks == [clock()]  # new PIDs at each tick, a walk instead at the minute
+    tree._scan_new = lambda: False  # PIDs wrapped, or too many new: walk now
+    tree.refresh_idle()
+    assert len(walks) == 2
+
+    called = []
+
+    class Tree:
+        def refresh(self):
+            called.append("walk")
+
+        def refresh_idle(self):
+            called.append("idle")
+
+    meter = Meter([CounterSource(clock)], clock=clock, start=False, tree=Tree())
+    meter.tick()
+    meter.tick(idle=True)
+    assert called == ["walk", "idle"]
