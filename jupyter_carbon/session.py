@@ -34,6 +34,7 @@ from .events import Listener, Listeners
 from .ledger import Ledger, default_ledger_dir
 from .measurement import Measurement
 from .records import STATUSES, CellRecord, IdleSpan, Totals, cell_total, first_line, utc_now
+from .sums import session_unit
 
 log = logging.getLogger("jupyter_carbon")
 
@@ -227,7 +228,7 @@ class Session:
             cluster=cluster,
             cell_position=cell.cell_position,
             source_sha256=cell.source_sha256,
-            functional_unit=unit or (dict(self.functional_unit, declared_by="session") if self.functional_unit else None),
+            functional_unit=unit or session_unit(self.functional_unit),
             **self._figures(m, intensity or self._intensity()),
         )
         with self._lock:

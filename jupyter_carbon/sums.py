@@ -61,12 +61,15 @@ def cell_sci(record) -> float | None:
 
 
 def parse_unit(words) -> dict:
-    """A functional unit from ``["1000", "samples"]`` (R and its name), or ValueError saying
-    what a right one looks like."""
+    """A functional unit from ``["1000", "samples"]`` (R and its name), or from
+    ``["result", "samples"]`` (R is what each cell returns: see :func:`unit_from_result`);
+    ValueError saying what a right one looks like."""
     words = list(words)
-    example = "e.g. 1000 samples"
+    example = "e.g. 1000 samples, or result samples to count what the cell returns"
     if len(words) < 2:
         raise ValueError(f"a functional unit is a number and a name, {example}; got {' '.join(words)!r}")
+    if words[0] == "result":
+        return {"per_result": True, "unit": " ".join(words[1:])}
     try:
         quantity = float(words[0])
     except ValueError:
@@ -81,3 +84,41 @@ def costliest(records: Iterable, n: int = 10) -> list:
     if hasattr(records, "largest"):  # a session's records (compact.Packed), not all read back
         return records.largest(n)
     return sorted(records, key=lambda r: cell_total(r).energy_j, reverse=True)[:n]
+
+
+def session_unit(unit: dict | None) -> dict | None:
+    """The session's functional unit as a cell that declares none records it; None for a
+    ``result`` unit, which the kernel resolves from each cell's value first."""
+    return dict(unit, declared_by="session") if unit and not unit.get("per_result") else None
+
+
+def unit_from_result(spec: dict, value) -> tuple[dict | None, str]:
+    """R from the value a cell returned, for a ``result`` unit: a number above 0 as it is,
+    else the length of a sized value that holds one item per unit (a list of predictions, an
+    array, a data frame); (None, why) for anything else. Text and mappings are not counts:
+    their length is characters or keys. ``len`` is the only thing asked of the value."""
+    from collections.abc import Mapping
+    from numbers import Real
+
+    name = spec["unit"]
+    if value is None:
+        return None, f"no SCI: the cell returned nothing to count as {name}"
+    quantity = None
+    if isinstance(value, Real) and not isinstance(value, bool):
+        quantity = float(value)
+    elif hasattr(value, "__len__") and not isinstance(value, (str, bytes, bytearray, Mapping)):
+        try:
+            quantity = float(len(value))
+        except Exception:  # a lazy collection may not know its length
+            quantity = None
+    if quantity is None or not (math.isfinite(quantity) and quantity > 0):
+        return None, f"no SCI: the cell returned {type(value).__name__} {_short(value)}, not a count of {name} above 0"
+    return {"quantity": quantity, "unit": name, "declared_by": "return"}, ""
+
+
+def _short(value) -> str:
+    try:
+        text = repr(value)
+    except Exception:
+        return ""
+    return text if len(text) <= 20 else text[:19] + "…"

@@ -29,7 +29,7 @@ sys.path.insert(1, str(HERE.parent))  # jupyter_carbon, whose normalise() names 
 from derive_cloud import CLOUD_FIELDS, cloud_rows  # noqa: E402
 from derive_cpu import ARCH_FIELDS, INSTANCE_FIELDS, PART_FIELDS, arch_rows, instance_rows, part_rows  # noqa: E402
 from derive_places import PLACE_FIELDS, is_compass_name, normalise, place_rows  # noqa: E402
-from derive_embodied import EMBODIED_FIELDS, embodied_rows  # noqa: E402
+from derive_embodied import EMBODIED_FIELDS, EMBODIED_INSTANCE_FIELDS, embodied_instance_rows, embodied_rows  # noqa: E402
 
 DEFAULT_SOURCES = HERE.parent / "data-sources"
 DEFAULT_OUT = HERE.parent / "jupyter_carbon" / "data"
@@ -525,6 +525,7 @@ def main(argv: list[str] | None = None) -> int:
         "places.csv": (PLACE_FIELDS, place_rows(args.sources, by_key, clouds, read_iso_countries(args.iso_codes))),
         "equivalents.csv": (EQUIVALENT_FIELDS, equivalent_rows(args.sources)),
         "embodied.csv": (EMBODIED_FIELDS, embodied_rows(args.sources)),
+        "embodied_instances.csv": (EMBODIED_INSTANCE_FIELDS, embodied_instance_rows(args.sources)),
     }
     for filename, (fields, rows) in tables.items():
         write_csv(args.out / filename, fields, rows)

@@ -77,3 +77,75 @@ def embodied_rows(sources: Path) -> list[dict[str, object]]:
         for k in ("grams", "low_g", "high_g"):
             row[k] = round(float(row[k]), 1)
     return rows
+
+
+EMBODIED_INSTANCE_FIELDS = ["provider", "instance", "vcpus", "host_vcpus", "host_kg", "host_low_kg", "host_high_kg", "gpus_kg", "source", "year"]
+CCF_SOURCE = "Cloud Carbon Footprint embodied coefficients per instance type (Apache-2.0)"
+CCF_YEAR = 2026
+
+
+def _read(path: Path) -> list[dict[str, str]]:
+    with open(path, encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def _vcpus(sources: Path) -> dict[tuple[str, str], tuple[int, int]]:
+    """(provider, instance type lower-cased) -> (its vCPUs, the largest type of its family's
+    vCPUs: the whole host, as Cloud Carbon Footprint shares a host's embodied emissions out)."""
+    found: dict[tuple[str, str], tuple[int, int]] = {}
+    aws = [(r["Instance Type"].strip(), int(float(r["vCPUs"]))) for r in _read(sources / "ccf" / "aws-instances-latest-2026.csv") if r["vCPUs"]]
+    largest: dict[str, int] = {}
+    for name, n in aws:
+        largest[name.split(".")[0]] = max(largest.get(name.split(".")[0], 0), n)
+    for name, n in aws:
+        found[("aws", name.lower())] = (n, largest[name.split(".")[0]])
+    gcp = [(r["Instance Type"].strip(), int(float(r["Instance vCPU"]))) for r in _read(sources / "ccf" / "gcp-instances-latest-2026.csv") if r["Instance vCPU"]]
+    for name, n in gcp:
+        found[("gcp", name.lower())] = (n, 0)  # the host: the largest of its family, below
+    for r in _read(sources / "ccf" / "azure-instances.csv"):
+        name = "Standard_" + r["Virtual Machine"].strip().replace(" ", "_")
+        try:
+            found.setdefault(("azure", name.lower()), (int(float(r["Instance vCPUs"])), int(float(r["Platform vCPUs (highest vCPU possible)"]))))
+        except ValueError:
+            continue
+    return found
+
+
+def embodied_instance_rows(sources: Path) -> list[dict[str, object]]:
+    """Per cloud instance type: its vCPUs, its host's vCPUs and what making the host emitted
+    (kgCO2e, Cloud Carbon Footprint's ``total``: a 1000 kg base server plus its extra memory,
+    storage and CPUs), without the GPUs (``gpus_kg``), which the package charges by the
+    card. Where the source lists a type once per CPU generation it may run on, the central
+    figure is their mean and the bounds their least and greatest."""
+    vcpus = _vcpus(sources)
+    gcp_family: dict[str, str] = {}
+    totals: dict[tuple[str, str], list[tuple[float, float]]] = {}
+    names: dict[tuple[str, str], str] = {}
+    for provider in ("aws", "gcp", "azure"):
+        for r in _read(sources / "ccf" / f"coefficients-{provider}-embodied.csv"):
+            name = r["type"].strip()
+            if provider == "azure":
+                name = "Standard_" + name.replace(" ", "_")
+            key = (provider, name.lower())
+            names[key] = name
+            if provider == "gcp":
+                gcp_family[name.lower()] = r["family"].strip()
+            gpus = float(r["additional_gpus"] or 0)
+            totals.setdefault(key, []).append((float(r["total"]) - gpus, gpus))
+    largest_gcp: dict[str, int] = {}
+    for name, family in gcp_family.items():
+        if ("gcp", name) in vcpus:
+            largest_gcp[family] = max(largest_gcp.get(family, 0), vcpus[("gcp", name)][0])
+    rows = []
+    for key, values in sorted(totals.items()):
+        n, host = vcpus.get(key, (0, 0))
+        if key[0] == "gcp":
+            host = largest_gcp.get(gcp_family[key[1]], 0)
+        if not n or host < n:
+            continue  # no vCPU count for it: its share of the host is unknown
+        server = [v[0] for v in values]
+        rows.append(dict(provider=key[0], instance=names[key], vcpus=n, host_vcpus=host,
+                         host_kg=round(sum(server) / len(server), 2), host_low_kg=round(min(server), 2),
+                         host_high_kg=round(max(server), 2), gpus_kg=round(max(v[1] for v in values), 2),
+                         source=CCF_SOURCE, year=CCF_YEAR))  # fmt: skip
+    return rows

@@ -116,7 +116,6 @@ def jupyter_server(tmp_path: Path, app: str = "lab"):
     # extension whose lab half its page lacks breaks that page's settings.
     extra = with_resource_usage(home) if app == "lab" else []
     token = uuid.uuid4().hex
-    port = free_port()
     env = {
         **os.environ,
         "HOME": str(home),
@@ -128,6 +127,31 @@ def jupyter_server(tmp_path: Path, app: str = "lab"):
         # the kernelspec runs `python`: make it this environment's
         "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
     }
+    for _ in range(3):
+        port = free_port()
+        proc, log = _start_jupyter(tmp_path, app, port, token, root, home, env, extra)
+        if not _wait_ready(proc, f"http://127.0.0.1:{port}", token, tmp_path / "lab.log"):
+            break
+        # Another process took the free port between our probe and the server's bind.
+        log.close()
+    else:
+        pytest.fail(f"jupyter {app} found no free port in 3 tries:\n{(tmp_path / 'lab.log').read_text()[-3000:]}")
+    base = f"http://127.0.0.1:{port}"
+    try:
+        if proc.poll() is not None:  # exited, or killed after 90 s without answering
+            pytest.fail(f"jupyter {app} did not start:\n{(tmp_path / 'lab.log').read_text()[-3000:]}")
+        yield base, token, root, home / "settings"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+def _start_jupyter(tmp_path, app, port, token, root, home, env, extra):
     log = open(tmp_path / "lab.log", "w")
     proc = subprocess.Popen(
         [
@@ -141,28 +165,26 @@ def jupyter_server(tmp_path: Path, app: str = "lab"):
         ],
         cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"jupyter {app} did not start:\n{(tmp_path / 'lab.log').read_text()[-3000:]}")
-            time.sleep(0.5)
-        yield base, token, root, home / "settings"
-    finally:
-        proc.terminate()
+    return proc, log
+
+
+def _wait_ready(proc, base: str, token: str, log_path: Path) -> bool:
+    """Wait for the server to answer. True only when it exited because its port was taken
+    (worth another port); False when it is up, or failed otherwise (the caller says why)."""
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
         try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
+            with urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2) as r:
+                if r.status == 200:
+                    return False
+        except OSError:
+            pass
+        if proc.poll() is not None:
+            return "is not available" in log_path.read_text(errors="replace")
+        time.sleep(0.5)
+    proc.kill()
+    proc.wait()
+    return False
 
 
 RESOURCE_USAGE_LAB = "@jupyter-server/resource-usage"

@@ -172,3 +172,40 @@ def test_the_html_report_draws_the_split_of_the_footprint():
     assert 'aria-label="Footprint by part: ' in page
     for label in ("the kernel's cells (operational)", "the cells' cluster work (operational)", "embodied (hardware manufacturing)"):
         assert html.escape(label) in page
+
+
+@pytest.mark.parametrize("returned, r", [("512", 512.0), ("[0] * 64", 64.0), ("2.5", 2.5)])
+def test_a_result_unit_takes_r_from_what_the_cell_returns(shell, capsys, returned, r):
+    shell.run_cell(f"%%carbon -u result samples -o rec\nx = 1\n{returned}")
+    rec = shell.user_ns["rec"]
+    assert rec.functional_unit == {"quantity": r, "unit": "samples", "declared_by": "return"}
+    assert f"(R = {r:g} samples)" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("returned, why", [
+    ("None", "returned nothing"), ("'abc'", "returned str 'abc', not a count of samples"),
+    ("{'a': 1}", "returned dict"), ("0", "returned int 0, not a count"), ("True", "returned bool"),
+])
+def test_a_result_unit_says_why_a_value_is_not_a_count_and_gives_no_sci(shell, capsys, returned, why):
+    shell.run_cell(f"%%carbon -u result samples -o rec\n{returned}")
+    out = capsys.readouterr().out
+    assert shell.user_ns["rec"].functional_unit is None and "SCI" not in out.replace("no SCI", "")
+    assert f"no SCI: the cell {why}" in out
+
+
+def test_a_session_result_unit_counts_each_cells_own_value_and_keeps_numbers_otherwise(shell, capsys):
+    shell.run_line_magic("carbon", "unit result images")
+    assert "the number of images it returns" in capsys.readouterr().out
+    shell.run_cell("list(range(30))")
+    shell.run_cell("y = 2")  # returns nothing: no unit, no error
+    shell.run_cell("%%carbon -u 7 images\n3")  # its own number wins over the value
+    shell.run_line_magic("carbon", "unit 10 images")
+    shell.run_cell("z = 3")
+    from jupyter_carbon.kernel.extension import extension_of
+
+    records = extension_of(shell).session.records
+    units = [r.functional_unit for r in records[-4:]]
+    assert units[0] == {"quantity": 30.0, "unit": "images", "declared_by": "return"}
+    assert units[1] is None
+    assert units[2] == {"quantity": 7.0, "unit": "images", "declared_by": "cell"}
+    assert units[3] == {"quantity": 10.0, "unit": "images", "declared_by": "session"}

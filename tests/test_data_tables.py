@@ -242,7 +242,7 @@ def test_derivation_reproduces_the_bundled_tables(tmp_path):
     assert module.main(["--sources", str(SOURCES), "--out", str(tmp_path)]) == 0
     shipped = REPO / "jupyter_carbon" / "data"
     names = ["zones.csv", "cloud_regions.csv", "timezones.csv", "equivalents.csv", "hardware.csv", "places.csv",
-             "cpu_architectures.csv", "cpu_parts.csv", "cloud_instances.csv"]  # fmt: skip
+             "cpu_architectures.csv", "cpu_parts.csv", "cloud_instances.csv", "embodied.csv", "embodied_instances.csv"]  # fmt: skip
     match, mismatch, errors = filecmp.cmpfiles(shipped, tmp_path, names, shallow=False)
     assert mismatch == [] and errors == []
 

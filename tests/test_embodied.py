@@ -175,3 +175,44 @@ def test_the_gpu_held_between_cells_ages_too_and_counts_in_the_sessions_embodied
     assert span.embodied["by_component"]["gpu"] == pytest.approx(first.embodied["by_component"]["gpu"] * 60, rel=1e-2)
     whole = first.embodied["emissions_g"] + second.embodied["emissions_g"] + sum(s.embodied["emissions_g"] for s in machine.idle_spans)
     assert machine.totals.embodied_g == pytest.approx(whole)
+
+
+def ccf_host(provider: str, instance: str) -> tuple[float, int, int]:
+    """(host kgCO2e without GPUs, the instance's vCPUs, the largest of its family's vCPUs),
+    read from Cloud Carbon Footprint's raw files, not from our derived table."""
+    with open(SOURCES / "ccf" / f"coefficients-{provider}-embodied.csv", encoding="utf-8", newline="") as f:
+        row = next(r for r in csv.DictReader(f) if r["type"] == instance)
+    with open(SOURCES / "ccf" / "aws-instances-latest-2026.csv", encoding="utf-8", newline="") as f:
+        family = [(r["Instance Type"], int(r["vCPUs"])) for r in csv.DictReader(f) if r["Instance Type"].split(".")[0] == instance.split(".")[0]]
+    return float(row["total"]) - float(row["additional_gpus"]), dict(family)[instance], max(n for _, n in family)
+
+
+def test_on_a_known_cloud_instance_the_hosts_share_stands_in_for_cpu_and_memory(tmp_path):
+    """Cloud Carbon Footprint's method: the host's embodied kgCO2e × the instance's vCPUs over
+    the host's × time over lifetime; the kernel's share of the instance is its CPU share."""
+    kg, vcpus, host_vcpus = ccf_host("aws", "m5.large")
+    assert (vcpus, host_vcpus) == (2, 96)
+    cpu = DeviceInfo("cpu:model", "cpu", "Intel Xeon Platinum 8175M", MEASURED, figures={"instance_type": "m5.large"})
+    memory = DeviceInfo("memory:model", "memory", "resident memory", MEASURED)
+    model = EmbodiedModel.from_devices([cpu, memory], lifetime_years=4.0, memory_gb=8)
+    from jupyter_carbon.measurement import DomainEnergy
+
+    half = {"cpu:model": DomainEnergy("cpu", MEASURED, 50.0, 100.0), "memory:model": DomainEnergy("memory", MEASURED, 5.0, 5.0)}
+    got = model.charge(half, 3600.0)
+    by_hand = kg * 1000 * (vcpus / host_vcpus) * 0.5 * 1.0 / (4 * HOURS_PER_YEAR)  # half the instance's CPU, one hour
+    assert set(got["by_component"]) == {"server"}
+    assert got["by_component"]["server"] == pytest.approx(by_hand, rel=1e-3)
+    assert got["low_g"] <= got["emissions_g"] <= got["high_g"]
+    assert "Cloud Carbon Footprint" in got["source"] and "m5.large: 2 of its host's 96 vCPUs" in got["parts"]["cpu:model"]
+    # an instance type the source does not list keeps Green Algorithms' parts
+    cpu_unknown = DeviceInfo("cpu:model", "cpu", "x", MEASURED, figures={"instance_type": "zz9.huge"})
+    assert set(EmbodiedModel.from_devices([cpu_unknown, memory], lifetime_years=4.0, memory_gb=8).charge(half, 3600.0)["by_component"]) == {"cpu", "memory"}
+
+
+def test_a_dmi_instance_type_reaches_the_embodied_model(tmp_path):
+    from test_cpu_identity import VM_FLAGS, machine as cpu_machine
+
+    from jupyter_carbon.energy.model import CpuModel
+
+    m = CpuModel(cpu_machine(tmp_path, {"vendor_id": "GenuineIntel", "flags": VM_FLAGS}, smt=2, dmi="m5.large"))
+    assert m.figures()["instance_type"] == "m5.large"

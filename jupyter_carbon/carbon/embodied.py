@@ -16,6 +16,13 @@ use: its active hours); the CPU's figure from the smallest to the largest die in
 The server around the parts (motherboard, power supply, casing, assembly) and the cluster's
 workers are not charged: the figure is a lower estimate of the whole.
 
+On a cloud instance whose type is known (the DMI product name, or the cloud metadata),
+Cloud Carbon Footprint's per-instance figure stands in for the CPU and the memory
+(``data/embodied_instances.csv``): the whole host server (a 1000 kg base plus its extra
+memory, storage and CPUs, without its GPUs, which stay charged by the card), the instance's
+share of it its vCPUs over the host's, and the kernel's share of the instance its share of
+the CPU, as above. That figure includes the server around the parts.
+
 :func:`amortised` is the one formula; everything else chooses its inputs.
 """
 
@@ -103,6 +110,26 @@ def gpu_part(name: str) -> Part:
     return Part(**{**mean.__dict__, "name": "the source's average GPU", "exact": False})
 
 
+CCF_SOURCE = "Cloud Carbon Footprint embodied coefficients per instance type (Apache-2.0)"
+
+
+@lru_cache(maxsize=1)
+def _instances() -> dict[str, dict]:
+    return {row["instance"].lower(): row for row in read_table("embodied_instances.csv")}
+
+
+def instance_part(name: str | None) -> Part | None:
+    """A cloud instance's share of what making its host emitted (the vCPUs it holds over the
+    host's), without the host's GPUs; None for a type the source does not list."""
+    row = _instances().get((name or "").strip().lower())
+    if row is None:
+        return None
+    share = int(row["vcpus"]) / int(row["host_vcpus"])
+    kg = [float(row[k]) * 1000.0 * share for k in ("host_kg", "host_low_kg", "host_high_kg")]
+    label = f"{row['instance']}: {row['vcpus']} of its host's {row['host_vcpus']} vCPUs"
+    return Part("server", label, kg[0], kg[1], kg[2], row["source"], int(row["year"]))
+
+
 def cpu_part() -> Part:
     """A CPU package: the source's default die (no die area per model is bundled)."""
     return Part(**{**_rows()["cpu"][0].__dict__, "name": "CPU of the source's average die", "exact": False})
@@ -144,12 +171,13 @@ class EmbodiedModel:
 
             memory_gb = psutil.virtual_memory().total / 1e9
         held = {}
+        host = next((instance_part(d.figures.get("instance_type")) for d in devices if d.component == "cpu" and d.figures.get("instance_type")), None)
         for d in devices:
             if d.component == "gpu":
                 held[d.domain] = Held("gpu", gpu_part(d.name))
             elif d.component == "cpu":
-                held[d.domain] = Held("cpu", cpu_part())
-            elif d.component == "memory":
+                held[d.domain] = Held("server", host) if host else Held("cpu", cpu_part())
+            elif d.component == "memory" and not host:  # the instance's share of its host holds it
                 held[d.domain] = Held("memory", memory_part(), max(0.0, float(memory_gb)))
         return cls(held, lifetime_years)
 
@@ -158,7 +186,7 @@ class EmbodiedModel:
         energy charged, energy machine-wide) over ``seconds``; None if no part was held."""
         by_component: dict[str, float] = {}
         low = high = 0.0
-        parts = {}
+        parts, sources = {}, {}
         for domain, e in domains.items():
             h = self.held.get(domain)
             if h is None or e.energy_j <= 0:
@@ -169,11 +197,12 @@ class EmbodiedModel:
             low += amortised(h.part.low_g, used, max(self.lifetime_h, LONG_LIFETIME_H))
             high += amortised(h.part.high_g, used, min(self.lifetime_h, SHORT_LIFETIME_H))
             parts[domain] = h.part.name if h.part.exact or h.component != "gpu" else f"{h.part.name} (nearest row)"
+            sources[h.part.source] = max(sources.get(h.part.source, 0), h.part.year)
         if not by_component:
             return None
         return {
             "emissions_g": sum(by_component.values()), "low_g": low, "high_g": high, "by_component": by_component,
-            "lifetime_years": self.lifetime_years, "parts": parts, "source": SOURCE, "year": _rows()["cpu"][0].year,
+            "lifetime_years": self.lifetime_years, "parts": parts, "source": "; ".join(sources), "year": max(sources.values()),
         }  # fmt: skip
 
 

@@ -295,7 +295,7 @@ class CarbonExtension:
         intensity = None
         if options is not None and options.region:
             intensity = self.carbon.intensity_for(options.region)
-        unit = options.unit if options is not None else None
+        unit, unit_note = self._unit_for(options, result, status)
         record = self.session.end(cell, status=status, error=error, intensity=intensity, unit=unit)
         if options is not None:
             if options.output:
@@ -304,8 +304,21 @@ class CarbonExtension:
                 from ..text import cell_line
 
                 outcome = f" · {self.projector.outcome}" if self.projector.outcome else ""
+                outcome += f" · {unit_note}" if unit_note else ""
                 with self.settings.display_units():
                     show_cell_line(cell_line(record) + outcome)
+
+    def _unit_for(self, options, result, status: str) -> tuple[dict | None, str]:
+        """The cell's functional unit: its own ``-u``, else the session's; a ``result`` unit
+        takes R from the value the cell returned (a note says why where it cannot)."""
+        spec = (options.unit if options is not None else None) or self.session.functional_unit
+        if not spec or not spec.get("per_result"):
+            return (options.unit if options is not None else None), ""
+        if status != "ok":  # a failed cell returned nothing to count
+            return None, ""
+        from ..sums import unit_from_result
+
+        return unit_from_result(spec, getattr(result, "result", None))
 
     def _end_interrupted(self, cell) -> None:
         try:

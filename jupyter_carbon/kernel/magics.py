@@ -99,7 +99,7 @@ SUBCOMMANDS = {
     "export": ("write the session report  PATH [--format json|csv|md|html|latex|codecarbon|model-card] [--per-cell]", _export_parser),
     "region": ("show or set the grid zone or cloud region  [ZONE]", None),
     "pue": ("show or set the facility's power usage effectiveness  [X]", None),
-    "unit": ("show or set the functional unit R of the SCI score (gCO2e per unit)  [R UNIT | off]", None),
+    "unit": ("show or set the functional unit R of the SCI score (gCO2e per unit)  [R UNIT | result UNIT | off]", None),
     "on": ("meter every cell", NO_ARGUMENTS),
     "off": ("stop metering cells (%%carbon cells are still metered)", NO_ARGUMENTS),
     "reset": ("start a new session: totals from zero, a new ledger; the old one stays on disk", NO_ARGUMENTS),
@@ -204,7 +204,7 @@ class CarbonMagics(Magics):
         help="Grid zone, cloud region or place for this cell's emissions, e.g. FR, CA-QC, aws:eu-north-1, 'São Paulo'.",
     )
     @argument("-o", "--output", metavar="NAME", help="Store the cell's record (a CellRecord) in the variable NAME.")
-    @argument("-u", "--unit", nargs=2, metavar=("R", "UNIT"), help="The cell's functional unit for its SCI score (gCO2e per unit), e.g. -u 1000 samples.")
+    @argument("-u", "--unit", nargs=2, metavar=("R", "UNIT"), help="The cell's functional unit for its SCI score (gCO2e per unit), e.g. -u 1000 samples; -u result samples counts what the cell returns.")
     @_usage_name("%carbon")
     @cell_magic("carbon")
     def carbon_cell(self, line: str, cell: str):
@@ -310,7 +310,12 @@ class CarbonMagics(Magics):
             except ValueError as err:
                 raise UsageError(f"%carbon unit: {err}, or off.") from None
         unit = session.functional_unit
-        said = f"each cell counts as {unit['quantity']:g} {unit['unit']}" if unit else "no functional unit (%carbon unit 1000 samples sets one)"
+        if not unit:
+            said = "no functional unit (%carbon unit 1000 samples sets one)"
+        elif unit.get("per_result"):
+            said = f"each cell counts as the number of {unit['unit']} it returns (a number, or the length of a list, array or frame)"
+        else:
+            said = f"each cell counts as {unit['quantity']:g} {unit['unit']}"
         print(f"jupyter-carbon: SCI {said}")
 
     def _widget(self, args):
