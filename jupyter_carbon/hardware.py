@@ -7,12 +7,11 @@ CPU @ 2.50GHz") or people type ("V100"), so names are compared as sets of tokens
 
 from __future__ import annotations
 
-import csv
 import functools
 import re
 from dataclasses import dataclass
 
-from .tables import raw_lines, read_table
+from .tables import read_table, rows_matching
 
 #: Watts per physical core for a CPU missing from the table: Green Algorithms' value for
 #: "Any" CPU (greenalgorithms-TDP_cpu.csv), the same default their calculator uses.
@@ -88,10 +87,8 @@ def _rows_naming(kind: str, models: list[str]) -> list[Hardware]:
     lines, parsing only those (a kernel's one lookup at start need not parse 4,700 rows)."""
     if table.cache_info().currsize:
         return [hw for hw in table() if hw.kind == kind and any(m in hw.name.lower() for m in models)]
-    header, *lines = raw_lines("hardware.csv")
-    prefix = kind + ","
-    found = [line for line in lines if line.startswith(prefix) and any(m in line.lower() for m in models)]
-    return [_row(r) for r in csv.DictReader([header, *found])]
+    pattern = f"{re.escape(kind)},.*(?:{'|'.join(map(re.escape, models))}).*"
+    return [_row(r) for r in rows_matching("hardware.csv", pattern, re.IGNORECASE)]
 
 
 def lookup(kind: str, name: str) -> Hardware | None:

@@ -152,5 +152,6 @@ def test_a_lookup_before_the_table_is_parsed_finds_what_every_row_tried_finds():
         hardware.table.cache_clear()
     assert [found for _, _, found in cold] == [_every_row_lookup(kind, name) for kind, name, _ in cold]
     assert sum(found is not None for _, _, found in cold) >= 6
-    mismatched = [hw.name for hw in hardware.table() if hardware.lookup(hw.kind, hw.name) != _every_row_lookup(hw.kind, hw.name)]
+    rows = hardware.table()[::25]  # every 25th row: each check tries every row
+    mismatched = [hw.name for hw in rows if hardware.lookup(hw.kind, hw.name) != _every_row_lookup(hw.kind, hw.name)]
     assert mismatched == []

@@ -12,13 +12,12 @@ choice needs saying (a city's zone, a country that also has sub-national zones),
 
 from __future__ import annotations
 
-import csv
 import difflib
 import re
 import functools
 from dataclasses import dataclass
 
-from ..tables import raw_lines, read_table
+from ..tables import read_table, rows_matching
 from . import cloud
 from .zones import Zone, normalise, zones
 
@@ -122,9 +121,8 @@ def places_named(text: str) -> tuple[Place, ...]:
     a kernel naming its zone at start parses a handful of 5,000 rows (3 MB less)."""
     if place_names.cache_info().currsize:
         return place_names().get(text, ())
-    header, *lines = raw_lines("places.csv")
-    found = [line for line in lines if line.startswith((text + ",", '"'))]
-    return tuple(_place(row) for row in csv.DictReader([header, *found]) if row["name"] == text)
+    rows = rows_matching("places.csv", f'{re.escape(text)},.*|".*')
+    return tuple(_place(row) for row in rows if row["name"] == text)
 
 
 def _label(key: str) -> str:
