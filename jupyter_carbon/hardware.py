@@ -11,7 +11,7 @@ import functools
 import re
 from dataclasses import dataclass
 
-from .tables import read_table
+from .tables import read_table, rows_matching
 
 #: Watts per physical core for a CPU missing from the table: Green Algorithms' value for
 #: "Any" CPU (greenalgorithms-TDP_cpu.csv), the same default their calculator uses.
@@ -60,52 +60,54 @@ def names_accelerator(name: str) -> bool:
     return not ACCELERATOR_WORDS.isdisjoint(words)
 
 
+def _row(row: dict[str, str]) -> Hardware:
+    return Hardware(
+        kind=row["kind"],
+        name=row["name"],
+        tdp_w=float(row["tdp_w"]),
+        cores=int(row["cores"]) if row["cores"] else None,
+        threads=int(row["threads"]) if row["threads"] else None,
+        source=row["source"],
+        url=row["url"],
+    )
+
+
 @functools.lru_cache(maxsize=1)
 def table() -> tuple[Hardware, ...]:
-    rows = []
-    for row in read_table("hardware.csv"):
-        rows.append(
-            Hardware(
-                kind=row["kind"],
-                name=row["name"],
-                tdp_w=float(row["tdp_w"]),
-                cores=int(row["cores"]) if row["cores"] else None,
-                threads=int(row["threads"]) if row["threads"] else None,
-                source=row["source"],
-                url=row["url"],
-            )
-        )
-    return tuple(rows)
+    return tuple(_row(r) for r in read_table("hardware.csv"))
 
 
-@functools.lru_cache(maxsize=4)
-def _index(kind: str) -> dict[str, list[tuple[frozenset[str], Hardware]]]:
-    """Rows of one kind keyed by each of their tokens that holds a digit (the model number)."""
-    index: dict[str, list[tuple[frozenset[str], Hardware]]] = {}
-    for hw in table():
-        if hw.kind != kind:
-            continue
-        toks = frozenset(tokens(hw.name))
-        for tok in toks:
-            if any(ch.isdigit() for ch in tok):
-                index.setdefault(tok, []).append((toks, hw))
-    return index
+def _has_digit(token: str) -> bool:
+    return any(ch.isdigit() for ch in token)
+
+
+def _rows_naming(kind: str, models: list[str]) -> list[Hardware]:
+    """The rows of ``kind`` whose name holds one of ``models`` (lower-case) as text: every
+    row a lookup could find, from the table if parsed already, else from the raw file's
+    lines, parsing only those (a kernel's one lookup at start need not parse 4,700 rows)."""
+    if table.cache_info().currsize:
+        return [hw for hw in table() if hw.kind == kind and any(m in hw.name.lower() for m in models)]
+    pattern = f"{re.escape(kind)},.*(?:{'|'.join(map(re.escape, models))}).*"
+    return [_row(r) for r in rows_matching("hardware.csv", pattern, re.IGNORECASE)]
 
 
 def lookup(kind: str, name: str) -> Hardware | None:
     """The row whose every token appears in ``name``, preferring the most specific.
 
     "AMD EPYC 7763 64-Core Processor" finds "AMD EPYC 7763"; a name without a model number
-    (a virtual machine's "AMD EPYC") finds nothing rather than a wrong guess.
+    (a virtual machine's "AMD EPYC") finds nothing rather than a wrong guess: a row is found
+    through one of its tokens that holds a digit (its model number), the first of equals in
+    the table's order winning.
     """
     wanted = set(tokens(name))
+    models = [t for t in wanted if _has_digit(t)]
     best: tuple[int, int, Hardware] | None = None
-    for tok in wanted:
-        for toks, hw in _index(kind).get(tok, ()):
-            if toks <= wanted:
-                score = (len(toks), len(hw.name))
-                if best is None or score > best[:2]:
-                    best = (*score, hw)
+    for hw in _rows_naming(kind, models) if models else ():
+        toks = frozenset(tokens(hw.name))
+        if toks <= wanted and any(map(_has_digit, toks)):
+            score = (len(toks), len(hw.name))
+            if best is None or score > best[:2]:
+                best = (*score, hw)
     return best[2] if best else None
 
 

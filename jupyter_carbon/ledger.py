@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import clocks
+from .compact import as_dict
 from .files import check_folder, create_private, private_folder
 from .records import SCHEMA_VERSION, CellRecord, IdleSpan, Totals
 
@@ -91,7 +92,7 @@ class Ledger:
     def append(self, record: CellRecord | IdleSpan) -> None:
         """Append a record; a write that fails keeps it for the next append (never raises OSError)."""
         with self._lock:
-            self._write(record.to_dict())
+            self._write(as_dict(record, copy=False))  # as to_dict() writes it, without the copy
 
     def deleted(self) -> bool:
         """Whether the file was deleted (or replaced) since it was opened: its descriptor

@@ -37,6 +37,10 @@ __all__ = ["DomainEnergy", "Measurement", "Meter", "OpenMeasurement", "PowerRead
 
 log = logging.getLogger("jupyter_carbon")
 
+IDLE_INTERVAL_S = 5.0
+"""The sampler's wait while nothing runs and no view listens: counters need no ticks, memory
+is steady, and an idle kernel's sampler then costs a tenth of its CPU (see ``Meter.demand``)."""
+
 PowerListener = Callable[["PowerReading"], None]
 Fallback = Callable[[set[str], float], "EnergySource | None"]
 """``fallback(components, now)``: a source estimating what a dropped counter measured."""
@@ -91,6 +95,12 @@ class Meter:
         self._listeners: list[PowerListener] = []
         self._power: PowerReading | None = None
         self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._deep = False
+        self.idle_interval = max(self.interval, IDLE_INTERVAL_S)
+        self.demand: Callable[[], bool] | None = None
+        """``demand()``: whether anyone wants readings now; while it says no, the sampler
+        waits ``idle_interval`` between ticks (None: always ``interval``, as a bare meter)."""
         self._thread: threading.Thread | None = None
         self._closed = False
         if start:
@@ -150,11 +160,12 @@ class Meter:
         return self._power
 
     # -- sampling -------------------------------------------------------------------------
-    def tick(self) -> PowerReading:
-        """One sampler step: integrate power, refresh shares, tell the listeners."""
+    def tick(self, *, idle: bool = False) -> PowerReading:
+        """One sampler step: integrate power, refresh shares, tell the listeners. ``idle``:
+        after a long wait, the process tree refreshed without walking all of /proc."""
         if self.tree is not None:
             try:
-                self.tree.refresh()
+                getattr(self.tree, "refresh_idle", self.tree.refresh)() if idle else self.tree.refresh()
             except Exception:
                 log.exception("jupyter-carbon: could not refresh the process tree")
         now = self.clock()
@@ -186,8 +197,33 @@ class Meter:
         return reading
 
     def _run(self) -> None:
-        while not self._stop.wait(self.interval):
-            self.tick()
+        while True:
+            self._deep = True  # before asking: a wake() from now on ends the wait
+            self._deep = deep = self._sleeps_deep()
+            woken = self._wake.wait(self.idle_interval if deep else self.interval)
+            self._wake.clear()
+            if self._stop.is_set():
+                return
+            if not woken:
+                self.tick(idle=deep)
+
+    def _sleeps_deep(self) -> bool:
+        """Whether the next wait may be the long one: whoever owns the meter says nobody wants
+        readings now (no cell runs, no view listens), and no source needs ticks between
+        snapshots (a power reading to integrate, a GPU's process samples)."""
+        demand = self.demand
+        if demand is None or any(getattr(s, "needs_ticks", True) for s in self._sources):
+            return False
+        try:
+            return not demand()
+        except Exception:
+            return False
+
+    def wake(self) -> None:
+        """Readings are wanted again (a cell starts, a view connects): end a long wait now,
+        so the next tick comes one ``interval`` later rather than an ``idle_interval``."""
+        if self._deep:
+            self._wake.set()
 
     def start(self) -> None:
         if self._thread is None and not self._closed:
@@ -272,6 +308,7 @@ class Meter:
             return
         self._closed = True
         self._stop.set()
+        self._wake.set()
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout=max(5.0, 2 * self.interval))
         self._thread = None

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
-from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 from . import bounds as _bounds
+from .compact import as_dict
 from .energy.base import COMPONENTS, METHOD_RANK, weakest_method
-from .sums import CellTotal, cell_sci, cell_total, parse_unit, sci  # noqa: F401 (the records' figures, in one place)
+from .sums import CellTotal, cell_sci, cell_total, costliest, parse_unit, sci  # noqa: F401 (the records' figures, in one place)
 
 SCHEMA_VERSION = 1
 _COMPONENT_ORDER = {c: i for i, c in enumerate(COMPONENTS)}
@@ -97,7 +97,7 @@ class CellRecord:
     type: str = "cell"
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return as_dict(self)
 
     @classmethod
     def from_dict(cls, data: dict) -> "CellRecord":
@@ -245,7 +245,7 @@ class IdleSpan:
     type: str = "idle"
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return as_dict(self)
 
     @classmethod
     def from_dict(cls, data: dict) -> "IdleSpan":
@@ -382,7 +382,7 @@ class Totals:
 
     def to_dict(self) -> dict:
         """The running sums, and the totals derived from them (which :meth:`from_dict` drops)."""
-        return asdict(self) | {
+        return as_dict(self) | {
             "total_energy_j": self.total_energy_j, "total_emissions_g": self.total_emissions_g,
             "footprint_g": self.footprint_g, "sci_g": self.sci_g,
         }  # fmt: skip
@@ -393,8 +393,3 @@ class Totals:
 
 
 _TOTALS_FIELDS = frozenset(Totals.__dataclass_fields__)
-
-
-def costliest(records: Iterable[CellRecord], n: int = 10) -> list[CellRecord]:
-    """The n cells whose total (kernel and cluster) used the most energy, costliest first."""
-    return sorted(records, key=lambda r: cell_total(r).energy_j, reverse=True)[:n]

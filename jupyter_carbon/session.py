@@ -29,18 +29,21 @@ from pathlib import Path
 from .bounds import record_bounds
 from .carbon.embodied import EmbodiedCharge
 from .carbon.intensity import facility_energy_j, intensity_dict, priced
+from .compact import Packed
+from .events import Listener, Listeners
 from .ledger import Ledger, default_ledger_dir
 from .measurement import Measurement
-from .records import STATUSES, CellRecord, IdleSpan, Totals, first_line, utc_now
+from .records import STATUSES, CellRecord, IdleSpan, Totals, cell_total, first_line, utc_now
 from .sums import session_unit
 
 log = logging.getLogger("jupyter_carbon")
 
-Listener = Callable[[str, object], None]
+#: A record's fields that differ from cell to cell, kept with each (:class:`~.compact.Packed`).
+CELL_OWN = ("index", "execution_count", "cell_id", "source", "started_at", "ended_at", "error", "cell_position", "source_sha256")
 
 IDLE_MIN_J = 1.0
-"""Idle spans below this are not recorded: a second of the memory estimate of a large
-kernel, against the tens of joules a second of a held GPU."""
+"""Idle spans below this are not recorded: a second of a large kernel's memory estimate,
+against the tens of joules a second of a held GPU."""
 
 
 @dataclass
@@ -102,10 +105,11 @@ class Session:
         self.persist = persist
         self.notebook: str | None = None
         """The notebook this session's cells belong to, when known (recorded with each cell)."""
-        self._listeners: list[Listener] = []
+        self._events = Listeners()
+        self._emit = self._events.emit
         self._lock = threading.Lock()
         self._current: OpenCell | None = None
-        self._unsubscribe_power = meter.subscribe(self._on_power)
+        self._use(meter)
         self.previous_ledger_path: Path | None = None
         """The ledger of this kernel's session before the last ``reset``: what ``previous`` means first."""
         self._start_ledger()
@@ -114,8 +118,8 @@ class Session:
         stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
         self.session_id = f"{stamp}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
         self.started_at = utc_now()
-        self.records: list[CellRecord] = []
-        self.idle_spans: list[IdleSpan] = []
+        self.records: Packed = Packed(CellRecord, CELL_OWN, key=lambda r: cell_total(r).energy_j)
+        self.idle_spans: Packed = Packed(IdleSpan, ("before_cell", "started_at", "ended_at"))
         self.totals = Totals()
         self._last_edge: tuple[object, str] | None = (self.meter.snapshot(), self.started_at)
         self.ledger: Ledger | None = None
@@ -140,26 +144,25 @@ class Session:
             return []
 
     # -- events -------------------------------------------------------------------------------
-    def subscribe(self, listener: Listener) -> Callable[[], None]:
-        """``listener(event, payload)`` for cell_start, power, cell_end and totals."""
-        with self._lock:
-            self._listeners.append(listener)
+    def subscribe(self, listener: Listener, *, wants_power: Callable[[], bool] | None = None) -> Callable[[], None]:
+        """``listener(event, payload)`` for cell_start, power, cell_end and totals; ``wants_power()``
+        says if it wants ``power`` between cells now (None: always, as a live meter shown)."""
+        self._events.subscribe(listener, wants_power)
+        self._wake()
         return lambda: self.unsubscribe(listener)
 
     def unsubscribe(self, listener: Listener) -> None:
-        with self._lock, contextlib.suppress(ValueError):
-            self._listeners.remove(listener)
+        self._events.unsubscribe(listener)
 
-    def _emit(self, event: str, payload) -> None:
-        for listener in tuple(self._listeners):
-            try:
-                listener(event, payload)
-            except Exception:
-                log.exception("jupyter-carbon: a session listener failed on %r and was removed", event)
-                self.unsubscribe(listener)
+    def wants_readings(self) -> bool:
+        """Whether anyone wants the meter's readings now: a cell runs, or a listener wants power."""
+        return self._current is not None or self._events.want_power()
 
-    def _on_power(self, reading) -> None:
-        self._emit("power", reading)
+    def _use(self, meter) -> None:
+        self.meter, self._wake = meter, getattr(meter, "wake", lambda: None)
+        if hasattr(meter, "demand"):  # the sampler sleeps longer while nobody wants readings
+            meter.demand = self.wants_readings
+        self._unsubscribe_power = meter.subscribe(lambda reading: self._emit("power", reading))
 
     # -- cells --------------------------------------------------------------------------------
     @property
@@ -188,6 +191,7 @@ class Session:
             source_sha256=source_sha256,
         )  # fmt: skip
         self._current = cell
+        self._wake()  # live readings from one interval on, not after an idle wait
         self._emit("cell_start", cell)
         return cell
 
@@ -309,11 +313,10 @@ class Session:
         """Meter the next cells with ``meter`` (new settings), between cells only; the span
         since the last cell is not charged, its start being the old meter's snapshot."""
         self._unsubscribe_power()
-        self.meter = meter
         self._embodied.forget()
         if self.cluster is not None:  # before the new meter's first reading, for its baseline
             self.cluster.use_tree(getattr(meter, "tree", None))
-        self._unsubscribe_power = meter.subscribe(self._on_power)
+        self._use(meter)
         self.skip_idle()
 
     def cluster_power(self) -> dict | None:

@@ -11,6 +11,7 @@ and a ledger read back agree.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from typing import NamedTuple
 
 
@@ -76,6 +77,13 @@ def parse_unit(words) -> dict:
     if not (math.isfinite(quantity) and quantity > 0):
         raise ValueError(f"a functional unit's number must be above 0, {example}; got {words[0]}")
     return {"quantity": quantity, "unit": " ".join(words[1:])}
+
+
+def costliest(records: Iterable, n: int = 10) -> list:
+    """The n cells whose total (kernel and cluster) used the most energy, costliest first."""
+    if hasattr(records, "largest"):  # a session's records (compact.Packed), not all read back
+        return records.largest(n)
+    return sorted(records, key=lambda r: cell_total(r).energy_j, reverse=True)[:n]
 
 
 def session_unit(unit: dict | None) -> dict | None:

@@ -12,11 +12,11 @@ from pathlib import Path
 
 #: Layers, lowest first: a module may import its own layer and the ones below, never above.
 LAYERS = (
-    ("_version", "units", "files", "tables", "config", "clocks", "protocol"),
+    ("_version", "units", "files", "tables", "config", "clocks", "protocol", "compact"),
     ("hardware", "carbon", "cpu_power", "bounds"),
     ("energy", "gpusync"),
     ("meter", "measurement"),
-    ("records", "sums", "ledger", "footprint", "messages", "session", "projection"),
+    ("records", "sums", "ledger", "footprint", "events", "messages", "session", "projection"),
     ("report", "text", "inventory", "estimates", "forecasting", "cluster"),
     ("kernel", "cli", "server"),
     ("", "__main__"),  # the package itself: its entry points load the kernel side and the CLI

@@ -230,3 +230,21 @@ def test_a_configured_place_name_keeps_its_note_for_the_banner():
         assert "GB-NIR" in ctx.note
     with CarbonContext(env={ENV_VAR: "DE"}, timezone="") as ctx:
         assert ctx.note is None
+
+
+def test_a_place_looked_up_before_the_table_is_parsed_is_the_same_place():
+    from jupyter_carbon.carbon import places as places_module
+
+    every = places_module.place_names()
+    quoted = [name for name in every if "," in name or '"' in name]
+    sample = sorted(every)[::97] + quoted + ["paris", "london", "fr", "no such place at all"]
+    places_module.place_names.cache_clear()
+    try:
+        cold = {name: places_module.places_named(name) for name in sample}
+        zone = places_module.find_zone("paris")  # what a kernel does at start, parsing a few rows
+        assert places_module.place_names.cache_info().currsize == 0
+    finally:
+        places_module.place_names.cache_clear()
+    assert cold == {name: every.get(name, ()) for name in sample}
+    assert sum(bool(found) for found in cold.values()) >= len(sample) - 3
+    assert zone == places_module.find_zone("paris")

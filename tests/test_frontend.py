@@ -270,3 +270,20 @@ def test_real_kernel_speaks_the_protocol(tmp_path):
     finally:
         kc.stop_channels()
         km.shutdown_kernel(now=True)
+
+
+def test_with_no_frontend_a_cell_builds_no_message(channel, clock, monkeypatch):
+    from jupyter_carbon import messages
+
+    built = []
+    footprint, start, intensity = messages.footprint, messages.cell_start, channel.ext.intensity_dict
+    monkeypatch.setattr(messages, "footprint", lambda record: built.append(record) or footprint(record))
+    monkeypatch.setattr(messages, "cell_start", lambda cell: built.append(cell) or start(cell))
+    monkeypatch.setattr(channel.ext, "intensity_dict", lambda: built.append("intensity") or intensity())
+    run_cell(channel, clock)
+    assert built == []  # no record copied, no footprint, no totals message: a third of a cell's cost
+    assert channel.ext.session.wants_readings() is False  # and the sampler may sleep between cells
+    comm = channel.manager.open()
+    run_cell(channel, clock, cell_id="c2")
+    assert comm.types()[1:] == ["cell_start", "power", "cell_end", "totals"] and len(built) >= 3
+    assert channel.ext.session.wants_readings() is True

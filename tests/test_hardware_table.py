@@ -125,3 +125,33 @@ def test_gpu_rows_without_a_form_factor_are_named_for_theirs():
 def test_current_accelerators_by_the_names_drivers_report(reported, watts):
     row = hardware.lookup("gpu", reported)
     assert row is not None and row.tdp_w == watts and row.url.startswith("https://")
+
+
+def _every_row_lookup(kind: str, name: str):
+    """What a lookup must find: every row of the table tried (the most specific row whose
+    tokens all appear in ``name`` and hold a model number, the first of equals)."""
+    wanted, best = set(hardware.tokens(name)), None
+    for hw in hardware.table():
+        toks = frozenset(hardware.tokens(hw.name))
+        if hw.kind == kind and toks <= wanted and any(ch.isdigit() for t in toks for ch in t):
+            if best is None or (len(toks), len(hw.name)) > best[:2]:
+                best = (len(toks), len(hw.name), hw)
+    return best[2] if best else None
+
+
+REPORTED = ["AMD EPYC 7763 64-Core Processor", "Intel(R) Xeon(R) Gold 6248 CPU @ 2.50GHz", "AMD EPYC",
+            "Tesla V100-SXM2-16GB", "NVIDIA A100-SXM4-80GB", "NVIDIA H100 80GB HBM3", "Intel(R) Core(TM) i7-8700 CPU @ 3.20GHz"]  # fmt: skip
+
+
+def test_a_lookup_before_the_table_is_parsed_finds_what_every_row_tried_finds():
+    hardware.table.cache_clear()  # a kernel's first lookup reads only the rows naming its model
+    try:
+        cold = [(kind, name, hardware.lookup(kind, name)) for kind in ("cpu", "gpu") for name in REPORTED]
+        assert hardware.table.cache_info().currsize == 0
+    finally:
+        hardware.table.cache_clear()
+    assert [found for _, _, found in cold] == [_every_row_lookup(kind, name) for kind, name, _ in cold]
+    assert sum(found is not None for _, _, found in cold) >= 6
+    rows = hardware.table()[::25]  # every 25th row: each check tries every row
+    mismatched = [hw.name for hw in rows if hardware.lookup(hw.kind, hw.name) != _every_row_lookup(hw.kind, hw.name)]
+    assert mismatched == []

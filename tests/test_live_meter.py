@@ -82,9 +82,9 @@ def test_two_widgets_agree_and_closing_one_releases_its_listener(session, clock)
     session.meter.tick()
     session.end(cell)
     assert (a.session_energy_j, a.cell_energy_j, a.zone) == (b.session_energy_j, b.cell_energy_j, b.zone)
-    listeners = len(session._listeners)
+    listeners = len(session._events)
     a.close()
-    assert len(session._listeners) == listeners - 1
+    assert len(session._events) == listeners - 1
     frozen = a.session_energy_j
     run_cell(session, clock, 1.0)
     assert a.session_energy_j == frozen and b.session_energy_j > frozen

@@ -1,6 +1,7 @@
 """The meter: snapshots and their subtraction, source failures, the sampler thread, listeners."""
 
 import logging
+import sys
 import threading
 import time
 
@@ -358,3 +359,19 @@ def test_the_estimate_survives_failed_psutil_reads_and_keeps_what_it_counted(clo
     assert len([r for r in caplog.records if r.levelno >= logging.WARNING]) == 1
     kept = Measurement.between(start, meter.snapshot())
     assert kept.by_component == m.by_component  # what it counted up to its last good reading is kept
+
+
+def test_without_an_nvidia_driver_pynvml_is_not_even_imported(tmp_path, clock, monkeypatch):
+    from jupyter_carbon.energy import sources as registry
+
+    assert not registry.nvidia_driver(str(tmp_path)) or not sys.platform.startswith("linux")
+    (tmp_path / "dev").mkdir()
+    (tmp_path / "dev" / "nvidiactl").touch()
+    assert registry.nvidia_driver(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "pynvml", raising=False)
+    monkeypatch.setattr(registry, "nvidia_driver", lambda root="/": False)
+    config = CarbonMeter(enable_rapl=False, enable_amdsmi=False, enable_apple=False)
+    sources, notes = discover_sources(config, now=clock(), tree=FakeTree())
+    assert "pynvml" not in sys.modules
+    assert [s.name for s in sources] == ["model"]
+    assert any("GPU: not metered (NVML is not available: no NVIDIA driver" in n for n in notes)

@@ -7,6 +7,7 @@ machine drew) up to facility energy (what the building drew, cooling included).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 from dataclasses import dataclass
 
@@ -100,5 +101,15 @@ def priced(energy_j: float, intensity) -> float | None:
 
 
 def intensity_dict(intensity) -> dict | None:
-    """The intensity as a record keeps it (None for none)."""
-    return None if intensity is None else intensity.to_dict() if hasattr(intensity, "to_dict") else dict(intensity)
+    """The intensity as a record keeps it (None for none): a fresh dict each time, of an
+    :class:`Intensity` made once per distinct intensity (each cell's is equal to the last)."""
+    if intensity is None:
+        return None
+    if type(intensity) is Intensity:
+        return dict(_fields_of(intensity))
+    return intensity.to_dict() if hasattr(intensity, "to_dict") else dict(intensity)
+
+
+@functools.lru_cache(maxsize=64)
+def _fields_of(intensity: Intensity) -> dict:
+    return intensity.to_dict()

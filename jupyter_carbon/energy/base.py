@@ -84,7 +84,9 @@ class EnergySource(Protocol):
     reads. ``sample`` runs on the sampler thread: it may do slower work such as reading
     power or computing the kernel's share of a device. The meter refreshes the process
     tree the sources share once per tick, before any ``sample``.
-    Both may raise; the meter then drops the source with one warning.
+    Both may raise; the meter then drops the source with one warning. A source whose
+    ``needs_ticks`` is False lets the sampler wait longer while nobody wants readings (one
+    without the attribute is ticked every ``interval``, as a source that integrates power).
     """
 
     name: str

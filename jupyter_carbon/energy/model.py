@@ -194,6 +194,8 @@ class ModelSource:
     """CPU and/or memory estimates for this kernel's process tree."""
 
     name = "model"
+    needs_ticks = False
+    """CPU time is a counter; memory's power changes little while nothing runs (see ``Meter.demand``)."""
 
     def __init__(
         self,

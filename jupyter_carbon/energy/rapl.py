@@ -105,6 +105,9 @@ class RaplSource:
     """
 
     name = "rapl"
+    needs_ticks = False
+    """The counters wrap after minutes at full power: a tick every few seconds while nothing
+    runs keeps wraps apart, and the share it charges is the tree's CPU over the longer tick."""
 
     def __init__(self, tree: ProcessTree, now: float, root: str | os.PathLike = "/sys/class/powercap", system: SystemCpu | None = None):
         self.root = Path(root)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -30,7 +31,18 @@ class SourceKind:
     """The line ``jupyter carbon devices`` shows when the source cannot be opened, if any."""
 
 
+def nvidia_driver(root: str = "/") -> bool:
+    """Whether an NVIDIA driver could answer: on Linux its ``/proc/driver/nvidia`` (the host's),
+    ``/dev/nvidiactl`` (a container given GPUs) or WSL's ``/dev/dxg``; elsewhere assumed."""
+    if not sys.platform.startswith("linux"):
+        return True
+    return any(os.path.exists(os.path.join(root, p)) for p in ("proc/driver/nvidia", "dev/nvidiactl", "dev/dxg"))
+
+
 def _open_nvml(settings, tree, now: float) -> EnergySource:
+    # Without a driver, pynvml (3.5 MB and a tenth of a kernel's start) would only say NVML is absent.
+    if "pynvml" not in sys.modules and not nvidia_driver():
+        raise SourceUnavailable("NVML is not available: no NVIDIA driver (no /proc/driver/nvidia, /dev/nvidiactl or /dev/dxg)")
     from .nvml import NvmlSource
 
     return NvmlSource(tree, now, attribution=settings.gpu_attribution, drop_after_s=settings.drop_after_s)

@@ -50,7 +50,8 @@ class FrontendChannel:
 
             self._manager = get_comm_manager()
         self._manager.register_target(TARGET, self._on_open)
-        self._unsubscribe = self.ext.session.subscribe(self._on_event)
+        # An idle kernel's sampler sleeps longer while no frontend listens.
+        self._unsubscribe = self.ext.session.subscribe(self._on_event, wants_power=lambda: bool(self._comms))
 
     def close(self) -> None:
         if self._unsubscribe is not None:
@@ -79,6 +80,9 @@ class FrontendChannel:
         with self._lock:
             self._comms[comm.comm_id] = comm
             self._last_power[comm.comm_id] = float("-inf")
+        wake = getattr(self.ext.session.meter, "wake", None)
+        if wake is not None:  # the status bar's power from one interval on, not an idle wait
+            wake()
         try:
             comm.on_msg(lambda msg, comm=comm: self._on_msg(comm, msg))
             comm.on_close(lambda msg, comm=comm: self._forget(comm))
@@ -210,10 +214,13 @@ class FrontendChannel:
 
     # -- session events -------------------------------------------------------------------
     def _on_event(self, event: str, payload) -> None:
+        if event == "cell_start":
+            publish_marker(getattr(self.ext, "shell", None), payload)  # a server watching IOPub defers
+        if not self._comms:  # no frontend listens: build no message (a record's copy, its footprint)
+            return
         if event == "power":
             self._on_power(payload)
         elif event == "cell_start":
-            publish_marker(getattr(self.ext, "shell", None), payload)  # a server watching IOPub defers
             self._broadcast(messages.cell_start(payload))
         elif event == "cell_end":
             self._broadcast(messages.cell_end(payload))

@@ -73,7 +73,7 @@ class Projector:
         self.on_budget = None
         """Called once per cell, with the warning's text, when the projection crosses the budget."""
         self._warned = False
-        self._unsubscribe = session.subscribe(self._on_event)
+        self._unsubscribe = session.subscribe(self._on_event, wants_power=lambda: False)  # only a running cell's
         REPORTS.listeners += 1
 
     def _on_event(self, event: str, payload) -> None:
