@@ -10,6 +10,7 @@ cells. The screenshot goes to ``artifacts/lab-r-kernel-<Lab version>.png``.
 from __future__ import annotations
 
 import json
+import time
 import urllib.request
 import uuid
 
@@ -33,9 +34,18 @@ def _r_notebook() -> dict:
 
 
 def _server_kernel(base, token, notebook):
-    with urllib.request.urlopen(f"{base}/api/carbon/kernels?token={token}", timeout=10) as r:
-        kernels = json.load(r)["kernels"]
-    (kernel,) = [k for k in kernels if k["notebook"] == notebook]
+    """The server's view of the notebook's kernel. The server learns a kernel's notebook from
+    its session manager once a second, so the list is asked again for a while."""
+    deadline = time.monotonic() + 20
+    while True:
+        with urllib.request.urlopen(f"{base}/api/carbon/kernels?token={token}", timeout=10) as r:
+            kernels = json.load(r)["kernels"]
+        found = [k for k in kernels if k["notebook"] == notebook]
+        if found or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    assert len(found) == 1, f"the server lists no one kernel of {notebook}: {kernels}"
+    (kernel,) = found
     with urllib.request.urlopen(f"{base}/api/carbon/kernels/{kernel['kernel_id']}?token={token}", timeout=10) as r:
         return json.load(r)
 
