@@ -109,11 +109,11 @@ def stream_csv(lines: LedgerLines, write: Write) -> Pass:
     w = None
     for r in gathered.cells():
         w = w or csv_writer(write)
-        w.writerow(csv_row(r))
+        w.write(csv_row(r))
     gathered.check()
     w = w or csv_writer(write)
     for span in gathered.spans():
-        w.writerow(csv_row(span))
+        w.write(csv_row(span))
     return gathered
 
 
