@@ -104,6 +104,8 @@ class CellRecord:
         """A record read back (a ledger line, a JSON export), or ValueError saying which field
         is missing or of the wrong type: a hand-edited ``"energy_j": null`` must be one
         skipped line, not a TypeError deep in a report."""
+        if _common(data):  # the usual line, checked in a few microseconds (reports of a million cells)
+            return cls(*data.values())  # by position: matching 29 keyword names costs more than the check
         missing = [f for f in _REQUIRED_FIELDS if f not in data]
         if missing:
             raise ValueError(f"cell record lacks {', '.join(missing)}")
@@ -215,6 +217,66 @@ _FIELD_TYPES = {
 _RECORD_FIELDS = frozenset(CellRecord.__dataclass_fields__)
 assert _RECORD_FIELDS == frozenset(_FIELD_TYPES), "every record field needs its check"
 _REQUIRED_FIELDS = ("session_id", "index", "energy_j", "status")
+_INF = math.inf
+#: Intensity and methods dicts already found valid, by their items: consecutive cells share them.
+_VALID_SHARED: dict[tuple, None] = {}
+_FIELD_ORDER = tuple(CellRecord.__dataclass_fields__)
+_last_order = _FIELD_ORDER
+
+
+def _shared_valid(value, check) -> bool:
+    """``check(value)`` for a dict of plain values, remembered for the next record that holds
+    the same items (at most 256 of them)."""
+    try:  # the values' types too: 1, 1.0 and True are equal keys, not equally valid
+        key = (check, tuple(value.items()), tuple(map(type, value.values())))
+        if key in _VALID_SHARED:
+            return True
+    except TypeError:  # a value that is not hashable: no plain intensity
+        return False
+    if not check(value):
+        return False
+    if len(_VALID_SHARED) >= 256:
+        _VALID_SHARED.clear()
+    _VALID_SHARED[key] = None
+    return True
+
+
+def _common(d: dict) -> bool:
+    """Whether ``d`` is a valid record of the usual shape: every field there, in order, floats
+    for the quantities, plain text. A sufficient check, never a wider one than
+    :data:`_FIELD_TYPES`: a dict it does not pass (an older ledger's line, an integer where a
+    float is usual, a wrong value) gets the full check and its error."""
+    global _last_order
+    if type(d) is not dict:
+        return False
+    order = tuple(d)
+    if order != _last_order:  # the same key objects line after line (a parser's key cache): compared by identity
+        if order != _FIELD_ORDER:
+            return False
+        _last_order = order
+    (
+        session_id, index, execution_count, cell_id, source, started_at, ended_at, duration_s, status, error,
+        energy_j, by, method, device_energy_j, dev, pue, facility_energy_j, g, intensity, magic, notebook,
+        below, cluster, cell_position, source_sha256, bounds, embodied, unit, kind,
+    ) = d.values()  # fmt: skip
+    q = (duration_s, energy_j, device_energy_j, pue, facility_energy_j, *by.values(), *dev.values()) if type(by) is dict is type(dev) else ()
+    return (
+        len(q) > 5 and _FLOAT.issuperset(map(type, q)) and 0.0 <= min(q) and sum(q) < _INF  # a NaN or an infinity makes the sum neither
+        and (g is None or (type(g) is float and 0.0 <= g < _INF)) and _TEXT.issuperset(map(type, by)) and _TEXT.issuperset(map(type, dev))
+        and type(index) is int and _TEXT.issuperset(map(type, (session_id, source, started_at, ended_at, kind)))
+        and status in STATUSES and type(magic) is bool and below == []
+        and _TEXT_OR_NONE.issuperset(map(type, (cell_id, error, notebook, source_sha256)))
+        and type(execution_count) in _INT_OR_NONE and (cell_position is None or (type(cell_position) is int and cell_position >= 1))
+        and type(method) is dict and _shared_valid(method, _methods)
+        and (intensity is None or (type(intensity) is dict and _shared_valid(intensity, _intensity)))
+        and (cluster is None or _cluster(cluster)) and (bounds is None or _bounds.valid(bounds))
+        and (embodied is None or _embodied(embodied)) and (unit is None or _unit(unit))
+    )  # fmt: skip
+
+
+_FLOAT, _TEXT = frozenset((float,)), frozenset((str,))
+_TEXT_OR_NONE = frozenset((str, type(None)))
+_INT_OR_NONE = (int, type(None))
 
 
 @dataclass(slots=True)
@@ -354,7 +416,8 @@ class Totals:
             self.by_component[c] = self.by_component.get(c, 0.0) + j
         for c, m in record.method.items():
             previous = self.method.get(c)
-            self.method[c] = m if previous is None else weakest_method((m, previous))
+            if previous != m:  # the same method as before (most cells): nothing to weigh
+                self.method[c] = m if previous is None else weakest_method((m, previous))
         if new_component:  # keep gpu, cpu, memory order for display
             self.by_component = dict(sorted(self.by_component.items(), key=lambda kv: _COMPONENT_ORDER.get(kv[0], 9)))
 
