@@ -14,6 +14,7 @@ import functools
 import json
 import logging
 import os
+import re
 import stat
 import threading
 from dataclasses import dataclass, field
@@ -269,12 +270,17 @@ def _fast_loads():
     return loads, JSONDecodeError
 
 
+#: Twenty digits in a row: an integer orjson would read as a float (past 64 bits), or text.
+_LONG_NUMBER = re.compile(r"\d{20}")
+
+
 def _loads(line: str):
     """A line's JSON, by orjson where it is installed (four times faster on a record's line,
     the same values); a line it refuses is read again by :mod:`json`, which accepts a little
-    more (``NaN``, integers past 64 bits) and words the error of a bad line as it always did."""
+    more (``NaN``) and words the error of a bad line as it always did. A line with an integer
+    past 64 bits, which orjson reads as a float, goes to :mod:`json` straight away."""
     fast = _fast_loads()
-    if fast is not None:
+    if fast is not None and not _LONG_NUMBER.search(line):
         try:
             return fast[0](line)
         except fast[1]:

@@ -264,7 +264,7 @@ def _common(d: dict) -> bool:
         len(q) > 5 and _FLOAT.issuperset(map(type, q)) and 0.0 <= min(q) and sum(q) < _INF  # a NaN or an infinity makes the sum neither
         and (g is None or (type(g) is float and 0.0 <= g < _INF)) and _TEXT.issuperset(map(type, by)) and _TEXT.issuperset(map(type, dev))
         and type(index) is int and _TEXT.issuperset(map(type, (session_id, source, started_at, ended_at, kind)))
-        and status in STATUSES and type(magic) is bool and below == []
+        and status in STATUSES and type(magic) is bool and type(below) is list and _TEXT.issuperset(map(type, below))
         and _TEXT_OR_NONE.issuperset(map(type, (cell_id, error, notebook, source_sha256)))
         and type(execution_count) in _INT_OR_NONE and (cell_position is None or (type(cell_position) is int and cell_position >= 1))
         and type(method) is dict and _shared_valid(method, _methods)
