@@ -14,7 +14,6 @@ import functools
 import json
 import logging
 import os
-import re
 import stat
 import threading
 from dataclasses import dataclass, field
@@ -270,8 +269,14 @@ def _fast_loads():
     return loads, JSONDecodeError
 
 
-#: Twenty digits in a row: an integer orjson would read as a float (past 64 bits), or text.
-_LONG_NUMBER = re.compile(r"\d{20}")
+#: Every digit as 0, so that twenty digits in a row (an integer orjson would read as a float,
+#: past 64 bits, or text) are one substring to look for (a regular expression takes ten times longer).
+_DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_TWENTY_DIGITS = b"0" * 20
+
+
+def _long_number(line: str) -> bool:
+    return _TWENTY_DIGITS in line.encode("utf-8", "surrogatepass").translate(_DIGITS_AS_ZERO)
 
 
 def _loads(line: str):
@@ -280,7 +285,7 @@ def _loads(line: str):
     more (``NaN``) and words the error of a bad line as it always did. A line with an integer
     past 64 bits, which orjson reads as a float, goes to :mod:`json` straight away."""
     fast = _fast_loads()
-    if fast is not None and not _LONG_NUMBER.search(line):
+    if fast is not None and not _long_number(line):
         try:
             return fast[0](line)
         except fast[1]:

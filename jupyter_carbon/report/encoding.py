@@ -96,9 +96,14 @@ def safe_text(row: list) -> list:
     return [("'" + v) if isinstance(v, str) and v.startswith(FORMULA_START) else v for v in row]
 
 
-def _number(value: float, orjson) -> str | None:
-    """A float as orjson spells it; NaN or an infinity left empty, as JSON's null."""
-    return orjson.dumps(value).decode() if math.isfinite(value) else None
+def _numbers_spelled(row: list, orjson) -> list:
+    """``row`` with its floats as orjson spells them, all in one call (a float's text has no
+    comma); NaN or an infinity left empty, as JSON's null."""
+    floats = [v for v in row if type(v) is float]
+    if not floats:
+        return row
+    texts = iter(orjson.dumps(floats)[1:-1].decode().split(","))
+    return [(None if (t := next(texts)) == "null" else t) if type(v) is float else v for v in row]
 
 
 #: The values a row's fast path takes (a bool, a list or a dict goes through :mod:`csv`).
@@ -131,7 +136,7 @@ class CsvRows:
         if line is not None:
             self._write(line)
             return
-        self._csv.writerow([_number(v, orjson) if type(v) is float else v for v in safe_text(row)])
+        self._csv.writerow(_numbers_spelled(safe_text(row), orjson))
 
     @staticmethod
     def _fast_line(row: list, orjson) -> str | None:
