@@ -218,26 +218,23 @@ _RECORD_FIELDS = frozenset(CellRecord.__dataclass_fields__)
 assert _RECORD_FIELDS == frozenset(_FIELD_TYPES), "every record field needs its check"
 _REQUIRED_FIELDS = ("session_id", "index", "energy_j", "status")
 _INF = math.inf
-#: Intensity and methods dicts already found valid, by their items: consecutive cells share them.
-_VALID_SHARED: dict[tuple, None] = {}
 _FIELD_ORDER = tuple(CellRecord.__dataclass_fields__)
 _last_order = _FIELD_ORDER
+#: Per check, the last intensity or methods dict it passed, with its values' types:
+#: consecutive cells share them, and an equal dict of the same types passes again.
+_LAST_VALID: dict = {}
 
 
-def _shared_valid(value, check) -> bool:
-    """``check(value)`` for a dict of plain values, remembered for the next record that holds
-    the same items (at most 256 of them)."""
-    try:  # the values' types too: 1, 1.0 and True are equal keys, not equally valid
-        key = (check, tuple(value.items()), tuple(map(type, value.values())))
-        if key in _VALID_SHARED:
-            return True
-    except TypeError:  # a value that is not hashable: no plain intensity
-        return False
+def _shared_valid(value: dict, check) -> bool:
+    """``check(value)``, answered by comparison when ``value`` equals the last dict that
+    passed it (its values' types too: 1, 1.0 and True are equal, not equally valid)."""
+    types = tuple(map(type, value.values()))
+    last = _LAST_VALID.get(check)
+    if last is not None and last[1] == types and last[0] == value:
+        return True
     if not check(value):
         return False
-    if len(_VALID_SHARED) >= 256:
-        _VALID_SHARED.clear()
-    _VALID_SHARED[key] = None
+    _LAST_VALID[check] = (value, types)
     return True
 
 
