@@ -85,9 +85,6 @@ def encode_with(obj, extra: dict) -> str:
 
 #: What a spreadsheet takes for the start of a formula (OWASP's list for CSV injection).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-#: A text value opening with one of those, as it looks inside orjson's encoding of a row
-#: (a tab or a return would be escaped there, which the fast path leaves to the slow one).
-_FORMULA_IN_JSON = tuple(b'"' + c.encode() for c in "=+-@")
 
 
 def safe_text(row: list) -> list:
@@ -96,14 +93,16 @@ def safe_text(row: list) -> list:
     return [("'" + v) if isinstance(v, str) and v.startswith(FORMULA_START) else v for v in row]
 
 
-def _numbers_spelled(row: list, orjson) -> list:
-    """``row`` with its floats as orjson spells them, all in one call (a float's text has no
-    comma); NaN or an infinity left empty, as JSON's null."""
+def _spelled_safe(row: list, orjson) -> list:
+    """:func:`safe_text` of ``row`` with its floats as orjson spells them, all in one call (a
+    float's text has no comma); NaN or an infinity left empty, as JSON's null."""
     floats = [v for v in row if type(v) is float]
-    if not floats:
-        return row
-    texts = iter(orjson.dumps(floats)[1:-1].decode().split(","))
-    return [(None if (t := next(texts)) == "null" else t) if type(v) is float else v for v in row]
+    texts = iter(orjson.dumps(floats)[1:-1].decode().split(",") if floats else ())
+    return [
+        (None if (t := next(texts)) == "null" else t) if type(v) is float
+        else ("'" + v) if isinstance(v, str) and v.startswith(FORMULA_START) else v
+        for v in row
+    ]  # fmt: skip
 
 
 #: The values a row's fast path takes (a bool, a list or a dict goes through :mod:`csv`).
@@ -114,11 +113,12 @@ class CsvRows:
     """Rows of the CSV export, written through ``write`` after the header row ``columns``.
 
     With orjson, a row is encoded as a JSON array in one call; when none of its text needs
-    quoting or escaping in CSV (only text, integers, floats and None, no comma, quote,
-    backslash or control character in its text, which the array's bytes tell), the array is the CSV line once its brackets, quotes
-    and nulls are taken out. Any other row goes through :mod:`csv`, its floats spelled by
-    orjson, so a file's numbers are spelled one way. Text that a spreadsheet would take for
-    a formula gets its apostrophe either way.
+    quoting or escaping in CSV (only text, integers, floats and None; no comma, quote,
+    backslash, control character or formula's first character in its text, which the
+    array's bytes tell: a tab or a return is escaped there), the array is the CSV line once
+    its brackets, quotes and nulls are taken out. Any other row goes through :mod:`csv`,
+    its floats spelled by orjson, so a file's numbers are spelled one way. Text that a
+    spreadsheet would take for a formula gets its apostrophe either way.
     """
 
     def __init__(self, write, columns):
@@ -136,7 +136,7 @@ class CsvRows:
         if line is not None:
             self._write(line)
             return
-        self._csv.writerow(_numbers_spelled(safe_text(row), orjson))
+        self._csv.writerow(_spelled_safe(row, orjson))
 
     @staticmethod
     def _fast_line(row: list, orjson) -> str | None:
@@ -146,7 +146,10 @@ class CsvRows:
             text = orjson.dumps(row)
         except (orjson.JSONEncodeError, TypeError):
             return None
-        if b"\\" in text or text.count(b",") != len(row) - 1 or any(f in text for f in _FORMULA_IN_JSON):
+        if (
+            b"\\" in text or text.count(b",") != len(row) - 1
+            or b'"=' in text or b'"+' in text or b'"-' in text or b'"@' in text  # a formula's start: the slow way
+        ):  # fmt: skip
             return None
         # ",null," twice: the first pass leaves every other of two nulls in a row.
         text = (b"," + text[1:-1] + b",").replace(b",null,", b",,").replace(b",null,", b",,")
