@@ -3,15 +3,11 @@
 ``tests/fixtures/report_golden/expected/`` holds what ``jupyter carbon report`` printed for
 the two ledgers beside it before reports streamed (see ``make.py`` there): every format,
 stdout and ``--output``. A record's every figure, the skipped lines' warning, the costliest
-lists and the bucketed chart must come out as they did. JSON and CSV are written by orjson
-where it is installed (``report/encoding.py``): the same values, spelled its way, so those
-are compared as parsed values; without it (``stdlib``), byte for byte.
+lists and the bucketed chart must come out as they did, byte for byte.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import shutil
 from pathlib import Path
@@ -43,42 +39,6 @@ def expected(ledger: str, name: str) -> str:
 
 
 @pytest.fixture
-def stdlib(monkeypatch):
-    """JSON and CSV written by the standard library, as where orjson is not installed."""
-    from jupyter_carbon.report import encoding
-
-    monkeypatch.setattr(encoding, "fast", lambda: None)
-
-
-def needs_orjson():
-    from jupyter_carbon.report import encoding
-
-    if encoding.fast() is None:
-        pytest.skip("orjson is not installed")
-
-
-def same_values(fmt: str, got: str, want: str) -> bool:
-    """Whether two JSON documents, or two CSV files, hold the same values (numbers compared
-    as floats, so ``2.6e-05`` and ``0.000026`` are one)."""
-    if fmt == "json":
-        return json.loads(got) == json.loads(want)
-
-    def cell(text: str):
-        try:
-            return float(text)
-        except ValueError:
-            return text
-
-    def table(text: str):
-        rows = list(csv.reader(io.StringIO(text)))
-        for row in rows:  # the cluster detail: a JSON list in a cell
-            row[:] = [json.loads(c) if c.startswith("[{") else cell(c) for c in row]
-        return rows
-
-    return table(got) == table(want)
-
-
-@pytest.fixture
 def here(tmp_path, monkeypatch):
     """A copy of the ledgers, in the working folder (the text summary names the ledger as given)."""
     for name in ("rich.jsonl", "long.jsonl"):
@@ -89,7 +49,7 @@ def here(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("ledger", ["rich", "long"])
 @pytest.mark.parametrize("name, args", CASES, ids=[c[0] for c in CASES])
-def test_stdout_is_byte_identical_to_the_whole_ledger_report(here, stdlib, capsys, caplog, ledger, name, args):
+def test_stdout_is_byte_identical_to_the_whole_ledger_report(here, capsys, caplog, ledger, name, args):
     assert main(["report", f"{ledger}.jsonl", *args]) == 0
     assert capsys.readouterr().out == expected(ledger, name)
     warned = [m for m in caplog.messages if "unreadable" in m]
@@ -101,32 +61,12 @@ def test_stdout_is_byte_identical_to_the_whole_ledger_report(here, stdlib, capsy
 
 @pytest.mark.parametrize("ledger", ["rich", "long"])
 @pytest.mark.parametrize("name, suffix", [("json", ".json"), ("csv", ".csv"), ("html", ".html"), ("md", ".md"), ("latex", ".tex")])
-def test_output_file_is_byte_identical_to_the_whole_ledger_report(here, stdlib, capsys, ledger, name, suffix):
+def test_output_file_is_byte_identical_to_the_whole_ledger_report(here, capsys, ledger, name, suffix):
     out = here / f"report{suffix}"
     assert main(["report", f"{ledger}.jsonl", "-o", str(out)]) == 0
     assert out.read_bytes() == expected(ledger, name).encode("utf-8")
     cells = {"rich": 18, "long": 250}[ledger]
     assert f"wrote {out} ({cells} cells from {ledger}.jsonl)" in capsys.readouterr().err
-
-
-@pytest.mark.parametrize("ledger", ["rich", "long"])
-@pytest.mark.parametrize("fmt", ["json", "csv"])
-def test_with_orjson_json_and_csv_hold_the_same_values(here, capsys, ledger, fmt):
-    needs_orjson()
-    want = expected(ledger, fmt)
-    assert main(["report", f"{ledger}.jsonl", "--format", fmt]) == 0
-    got = capsys.readouterr().out
-    assert got != want  # spelled orjson's way: this test is not the byte test again
-    assert same_values(fmt, got, want)
-    out = here / f"report.{fmt}"
-    assert main(["report", f"{ledger}.jsonl", "-o", str(out)]) == 0
-    assert out.read_text(encoding="utf-8") == got  # a file holds what stdout shows
-    # ... and what the whole-ledger export of the same ledger writes, to the byte
-    from jupyter_carbon.ledger import read_ledger
-    from jupyter_carbon.report import Report, render
-
-    whole = Report.from_ledger(read_ledger(here / f"{ledger}.jsonl"), alternative=json.loads(want)["alternative"] if fmt == "json" else None)
-    assert render(whole, fmt) == got
 
 
 def long_ledger(path: Path, cells: int) -> Path:

@@ -1,36 +1,22 @@
-"""How the JSON and CSV exports spell their values: with orjson where it is installed, else
-with the standard library, the same values either way.
+"""How the JSON and CSV exports spell their values: the standard library's bytes, always.
 
-Writing a number is most of what an export costs: CPython's ``repr`` of a float takes about
-a microsecond on a slow core, and a cell's line holds some thirty of them, so a
-million-cell report would spend half a minute on digits alone. orjson (a dependency,
-imported on first use: a kernel that never exports never loads it) writes them twenty times
-faster and JSON without spaces. Its spelling of a number differs from ``repr`` only in
-form: ``0.000026`` where ``repr`` writes ``2.6e-05``, ``1e16`` or ``1e+16`` (by its
-version) for ``1e+16``; every figure parses back to the same float, and the JSON to the
-same document. Without orjson (an installation without its wheel) the bytes are the
-standard library's, as they were before it was used.
+A faster writer (orjson, which reads ledger lines: ``ledger.py``) would spell numbers its
+own way (``0.000026`` where ``repr`` writes ``2.6e-05``, and ``1e16`` or ``1e+16`` by its
+version) and save about a fifth of a report's time. Exports stay byte for byte what they
+were whatever is installed, so that the same ledger gives the same file on every machine
+and a diff between two versions shows only real changes. What is kept cheap here: one
+encoder built once, no check for cycles (records are trees), and a record's fields encoded
+with the figures derived from it without copying them.
 """
 
 from __future__ import annotations
 
 import csv
-import functools
 import json
 import math
 from types import SimpleNamespace
 
 _JSON = json.JSONEncoder(allow_nan=False, ensure_ascii=False, check_circular=False)  # records are trees
-
-
-@functools.cache
-def fast():
-    """The orjson module, or None where it is not installed (then the standard library writes)."""
-    try:
-        import orjson
-    except ImportError:
-        return None
-    return orjson
 
 
 def _clean(value):
@@ -54,12 +40,6 @@ def _stdlib(obj) -> str:
 def encode(obj) -> str:
     """``obj`` (dicts, lists, plain values, dataclass instances as their fields) as JSON on
     one line; NaN and infinities as null."""
-    orjson = fast()
-    if orjson is not None:
-        try:
-            return orjson.dumps(obj).decode()
-        except (orjson.JSONEncodeError, TypeError):  # an integer past 64 bits, a lone surrogate: the slow way
-            pass
     if hasattr(obj, "__dataclass_fields__"):
         obj = {name: getattr(obj, name) for name in obj.__dataclass_fields__}
     return _stdlib(obj)
@@ -67,17 +47,7 @@ def encode(obj) -> str:
 
 def encode_with(obj, extra: dict) -> str:
     """``obj``'s object (a dict or a dataclass instance) with the keys of ``extra`` after its
-    own: a record's fields and the figures derived from it, without copying the fields."""
-    orjson = fast()
-    if orjson is not None:
-        try:
-            head, tail = orjson.dumps(obj), orjson.dumps(extra)
-        except (orjson.JSONEncodeError, TypeError):
-            pass
-        else:
-            if head == b"{}" or tail == b"{}":
-                return (head if tail == b"{}" else tail).decode()
-            return (head[:-1] + b"," + tail[1:]).decode()
+    own: a record's fields and the figures derived from it."""
     fields = {name: getattr(obj, name) for name in obj.__dataclass_fields__} if hasattr(obj, "__dataclass_fields__") else dict(obj)
     fields.update(extra)
     return _stdlib(fields)
@@ -93,64 +63,13 @@ def safe_text(row: list) -> list:
     return [("'" + v) if isinstance(v, str) and v.startswith(FORMULA_START) else v for v in row]
 
 
-def _spelled_safe(row: list, orjson) -> list:
-    """:func:`safe_text` of ``row`` with its floats as orjson spells them, all in one call (a
-    float's text has no comma); NaN or an infinity left empty, as JSON's null."""
-    floats = [v for v in row if type(v) is float]
-    texts = iter(orjson.dumps(floats)[1:-1].decode().split(",") if floats else ())
-    return [
-        (None if (t := next(texts)) == "null" else t) if type(v) is float
-        else ("'" + v) if isinstance(v, str) and v.startswith(FORMULA_START) else v
-        for v in row
-    ]  # fmt: skip
-
-
-#: The values a row's fast path takes (a bool, a list or a dict goes through :mod:`csv`).
-_PLAIN = frozenset((str, int, float, type(None)))
-
-
 class CsvRows:
-    """Rows of the CSV export, written through ``write`` after the header row ``columns``.
-
-    With orjson, a row is encoded as a JSON array in one call; when none of its text needs
-    quoting or escaping in CSV (only text, integers, floats and None; no comma, quote,
-    backslash, control character or formula's first character in its text, which the
-    array's bytes tell: a tab or a return is escaped there), the array is the CSV line once
-    its brackets, quotes and nulls are taken out. Any other row goes through :mod:`csv`,
-    its floats spelled by orjson, so a file's numbers are spelled one way. Text that a
-    spreadsheet would take for a formula gets its apostrophe either way.
-    """
+    """Rows of the CSV export, written through ``write`` after the header row ``columns``,
+    by :mod:`csv`; text that a spreadsheet would take for a formula gets its apostrophe."""
 
     def __init__(self, write, columns):
-        self._write = write
         self._csv = csv.writer(SimpleNamespace(write=write), lineterminator="\n")
         self._csv.writerow(columns)
-        self._orjson = fast()
 
     def write(self, row: list) -> None:
-        orjson = self._orjson
-        if orjson is None:
-            self._csv.writerow(safe_text(row))
-            return
-        line = self._fast_line(row, orjson)
-        if line is not None:
-            self._write(line)
-            return
-        self._csv.writerow(_spelled_safe(row, orjson))
-
-    @staticmethod
-    def _fast_line(row: list, orjson) -> str | None:
-        if not _PLAIN.issuperset(map(type, row)):
-            return None
-        try:
-            text = orjson.dumps(row)
-        except (orjson.JSONEncodeError, TypeError):
-            return None
-        if (
-            b"\\" in text or text.count(b",") != len(row) - 1
-            or b'"=' in text or b'"+' in text or b'"-' in text or b'"@' in text  # a formula's start: the slow way
-        ):  # fmt: skip
-            return None
-        # ",null," twice: the first pass leaves every other of two nulls in a row.
-        text = (b"," + text[1:-1] + b",").replace(b",null,", b",,").replace(b",null,", b",,")
-        return text[1:-1].replace(b'"', b"").decode() + "\n"
+        self._csv.writerow(safe_text(row))
