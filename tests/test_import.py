@@ -54,3 +54,20 @@ def test_a_meter_without_rapl_zones_says_so_without_loading_the_rapl_module(tmp_
     meter.close()
     _, notes = discover_sources(CarbonMeter(powercap_root=str(tmp_path), enable_nvml=False), now=0.0, tree=meter.tree)
     assert f"CPU: no RAPL counters (no RAPL package zones under {tmp_path}); estimated instead." in notes
+
+
+def test_load_ext_with_no_zone_set_loads_only_what_metering_needs(tmp_path):
+    """A kernel with no zone set, no GPU, no RAPL and no live provider: ``%load_ext`` reads
+    no place names, no cloud regions, no RAPL or GPU code, no provider and no projection
+    arithmetic (each loads on first use), so that loading stays cheap."""
+    loaded = loaded_after(
+        "import io, contextlib, os; os.environ.pop('JUPYTER_CARBON_REGION', None); os.environ['TZ'] = 'UTC'; "
+        f"os.environ['JUPYTER_DATA_DIR'] = {str(tmp_path)!r}; "
+        "from IPython.core.interactiveshell import InteractiveShell; sh = InteractiveShell.instance(); "
+        "quiet = contextlib.redirect_stdout(io.StringIO()); quiet.__enter__(); "
+        "sh.run_line_magic('load_ext', 'jupyter_carbon'); quiet.__exit__(None, None, None)"
+    )
+    assert "jupyter_carbon.kernel.extension" in loaded and "jupyter_carbon.session" in loaded
+    lazy = {"jupyter_carbon.carbon.places", "jupyter_carbon.carbon.cloud", "jupyter_carbon.carbon.providers",
+            "jupyter_carbon.energy.rapl", "jupyter_carbon.energy.amd", "jupyter_carbon.projection"}  # fmt: skip
+    assert not loaded & lazy, loaded & lazy

@@ -13,7 +13,6 @@ import os
 from dataclasses import dataclass
 
 from ..tables import read_table
-from .places import AmbiguousRegion, UnknownRegion, resolve_place
 from .zones import world, zone
 
 ENV_VAR = "JUPYTER_CARBON_REGION"
@@ -82,6 +81,8 @@ def resolve(
         (environ.get(ENV_VAR), "environment", f"${ENV_VAR}"),
     ):
         if value is not None and str(value).strip():
+            from .places import AmbiguousRegion, UnknownRegion, resolve_place  # only for a name to read
+
             try:
                 resolution = resolve_place(value)
                 return Choice(resolution.place, chosen_by, False, resolution.note)

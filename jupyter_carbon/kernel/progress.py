@@ -19,9 +19,12 @@ from __future__ import annotations
 import sys
 import threading
 import time
+from typing import TYPE_CHECKING
 
-from ..projection import Projection, Tracker, off_by
 from .training import REPORTS
+
+if TYPE_CHECKING:  # the arithmetic loads with the first progress bar, not with the extension
+    from ..projection import Projection, Tracker
 
 
 def _bars(since: float) -> list:
@@ -104,6 +107,8 @@ class Projector:
         energy = self.session.live_energy_j() if energy_j is None else energy_j
         with self._lock:
             if self._outer is not outer:
+                from ..projection import Tracker
+
                 self._outer, self._tracker, self._at_10 = outer, Tracker(), None
             self._tracker.add(fraction, energy)
             projection = self._tracker.project()
@@ -145,6 +150,8 @@ class Projector:
             at_10, self.latest = self._at_10, None
         if at_10 is None:
             return
+        from ..projection import off_by
+
         error = off_by(at_10.energy_j, outcome_j)
         if error is not None:
             held = "within" if at_10.low_j <= outcome_j <= at_10.high_j else "outside"
