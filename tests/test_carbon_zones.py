@@ -145,3 +145,13 @@ def test_normalise_reads_ascii_and_accented_names_as_the_full_decomposition_does
     names += [r["label"] for r in read_table("places.csv")] + ["  US_West  2 ", "Québec", "São Paulo", "ＦＲ", 42]
     assert any(not str(n).isascii() for n in names) and any(str(n).isascii() for n in names)
     assert [normalise(n) for n in names] == [decomposed(n) for n in names]
+
+
+def test_a_zone_name_means_the_same_zone_with_or_without_the_cloud_regions_read():
+    """``resolve_place`` looks a zone's key or alias up before reading the cloud regions:
+    right only while every zone name keeps its zone among all the names."""
+    from jupyter_carbon.carbon import places
+
+    every = places._names()
+    assert places._zone_names() and all(every[name] == key for name, key in places._zone_names().items())
+    assert places.resolve_place("FR").place.key == "FR" and places.resolve_place("aws:eu-west-3").place.key == "aws:eu-west-3"

@@ -143,6 +143,15 @@ def _names() -> dict[str, str]:
         if len(keys) == 1:
             names.setdefault(code, next(iter(keys)))
     # Zones last, so that a zone's alias wins over a bare region code ("de", "uk").
+    names.update(_zone_names())
+    return names
+
+
+@functools.lru_cache(maxsize=1)
+def _zone_names() -> dict[str, str]:
+    """Every normalised key and alias of the zones, to the key it names: what :func:`_names`
+    ends with, so a name found here is found there too, without the cloud regions read."""
+    names: dict[str, str] = {}
     for zone in zones().values():
         names[normalise(zone.key)] = zone.key
         for alias in zone.aliases:
@@ -168,9 +177,11 @@ def resolve_place(query: str) -> Resolution:
     if not isinstance(query, str) or not query.strip():
         raise UnknownRegion(str(query), [], None)
     text = normalise(query)
-    names = _names()
-    # "West Europe" is how Azure's portal writes the region its API calls "westeurope".
-    key = names.get(text) or names.get(cloud.canonical_key(text) or "") or names.get(text.replace(" ", ""))
+    key = _zone_names().get(text)  # a zone's key or alias (the usual setting): no cloud table to read
+    if key is None:
+        names = _names()
+        # "West Europe" is how Azure's portal writes the region its API calls "westeurope".
+        key = names.get(text) or names.get(cloud.canonical_key(text) or "") or names.get(text.replace(" ", ""))
     places = places_named(text)
     if key is not None:
         place = lookup_key(key)
