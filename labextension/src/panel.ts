@@ -13,7 +13,7 @@ import { COSTLIEST_COLUMNS, EXPORT_BUTTONS, clusterLine, componentsLine, forecas
 import { readProjection } from './projection';
 import { ExportFormat, ICellRecord, IForecastReply } from './protocol';
 import { CarbonSettings } from './settings';
-import { statusTooltip } from './text';
+import { meteredByLine, statusTooltip } from './text';
 
 export const PANEL_CLASS = 'jp-carbon-Panel';
 
@@ -141,6 +141,10 @@ export class CarbonPanel extends Widget {
       running.appendChild(drawChart(projectionChart(projection, units), 'jp-carbon-projectionChart'));
     }
     el(node, 'p', totalsLine(m.totals, units)).className = 'jp-carbon-totals';
+    const who = meteredByLine(m);
+    if (who) {
+      el(node, 'p', who).className = 'jp-carbon-muted jp-carbon-meteredBy';
+    }
     const components = componentsLine(m.totals, units);
     if (components) {
       el(node, 'p', components).className = 'jp-carbon-muted';
