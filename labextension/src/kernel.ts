@@ -431,9 +431,10 @@ export class KernelLink implements IDisposable {
         if (generation !== this._generation || channel !== this._channel) {
           return;
         }
-        if (this._refused) {
-          // The kernel said it meters itself, yet just closed the comm (it unloaded the
-          // extension): not metered until a cell the user runs changes that.
+        if (this._refused && !channel.isGreeted) {
+          // The server's first word is that the kernel meters itself, which just closed the
+          // comm (it unloaded the extension; the server learns at the next cell's end):
+          // not metered until a cell the user runs changes that.
           this._closeComm();
           this._model.detach('unmetered');
           return;
