@@ -220,7 +220,10 @@ class MeteredKernel:
             self._open_session(execution.notebook)
         self.session.notebook = execution.notebook
         self._msg_id = execution.msg_id
-        self._cell = self.session.begin(execution_count=None, cell_id=execution.cell_id, snapshot=self._taken(snapshot))
+        # An IPython kernel may record this cell itself (the marker comes after its start),
+        # and then the time before it too: that span is the server's only if the cell is.
+        hold = self.language == "python" and self.owner.settings.defer_to_kernel
+        self._cell = self.session.begin(execution_count=None, cell_id=execution.cell_id, snapshot=self._taken(snapshot), hold_idle=hold)
 
     def _end(self, execution, deferred: bool, snapshot=None) -> None:
         cell, self._cell = self._cell, None
