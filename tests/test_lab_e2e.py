@@ -38,7 +38,9 @@ pytestmark = [
 @pytest.fixture
 def lab(tmp_path):
     """A running JupyterLab: yields (base_url, token, root_dir, user_settings_dir)."""
-    with jupyter_server(tmp_path, "lab") as served:
+    # The kernel's own comm is what these tests follow: the server meters no kernel here, so a
+    # Python kernel is "not metered" until %load_ext (tests/test_lab_server_python_e2e.py has both).
+    with jupyter_server(tmp_path, "lab", server_metering=False) as served:
         yield served
 
 
