@@ -38,15 +38,22 @@ pytestmark = [
 @pytest.fixture
 def lab(tmp_path):
     """A running JupyterLab: yields (base_url, token, root_dir, user_settings_dir)."""
-    # The kernel's own comm is what these tests follow: the server meters no kernel here, so a
-    # Python kernel is "not metered" until %load_ext (tests/test_lab_server_python_e2e.py has both).
+    with jupyter_server(tmp_path, "lab") as served:
+        yield served
+
+
+@pytest.fixture
+def lab_kernel_only(tmp_path):
+    """A running JupyterLab whose server meters no kernel: a Python kernel is "not metered"
+    until %load_ext, and only the kernel's own comm feeds the page (a lab without the server
+    extension; tests/test_lab_server_python_e2e.py has the server's figures)."""
     with jupyter_server(tmp_path, "lab", server_metering=False) as served:
         yield served
 
 
-def test_status_bar_and_footer_in_a_real_browser(lab):
+def test_status_bar_and_footer_in_a_real_browser(lab_kernel_only):
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is in the test extra")
-    base, token, root, _ = lab
+    base, token, root, _ = lab_kernel_only
     ARTIFACTS.mkdir(exist_ok=True)
     with browser_page(sync_api, "e2e") as page:
         page.goto(f"{base}/lab/tree/carbon-e2e.ipynb?token={token}")
@@ -280,7 +287,7 @@ def test_live_meter_follows_the_unit_setting(lab):
     settings (Wh, g), as the status bar does; small power is never "0.0 W"; its scale sits
     beside the trace. The screenshot goes to ``artifacts/widget-units.png``."""
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is in the test extra")
-    base, token, _, settings = lab
+    base, token, _, settings = lab_kernel_only
     (settings / "jupyter-carbon").mkdir(parents=True)
     (settings / "jupyter-carbon" / "plugin.jupyterlab-settings").write_text(
         json.dumps({"autoLoad": True, "energyUnit": "Wh", "massUnit": "g"})
