@@ -287,7 +287,7 @@ def test_live_meter_follows_the_unit_setting(lab):
     settings (Wh, g), as the status bar does; small power is never "0.0 W"; its scale sits
     beside the trace. The screenshot goes to ``artifacts/widget-units.png``."""
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is in the test extra")
-    base, token, _, settings = lab_kernel_only
+    base, token, _, settings = lab
     (settings / "jupyter-carbon").mkdir(parents=True)
     (settings / "jupyter-carbon" / "plugin.jupyterlab-settings").write_text(
         json.dumps({"autoLoad": True, "energyUnit": "Wh", "massUnit": "g"})
