@@ -122,8 +122,6 @@ class Session:
         self.idle_spans: Packed = Packed(IdleSpan, ("before_cell", "started_at", "ended_at"))
         self.totals = Totals()
         self._last_edge: tuple[object, str] | None = (self.meter.snapshot(), self.started_at)
-        self._held_idle: tuple | None = None
-        """The idle span before the open cell, while it is not known whose the cell is."""
         self.ledger: Ledger | None = None
         if self.persist:
             directory = self.ledger_dir or default_ledger_dir()
@@ -180,20 +178,13 @@ class Session:
 
     def begin(
         self, *, execution_count=None, cell_id=None, source: str = "", magic: bool = False, cell_position=None,
-        source_sha256=None, snapshot=None, hold_idle: bool = False,
+        source_sha256=None, snapshot=None,
     ) -> OpenCell:
         """Open a cell. ``snapshot``: the meter's snapshot at the cell's true start, when the
-        caller took it earlier (a server that saw the kernel go busy on another thread).
-        ``hold_idle``: whose the time before this cell is is known only at its end (a server
-        learns then whether the kernel recorded the cell, and its idle time, itself): the
-        idle span is recorded by :meth:`end`, or dropped by :meth:`discard`."""
+        caller took it earlier (a server that saw the kernel go busy on another thread)."""
         self._synchronise()
         start, index = snapshot or self.meter.snapshot(fresh=True), self.totals.cells + 1
-        if hold_idle:
-            self._held_idle = (self._last_edge, start, index, utc_now())
-            self._last_edge = None
-        else:
-            self._end_idle(start, index)
+        self._end_idle(start, index)
         cell = OpenCell(
             index=index, execution_count=execution_count, cell_id=cell_id, source=first_line(source), started_at=utc_now(),
             start=start, magic=magic, notebook=self.notebook, cluster=self._cluster_begin(), cell_position=cell_position,
@@ -219,7 +210,6 @@ class Session:
             raise ValueError(f"status must be one of {', '.join(STATUSES)}, not {status!r}")
         self._synchronise()
         end = snapshot or self.meter.snapshot(fresh=True)
-        self._settle_idle()
         cluster = self._cluster_end(cell)
         m = Measurement.between(cell.start, end)
         record = CellRecord(
@@ -262,7 +252,6 @@ class Session:
                 self._current = None
             cell.ended = True
             self._last_edge = None
-            self._held_idle = None
 
     def _cluster_begin(self):
         if self.cluster is None:
@@ -337,17 +326,9 @@ class Session:
     def skip_idle(self) -> None:
         """Metering was switched off: what runs until the next metered cell is no idle time."""
         self._last_edge = None
-        self._held_idle = None
-
-    def _settle_idle(self) -> None:
-        """Record the idle span a cell held (``begin(hold_idle=True)``): the cell is ours."""
-        held, self._held_idle = self._held_idle, None
-        if held is not None:
-            self._last_edge = held[0]
-            self._end_idle(held[1], held[2], ended_at=held[3])
 
     def _end_idle(self, snapshot, before_cell: int | None, ended_at: str | None = None) -> IdleSpan | None:
-        """Record the span from the last cell's end (or the session's start) to ``snapshot``."""
+        """Record the span from the last cell's end (or the session's start) to ``snapshot`` (at ``ended_at``)."""
         edge, self._last_edge = self._last_edge, None
         if edge is None or not self.record_idle:
             return None

@@ -176,8 +176,10 @@ def test_jupyter_carbon_run_reports_the_energy_between_cells(tmp_path):
 def test_an_idle_span_held_by_a_cell_is_recorded_if_the_cell_is_ours_and_dropped_if_not(clock, tree, tmp_path, carbon):
     """A server metering a Python kernel learns only at a cell's end whether the kernel
     recorded the cell (and the time before it) itself: the span waits for that answer."""
+    from jupyter_carbon.server.held import HeldIdleSession
+
     gpu, meter = gpu_meter(clock, tree, tmp_path, [OURS])
-    session = Session(meter, carbon, ledger_dir=tmp_path)
+    session = HeldIdleSession(meter, carbon, ledger_dir=tmp_path)
     run_cell(session, clock, 1.0)
     clock.advance(20.0)
     ours = session.begin(hold_idle=True)
@@ -185,7 +187,7 @@ def test_an_idle_span_held_by_a_cell_is_recorded_if_the_cell_is_ours_and_dropped
     clock.advance(1.0)
     session.end(ours)
     [span] = session.idle_spans
-    assert span.duration_s == pytest.approx(20.0) and span.before_cell == 2
+    assert span.duration_s == pytest.approx(20.0) and span.before_cell == 2 and span.ended_at == ours.started_at
     clock.advance(20.0)
     theirs = session.begin(hold_idle=True)
     clock.advance(1.0)

@@ -181,7 +181,9 @@ def test_the_time_before_a_cell_the_kernel_records_itself_is_not_charged_by_the_
         assert server.run(kernel_id, "x = 1")["status"] == "ok"  # the kernel's
         time.sleep(0.5)
         spans = _spans_by_writer(server.ledgers, tmp_path / "home" / "data" / "carbon" / "ledgers")
-    assert [s["before_cell"] for s in spans["server"]] == [2], spans["server"]
+    # The server's: before its cells (1: the kernel's start-up, 2: the burn), never before the
+    # kernel's own cell 3.
+    assert {s["before_cell"] for s in spans["server"]} <= {1, 2} and 2 in {s["before_cell"] for s in spans["server"]}, spans["server"]
     assert spans["kernel"], "the kernel recorded no idle span: the test burned too little between cells"
     for ours in spans["server"]:
         for theirs in spans["kernel"]:

@@ -178,8 +178,8 @@ class MeteredKernel:
     # -- metering (worker thread) -------------------------------------------------------------
     def _open_session(self, notebook) -> None:
         from ..meter import Meter
-        from ..session import Session
         from ..energy.process import ProcessTree
+        from .held import HeldIdleSession
 
         settings = self.owner.meter_settings
         self.meter = Meter(config=settings, tree=ProcessTree(self.pid), start=False)
@@ -188,7 +188,7 @@ class MeteredKernel:
             identity["notebook"] = notebook
         if self.owner.user:
             identity["user"] = self.owner.user
-        self.session = Session(
+        self.session = HeldIdleSession(
             self.meter, self.owner.carbon, ledger_dir=settings.ledger_dir or None, persist=settings.persist,
             # An IPython kernel may meter itself, idle time included: the server records its
             # idle spans only once one of its cells was the server's to record.
