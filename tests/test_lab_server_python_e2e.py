@@ -72,6 +72,7 @@ def test_a_python_notebook_without_load_ext_shows_the_servers_figures_then_the_k
         panel = page.locator(".jp-carbon-Panel")
         sync_api.expect(panel.locator(".jp-carbon-meteredBy")).to_contain_text("Metered by the Jupyter server", timeout=30000)
         sync_api.expect(panel.locator("tr.jp-carbon-cellRow")).to_have_count(1, timeout=30000)
+        assert not panel.locator(".jp-carbon-ahead").is_visible()  # a forecast is the kernel's to ask for
         page.screenshot(path=str(ARTIFACTS / f"lab-python-server-{LAB_VERSION}.png"))
         page.click(STATUS)
         sync_api.expect(panel).to_have_count(0)
@@ -91,6 +92,7 @@ def test_a_python_notebook_without_load_ext_shows_the_servers_figures_then_the_k
         page.click(STATUS)
         sync_api.expect(panel.locator("tr.jp-carbon-cellRow")).to_have_count(3, timeout=30000)
         sync_api.expect(panel.locator(".jp-carbon-meteredBy")).to_contain_text("Includes 2 cells")
+        sync_api.expect(panel.locator(".jp-carbon-ahead")).to_be_visible()
         page.screenshot(path=str(ARTIFACTS / f"lab-python-server-switched-{LAB_VERSION}.png"))
         time.sleep(1)  # the ledgers' last lines
         ledgers = _ledgers(root.parent / "home")

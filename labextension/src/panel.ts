@@ -128,7 +128,8 @@ export class CarbonPanel extends Widget {
     node.textContent = '';
     const metered = m.status !== 'unmetered' && m.status !== 'failed';
     this._exports.hidden = !metered;
-    this._ahead.hidden = !metered;
+    // The forecast is the kernel's to ask its provider for: the server answers no such request.
+    this._ahead.hidden = !metered || m.meteredBy === 'server';
     if (!metered) {
       el(node, 'p', m.status === 'failed' ? statusTooltip(m, units) : 'This kernel is not metered: run %load_ext jupyter_carbon in a cell.');
       return;
