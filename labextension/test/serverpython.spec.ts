@@ -36,12 +36,12 @@ const links: KernelLink[] = [];
 afterEach(() => links.splice(0).forEach(link => link.dispose()));
 
 /** A Python notebook whose kernel closed the comm (no extension): the link asks the server. */
-async function plainPython(autoLoad = false) {
+async function plainPython(autoLoad: () => boolean = () => false) {
   FakeSocket.opened = [];
   const kernel = new FakeKernel('python');
   const context = new FakeSessionContext(kernel);
   const model = new CarbonModel();
-  const link = new KernelLink({ sessionContext: context.asSessionContext, model, autoLoad: () => autoLoad, patienceMs: 60000 });
+  const link = new KernelLink({ sessionContext: context.asSessionContext, model, autoLoad, patienceMs: 60000 });
   links.push(link);
   context.readiness.resolve();
   await settle();
@@ -185,17 +185,7 @@ describe('a Python kernel the server meters', () => {
 
   it('with autoload turned on, loads the extension and lets the comm take over', async () => {
     let autoLoad = false;
-    FakeSocket.opened = [];
-    const kernel = new FakeKernel('python');
-    const context = new FakeSessionContext(kernel);
-    const model = new CarbonModel();
-    const link = new KernelLink({ sessionContext: context.asSessionContext, model, autoLoad: () => autoLoad, patienceMs: 60000 });
-    links.push(link);
-    context.readiness.resolve();
-    await settle();
-    kernel.answerInfo();
-    await settle();
-    kernel.lastComm!.closeFromKernel();
+    const { kernel, model, link } = await plainPython(() => autoLoad);
     FakeSocket.last.receive({ ...SERVER_HELLO, totals: totals(1, 3) });
     autoLoad = true;
     link.autoLoadChanged();
