@@ -129,3 +129,19 @@ def test_importing_the_package_loads_no_table():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out == ["False", "FR"]
+
+
+def test_normalise_reads_ascii_and_accented_names_as_the_full_decomposition_does():
+    import unicodedata
+
+    from jupyter_carbon.carbon.zones import normalise
+    from jupyter_carbon.tables import read_table
+
+    def decomposed(text):
+        plain = "".join(ch for ch in unicodedata.normalize("NFKD", str(text)) if not unicodedata.combining(ch))
+        return " ".join(plain.lower().replace("_", " ").split())
+
+    names = [r[col] for r in read_table("zones.csv") for col in ("key", "name")]
+    names += [r["label"] for r in read_table("places.csv")] + ["  US_West  2 ", "Québec", "São Paulo", "ＦＲ", 42]
+    assert any(not str(n).isascii() for n in names) and any(str(n).isascii() for n in names)
+    assert [normalise(n) for n in names] == [decomposed(n) for n in names]

@@ -6,6 +6,8 @@ its data sheet's TDP ÷ threads and SPECpower's full-load watts per thread, writ
 with where each number comes from, so that the model cannot be checked against itself.
 """
 
+import functools
+
 import pytest
 from fakes import FakeSystem, FakeTree
 
@@ -229,3 +231,36 @@ def test_the_metadata_probe_names_the_instance_type():
         probe = CloudProbe(fake.url, 1.0)
         probe.done.wait(5)
     assert probe.region.key == "aws:eu-west-3" and probe.instance_type == "c6i.xlarge"
+
+
+@functools.lru_cache(maxsize=1)
+def _every_part():
+    from jupyter_carbon import cpu_power
+    from jupyter_carbon.tables import read_table
+
+    return [(frozenset(cpu_power._words(r["part"])), r["part"], r["architecture"]) for r in read_table("cpu_parts.csv")]
+
+
+def _exhaustive(model_name):
+    """The lookup as a scan of every row: what the prefiltered one must agree with."""
+    from jupyter_carbon import cpu_power
+
+    have = set(cpu_power._words(model_name))
+    versions = {w for w in have if w[0] == "v" and w[1:].isdigit() and len(w) == 2}
+    best = None
+    for need, part, arch in _every_part():
+        if need and need <= have and versions <= need and (best is None or len(need) > best[0]):
+            best = (len(need), part, arch)
+    return (best[1], best[2]) if best else None
+
+
+def test_the_prefiltered_part_lookup_finds_what_a_scan_of_every_row_finds():
+    from jupyter_carbon import cpu_power
+
+    names = [f"Intel(R) Xeon(R) {part} CPU @ 2.50GHz" for _, part, _ in _every_part()[::3]]
+    names += [f"AMD {part} 64-Core Processor" for _, part, _ in _every_part()[::7]]
+    names += ["Intel(R) Xeon(R) CPU @ 2.20GHz", "AMD EPYC", "Intel(R) Xeon(R) CPU E5-2686 v4 @ 2.30GHz",
+              "Intel(R) Xeon(R) CPU E5-2670 v2 @ 2.50GHz", "AMD EPYC 7601, Dell SKU [338-BNCG]", "Neoverse-N1", "NVIDIA Grace", "Google Axion", ""]  # fmt: skip
+    found = {n: (cpu_power.part_architecture(n), _exhaustive(n)) for n in names}
+    assert [(n, ours, scan) for n, (ours, scan) in found.items() if ours != scan] == []
+    assert sum(1 for ours, _ in found.values() if ours) > 500  # the names do name parts

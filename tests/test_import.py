@@ -22,3 +22,18 @@ def test_meter_loads_on_first_use():
     loaded = loaded_after("import jupyter_carbon; jupyter_carbon.Meter(start=False).close()")
     assert "psutil" in loaded and "jupyter_carbon.meter" in loaded
     assert "IPython" not in loaded
+
+
+def test_a_meter_without_gpus_loads_no_gpu_module():
+    """No NVIDIA driver and no amdsmi here: the GPU modules would only say so, at a cost."""
+    import importlib.util
+
+    import pytest
+
+    from jupyter_carbon.energy.sources import nvidia_driver
+
+    if nvidia_driver() or importlib.util.find_spec("amdsmi") is not None:
+        pytest.skip("this machine has an NVIDIA driver or amdsmi: the GPU modules are meant to load")
+    loaded = loaded_after("import jupyter_carbon; jupyter_carbon.Meter(start=False).close()")
+    gpu = {"jupyter_carbon.energy.amd", "jupyter_carbon.energy.nvml", "jupyter_carbon.energy.gpu", "pynvml", "amdsmi"}
+    assert not loaded & gpu, loaded & gpu

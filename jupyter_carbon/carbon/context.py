@@ -35,10 +35,7 @@ class CarbonContext:
         self._closed = False
         self._choice: Choice = self._resolve()
         self._fallback = self._choice.place.intensity(chosen_by=self._choice.chosen_by, guess=self._choice.guess)
-        self._provider = None
-        from .providers import make_provider
-
-        self._provider = make_provider(config)
+        self._provider = _make_provider(config)
         self._restart_live()
         self._probe = None
         if config.cloud_metadata:
@@ -69,7 +66,7 @@ class CarbonContext:
             self._cloud = region
             previous = self._choice.place
             self._choice = self._resolve()
-            if self._choice.place is not previous:
+            if self._choice.place != previous:  # equal, not the same object: a zone may be read twice
                 self._restart_live()
 
     def _restart_live(self) -> None:
@@ -135,8 +132,6 @@ class CarbonContext:
         """Apply the settings as they are now (``%config CarbonMeter...``): the configured
         region (which then wins over an earlier ``%carbon region``), PUE and live provider.
         Raises UnknownRegion for a configured region that matches nothing, changing nothing."""
-        from .providers import make_provider
-
         with self._lock:
             explicit = None if region_changed else self._explicit
             choice = resolve(
@@ -144,7 +139,7 @@ class CarbonContext:
             )
             self._explicit, self._choice = explicit, choice
             self._fallback = choice.place.intensity(chosen_by=choice.chosen_by, guess=choice.guess)
-            self._provider = make_provider(self.config)
+            self._provider = _make_provider(self.config)
             self._restart_live()
         return self.current()
 
@@ -196,3 +191,13 @@ class CarbonContext:
     def __repr__(self) -> str:
         i = self.current()
         return f"<CarbonContext {i.zone} {i.g_per_kwh:g} g/kWh ({i.chosen_by}) PUE {i.pue:g}>"
+
+
+def _make_provider(config):
+    """The live provider the settings name, if any; the providers' module (HTTP, JSON, three
+    APIs) is imported only then, since most kernels name none."""
+    if not getattr(config, "live_provider", None):
+        return None
+    from .providers import make_provider
+
+    return make_provider(config)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from ..tables import read_table
 from .places import AmbiguousRegion, UnknownRegion, resolve_place
-from .zones import world, zones
+from .zones import world, zone
 
 ENV_VAR = "JUPYTER_CARBON_REGION"
 
@@ -62,7 +62,7 @@ def zone_for_timezone(tz: str | None):
     if not tz:
         return None
     key = timezone_table().get(tz.strip())
-    return zones().get(key) if key else None
+    return zone(key) if key else None
 
 
 def resolve(

@@ -6,10 +6,11 @@ Finding a zone by what people type is :mod:`jupyter_carbon.carbon.places`.
 from __future__ import annotations
 
 import functools
+import re
 import unicodedata
 from dataclasses import dataclass
 
-from ..tables import read_table
+from ..tables import read_table, rows_matching
 from .intensity import Intensity
 
 WORLD = "WORLD"
@@ -51,29 +52,43 @@ class Zone:
 
 def normalise(text: str) -> str:
     """Lower case, accents dropped, underscores as spaces, one space between words."""
-    decomposed = unicodedata.normalize("NFKD", str(text))
+    text = str(text)
+    if text.isascii():  # nothing to decompose: most names, and a tenth of a kernel's start
+        return " ".join(text.lower().replace("_", " ").split())
+    decomposed = unicodedata.normalize("NFKD", text)
     plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(plain.lower().replace("_", " ").split())
+
+
+def _zone(row: dict[str, str]) -> Zone:
+    return Zone(
+        key=row["key"],
+        name=row["name"],
+        country=row["country"],
+        kind=row["kind"],
+        g_per_kwh=float(row["g_per_kwh"]),
+        year=int(row["year"]) if row["year"] else None,
+        source=row["source"],
+        alpha3=row["alpha3"],
+        aliases=tuple(a for a in row["aliases"].split(";") if a),
+    )
 
 
 @functools.lru_cache(maxsize=1)
 def zones() -> dict[str, Zone]:
     """Every bundled zone by key, loaded on first use."""
-    out = {}
-    for row in read_table("zones.csv"):
-        out[row["key"]] = Zone(
-            key=row["key"],
-            name=row["name"],
-            country=row["country"],
-            kind=row["kind"],
-            g_per_kwh=float(row["g_per_kwh"]),
-            year=int(row["year"]) if row["year"] else None,
-            source=row["source"],
-            alpha3=row["alpha3"],
-            aliases=tuple(a for a in row["aliases"].split(";") if a),
-        )
-    return out
+    return {row["key"]: _zone(row) for row in read_table("zones.csv")}
+
+
+def zone(key: str) -> Zone | None:
+    """The zone ``key``: from the whole table once it is parsed, else from its one line, so
+    that a kernel with no zone set (the world average, or its time zone's) parses one row of
+    365 at start."""
+    if zones.cache_info().currsize:
+        return zones().get(key)
+    rows = rows_matching("zones.csv", re.escape(key) + ",.*")
+    return _zone(rows[0]) if rows else None
 
 
 def world() -> Zone:
-    return zones()[WORLD]
+    return zone(WORLD)

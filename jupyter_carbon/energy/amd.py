@@ -20,7 +20,7 @@ from __future__ import annotations
 import importlib
 import os
 
-from .base import SourceUnavailable
+from .base import AMDSMI_MISSING, SourceUnavailable
 from .gpu import GpuDevice, GpuSource
 from .process import ProcessTree
 
@@ -48,7 +48,7 @@ class AmdSmiBackend:
             try:
                 amdsmi = importlib.import_module("amdsmi")
             except ImportError as err:
-                raise SourceUnavailable("amdsmi is not installed (pip install jupyter-carbon[amd])") from err
+                raise SourceUnavailable(AMDSMI_MISSING) from err
         self.amdsmi = amdsmi
         self.error = amdsmi.AmdSmiException
         self.sys_root = os.fspath(sys_root)

@@ -104,6 +104,9 @@ class SourceUnavailable(RuntimeError):
     """A source cannot be opened on this machine; the message says why and what would help."""
 
 
+AMDSMI_MISSING = "amdsmi is not installed (pip install jupyter-carbon[amd])"
+
+
 class Counter:
     """Turns a raw hardware energy counter into joules since it was opened.
 

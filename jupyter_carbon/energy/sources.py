@@ -7,13 +7,14 @@ Adding a kind of hardware is one module with an ``EnergySource`` and one entry h
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .base import EnergySource, SourceUnavailable
+from .base import AMDSMI_MISSING, EnergySource, SourceUnavailable
 
 log = logging.getLogger("jupyter_carbon")
 
@@ -49,6 +50,9 @@ def _open_nvml(settings, tree, now: float) -> EnergySource:
 
 
 def _open_amd(settings, tree, now: float) -> EnergySource:
+    # Without amdsmi our AMD and GPU modules (a tenth of %load_ext) would only say it is missing.
+    if "amdsmi" not in sys.modules and importlib.util.find_spec("amdsmi") is None:
+        raise SourceUnavailable(AMDSMI_MISSING)
     from .amd import AmdSource
 
     return AmdSource(tree, now, attribution=settings.gpu_attribution, drop_after_s=settings.drop_after_s)
@@ -56,7 +60,7 @@ def _open_amd(settings, tree, now: float) -> EnergySource:
 
 def _amd_note(err: SourceUnavailable) -> str | None:
     # Without AMD's GPU driver (no /dev/kfd) a missing amdsmi is nothing worth saying.
-    if "not installed" in str(err) and not os.path.exists("/dev/kfd"):
+    if str(err) == AMDSMI_MISSING and not os.path.exists("/dev/kfd"):
         return None
     return f"GPU (AMD): not metered ({err})."
 
