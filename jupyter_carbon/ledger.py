@@ -10,6 +10,7 @@ survive a power cut.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 import os
@@ -258,12 +259,46 @@ class LedgerLines:
                 )
 
 
+@functools.cache
+def _fast_loads():
+    """orjson's ``loads`` (imported on the first ledger read back), or None without it."""
+    try:
+        from orjson import JSONDecodeError, loads
+    except ImportError:
+        return None
+    return loads, JSONDecodeError
+
+
+#: Every digit as 0, so that twenty digits in a row (an integer orjson would read as a float,
+#: past 64 bits, or text) are one substring to look for (a regular expression takes ten times longer).
+_DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_TWENTY_DIGITS = b"0" * 20
+
+
+def _long_number(line: str) -> bool:
+    return _TWENTY_DIGITS in line.encode("utf-8", "surrogatepass").translate(_DIGITS_AS_ZERO)
+
+
+def _loads(line: str):
+    """A line's JSON, by orjson where it is installed (four times faster on a record's line,
+    the same values); a line it refuses is read again by :mod:`json`, which accepts a little
+    more (``NaN``) and words the error of a bad line as it always did. A line with an integer
+    past 64 bits, which orjson reads as a float, goes to :mod:`json` straight away."""
+    fast = _fast_loads()
+    if fast is not None and not _long_number(line):
+        try:
+            return fast[0](line)
+        except fast[1]:
+            pass
+    return json.loads(line)
+
+
 def _parse(line: str | None) -> tuple[str, object]:
     """A ledger line's kind and its header, idle span or cell record; ValueError (or
     TypeError) for a line that is none of them."""
     if line is None:
         raise ValueError(f"line longer than {MAX_LINE} characters")
-    data = json.loads(line)
+    data = _loads(line)
     if not isinstance(data, dict):
         raise ValueError("not a JSON object")
     kind = data.get("type")

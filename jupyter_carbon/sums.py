@@ -31,6 +31,9 @@ class CellTotal(NamedTuple):
 def cell_total(record) -> CellTotal:
     """A cell's total (a :class:`CellRecord` or its dict): the kernel's operational figures
     plus its cluster part's. Embodied emissions are not in it: a named part of its own."""
+    if type(record) is not dict and getattr(record, "cluster", None) is None:  # no cluster part: the sums below, read directly
+        g = getattr(record, "emissions_g", None)
+        return CellTotal(record.energy_j + 0.0, getattr(record, "facility_energy_j", 0.0) + 0.0, None if g is None else (g or 0.0) + 0.0)
     get = _getter(record)
     part = get("cluster") or {}
     kernel_g, cluster_g = get("emissions_g"), part.get("emissions_g")

@@ -203,8 +203,9 @@ def format_cell(execution_count: int | None, position: int | None = None, index:
 
 def cell_label(record) -> str:
     """:func:`format_cell` of a cell record (or its dict)."""
-    get = record.get if isinstance(record, dict) else lambda name: getattr(record, name, None)
-    return format_cell(get("execution_count"), get("cell_position"), get("index"))
+    if isinstance(record, dict):
+        return format_cell(record.get("execution_count"), record.get("cell_position"), record.get("index"))
+    return format_cell(getattr(record, "execution_count", None), getattr(record, "cell_position", None), getattr(record, "index", None))
 
 
 def printable(name: str) -> str:

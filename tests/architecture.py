@@ -16,7 +16,7 @@ LAYERS = (
     ("hardware", "carbon", "cpu_power", "bounds"),
     ("energy", "gpusync"),
     ("meter", "measurement"),
-    ("records", "sums", "ledger", "footprint", "events", "messages", "session", "projection"),
+    ("records", "record_checks", "sums", "ledger", "footprint", "events", "messages", "session", "projection"),
     ("report", "text", "inventory", "estimates", "forecasting", "cluster"),
     ("kernel", "cli", "server"),
     ("", "__main__"),  # the package itself: its entry points load the kernel side and the CLI

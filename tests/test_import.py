@@ -37,3 +37,20 @@ def test_a_meter_without_gpus_loads_no_gpu_module():
     loaded = loaded_after("import jupyter_carbon; jupyter_carbon.Meter(start=False).close()")
     gpu = {"jupyter_carbon.energy.amd", "jupyter_carbon.energy.nvml", "jupyter_carbon.energy.gpu", "pynvml", "amdsmi"}
     assert not loaded & gpu, loaded & gpu
+
+
+def test_a_meter_without_rapl_zones_says_so_without_loading_the_rapl_module(tmp_path):
+    from jupyter_carbon.config import CarbonMeter
+    from jupyter_carbon.energy.sources import discover_sources
+    from jupyter_carbon.meter import Meter
+
+    (tmp_path / "intel-rapl").mkdir()  # no zone ("intel-rapl:0"): only the control type
+    loaded = loaded_after(
+        f"from jupyter_carbon import Meter; from jupyter_carbon.config import CarbonMeter; "
+        f"Meter(start=False, config=CarbonMeter(powercap_root={str(tmp_path)!r})).close()"
+    )
+    assert "jupyter_carbon.energy.rapl" not in loaded
+    meter = Meter(start=False, config=CarbonMeter(powercap_root=str(tmp_path)))
+    meter.close()
+    _, notes = discover_sources(CarbonMeter(powercap_root=str(tmp_path), enable_nvml=False), now=0.0, tree=meter.tree)
+    assert f"CPU: no RAPL counters (no RAPL package zones under {tmp_path}); estimated instead." in notes

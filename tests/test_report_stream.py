@@ -3,11 +3,12 @@
 ``tests/fixtures/report_golden/expected/`` holds what ``jupyter carbon report`` printed for
 the two ledgers beside it before reports streamed (see ``make.py`` there): every format,
 stdout and ``--output``. A record's every figure, the skipped lines' warning, the costliest
-lists and the bucketed chart must come out as they did.
+lists and the bucketed chart must come out as they did, byte for byte.
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 

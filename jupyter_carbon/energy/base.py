@@ -8,6 +8,7 @@ the whole device's (``device_energy_j``); on a device the kernel has to itself t
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
@@ -105,6 +106,30 @@ class SourceUnavailable(RuntimeError):
 
 
 AMDSMI_MISSING = "amdsmi is not installed (pip install jupyter-carbon[amd])"
+
+
+def no_rapl_zones(root) -> str:
+    return f"no RAPL package zones under {root}"
+
+
+def lists_rapl_zones(root) -> bool:
+    """Whether the powercap folder ``root`` lists a zone RAPL's source would look at (it
+    checks more): most machines (cloud VMs, containers, Macs) list none, and need not load
+    ``rapl.py`` to say so."""
+    try:
+        return any(name.startswith("intel-rapl") and ":" in name for name in os.listdir(root))
+    except OSError:
+        return False
+
+
+#: What RAPL's source says where its counters are root's only (here, not in ``rapl.py``, so
+#: that saying why a machine has no RAPL does not load it).
+GRANT_ACCESS = (
+    "RAPL energy counters are readable by root only (Linux 5.4 and newer). To let your user "
+    "read them until the next reboot: sudo chmod o+r /sys/class/powercap/intel-rapl:*/energy_uj "
+    "/sys/class/powercap/intel-rapl:*:*/energy_uj (or a udev rule / systemd-tmpfiles entry to "
+    "keep it). CPU energy is estimated meanwhile."
+)
 
 
 class Counter:

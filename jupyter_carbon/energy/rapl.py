@@ -25,16 +25,12 @@ from .base import (
     DeviceInfo,
     DomainPower,
     DomainReading,
+    GRANT_ACCESS,
     SourceUnavailable,
+    no_rapl_zones,
 )
 from .process import ProcessTree, SystemCpu
 
-GRANT_ACCESS = (
-    "RAPL energy counters are readable by root only (Linux 5.4 and newer). To let your user "
-    "read them until the next reboot: sudo chmod o+r /sys/class/powercap/intel-rapl:*/energy_uj "
-    "/sys/class/powercap/intel-rapl:*:*/energy_uj (or a udev rule / systemd-tmpfiles entry to "
-    "keep it). CPU energy is estimated meanwhile."
-)
 
 
 @dataclass
@@ -117,7 +113,7 @@ class RaplSource:
         self.zones: list[Zone] = []
         zones = discover_zones(self.root)
         if not zones:
-            raise SourceUnavailable(f"no RAPL package zones under {self.root}")
+            raise SourceUnavailable(no_rapl_zones(self.root))
         try:
             for domain, component, path in zones:
                 self.zones.append(self._open(domain, component, path, now))

@@ -13,8 +13,9 @@ import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
-from .base import AMDSMI_MISSING, EnergySource, SourceUnavailable
+from .base import AMDSMI_MISSING, GRANT_ACCESS, EnergySource, SourceUnavailable, lists_rapl_zones, no_rapl_zones
 
 log = logging.getLogger("jupyter_carbon")
 
@@ -66,14 +67,15 @@ def _amd_note(err: SourceUnavailable) -> str | None:
 
 
 def _open_rapl(settings, tree, now: float) -> EnergySource:
+    # Most machines (cloud VMs, containers, Macs) have no RAPL zone: say so without the module.
+    if not lists_rapl_zones(settings.powercap_root):
+        raise SourceUnavailable(no_rapl_zones(Path(settings.powercap_root)))
     from .rapl import RaplSource
 
     return RaplSource(tree, now, root=settings.powercap_root)
 
 
 def _rapl_note(err: SourceUnavailable) -> str:
-    from .rapl import GRANT_ACCESS
-
     message = str(err)
     if message == GRANT_ACCESS:
         log.warning("jupyter-carbon: %s", message)

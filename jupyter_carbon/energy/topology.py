@@ -14,6 +14,8 @@ import platform
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .base import lists_rapl_zones
+
 
 @dataclass(frozen=True)
 class CpuTopology:
@@ -91,6 +93,8 @@ def _cpuinfo_blocks(path: Path) -> list[dict[str, str]]:
 
 def _packages(root: Path) -> int:
     """CPU packages in the powercap tree, counted once whether listed through MSR or MMIO."""
+    if not lists_rapl_zones(root):
+        return 0
     from .rapl import discover_zones
 
     return sum(1 for _, component, _ in discover_zones(root) if component == "cpu")

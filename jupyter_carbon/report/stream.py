@@ -5,7 +5,8 @@ read back): ``jupyter carbon report`` reads its ledger one line at a time
 (:class:`~jupyter_carbon.ledger.LedgerLines`) and writes each cell's row or line as it goes,
 keeping only running sums, the notebooks' names, a count of cells per zone and the line
 numbers of the idle spans. The bytes are those of :func:`~jupyter_carbon.report.render` of
-the whole ledger (``tests/test_report_stream.py`` holds them to it).
+the whole ledger (``tests/test_report_stream.py`` holds them to it), values spelled as
+``encoding.py`` says.
 
 The CSV goes straight through: its header row is fixed, the idle spans (read again by their
 line numbers) follow the cells. The JSON export's head holds the session's totals, which
@@ -109,11 +110,11 @@ def stream_csv(lines: LedgerLines, write: Write) -> Pass:
     w = None
     for r in gathered.cells():
         w = w or csv_writer(write)
-        w.writerow(csv_row(r))
+        w.write(csv_row(r))
     gathered.check()
     w = w or csv_writer(write)
     for span in gathered.spans():
-        w.writerow(csv_row(span))
+        w.write(csv_row(span))
     return gathered
 
 

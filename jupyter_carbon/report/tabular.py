@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import csv
-import json
-import math
-from operator import attrgetter
-from types import SimpleNamespace
 
 from .._version import __version__
 from ..records import SCHEMA_VERSION, CellRecord, IdleSpan, cell_sci, cell_total
 from ..units import cell_label
+from .encoding import FORMULA_START, CsvRows, encode, encode_with
 from .model import Report, Write
 
 #: Low and high of the energy and emissions (``bounds.py``); empty for records from older ledgers.
@@ -31,29 +27,7 @@ CLUSTER_DETAIL = ("node", "host", "status", "energy_j", "zone", "g_per_kwh", "pu
 
 
 
-_JSON = json.JSONEncoder(allow_nan=False, ensure_ascii=False, check_circular=False)  # records are trees
-
-
-def _clean(value):
-    """NaN and infinities become null: they are not JSON, and mean "unknown" here anyway."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
-    return value
-
-
-def _encode(obj) -> str:
-    try:
-        return _JSON.encode(obj)
-    except ValueError:
-        return _JSON.encode(_clean(obj))
-
-
 _RECORD_FIELDS = tuple(CellRecord.__dataclass_fields__)
-_record_values = attrgetter(*_RECORD_FIELDS)
 
 
 def write_json(report: Report, write: Write) -> None:
@@ -79,11 +53,11 @@ def json_head(session: dict, totals, alternative) -> str:
         "schema_version": SCHEMA_VERSION, "generator": f"jupyter-carbon {__version__}", "session": session,
         "totals": totals.to_dict(), "alternative": alternative,
     }  # fmt: skip
-    return _encode(head)[:-1] + ', "idle_spans": ['
+    return encode(head)[:-1] + ', "idle_spans": ['
 
 
 def json_spans(spans) -> str:
-    return ", ".join(_encode(span.to_dict()) for span in spans)
+    return ", ".join(encode(span) for span in spans)
 
 
 #: What closes the idle spans and opens the cells, one a line.
@@ -92,11 +66,9 @@ JSON_CELLS = '],\n"cells": ['
 
 def json_cell(r: CellRecord) -> str:
     """A cell's line: every field of its record and the figures derived from it."""
-    # A shallow dict: the fields are flat values and dicts of them, so asdict's deep copy is waste.
-    fields = dict(zip(_RECORD_FIELDS, _record_values(r)))
     total = cell_total(r)
-    fields.update(cell=cell_label(r), total_energy_j=total.energy_j, total_emissions_g=total.emissions_g, sci_g_per_unit=cell_sci(r))
-    return _encode(fields)
+    extra = {"cell": cell_label(r), "total_energy_j": total.energy_j, "total_emissions_g": total.emissions_g, "sci_g_per_unit": cell_sci(r)}
+    return encode_with(r, extra)
 
 
 def json_end(any_cell: bool) -> str:
@@ -106,30 +78,41 @@ def json_end(any_cell: bool) -> str:
 # CSV ------------------------------------------------------------------------------------------
 def _csv_row(r: CellRecord | IdleSpan) -> list:
     """A cell's row; an idle span's has no index or source, and the status ``idle``."""
-    by, method, it = r.by_component, r.method, r.intensity or {}
-    cell = isinstance(r, CellRecord)
+    if not isinstance(r, CellRecord):
+        return _span_row(r)
+    by, method, it = r.by_component, r.method, r.intensity or _NONE
+    total = cell_total(r)
     return [
-        r.index if cell else None, r.execution_count if cell else None, r.cell_id if cell else None,
-        r.source if cell else "(between cells)", r.started_at, r.ended_at, r.duration_s,
-        r.status if cell else "idle", r.error if cell else None,
-        *(_total(r) if cell else (r.energy_j, r.emissions_g)), r.energy_j, by.get("gpu"), by.get("cpu"), by.get("memory"),
+        r.index, r.execution_count, r.cell_id, r.source, r.started_at, r.ended_at, r.duration_s, r.status, r.error,
+        total.energy_j, total.emissions_g, r.energy_j, by.get("gpu"), by.get("cpu"), by.get("memory"),
         method.get("gpu"), method.get("cpu"), method.get("memory"),
         r.device_energy_j, r.pue, r.facility_energy_j, r.emissions_g,
         it.get("g_per_kwh"), it.get("zone"), it.get("source"), it.get("year"), it.get("signal"),
-        r.notebook if cell else None, r.cell_position if cell else None, cell_label(r) if cell else None, *_cluster_columns(r.cluster if cell else None),
-        *_bounds_columns(r.bounds),
-        *(_named_parts(r) if cell else [*_named_parts(r)[:3], None, None, None]),
+        r.notebook, r.cell_position, cell_label(r), *(_cluster_columns(r.cluster) if r.cluster else _NO_CLUSTER),
+        *(_bounds_columns(r.bounds) if r.bounds else _NO_BOUNDS),
+        *(_named_parts(r) if r.embodied or r.functional_unit else _NO_PARTS),
     ]  # fmt: skip
+
+
+def _span_row(r: IdleSpan) -> list:
+    by, method, it = r.by_component, r.method, r.intensity or _NONE
+    return [
+        None, None, None, "(between cells)", r.started_at, r.ended_at, r.duration_s, "idle", None,
+        r.energy_j, r.emissions_g, r.energy_j, by.get("gpu"), by.get("cpu"), by.get("memory"),
+        method.get("gpu"), method.get("cpu"), method.get("memory"),
+        r.device_energy_j, r.pue, r.facility_energy_j, r.emissions_g,
+        it.get("g_per_kwh"), it.get("zone"), it.get("source"), it.get("year"), it.get("signal"),
+        None, None, None, *_NO_CLUSTER, *_bounds_columns(r.bounds), *_named_parts(r)[:3], None, None, None,
+    ]  # fmt: skip
+
+
+_NONE: dict = {}
+_NO_CLUSTER, _NO_BOUNDS, _NO_PARTS = (None,) * 5, (None,) * 4, (None,) * 6
 
 
 def _bounds_columns(b: dict | None) -> list:
     b = b or {}
     return [*(b.get("energy_j") or (None, None)), *(b.get("emissions_g") or (None, None))]
-
-
-def _total(r: CellRecord) -> tuple:
-    total = cell_total(r)
-    return total.energy_j, total.emissions_g
 
 
 def _named_parts(r: CellRecord | IdleSpan) -> list:
@@ -138,42 +121,36 @@ def _named_parts(r: CellRecord | IdleSpan) -> list:
     return [e.get("emissions_g"), e.get("low_g"), e.get("high_g"), unit.get("quantity"), unit.get("unit"), cell_sci(r) if unit else None]
 
 
-def _cluster_columns(part: dict | None) -> list:
-    if not part:
-        return [None] * 5
+def _cluster_columns(part: dict) -> list:
     detail = [{k: w.get(k) for k in CLUSTER_DETAIL} for w in part.get("workers", [])]
-    return [part["energy_j"], part.get("emissions_g"), part.get("nodes"), " ".join(part.get("zones", [])), _encode(detail)]
-
-
-#: What a spreadsheet takes for the start of a formula (OWASP's list for CSV injection).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+    return [part["energy_j"], part.get("emissions_g"), part.get("nodes"), " ".join(part.get("zones", [])), encode(detail)]
 
 
 def csv_text(value):
     """A text cell that a spreadsheet shows as text: one starting like a formula (a cell's
     source ``=HYPERLINK(...)``, an error ``@SUM(...)``) gets a leading apostrophe. Numbers
     are left as they are."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
+    if isinstance(value, str) and value.startswith(FORMULA_START):
         return "'" + value
     return value
 
 
 def write_csv(report: Report, write: Write) -> None:
     """One row a cell, units in the column names (joules, seconds, grams)."""
-    w = csv_writer(write)
+    rows = csv_writer(write)
     for r in report.records:
-        w.writerow(csv_row(r))
+        rows.write(csv_row(r))
     for span in report.idle_spans:
-        w.writerow(csv_row(span))
+        rows.write(csv_row(span))
 
 
-def csv_writer(write: Write):
-    """A CSV writer of this export's dialect that has written the header row."""
-    w = csv.writer(SimpleNamespace(write=write), lineterminator="\n")
-    w.writerow(CSV_COLUMNS)
-    return w
+def csv_writer(write: Write) -> CsvRows:
+    """Rows of this export's dialect, the header row written; each row's text is made safe
+    for spreadsheets (:func:`csv_text`) as it is written."""
+    return CsvRows(write, CSV_COLUMNS)
 
 
 def csv_row(r: CellRecord | IdleSpan) -> list:
-    """A cell's or an idle span's row, its text made safe for spreadsheets (:func:`csv_text`)."""
-    return [("'" + v) if isinstance(v, str) and v.startswith(_FORMULA_START) else v for v in _csv_row(r)]
+    """A cell's or an idle span's row, its values as they are (:class:`CsvRows` makes its
+    text safe)."""
+    return _csv_row(r)
