@@ -31,15 +31,6 @@ function setup(options: { kernel?: FakeKernel; autoLoad?: boolean; patienceMs?: 
   return { kernel, context, model, link, settings };
 }
 
-/**
- * The kernel closes the comm (no extension loaded) and the server has no channel for it
- * (a lab without the server extension: the socket's upgrade is refused): not metered.
- */
-function refuse(s: ISetup): void {
-  s.kernel.lastComm!.closeFromKernel();
-  FakeSocket.last.closeFromServer();
-}
-
 /** The session is ready and the kernel answers its info request: a comm opens. */
 async function connect(s: ISetup): Promise<void> {
   s.context.readiness.resolve();
@@ -137,7 +128,7 @@ describe('KernelLink: a kernel without the extension', () => {
   it('is unmetered when the kernel closes the comm, and retries only after a user cell', async () => {
     const s = setup();
     await connect(s);
-    refuse(s);
+    s.kernel.comms[0].closeFromKernel();
     expect(s.model.status).toBe('unmetered');
 
     // An idle kernel alone is no reason to try again: the attempt would make it busy and idle.
@@ -498,7 +489,7 @@ describe('KernelLink: autoload', () => {
     await settle();
     expect(warn).toHaveBeenCalled();
     expect(s.kernel.comms).toHaveLength(1);
-    refuse(s);
+    s.kernel.comms[0].closeFromKernel();
     expect(s.model.status).toBe('unmetered');
     warn.mockRestore();
   });
@@ -507,7 +498,7 @@ describe('KernelLink: autoload', () => {
     const s = setup({ autoLoad: true });
     await connect(s);
     expect(s.kernel.executions).toHaveLength(1);
-    refuse(s);
+    s.kernel.comms[0].closeFromKernel();
     s.kernel.runUserCell();
     s.context.status('idle');
     await settle();
@@ -567,7 +558,7 @@ describe('KernelLink: autoload', () => {
   it('loads and reconnects when autoload is turned on for an unmetered kernel', async () => {
     const s = setup({ autoLoad: false });
     await connect(s);
-    refuse(s);
+    s.kernel.comms[0].closeFromKernel();
     s.settings.autoLoad = true;
     s.link.autoLoadChanged();
     await settle();
@@ -580,7 +571,7 @@ describe('KernelLink: autoload', () => {
   it('tries the load again on a settings change while the kernel stays unmetered', async () => {
     const s = setup({ autoLoad: true });
     await connect(s);
-    refuse(s); // the package is not installed in this kernel
+    s.kernel.comms[0].closeFromKernel(); // the package is not installed in this kernel
     s.link.autoLoadChanged();
     await settle();
     s.kernel.answerInfo();
