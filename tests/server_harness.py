@@ -171,6 +171,22 @@ class Server:
         return records
 
 
+def wait_for(condition, timeout: float = 60.0, what: str = ""):
+    """``condition()``'s first true value, asked every half second (an OSError, KeyError or
+    ValueError counts as not yet); the test fails naming ``what`` after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            got = condition()
+            if got:
+                return got
+        except (OSError, KeyError, ValueError):
+            pass
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out waiting for {what}")
+        time.sleep(0.5)
+
+
 def tree_cpu_seconds(process: psutil.Process) -> float:
     """CPU seconds of a process and its descendants, including the children each has waited
     for (a shell's short commands end up there)."""

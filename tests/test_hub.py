@@ -18,7 +18,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 import uuid
@@ -27,7 +26,7 @@ from pathlib import Path
 import pytest
 
 from browser import free_port
-from server_harness import Server, tree_cpu_seconds
+from server_harness import Server, tree_cpu_seconds, wait_for
 
 CHP = shutil.which("configurable-http-proxy")
 pytestmark = [
@@ -73,18 +72,6 @@ def _call(url: str, token: str, method: str = "GET", body=None):
     return json.loads(text) if text.strip().startswith(("{", "[")) else text
 
 
-def _wait(condition, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            got = condition()
-            if got:
-                return got
-        except (OSError, ValueError, KeyError):
-            pass
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        time.sleep(0.5)
 
 
 def _series(text: str, name: str) -> list[tuple[dict, float]]:
@@ -103,12 +90,12 @@ def test_two_users_of_a_real_hub_are_metered_apart_and_labelled_by_user(tmp_path
                            cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
     servers = {}
     try:
-        _wait(lambda: hub.poll() is None and _call(f"{base}/hub/api/", token), 60, "the hub's API")
+        wait_for(lambda: hub.poll() is None and _call(f"{base}/hub/api/", token), 60, "the hub's API")
         for user in USERS:
             _call(f"{base}/hub/api/users/{user}", token, "POST", {})
             _call(f"{base}/hub/api/users/{user}/server", token, "POST", {})
         for user in USERS:
-            _wait(lambda user=user: _call(f"{base}/hub/api/users/{user}", token)["servers"][""]["ready"], 120, f"{user}'s server")
+            wait_for(lambda user=user: _call(f"{base}/hub/api/users/{user}", token)["servers"][""]["ready"], 120, f"{user}'s server")
             homes = tmp_path / "homes" / user
             servers[user] = Server(f"{base}/user/{user}", token, homes, hub, homes, tmp_path / "hub.log")
         kernels, used = {}, {}
@@ -119,7 +106,7 @@ def test_two_users_of_a_real_hub_are_metered_apart_and_labelled_by_user(tmp_path
             reply = servers[user].run(kernels[user], f"total = sum(i * i for i in range({n}))")
             used[user] = tree_cpu_seconds(server_pid) - before
             assert reply["status"] == "ok"
-        metrics = {user: _wait(lambda user=user: _cells_in(servers[user]), 30, f"{user}'s series") for user in USERS}
+        metrics = {user: wait_for(lambda user=user: _cells_in(servers[user]), 30, f"{user}'s series") for user in USERS}
         listed = {user: servers[user].api("/api/carbon/kernels") for user in USERS}
     finally:
         for server in servers.values():

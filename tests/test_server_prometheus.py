@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import time
 import urllib.parse
 import urllib.request
 import urllib.error
@@ -19,7 +18,7 @@ import urllib.error
 import pytest
 
 from browser import free_port
-from server_harness import jupyter_server
+from server_harness import jupyter_server, wait_for
 
 PROMETHEUS = shutil.which("prometheus")
 needs_prometheus = pytest.mark.skipif(
@@ -53,18 +52,6 @@ def _prometheus(tmp_path, target: str, token: str):
     return proc, f"http://127.0.0.1:{port}", log
 
 
-def _wait(condition, timeout: float = 60.0, what: str = ""):
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            got = condition()
-            if got:
-                return got
-        except (OSError, KeyError, ValueError):
-            pass
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        time.sleep(0.5)
 
 
 def _check_dashboard(base: str) -> None:
@@ -77,7 +64,7 @@ def _check_dashboard(base: str) -> None:
         for target in panel["targets"]:
             expr = target["expr"].replace("$user", ".*").replace("$zone", ".*").replace("$__range", "5m")
             # increase() and rate() need two scrapes in the range: wait for them
-            _wait(lambda: _query(base, expr), timeout=30, what=f"panel {panel['title']!r}: {expr}")
+            wait_for(lambda: _query(base, expr), timeout=30, what=f"panel {panel['title']!r}: {expr}")
 
 
 @pytest.mark.slow
@@ -91,10 +78,10 @@ def test_prometheus_holds_the_kernels_joules_as_the_ledger_has_them(tmp_path):
         try:
             # The ledger is complete once the REST route says three cells; Prometheus's next
             # scrape after that holds the same joules.
-            _wait(lambda: server.kernel(kernel_id)["totals"]["cells"] == 3, what="three records")
+            wait_for(lambda: server.kernel(kernel_id)["totals"]["cells"] == 3, what="three records")
             ledger = sum(r["energy_j"] for r in server.records() if r["notebook"] == "scraped.ipynb")
             expr = f'sum(jupyter_carbon_energy_joules_total{{kernel_id="{kernel_id}",part="cell"}})'
-            result = _wait(lambda: [r for r in _query(base, expr) if abs(float(r["value"][1]) - ledger) <= 1e-6 * ledger], what=f"{expr} == {ledger}")
+            result = wait_for(lambda: [r for r in _query(base, expr) if abs(float(r["value"][1]) - ledger) <= 1e-6 * ledger], what=f"{expr} == {ledger}")
             assert float(result[0]["value"][1]) == pytest.approx(ledger, rel=1e-6)
             assert ledger > 0
             cells = _query(base, f'sum(jupyter_carbon_cells_total{{kernel_id="{kernel_id}"}})')
