@@ -13,10 +13,11 @@ alike (``"``, ``\\``, ``\\n`` and friends, other control characters as lowercase
 ``\\u00XX``, everything else as it is, as ``json`` does with ``ensure_ascii=False``).
 
 Whatever orjson refuses (a lone surrogate, an integer past 64 bits, a key that is no
-string, a subclass, a dataclass) or a CSV row's number it would spell otherwise (NaN,
-a negative number, a boolean) the callers give to the standard library. A check when
-orjson is first used compares it with ``repr`` on values hard to spell; if one differs,
-orjson is not used at all.
+string, a subclass, a dataclass, a datetime) or a CSV row's number it would spell otherwise
+(NaN, a negative number, a boolean) the callers give to the standard library. (A UUID or
+an Enum, which no record holds, orjson writes where ``json`` would refuse them.) A check
+when orjson is first used compares it with ``repr`` on values hard to spell; if one
+differs, orjson is not used at all.
 """
 
 from __future__ import annotations
