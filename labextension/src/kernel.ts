@@ -318,8 +318,15 @@ export class KernelLink implements IDisposable {
 
   private _onIOPub(_: Kernel.IKernelConnection, msg: KernelMessage.IIOPubMessage): void {
     // Only a cell the user ran can load the extension; opening a comm on every idle
-    // would itself make the kernel busy and idle again, forever.
-    if (msg.header.msg_type === 'execute_input' && (this._model.status === 'unmetered' || this._onServer())) {
+    // would itself make the kernel busy and idle again, forever. While the server meters
+    // the kernel, only a cell naming the package is worth asking after (the kernel logs
+    // each comm it has no target for); the server's word that the kernel meters itself
+    // (`onDeferred`) covers any other way of loading it.
+    if (msg.header.msg_type !== 'execute_input') {
+      return;
+    }
+    const code = String((msg.content as { code?: unknown }).code ?? '');
+    if (this._model.status === 'unmetered' || (this._onServer() && code.includes('jupyter_carbon'))) {
       this._retryAtIdle = true;
     }
   }

@@ -52,8 +52,8 @@ async function plainPython(autoLoad: () => boolean = () => false) {
 }
 
 /** The user runs a cell (e.g. `%load_ext jupyter_carbon`) and the kernel is idle again. */
-async function userCell(s: { kernel: FakeKernel; context: FakeSessionContext }) {
-  s.kernel.runUserCell();
+async function userCell(s: { kernel: FakeKernel; context: FakeSessionContext }, code?: string) {
+  s.kernel.runUserCell(code);
   s.context.status('busy');
   s.context.status('idle');
   await settle();
@@ -97,6 +97,8 @@ describe('a Python kernel the server meters', () => {
     socket.receive({ ...SERVER_HELLO, totals: totals(1, 10) });
     s.context.status('idle'); // an idle alone is no reason to ask
     await settle();
+    expect(s.kernel.comms).toHaveLength(1);
+    await userCell(s, 'x = 1'); // nor a cell that does not name the package
     expect(s.kernel.comms).toHaveLength(1);
     await userCell(s);
     expect(s.kernel.comms).toHaveLength(2);
