@@ -33,6 +33,8 @@ export interface IServerChannelOptions {
   model: CarbonModel;
   /** The server says the kernel meters itself: use its comm instead. */
   onDeferred: () => void;
+  /** The server's first word that it meters this kernel has been shown. */
+  onGreeted?: () => void;
   /** The server cannot see into this kernel (a remote kernel): it meters nothing here. */
   onUnmetered: () => void;
   /** The channel closed or could not open; `greeted`: after a hello. */
@@ -154,6 +156,9 @@ export class ServerChannel implements IDisposable {
       if (!this._greeted) {
         this._greeted = true;
         this._model.attach(data => this._socket.send(JSON.stringify(data)));
+        this._model.handle(msg as CarbonMessage);
+        this._options.onGreeted?.();
+        return;
       }
     }
     this._model.handle(withCellIds(msg, this._cells) as CarbonMessage);

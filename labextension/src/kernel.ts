@@ -319,15 +319,28 @@ export class KernelLink implements IDisposable {
   private _onIOPub(_: Kernel.IKernelConnection, msg: KernelMessage.IIOPubMessage): void {
     // Only a cell the user ran can load the extension; opening a comm on every idle
     // would itself make the kernel busy and idle again, forever. While the server meters
-    // the kernel, only a cell naming the package is worth asking after (the kernel logs
-    // each comm it has no target for); the server's word that the kernel meters itself
-    // (`onDeferred`) covers any other way of loading it.
+    // the kernel, or its channel is still opening, only a cell naming the package is
+    // worth asking after (the kernel logs each comm it has no target for); the server's
+    // word that the kernel meters itself (`onDeferred`) covers any other way of loading it.
     if (msg.header.msg_type !== 'execute_input') {
       return;
     }
     const code = String((msg.content as { code?: unknown }).code ?? '');
-    if (this._model.status === 'unmetered' || (this._onServer() && code.includes('jupyter_carbon'))) {
+    const noComm = !this._comm || this._probing;
+    if (this._model.status === 'unmetered' || (noComm && this._python !== false && code.includes('jupyter_carbon'))) {
       this._retryAtIdle = true;
+    }
+  }
+
+  /**
+   * The server's channel greeted: a cell naming the package may have run before it did
+   * (the server learns that the kernel meters itself only at the cell after). Ask the
+   * kernel now if it is idle; else the idle to come does (`_onStatus`).
+   */
+  private _onGreeted(kernel: Kernel.IKernelConnection): void {
+    if (this._retryAtIdle && !this._comm && kernel.status === 'idle' && this._onServer()) {
+      this._retryAtIdle = false;
+      void this.reconnect();
     }
   }
 
@@ -439,10 +452,19 @@ export class KernelLink implements IDisposable {
           return;
         }
         if (this._refused && !channel.isGreeted) {
+          this._closeComm();
+          if (this._retryAtIdle) {
+            // A cell naming the package ran since the kernel closed the comm: it may
+            // have loaded the extension since. Ask it once more; if it closes the comm
+            // again, this channel's word leads here with nothing left to retry.
+            this._retryAtIdle = false;
+            this._model.detach('connecting');
+            void this.reconnect();
+            return;
+          }
           // The server's first word is that the kernel meters itself, which just closed the
           // comm (it unloaded the extension; the server learns at the next cell's end):
           // not metered until a cell the user runs changes that.
-          this._closeComm();
           this._model.detach('unmetered');
           return;
         }
@@ -452,6 +474,11 @@ export class KernelLink implements IDisposable {
         // The kernel meters itself: its comm is the better source. A Python kernel's
         // comm probes first (`_takeOver` carries the figures over when it answers).
         this._openComm(kernel);
+      },
+      onGreeted: () => {
+        if (generation === this._generation && channel === this._channel) {
+          this._onGreeted(kernel);
+        }
       },
       onUnmetered: () => {
         if (generation === this._generation && channel === this._channel) {

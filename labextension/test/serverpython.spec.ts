@@ -185,6 +185,36 @@ describe('a Python kernel the server meters', () => {
     expect(s.model.totals.cells).toBe(3);
   });
 
+  it('asks the kernel when the server greets after a cell naming the package ran unseen by it', async () => {
+    // The user loads the extension before the server's channel said a word: the server
+    // records that cell, and learns that the kernel meters itself only at the next one.
+    const s = await plainPython();
+    await userCell(s);
+    expect(s.kernel.comms).toHaveLength(1);
+    FakeSocket.last.receive({ ...SERVER_HELLO, totals: totals(1, 4) });
+    await settle();
+    s.kernel.answerInfo();
+    await settle();
+    expect(s.kernel.comms).toHaveLength(2);
+    s.kernel.lastComm!.receive({ ...HELLO, session_id: 'kernel-s' });
+    expect(s.model.meteredBy).toBe('kernel');
+    expect(s.model.totals.cells).toBe(1);
+  });
+
+  it('waits for the kernel to be idle before asking, when the server greets during that cell', async () => {
+    const s = await plainPython();
+    s.kernel.runUserCell();
+    s.context.status('busy');
+    FakeSocket.last.receive({ ...SERVER_HELLO, totals: totals(0, 0) });
+    await settle();
+    expect(s.kernel.comms).toHaveLength(1);
+    s.context.status('idle');
+    await settle();
+    s.kernel.answerInfo();
+    await settle();
+    expect(s.kernel.comms).toHaveLength(2);
+  });
+
   it('with autoload turned on, loads the extension and lets the comm take over', async () => {
     let autoLoad = false;
     const { kernel, model, link } = await plainPython(() => autoLoad);
@@ -205,6 +235,19 @@ describe('a Python kernel the server meters', () => {
     model.handle({ ...SERVER_HELLO, language: 'r' } as any);
     expect(meteredByLine(model)).toBe('Metered by the Jupyter server from outside the kernel (its processes, per execution).');
   });
+});
+
+it('asks the kernel again when the server\'s first word is that it meters itself after a cell naming the package', async () => {
+  const s = await plainPython();
+  await userCell(s); // `%load_ext jupyter_carbon`, and a cell after it, before the channel's first word
+  FakeSocket.last.receive({ ...SERVER_HELLO, metered_by: 'kernel' });
+  await settle();
+  s.kernel.answerInfo();
+  await settle();
+  expect(s.kernel.comms).toHaveLength(2);
+  s.kernel.lastComm!.receive({ ...HELLO, session_id: 'kernel-s', totals: totals(2, 6) });
+  expect(s.model.status).toBe('metered');
+  expect(s.model.meteredBy).toBe('kernel');
 });
 
 it('is not metered when the server\'s first word is that a kernel which refused the comm meters itself', async () => {
