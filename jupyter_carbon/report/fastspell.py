@@ -1,9 +1,9 @@
 """The standard library's JSON and CSV spelling of values, written by orjson: the same bytes, faster.
 
-Most of an export's time went on spelling floats: ``repr`` finds a float's shortest digits
-by David Gay's algorithm, about a microsecond a value and two dozen values a cell. orjson
+A large share of an export's time went on spelling floats: ``repr`` finds a float's shortest
+digits by David Gay's algorithm, about a microsecond a value and dozens of values a cell. orjson
 finds the same digits (the shortest that read back as the same float, the nearest of
-equals: ``tests/test_report_fastspell.py`` compares them on a million values of every
+equals: ``tests/test_report_fastspell.py`` compares them on 60,000 values of every
 magnitude) ten times faster, and spells them alike in plain decimal notation, which
 ``repr`` uses from 1e-4 to 1e16. Elsewhere the two differ (``2.6e-05`` / ``0.000026``,
 ``1e+16`` / ``1e16``, and orjson's choice has changed between its versions): such a number,
