@@ -26,6 +26,10 @@ from .records import SCHEMA_VERSION, CellRecord, IdleSpan, Totals
 
 log = logging.getLogger("jupyter_carbon")
 
+#: A ledger line's JSON: compact, the standard library's C encoder, built once (``json.dumps``
+#: with options builds an encoder per call).
+_encode = json.JSONEncoder(separators=(",", ":"), allow_nan=False).encode
+
 
 def default_ledger_dir() -> Path:
     from jupyter_core.paths import jupyter_data_dir
@@ -62,7 +66,7 @@ class Ledger:
         self._write({"type": "session", "schema_version": SCHEMA_VERSION, **header})
 
     def _write(self, obj: dict) -> None:
-        self._pending += (json.dumps(obj, separators=(",", ":"), allow_nan=False) + "\n").encode("utf-8")
+        self._pending += (_encode(obj) + "\n").encode("utf-8")
         self._drain()
 
     def _drain(self) -> None:
