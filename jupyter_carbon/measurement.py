@@ -7,10 +7,10 @@ A :class:`Snapshot` is every domain's cumulative joules at one instant; a
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
+from typing import NamedTuple
 
 from . import bounds
 from .energy.base import COMPONENTS, DomainPower, DomainReading, weakest_method
@@ -18,16 +18,14 @@ from .energy.base import COMPONENTS, DomainPower, DomainReading, weakest_method
 _COMPONENT_ORDER = {c: i for i, c in enumerate(COMPONENTS)}
 
 
-@dataclass(frozen=True)
-class Snapshot:
+class Snapshot(NamedTuple):
     """Cumulative energy of every domain at one instant of the monotonic clock."""
 
     time_s: float
     readings: Mapping[str, DomainReading]
 
 
-@dataclass(frozen=True)
-class PowerReading:
+class PowerReading(NamedTuple):
     """Watts per component at one sampler tick: this kernel's and the whole devices'."""
 
     time_s: float
@@ -40,8 +38,7 @@ class PowerReading:
         return sum(self.by_component.values())
 
 
-@dataclass(frozen=True)
-class DomainEnergy:
+class DomainEnergy(NamedTuple):
     """One domain's share of a measurement."""
 
     component: str
@@ -150,7 +147,7 @@ class Measurement:
             "method": dict(self.method),
             "energy_j": self.energy_j,
             "device_energy_j": self.device_energy_j,
-            "by_domain": {d: dataclasses.asdict(e) for d, e in self.domains.items()},
+            "by_domain": {d: e._asdict() for d, e in self.domains.items()},
             "below_resolution": list(self.below_resolution),
             "bounds_by_component": self.bounds_by_component,
         }

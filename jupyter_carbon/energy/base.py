@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
+from typing import NamedTuple, Protocol, runtime_checkable
 
 MEASURED = "measured"
 """Read from a hardware energy counter (NVML total energy, RAPL)."""
@@ -30,8 +30,7 @@ def weakest_method(methods) -> str:
     return min(methods, key=METHOD_RANK.__getitem__)
 
 
-@dataclass(frozen=True)
-class DomainReading:
+class DomainReading(NamedTuple):
     """One domain's cumulative energy at one instant."""
 
     domain: str
@@ -51,8 +50,7 @@ class DomainReading:
     method's band in :mod:`jupyter_carbon.bounds` (the CPU model's, per part)."""
 
 
-@dataclass(frozen=True)
-class DomainPower:
+class DomainPower(NamedTuple):
     """One domain's power at the last sampler tick."""
 
     domain: str
