@@ -16,8 +16,8 @@ import logging
 import os
 import stat
 import threading
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from . import clocks
 from .compact import as_dict
@@ -128,14 +128,15 @@ class Ledger:
             self._fd = None
 
 
-@dataclass
-class LedgerContents:
+class LedgerContents(NamedTuple):
+    """A ledger read back whole (:func:`read_ledger`)."""
+
     path: Path
     header: dict
     records: list[CellRecord]
     skipped: list[int]
     """Line numbers that could not be read (a torn last line after a crash, hand edits)."""
-    idle_spans: list[IdleSpan] = field(default_factory=list)
+    idle_spans: list[IdleSpan]
 
     @property
     def totals(self) -> Totals:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from ..tables import read_table, rows_matching
 from .intensity import Intensity
@@ -16,8 +16,7 @@ from .intensity import Intensity
 WORLD = "WORLD"
 
 
-@dataclass(frozen=True)
-class Zone:
+class Zone(NamedTuple):
     """One grid zone with its yearly average intensity and where that figure comes from."""
 
     key: str
