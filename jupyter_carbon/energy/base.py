@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import NamedTuple, Protocol, runtime_checkable
 
 MEASURED = "measured"
@@ -61,8 +61,7 @@ class DomainPower(NamedTuple):
     """Watts drawn by the whole device."""
 
 
-@dataclass(frozen=True)
-class DeviceInfo:
+class DeviceInfo(NamedTuple):
     """What a source can meter, for ``jupyter carbon devices`` and the load banner."""
 
     domain: str
@@ -71,8 +70,12 @@ class DeviceInfo:
     method: str
     detail: str = ""
     advice: str = ""
-    figures: Mapping[str, object] = field(default_factory=dict)
+    figures: Mapping[str, object] = MappingProxyType({})
     """How a figure was derived, as data (e.g. the CPU estimate's watts per logical CPU)."""
+
+    def to_dict(self) -> dict:
+        """The fields as JSON takes them (``figures`` a dict), for the views and the frontends."""
+        return {**self._asdict(), "figures": dict(self.figures)}
 
 
 @runtime_checkable
