@@ -15,7 +15,7 @@ from __future__ import annotations
 import difflib
 import re
 import functools
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from ..tables import read_table, rows_matching
 from . import cloud
@@ -67,8 +67,7 @@ class AmbiguousRegion(UnknownRegion):
         )
 
 
-@dataclass(frozen=True)
-class Place:
+class Place(NamedTuple):
     """A place name (city, subdivision, a cloud region's city) and the zone it lies in."""
 
     name: str  # normalised
@@ -90,8 +89,7 @@ class Place:
         return f"{self.label} is {self.detail}; its zone is {zone.key} ({zone.name}): {why}."
 
 
-@dataclass(frozen=True)
-class Resolution:
+class Resolution(NamedTuple):
     """What a query named (a Zone or CloudRegion) and, where the choice needs saying, why."""
 
     place: object
