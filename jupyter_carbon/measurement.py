@@ -8,7 +8,6 @@ A :class:`Snapshot` is every domain's cumulative joules at one instant; a
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import cached_property
 from typing import NamedTuple
 
@@ -47,7 +46,6 @@ class DomainEnergy(NamedTuple):
     device_energy_j: float
 
 
-@dataclass(frozen=True)
 class Measurement:
     """Energy between two snapshots: a value that never changes.
 
@@ -55,11 +53,26 @@ class Measurement:
     machine-wide figures beside them. ``method`` says per component how the number was
     obtained: ``measured``, ``integrated`` or ``estimated`` (the weakest of its domains).
     The subtraction is done once, when a figure is first asked for: taking the two
-    snapshots is all a cell's edges cost.
+    snapshots is all a cell's edges cost. (A plain class rather than a frozen dataclass,
+    which costs a kernel's start a millisecond to create and each cell's edges a slower
+    ``__init__``; assigning to one still raises.)
     """
 
-    start: Snapshot
-    end: Snapshot
+    def __init__(self, start: Snapshot, end: Snapshot):
+        self.__dict__.update(start=start, end=end)
+
+    def __setattr__(self, name, value):
+        raise AttributeError(f"a Measurement never changes: cannot assign {name!r}")
+
+    def __delattr__(self, name):
+        raise AttributeError(f"a Measurement never changes: cannot delete {name!r}")
+
+    def __eq__(self, other) -> bool:
+        if type(other) is not Measurement:
+            return NotImplemented
+        return (self.start, self.end) == (other.start, other.end)
+
+    __hash__ = None  # its snapshots hold dicts
 
     @classmethod
     def between(cls, start: Snapshot, end: Snapshot) -> "Measurement":
