@@ -277,3 +277,14 @@ def test_a_few_rows_found_by_their_text_are_those_rows_of_the_whole_table():
         want = list(csv.DictReader([lines[0], *(line for line in lines[1:] if re.fullmatch(pattern, line, flags))]))
         assert want and rows_matching(name, pattern, flags) == want, name
         assert all(row in read_table(name) for row in want[:3])
+
+
+def test_rows_found_by_their_start_are_those_rows_of_the_whole_table():
+    from jupyter_carbon.tables import raw_lines, rows_starting
+
+    for name, prefixes in [("places.csv", ("fr,", '"')), ("places.csv", ("paris,", "london,")), ("zones.csv", ("FR,",)),
+                           ("zones.csv", ("WORLD,",)), ("zones.csv", ("NO-SUCH-ZONE,",))]:  # fmt: skip
+        lines = raw_lines(name)
+        want = list(csv.DictReader([lines[0], *(line for line in lines[1:] if line.startswith(prefixes))]))
+        assert rows_starting(name, prefixes) == want, (name, prefixes)
+    assert len(rows_starting("places.csv", ('"',))) > 0 and rows_starting("zones.csv", ("NO-SUCH-ZONE,",)) == []

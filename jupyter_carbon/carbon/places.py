@@ -17,7 +17,7 @@ import re
 import functools
 from typing import NamedTuple
 
-from ..tables import read_table, rows_matching
+from ..tables import read_table, rows_starting
 from . import cloud
 from .zones import Zone, normalise, zones
 
@@ -119,7 +119,7 @@ def places_named(text: str) -> tuple[Place, ...]:
     a kernel naming its zone at start parses a handful of 5,000 rows (3 MB less)."""
     if place_names.cache_info().currsize:
         return place_names().get(text, ())
-    rows = rows_matching("places.csv", f'{re.escape(text)},.*|".*')
+    rows = rows_starting("places.csv", (f"{text},", '"'))
     return tuple(_place(row) for row in rows if row["name"] == text)
 
 

@@ -6,11 +6,10 @@ Finding a zone by what people type is :mod:`jupyter_carbon.carbon.places`.
 from __future__ import annotations
 
 import functools
-import re
 import unicodedata
 from typing import NamedTuple
 
-from ..tables import read_table, rows_matching
+from ..tables import read_table, rows_starting
 from .intensity import Intensity
 
 WORLD = "WORLD"
@@ -85,7 +84,7 @@ def zone(key: str) -> Zone | None:
     365 at start."""
     if zones.cache_info().currsize:
         return zones().get(key)
-    rows = rows_matching("zones.csv", re.escape(key) + ",.*")
+    rows = rows_starting("zones.csv", (key + ",",))
     return _zone(rows[0]) if rows else None
 
 
