@@ -26,8 +26,7 @@ from .records import SCHEMA_VERSION, CellRecord, IdleSpan, Totals
 
 log = logging.getLogger("jupyter_carbon")
 
-#: A ledger line's JSON: compact, the standard library's C encoder, built once (``json.dumps``
-#: with options builds an encoder per call).
+#: A ledger line's JSON: compact, the C encoder, built once (``json.dumps`` builds one a call).
 _encode = json.JSONEncoder(separators=(",", ":"), allow_nan=False).encode
 
 

@@ -46,8 +46,10 @@ against the tens of joules a second of a held GPU."""
 
 
 class OpenCell:
-    """A cell between its start and its end. (A plain class: a dataclass costs a kernel's
-    start a millisecond or two to create, and nothing here needs its generated methods.)"""
+    """A cell between its start and its end: ``start`` is the meter's snapshot at its start,
+    ``cluster`` where its cluster window starts (``cluster.edges.CellWindow``), if metered;
+    ``ended`` is set once its record is kept (an interrupted end must not record it twice).
+    A plain class: a dataclass costs a kernel's start a millisecond or two to create."""
 
     __slots__ = ("index", "execution_count", "cell_id", "source", "started_at", "start", "magic", "notebook",
                  "cluster", "cell_position", "source_sha256", "ended")  # fmt: skip
@@ -55,21 +57,9 @@ class OpenCell:
     def __init__(self, index: int, execution_count: int | None, cell_id: str | None, source: str, started_at: str,
                  start, magic: bool = False, notebook: str | None = None, cluster=None, cell_position: int | None = None,
                  source_sha256: str | None = None):  # fmt: skip
-        self.index = index
-        self.execution_count = execution_count
-        self.cell_id = cell_id
-        self.source = source
-        self.started_at = started_at
-        self.start = start
-        """The meter's snapshot at the cell's start."""
-        self.magic = magic
-        self.notebook = notebook
-        self.cluster = cluster
-        """Where the cell's cluster window starts (``cluster.edges.CellWindow``), if metered."""
-        self.cell_position = cell_position
-        self.source_sha256 = source_sha256
-        self.ended = False
-        """Set once the cell's record is kept: an interrupted end must not record it twice."""
+        self.index, self.execution_count, self.cell_id, self.source = index, execution_count, cell_id, source
+        self.started_at, self.start, self.magic, self.notebook = started_at, start, magic, notebook
+        self.cluster, self.cell_position, self.source_sha256, self.ended = cluster, cell_position, source_sha256, False
 
     def __repr__(self) -> str:
         return f"OpenCell(index={self.index!r}, execution_count={self.execution_count!r}, cell_id={self.cell_id!r}, source={self.source!r})"
