@@ -326,8 +326,8 @@ class Session:
         """Metering was switched off: what runs until the next metered cell is no idle time."""
         self._last_edge = None
 
-    def _end_idle(self, snapshot, before_cell: int | None) -> IdleSpan | None:
-        """Record the span from the last cell's end (or the session's start) to ``snapshot``."""
+    def _end_idle(self, snapshot, before_cell: int | None, ended_at: str | None = None) -> IdleSpan | None:
+        """Record the span from the last cell's end (or the session's start) to ``snapshot`` (at ``ended_at``)."""
         edge, self._last_edge = self._last_edge, None
         if edge is None or not self.record_idle:
             return None
@@ -335,7 +335,7 @@ class Session:
         if m.energy_j < IDLE_MIN_J:
             return None
         span = IdleSpan(
-            session_id=self.session_id, before_cell=before_cell, started_at=edge[1], ended_at=utc_now(),
+            session_id=self.session_id, before_cell=before_cell, started_at=edge[1], ended_at=ended_at or utc_now(),
             **self._figures(m, self._intensity()),
         )
         with self._lock:

@@ -95,9 +95,13 @@ def install_echo_kernel(data_dir: Path, module_dir: Path) -> None:
 
 
 @contextlib.contextmanager
-def jupyter_server(tmp_path: Path, app: str = "lab"):
+def jupyter_server(tmp_path: Path, app: str = "lab", server_metering: bool = True):
     """A running ``jupyter lab`` (or ``jupyter notebook``, app="notebook"): yields
-    (base_url, token, root_dir, user_settings_dir)."""
+    (base_url, token, root_dir, user_settings_dir).
+
+    ``server_metering=False`` turns the server extension's metering off
+    (``c.CarbonServer.meter_kernels``): a Python kernel without ``%load_ext`` is then "not
+    metered", as in a server without the extension, for tests of the kernel's own comm."""
     pytest.importorskip("jupyterlab", reason="jupyterlab is in the test extra")
     root = tmp_path / "root"
     home = tmp_path / "home"
@@ -115,6 +119,8 @@ def jupyter_server(tmp_path: Path, app: str = "lab"):
     # Only in JupyterLab: Notebook 7 does not take LabApp's extension path, and a server
     # extension whose lab half its page lacks breaks that page's settings.
     extra = with_resource_usage(home) if app == "lab" else []
+    if not server_metering:
+        extra.append("--CarbonServer.meter_kernels=False")
     token = uuid.uuid4().hex
     env = {
         **os.environ,

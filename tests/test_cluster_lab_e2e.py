@@ -60,7 +60,8 @@ def test_the_footer_status_item_and_panel_show_a_cells_cluster_part(tmp_path):
     pytest.importorskip("distributed", reason="distributed is in the test extra (jupyter-carbon[dask])")
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is in the test extra")
     ARTIFACTS.mkdir(exist_ok=True)
-    with jupyter_server(tmp_path, "lab") as (base, token, root, _), browser_page(sync_api, "lab-cluster") as page:
+    # The kernel's own comm charges the cluster: the server meters no kernel here.
+    with jupyter_server(tmp_path, "lab", server_metering=False) as (base, token, root, _), browser_page(sync_api, "lab-cluster") as page:
         (root / "cluster.ipynb").write_text(json.dumps(cluster_notebook()))
         page.goto(f"{base}/lab/tree/cluster.ipynb?token={token}")
         page.wait_for_selector(".jp-Notebook .jp-CodeCell", timeout=90000)

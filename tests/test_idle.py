@@ -171,3 +171,30 @@ def test_jupyter_carbon_run_reports_the_energy_between_cells(tmp_path):
 
     executed = nbformat.read(str(tmp_path / "out.ipynb"), as_version=4)
     assert executed.metadata["jupyter_carbon"]["idle_energy_j"] > 0
+
+
+def test_an_idle_span_held_by_a_cell_is_recorded_if_the_cell_is_ours_and_dropped_if_not(clock, tree, tmp_path, carbon):
+    """A server metering a Python kernel learns only at a cell's end whether the kernel
+    recorded the cell (and the time before it) itself: the span waits for that answer."""
+    from jupyter_carbon.server.held import HeldIdleSession
+
+    gpu, meter = gpu_meter(clock, tree, tmp_path, [OURS])
+    session = HeldIdleSession(meter, carbon, ledger_dir=tmp_path)
+    run_cell(session, clock, 1.0)
+    clock.advance(20.0)
+    ours = session.begin(hold_idle=True)
+    assert session.idle_spans == []  # not yet: whose is this cell?
+    clock.advance(1.0)
+    session.end(ours)
+    [span] = session.idle_spans
+    assert span.duration_s == pytest.approx(20.0) and span.before_cell == 2 and span.ended_at == ours.started_at
+    clock.advance(20.0)
+    theirs = session.begin(hold_idle=True)
+    clock.advance(1.0)
+    session.discard(theirs)  # the kernel recorded it, and the 20 s before it
+    clock.advance(20.0)
+    run_cell(session, clock, 1.0)  # nor is the time after a discarded cell ours
+    assert len(session.idle_spans) == 1 and session.totals.idle_spans == 1
+    session.close()
+    back = read_ledger(session.ledger.path)
+    assert [s.before_cell for s in back.idle_spans][:1] == [2] and len(back.records) == 3

@@ -42,9 +42,18 @@ def lab(tmp_path):
         yield served
 
 
-def test_status_bar_and_footer_in_a_real_browser(lab):
+@pytest.fixture
+def lab_kernel_only(tmp_path):
+    """A running JupyterLab whose server meters no kernel: a Python kernel is "not metered"
+    until %load_ext, and only the kernel's own comm feeds the page (a lab without the server
+    extension; tests/test_lab_server_python_e2e.py has the server's figures)."""
+    with jupyter_server(tmp_path, "lab", server_metering=False) as served:
+        yield served
+
+
+def test_status_bar_and_footer_in_a_real_browser(lab_kernel_only):
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is in the test extra")
-    base, token, root, _ = lab
+    base, token, root, _ = lab_kernel_only
     ARTIFACTS.mkdir(exist_ok=True)
     with browser_page(sync_api, "e2e") as page:
         page.goto(f"{base}/lab/tree/carbon-e2e.ipynb?token={token}")

@@ -49,7 +49,9 @@ FOOTER = ".jp-carbon-CellFooter"
 
 @pytest.fixture
 def lab(tmp_path):
-    with jupyter_server(tmp_path, "lab") as served:
+    # The states of the kernel's own comm: the server meters no kernel here, so a Python kernel
+    # is "not metered" until %load_ext (tests/test_lab_server_python_e2e.py has the server's figures).
+    with jupyter_server(tmp_path, "lab", server_metering=False) as served:
         yield served
 
 

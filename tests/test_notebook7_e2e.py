@@ -93,7 +93,8 @@ def box(page, selector: str) -> dict:
 def test_notebook7_top_bar_meter_panel_and_palette(tmp_path):
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is in the test extra")
     pytest.importorskip("notebook", reason="Notebook 7 is in the test extra")
-    with jupyter_server(tmp_path, "notebook") as (base, token, root, _), browser_page(sync_api, "notebook7") as page:
+    # The kernel's own comm: the server meters no kernel here ("not metered" until %load_ext).
+    with jupyter_server(tmp_path, "notebook", server_metering=False) as (base, token, root, _), browser_page(sync_api, "notebook7") as page:
         ours = watch_console(page)
         # The file browser page loads the extension too, with no notebook: nothing to show.
         page.goto(f"{base}/tree?token={token}")
@@ -176,7 +177,8 @@ def test_notebook7_top_bar_meter_panel_and_palette(tmp_path):
 
 def test_lab_palette_shows_the_session_and_keeps_one_meter(tmp_path):
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is in the test extra")
-    with jupyter_server(tmp_path, "lab") as (base, token, _, _), browser_page(sync_api, "lab-palette") as page:
+    # The kernel's own comm: the server meters no kernel here ("not metered" until %load_ext).
+    with jupyter_server(tmp_path, "lab", server_metering=False) as (base, token, _, _), browser_page(sync_api, "lab-palette") as page:
         ours = watch_console(page)
         page.goto(f"{base}/lab/tree/carbon-e2e.ipynb?token={token}")
         page.wait_for_selector(".jp-Notebook .jp-CodeCell", timeout=90000)

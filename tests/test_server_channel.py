@@ -32,6 +32,18 @@ def _until(ws, kind, **fields):
     pytest.fail(f"no {kind} message {fields} on the channel")
 
 
+def _until_closed(ws) -> None:
+    """Read until the server closes the channel; one left open times out here."""
+    import websocket
+
+    ws.settimeout(30)
+    try:
+        while ws.recv():
+            pass
+    except websocket.WebSocketConnectionClosedException:
+        pass
+
+
 def test_the_channel_speaks_the_comm_protocol_for_a_kernel_the_server_meters(tmp_path):
     if not has_bash_kernel():
         pytest.skip(BASH_KERNEL_REASON)
@@ -64,12 +76,7 @@ def test_the_channel_speaks_the_comm_protocol_for_a_kernel_the_server_meters(tmp
         follower = _channel(server, kernel_id)
         _until(follower, "hello")
         server.api(f"/api/kernels/{kernel_id}", "DELETE")  # the kernel shuts down: its channels close
-        follower.settimeout(30)  # a channel left open would time out here
-        try:
-            while follower.recv():
-                pass
-        except websocket.WebSocketConnectionClosedException:
-            pass
+        _until_closed(follower)
         ledger = [r for r in server.records() if r.get("notebook") == "shell.ipynb"]
         with pytest.raises(websocket.WebSocketBadStatusException) as anonymous:
             _channel(server, kernel_id, token=False)
@@ -82,3 +89,22 @@ def test_the_channel_speaks_the_comm_protocol_for_a_kernel_the_server_meters(tmp
     assert refused["ok"] is False and "download" in refused["error"]
     assert "unknown request type" in error["message"]
     assert anonymous.value.status_code == 403 and unknown.value.status_code == 404
+
+
+def test_a_server_that_meters_no_kernel_says_so_on_the_channel_and_closes_it(tmp_path):
+    """A frontend then shows "not metered" (a Python kernel) or nothing, never zero, and the
+    browser logs no refused upgrade."""
+    import websocket
+
+    with jupyter_server(tmp_path, "--CarbonServer.meter_kernels=False") as server:
+        model = server.api("/api/sessions", "POST", {"path": "plain.ipynb", "type": "notebook", "name": "plain.ipynb", "kernel": {"name": "python3"}})
+        kernel_id = model["kernel"]["id"]
+        ws = _channel(server, kernel_id)
+        hello = _until(ws, "hello")
+        _until_closed(ws)
+        closed = not ws.connected
+        with pytest.raises(websocket.WebSocketBadStatusException) as anonymous:
+            _channel(server, kernel_id, token=False)
+    assert hello["metered_by"] is None and hello["enabled"] is False and hello["kernel_id"] == kernel_id
+    assert "meter_kernels is False" in hello["reason"]
+    assert closed and anonymous.value.status_code == 403

@@ -153,6 +153,45 @@ def test_a_python_kernel_that_meters_itself_is_counted_once(tmp_path):
     assert described["metered_by"] == "kernel" and "IPython extension" in described["reason"]
 
 
+# Burns CPU in the kernel's process between cells, so the time between them costs energy
+# above the idle spans' threshold (a kernel at rest costs too little to be recorded).
+BURN_BETWEEN_CELLS = "import threading\nthreading.Thread(target=lambda: sum(i * i for i in range(20_000_000)), daemon=True).start()"
+
+
+def _spans_by_writer(*folders) -> dict[str, list[dict]]:
+    spans: dict[str, list[dict]] = {"server": [], "kernel": []}
+    for folder in folders:
+        for path in folder.glob("*.jsonl"):
+            header, *lines = path.read_text().splitlines()
+            writer = json.loads(header).get("metered_by", "kernel")
+            spans[writer] += [json.loads(x) for x in lines if "before_cell" in json.loads(x)]
+    return spans
+
+
+def test_the_time_before_a_cell_the_kernel_records_itself_is_not_charged_by_the_server_too(tmp_path):
+    """The server cannot know as a cell begins whether the kernel will record it (the marker
+    comes after): the span before it is the server's only if the cell turns out to be."""
+    from datetime import datetime
+
+    with jupyter_server(tmp_path) as server:
+        kernel_id = server.start("python3", "idle.ipynb")
+        assert server.run(kernel_id, BURN_BETWEEN_CELLS)["status"] == "ok"  # the server's cell
+        time.sleep(2.0)  # burning: an idle span before the next cell, the server's
+        assert server.run(kernel_id, "%load_ext jupyter_carbon\n" + BURN_BETWEEN_CELLS)["status"] == "ok"  # still the server's
+        time.sleep(2.0)  # burning: the kernel's idle span, from the extension's load on
+        assert server.run(kernel_id, "x = 1")["status"] == "ok"  # the kernel's
+        time.sleep(0.5)
+        spans = _spans_by_writer(server.ledgers, tmp_path / "home" / "data" / "carbon" / "ledgers")
+    # The server's: before its cells (1: the kernel's start-up, 2: the burn), never before the
+    # kernel's own cell 3.
+    assert {s["before_cell"] for s in spans["server"]} <= {1, 2} and 2 in {s["before_cell"] for s in spans["server"]}, spans["server"]
+    assert spans["kernel"], "the kernel recorded no idle span: the test burned too little between cells"
+    for ours in spans["server"]:
+        for theirs in spans["kernel"]:
+            a0, a1, b0, b1 = (datetime.fromisoformat(x) for x in (ours["started_at"], ours["ended_at"], theirs["started_at"], theirs["ended_at"]))
+            assert a1 <= b0 or b1 <= a0, f"charged twice: the server's {ours} and the kernel's {theirs}"
+
+
 class _Owner:
     def __init__(self):
         from jupyter_carbon.server.settings import CarbonServer

@@ -3,6 +3,8 @@
 ``jupyter_carbon`` comm (an R, Julia or bash kernel, a Python kernel without the extension).
 
 Authenticated as the server's kernel websockets (a token or the login cookie; no user, 403).
+With ``c.CarbonServer.meter_kernels = False`` it still opens, says in its ``hello`` that
+nothing is metered here and why, and closes.
 On open it sends a ``hello`` (with ``metered_by`` and ``reason``: a frontend switches to the
 kernel's comm when the kernel meters itself), then the kernel's ``cell_start``, ``power``,
 ``cell_end`` and ``totals`` as they happen; it answers ``hello``, ``summary`` and
@@ -19,7 +21,7 @@ from tornado import web
 from tornado.ioloop import IOLoop
 from tornado.websocket import WebSocketClosedError, WebSocketHandler
 
-from .feed import Feed
+from .feed import Feed, off_hello
 
 #: The largest request a frontend may send (an export request is a few hundred bytes).
 MAX_REQUEST = 64 * 1024
@@ -37,15 +39,19 @@ class ChannelHandler(WebSocketMixin, WebSocketHandler, JupyterHandler):
         if self.current_user is None:
             raise web.HTTPError(403, "a carbon channel needs the server's token or login")
         meters = self.settings.get("jupyter_carbon")
-        if meters is None:
-            raise web.HTTPError(404, "jupyter-carbon does not meter kernels here (c.CarbonServer.meter_kernels is False)")
-        self.kernel = meters.kernels.get(kernel_id)
-        if self.kernel is None:
+        self.kernel = None if meters is None else meters.kernels.get(kernel_id)
+        if meters is not None and self.kernel is None:
             raise web.HTTPError(404, f"no kernel {kernel_id} on this server")
         await super().get(kernel_id=kernel_id)
 
     def open(self, kernel_id):
         super().open()
+        if self.kernel is None:
+            # Metering is off here: say so, as for a kernel it cannot see into (a frontend
+            # then shows "not metered", never zero), rather than refuse the upgrade.
+            self.write_message(json.dumps(off_hello(kernel_id)))
+            self.close()
+            return
         loop = IOLoop.current()
         self.feed = Feed(self.kernel, lambda text: loop.add_callback(self._write, text), self.kernel.owner.clock, end=lambda: loop.add_callback(self.close))
         self.kernel.add_feed(self.feed)

@@ -51,6 +51,15 @@ def hello(kernel, top: int = 10) -> dict:
     }
 
 
+def off_hello(kernel_id: str) -> dict:
+    """The ``hello`` of a server that meters no kernel (``c.CarbonServer.meter_kernels`` off)."""
+    return {
+        "type": "hello", "protocol": messages.PROTOCOL, "version": __version__, "kernel_id": kernel_id,
+        "metered_by": None, "reason": "this server does not meter kernels (c.CarbonServer.meter_kernels is False)",
+        "enabled": False, "totals": None, "costliest": [], "running": None,
+    }  # fmt: skip
+
+
 class Feed:
     """One frontend's view of one kernel: events in, protocol messages out."""
 

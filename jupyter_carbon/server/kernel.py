@@ -178,8 +178,8 @@ class MeteredKernel:
     # -- metering (worker thread) -------------------------------------------------------------
     def _open_session(self, notebook) -> None:
         from ..meter import Meter
-        from ..session import Session
         from ..energy.process import ProcessTree
+        from .held import HeldIdleSession
 
         settings = self.owner.meter_settings
         self.meter = Meter(config=settings, tree=ProcessTree(self.pid), start=False)
@@ -188,7 +188,7 @@ class MeteredKernel:
             identity["notebook"] = notebook
         if self.owner.user:
             identity["user"] = self.owner.user
-        self.session = Session(
+        self.session = HeldIdleSession(
             self.meter, self.owner.carbon, ledger_dir=settings.ledger_dir or None, persist=settings.persist,
             # An IPython kernel may meter itself, idle time included: the server records its
             # idle spans only once one of its cells was the server's to record.
@@ -220,7 +220,10 @@ class MeteredKernel:
             self._open_session(execution.notebook)
         self.session.notebook = execution.notebook
         self._msg_id = execution.msg_id
-        self._cell = self.session.begin(execution_count=None, cell_id=execution.cell_id, snapshot=self._taken(snapshot))
+        # An IPython kernel may record this cell itself (the marker comes after its start),
+        # and then the time before it too: that span is the server's only if the cell is.
+        hold = self.language == "python" and self.owner.settings.defer_to_kernel
+        self._cell = self.session.begin(execution_count=None, cell_id=execution.cell_id, snapshot=self._taken(snapshot), hold_idle=hold)
 
     def _end(self, execution, deferred: bool, snapshot=None) -> None:
         cell, self._cell = self._cell, None

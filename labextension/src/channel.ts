@@ -33,6 +33,10 @@ export interface IServerChannelOptions {
   model: CarbonModel;
   /** The server says the kernel meters itself: use its comm instead. */
   onDeferred: () => void;
+  /** The server's first word that it meters this kernel has been shown. */
+  onGreeted?: () => void;
+  /** The server cannot see into this kernel (a remote kernel): it meters nothing here. */
+  onUnmetered: () => void;
   /** The channel closed or could not open; `greeted`: after a hello. */
   onClosed: (greeted: boolean) => void;
 }
@@ -46,6 +50,9 @@ export class ServerChannel implements IDisposable {
   private _cells = new Map<string, string>();
   private _greeted = false;
   private _disposed = false;
+  /** The kernel's comm took over (`retire`): only the server's last figures still count. */
+  private _retired = false;
+  private _deferred = false;
 
   constructor(options: IServerChannelOptions) {
     this._options = options;
@@ -60,6 +67,29 @@ export class ServerChannel implements IDisposable {
 
   get isDisposed(): boolean {
     return this._disposed;
+  }
+
+  /** Whether the server said the kernel meters itself: it records nothing more here. */
+  get isDeferred(): boolean {
+    return this._deferred;
+  }
+
+  /** Whether the server said it meters this kernel: its figures are on screen. */
+  get isGreeted(): boolean {
+    return this._greeted;
+  }
+
+  /**
+   * The kernel's comm took over. The server may still be recording the cell that loaded
+   * the extension: its `cell_end` and `totals` go to the model's carried figures
+   * (`CarbonModel.handleCarried`) until the server says the kernel meters itself, which
+   * ends the channel (the server records nothing more of this kernel).
+   */
+  retire(): void {
+    this._retired = true;
+    if (this._deferred) {
+      this.dispose();
+    }
   }
 
   dispose(): void {
@@ -104,19 +134,31 @@ export class ServerChannel implements IDisposable {
     if (msg === null || typeof msg !== 'object') {
       return;
     }
+    if (this._retired) {
+      if (msg.type === 'hello' && msg.metered_by !== 'server') {
+        this.dispose();
+      } else {
+        this._model.handleCarried(withCellIds(msg, this._cells) as CarbonMessage);
+      }
+      return;
+    }
     if (msg.type === 'hello') {
       if (msg.metered_by === 'kernel') {
+        this._deferred = true;
         this._options.onDeferred();
         return;
       }
       if (msg.metered_by !== 'server') {
         // A kernel the server cannot see into: named unmetered, never shown as zero.
-        this._model.detach('other');
+        this._options.onUnmetered();
         return;
       }
       if (!this._greeted) {
         this._greeted = true;
         this._model.attach(data => this._socket.send(JSON.stringify(data)));
+        this._model.handle(msg as CarbonMessage);
+        this._options.onGreeted?.();
+        return;
       }
     }
     this._model.handle(withCellIds(msg, this._cells) as CarbonMessage);

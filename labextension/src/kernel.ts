@@ -1,8 +1,15 @@
 /**
  * Keeps one notebook's `CarbonModel` connected to its kernel over the `jupyter_carbon`
- * comm, across kernel changes, restarts and page reloads. A kernel that is not Python
- * cannot open that comm: its figures come from the server, which meters it from outside,
- * over the server extension's channel (`channel.ts`), in the same protocol.
+ * comm, across kernel changes, restarts and page reloads. A kernel that cannot open that
+ * comm (not Python, or Python without `%load_ext jupyter_carbon`) gets its figures from
+ * the server, which meters it from outside, over the server extension's channel
+ * (`channel.ts`), in the same protocol. The comm is preferred: the order is the kernel's
+ * comm, else the server's channel, else "not metered" (a Python kernel) or nothing.
+ *
+ * A Python kernel the server meters is asked again after each cell the user runs (it
+ * may have loaded the extension): when its comm answers, it replaces the channel, and
+ * the server's figures so far are carried over (`CarbonModel.carryOver`), so the totals
+ * go on from where they were and no cell is counted twice (each is in one ledger).
  *
  * The frontend always opens the comm (protocol: "Opening"), so attaching again is the
  * same code path whether the page was reloaded, the kernel restarted or the user ran
@@ -43,6 +50,14 @@ export class KernelLink implements IDisposable {
   private _units: (() => IUnits) | null;
   private _comm: Kernel.IComm | null = null;
   private _channel: ServerChannel | null = null;
+  /** The server's channel after the comm took over, until the server's last figures came. */
+  private _tail: ServerChannel | null = null;
+  /** The open comm has not answered while the server's channel meters the kernel. */
+  private _probing = false;
+  /** The kernel closed the comm in this attempt: a server deferring to it is wrong for now. */
+  private _refused = false;
+  /** This kernel's server has no channel for it, or meters nothing of it: do not ask again. */
+  private _noServer = false;
   private _kernel: Kernel.IKernelConnection | null = null;
   /** Bumped on every (re)connection: callbacks of older comms see it and stand down. */
   private _generation = 0;
@@ -101,6 +116,7 @@ export class KernelLink implements IDisposable {
       return;
     }
     this._connectingIn = epoch;
+    this._refused = false;
     try {
       const python = await isPython(kernel);
       if (epoch === this._epoch) {
@@ -138,7 +154,7 @@ export class KernelLink implements IDisposable {
    * is not metered yet (the settings may also simply arrive after the kernel did).
    */
   autoLoadChanged(): void {
-    if (this._autoLoad() && this._model.status === 'unmetered') {
+    if (this._autoLoad() && (this._model.status === 'unmetered' || this._onServer())) {
       this._needsLoad = true;
       void this.reconnect();
     }
@@ -171,6 +187,7 @@ export class KernelLink implements IDisposable {
     this._watch(kernel);
     this._needsLoad = true;
     this._answered = false;
+    this._noServer = false;
     if (!kernel && unstarted && this._python !== false) {
       this._fail('unstarted', old);
       return;
@@ -210,6 +227,11 @@ export class KernelLink implements IDisposable {
       this._wait();
     }
     if (status === 'idle' && !this._comm && !this._channel && (this._model.status === 'connecting' || this._retryAtIdle)) {
+      this._retryAtIdle = false;
+      void this.reconnect();
+    } else if (status === 'idle' && !this._comm && this._retryAtIdle && this._onServer()) {
+      // A cell the user ran while the server meters this Python kernel: it may have
+      // loaded the extension. Ask the kernel; the channel stays until its comm answers.
       this._retryAtIdle = false;
       void this.reconnect();
     }
@@ -296,39 +318,125 @@ export class KernelLink implements IDisposable {
 
   private _onIOPub(_: Kernel.IKernelConnection, msg: KernelMessage.IIOPubMessage): void {
     // Only a cell the user ran can load the extension; opening a comm on every idle
-    // would itself make the kernel busy and idle again, forever.
-    if (msg.header.msg_type === 'execute_input' && this._model.status === 'unmetered') {
+    // would itself make the kernel busy and idle again, forever. While the server meters
+    // the kernel, or its channel is still opening, only a cell naming the package is
+    // worth asking after (the kernel logs each comm it has no target for); the server's
+    // word that the kernel meters itself (`onDeferred`) covers any other way of loading it.
+    if (msg.header.msg_type !== 'execute_input') {
+      return;
+    }
+    const code = String((msg.content as { code?: unknown }).code ?? '');
+    const noComm = !this._comm || this._probing;
+    if (this._model.status === 'unmetered' || (noComm && this._python !== false && code.includes('jupyter_carbon'))) {
       this._retryAtIdle = true;
     }
   }
 
+  /**
+   * The server's channel greeted: a cell naming the package may have run before it did
+   * (the server learns that the kernel meters itself only at the cell after). Ask the
+   * kernel now if it is idle; else the idle to come does (`_onStatus`).
+   */
+  private _onGreeted(kernel: Kernel.IKernelConnection): void {
+    if (this._retryAtIdle && !this._comm && kernel.status === 'idle' && this._onServer()) {
+      this._retryAtIdle = false;
+      void this.reconnect();
+    }
+  }
+
+  /**
+   * Open the kernel's comm. While the server's channel meters the kernel the comm is a
+   * probe: the channel stays, and goes only when the comm answers (`_takeOver`).
+   */
   private _openComm(kernel: Kernel.IKernelConnection): void {
-    this._closeComm();
-    const generation = ++this._generation;
+    const probing = this._onServer();
+    if (probing) {
+      this._closeProbe();
+    } else {
+      this._closeComm();
+    }
+    const generation = probing ? this._generation : ++this._generation;
     const comm = kernel.createComm(COMM_TARGET);
     this._comm = comm;
+    this._probing = probing;
     comm.onMsg = (msg: KernelMessage.ICommMsgMsg) => {
-      if (generation === this._generation) {
+      if (generation === this._generation && comm === this._comm) {
+        if (this._probing) {
+          this._takeOver(comm);
+        }
         this._model.handle(msg.content.data as unknown as CarbonMessage);
       }
     };
     comm.onClose = () => {
-      if (generation === this._generation) {
-        // Before a hello: the target is not registered. After: the extension unloaded.
-        const beforeHello = this._model.status === 'connecting';
-        this._comm = null;
-        this._model.detach('unmetered');
-        if (beforeHello && this._needsLoad && this._autoLoad()) {
-          // The settings turned autoload on after this attempt had decided not to load,
-          // while `autoLoadChanged` could not tell yet whether the kernel was metered.
-          void this.reconnect();
-        }
+      if (generation === this._generation && comm === this._comm) {
+        this._commClosed(kernel);
       }
     };
-    this._model.detach('connecting');
-    this._model.attach(data => comm.send(data as any));
+    if (!probing) {
+      this._model.detach('connecting');
+      this._model.attach(data => comm.send(data as any));
+    }
     comm.open({ protocol: PROTOCOL_VERSION });
     this.sendSettings();
+  }
+
+  /** The comm closed: before a hello, its target is not registered; after, the extension unloaded. */
+  private _commClosed(kernel: Kernel.IKernelConnection): void {
+    this._comm = null;
+    if (this._probing) {
+      this._probing = false;
+      if (this._channel?.isDeferred) {
+        // The server defers to a kernel that will not open the comm: nobody meters it now.
+        this._closeComm();
+        this._model.detach('unmetered');
+      }
+      return; // not loaded yet: the server's channel goes on
+    }
+    const beforeHello = this._model.status === 'connecting';
+    if (beforeHello && this._needsLoad && this._autoLoad()) {
+      // The settings turned autoload on after this attempt had decided not to load,
+      // while `autoLoadChanged` could not tell yet whether the kernel was metered.
+      this._model.detach('unmetered');
+      void this.reconnect();
+    } else if (beforeHello && !this._noServer) {
+      this._refused = true;
+      this._openChannel(kernel); // the server may meter it from outside
+    } else {
+      this._model.detach('unmetered');
+    }
+  }
+
+  /** The probing comm answered: it replaces the server's channel, whose figures carry over. */
+  private _takeOver(comm: Kernel.IComm): void {
+    this._probing = false;
+    const channel = this._channel;
+    this._channel = null;
+    this._model.carryOver();
+    if (channel) {
+      this._tail?.dispose();
+      this._tail = channel;
+      channel.retire();
+    }
+    this._model.attach(data => comm.send(data as any));
+  }
+
+  /** Close a probing comm that has not answered (the channel stays). */
+  private _closeProbe(): void {
+    const comm = this._comm;
+    this._comm = null;
+    this._probing = false;
+    if (comm && !comm.isDisposed) {
+      try {
+        comm.close();
+      } catch {
+        // The kernel is gone already.
+      }
+    }
+  }
+
+  /** The server's channel meters this Python kernel now: its comm may still take over. */
+  private _onServer(): boolean {
+    return this._python === true && this._channel !== null && this._channel.isGreeted;
   }
 
   /** Follow the kernel through the server's channel (a kernel that cannot open the comm). */
@@ -336,29 +444,70 @@ export class KernelLink implements IDisposable {
     this._closeComm();
     const generation = this._generation;
     this._model.detach('connecting');
-    this._channel = new ServerChannel({
+    const channel: ServerChannel = new ServerChannel({
       kernel,
       model: this._model,
       onDeferred: () => {
-        if (generation === this._generation) {
-          this._openComm(kernel); // the kernel meters itself: its comm is the better source
+        if (generation !== this._generation || channel !== this._channel) {
+          return;
+        }
+        if (this._refused && !channel.isGreeted) {
+          this._closeComm();
+          if (this._retryAtIdle) {
+            // A cell naming the package ran since the kernel closed the comm: it may
+            // have loaded the extension since. Ask it once more; if it closes the comm
+            // again, this channel's word leads here with nothing left to retry.
+            this._retryAtIdle = false;
+            this._model.detach('connecting');
+            void this.reconnect();
+            return;
+          }
+          // The server's first word is that the kernel meters itself, which just closed the
+          // comm (it unloaded the extension; the server learns at the next cell's end):
+          // not metered until a cell the user runs changes that.
+          this._model.detach('unmetered');
+          return;
+        }
+        if (this._python !== true) {
+          this._model.carryOver();
+        }
+        // The kernel meters itself: its comm is the better source. A Python kernel's
+        // comm probes first (`_takeOver` carries the figures over when it answers).
+        this._openComm(kernel);
+      },
+      onGreeted: () => {
+        if (generation === this._generation && channel === this._channel) {
+          this._onGreeted(kernel);
+        }
+      },
+      onUnmetered: () => {
+        if (generation === this._generation && channel === this._channel) {
+          this._noServer = true;
+          this._closeComm();
+          this._model.detach(this._python === false ? 'other' : 'unmetered');
         }
       },
       onClosed: greeted => {
-        if (generation === this._generation) {
+        if (generation === this._generation && channel === this._channel) {
           this._channel = null;
           // Never greeted: no server extension (or it meters nothing here). Greeted: the
           // server or the kernel went away; the next idle tries again.
-          this._model.detach(greeted ? 'connecting' : 'other');
+          this._noServer = !greeted;
+          this._model.detach(greeted ? 'connecting' : this._python === false ? 'other' : 'unmetered');
         }
       }
     });
+    this._channel = channel;
   }
 
   private _closeComm(): void {
     const channel = this._channel;
+    const tail = this._tail;
     this._channel = null;
+    this._tail = null;
+    this._probing = false;
     channel?.dispose();
+    tail?.dispose();
     this._generation++;
     const comm = this._comm;
     this._comm = null;

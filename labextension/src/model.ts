@@ -18,6 +18,7 @@ import {
   KernelMessage,
   PROTOCOL_VERSION
 } from './protocol';
+import { addTotals } from './totals';
 
 /**
  * - `connecting`: a comm was opened (or a kernel is starting) and no answer came yet.
@@ -67,6 +68,7 @@ export class CarbonModel {
   private _cellStarted = new Signal<this, ICellStart>(this);
   private _cellEnded = new Signal<this, IRecordWithFootprint>(this);
   private _greeted = new Signal<this, void>(this);
+  private _carriedCostliest: ICellRecord[] = [];
 
   version: string | null = null;
   sessionId: string | null = null;
@@ -85,6 +87,20 @@ export class CarbonModel {
   lastError: string | null = null;
   /** Why no answer came (see `Stall`); null while none is due yet or one came. */
   stall: Stall | null = null;
+  /**
+   * Who meters the kernel: `kernel` (its own extension, over the comm) or `server` (the
+   * server extension, from outside, over its channel); null before a `hello`.
+   */
+  meteredBy: 'kernel' | 'server' | null = null;
+  /** The kernel's language as the server names it (`python`, `r`); null when the kernel speaks. */
+  language: string | null = null;
+  /**
+   * The server's figures of the cells it metered before the kernel metered itself (see
+   * `carryOver`), added to the kernel's in `totals`; null when there are none.
+   */
+  carried: ITotals | null = null;
+  /** The totals of the session that feeds this model now, without `carried`. */
+  private _own: ITotals = EMPTY_TOTALS;
 
   get status(): MeterStatus {
     return this._status;
@@ -170,10 +186,67 @@ export class CarbonModel {
     this.intensity = null;
     this.devices = [];
     this.totals = EMPTY_TOTALS;
+    this._own = EMPTY_TOTALS;
+    this.carried = null;
+    this._carriedCostliest = [];
+    this.meteredBy = null;
+    this.language = null;
     this.costliest = [];
     this.running = null;
     this.power = null;
     this._changed.emit();
+  }
+
+  /**
+   * The server metered this kernel until now and the kernel's own comm takes over (the
+   * user ran `%load_ext jupyter_carbon`): keep the server's figures, added to the kernel's
+   * from its `hello` on. Each cell is in one ledger only, so the sum counts it once.
+   */
+  carryOver(): void {
+    if (this.meteredBy !== 'server') {
+      return;
+    }
+    this.carried = this.carried ? addTotals(this.carried, this._own) : this._own;
+    this._carriedCostliest = this.costliest.slice();
+    this._own = EMPTY_TOTALS;
+  }
+
+  /**
+   * A message of the server's channel after the comm took over (`carryOver`): the server
+   * may still send the figures of the cell that loaded the extension. Its `cell_end` is
+   * that cell's footer; its `totals` replace the carried figures. Nothing else applies.
+   */
+  handleCarried(msg: KernelMessage | Record<string, unknown>): void {
+    const m = msg as KernelMessage;
+    if (this.carried === null) {
+      return;
+    }
+    if (m.type === 'totals' && m.totals) {
+      this.carried = m.totals;
+    } else if (m.type === 'cell_end' && m.record) {
+      const record: IRecordWithFootprint = m.footprint ? { ...m.record, footprint: m.footprint } : m.record;
+      this._carriedCostliest = insertCostliest(this._carriedCostliest, record);
+      this.costliest = insertCostliest(this.costliest, record);
+      this._cellEnded.emit(record);
+    } else {
+      return;
+    }
+    this._setOwn(this._own);
+    this._changed.emit();
+  }
+
+  private _setOwn(totals: ITotals): void {
+    this._own = totals;
+    this.totals = this.carried ? addTotals(this.carried, totals) : totals;
+  }
+
+  /** The kernel's costliest cells with the server's carried ones among them. */
+  private _withCarried(costliest: ICellRecord[]): ICellRecord[] {
+    let merged = costliest.slice(0, COSTLIEST);
+    for (const record of this._carriedCostliest) {
+      merged = insertCostliest(merged, record);
+    }
+    return merged;
   }
 
   /** Apply one message from the kernel; unknown types and fields are ignored. */
@@ -186,8 +259,10 @@ export class CarbonModel {
         this.enabled = m.enabled !== false;
         this.intensity = m.intensity ?? null;
         this.devices = m.devices ?? [];
-        this.totals = m.totals ?? EMPTY_TOTALS;
-        this.costliest = (m.costliest ?? []).slice(0, COSTLIEST);
+        this.meteredBy = m.metered_by === 'server' ? 'server' : 'kernel';
+        this.language = m.language ?? null;
+        this._setOwn(m.totals ?? EMPTY_TOTALS);
+        this.costliest = this._withCarried(m.costliest ?? []);
         this.running = m.running ?? null;
         this.power = null;
         this._status = 'metered';
@@ -215,17 +290,20 @@ export class CarbonModel {
       }
       case 'totals':
         if (m.session_id && this.sessionId && m.session_id !== this.sessionId) {
-          // `%carbon reset`: a new ledger, so the old costliest cells no longer count.
+          // `%carbon reset`: a new ledger, so the old costliest cells no longer count,
+          // nor the server's cells from before the kernel metered itself.
           this.costliest = [];
+          this.carried = null;
+          this._carriedCostliest = [];
         }
         this.sessionId = m.session_id ?? this.sessionId;
-        this.totals = m.totals ?? this.totals;
+        this._setOwn(m.totals ?? this._own);
         this.intensity = m.intensity ?? this.intensity;
         break;
       case 'summary':
         // The kernel's word is fresher than what this page pieced together.
-        this.totals = m.totals ?? this.totals;
-        this.costliest = (m.costliest ?? this.costliest).slice(0, COSTLIEST);
+        this._setOwn(m.totals ?? this._own);
+        this.costliest = m.costliest ? this._withCarried(m.costliest) : this.costliest;
         this._answer(m.request_id, m, null);
         break;
       case 'export':

@@ -13,7 +13,7 @@ import { COSTLIEST_COLUMNS, EXPORT_BUTTONS, clusterLine, componentsLine, forecas
 import { readProjection } from './projection';
 import { ExportFormat, ICellRecord, IForecastReply } from './protocol';
 import { CarbonSettings } from './settings';
-import { statusTooltip } from './text';
+import { meteredByLine, statusTooltip } from './text';
 
 export const PANEL_CLASS = 'jp-carbon-Panel';
 
@@ -128,7 +128,8 @@ export class CarbonPanel extends Widget {
     node.textContent = '';
     const metered = m.status !== 'unmetered' && m.status !== 'failed';
     this._exports.hidden = !metered;
-    this._ahead.hidden = !metered;
+    // The forecast is the kernel's to ask its provider for: the server answers no such request.
+    this._ahead.hidden = !metered || m.meteredBy === 'server';
     if (!metered) {
       el(node, 'p', m.status === 'failed' ? statusTooltip(m, units) : 'This kernel is not metered: run %load_ext jupyter_carbon in a cell.');
       return;
@@ -141,6 +142,10 @@ export class CarbonPanel extends Widget {
       running.appendChild(drawChart(projectionChart(projection, units), 'jp-carbon-projectionChart'));
     }
     el(node, 'p', totalsLine(m.totals, units)).className = 'jp-carbon-totals';
+    const who = meteredByLine(m);
+    if (who) {
+      el(node, 'p', who).className = 'jp-carbon-muted jp-carbon-meteredBy';
+    }
     const components = componentsLine(m.totals, units);
     if (components) {
       el(node, 'p', components).className = 'jp-carbon-muted';

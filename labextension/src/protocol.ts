@@ -164,6 +164,11 @@ export interface IHello {
   totals: ITotals;
   costliest: IRecordWithFootprint[];
   running: ICellStart | null;
+  /** The server's channel only (docs/server.md): who meters the kernel, and why not. */
+  metered_by?: 'server' | 'kernel' | null;
+  reason?: string | null;
+  /** The server's channel only: the kernel's language as its spec names it. */
+  language?: string;
 }
 
 export interface IPower {

@@ -101,6 +101,7 @@ export class CarbonStatus extends Widget {
       this.node.dataset.status = model.status;
       this.node.dataset.energyJ = String(model.totals.energy_j);
       this.node.dataset.cells = String(model.totals.cells);
+      this.node.dataset.meteredBy = model.meteredBy ?? '';
       this.node.classList.toggle('jp-carbon-mod-running', model.isRunning);
       this.node.classList.toggle('jp-carbon-mod-unmetered', model.status === 'unmetered');
       this.node.classList.toggle('jp-carbon-mod-failed', model.status === 'failed');

@@ -166,6 +166,10 @@ export function statusTooltip(model: CarbonModel, units: IUnits): string {
       ? `Energy: ${formatEnergy(sessionTotal(t).energy_j, units.energy)} (kernel ${formatRange(t.energy_j, t.energy_bounds_j, 'energy', units.energy, isEstimate(t.method))} + cluster)`
       : `Energy: ${formatRange(t.energy_j, t.energy_bounds_j, 'energy', units.energy, isEstimate(t.method))}`
   ];
+  const who = meteredByLine(model);
+  if (who) {
+    lines.splice(1, 0, who);
+  }
   for (const [c, j] of Object.entries(t.by_component)) {
     lines.push(`  ${componentName(c)}: ${formatEnergy(j, units.energy)} (${methodOf(t.method, c) ?? 'unknown'})`);
   }
@@ -215,6 +219,25 @@ export function statusTooltip(model: CarbonModel, units: IUnits): string {
   lines.push('Click for the costliest cells and exports.');
   return lines.join('\n');
 }
+
+/**
+ * Who meters this kernel, when it is not the kernel itself, in one line: the server meters
+ * a kernel's processes per execution from outside, without the kernel extension's GPU
+ * sync at cell edges or its charging of Dask and Ray work; for a Python kernel, the line
+ * says what `%load_ext` would add. Once the kernel meters itself, the cells the server
+ * metered before are still in the totals, and the line says how many. Null otherwise.
+ */
+export function meteredByLine(model: CarbonModel): string | null {
+  if (model.meteredBy === 'server') {
+    return model.language === 'python'
+      ? `Metered by the Jupyter server from outside the kernel; ${LOAD_HINT}`
+      : 'Metered by the Jupyter server from outside the kernel (its processes, per execution).';
+  }
+  const carried = model.carried?.cells ?? 0;
+  return carried > 0 ? `Includes ${plural(carried, 'cell')} the Jupyter server metered before %load_ext jupyter_carbon.` : null;
+}
+
+const LOAD_HINT = '%load_ext jupyter_carbon adds GPU sync at cell edges and Dask/Ray charging.';
 
 /** What the kernel is charged for between cells: a GPU it holds only where it metered one. */
 function idleWhat(model: CarbonModel): string {

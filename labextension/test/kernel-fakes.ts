@@ -162,8 +162,8 @@ export class FakeKernel {
   }
 
   /** A user cell started: iopub carries its `execute_input`. */
-  runUserCell(): void {
-    this.iopubMessage.emit({ header: { msg_type: 'execute_input' }, content: {} });
+  runUserCell(code = '%load_ext jupyter_carbon'): void {
+    this.iopubMessage.emit({ header: { msg_type: 'execute_input' }, content: { code } });
   }
 
   /** This page sends an `execute_request` for the cell `cellId`. */

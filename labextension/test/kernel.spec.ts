@@ -31,6 +31,15 @@ function setup(options: { kernel?: FakeKernel; autoLoad?: boolean; patienceMs?: 
   return { kernel, context, model, link, settings };
 }
 
+/**
+ * The kernel closes the comm (no extension loaded) and the server has no channel for it
+ * (a lab without the server extension: the socket's upgrade is refused): not metered.
+ */
+function refuse(s: ISetup): void {
+  s.kernel.lastComm!.closeFromKernel();
+  FakeSocket.last.closeFromServer();
+}
+
 /** The session is ready and the kernel answers its info request: a comm opens. */
 async function connect(s: ISetup): Promise<void> {
   s.context.readiness.resolve();
@@ -128,7 +137,7 @@ describe('KernelLink: a kernel without the extension', () => {
   it('is unmetered when the kernel closes the comm, and retries only after a user cell', async () => {
     const s = setup();
     await connect(s);
-    s.kernel.comms[0].closeFromKernel();
+    refuse(s);
     expect(s.model.status).toBe('unmetered');
 
     // An idle kernel alone is no reason to try again: the attempt would make it busy and idle.
@@ -489,7 +498,7 @@ describe('KernelLink: autoload', () => {
     await settle();
     expect(warn).toHaveBeenCalled();
     expect(s.kernel.comms).toHaveLength(1);
-    s.kernel.comms[0].closeFromKernel();
+    refuse(s);
     expect(s.model.status).toBe('unmetered');
     warn.mockRestore();
   });
@@ -498,7 +507,7 @@ describe('KernelLink: autoload', () => {
     const s = setup({ autoLoad: true });
     await connect(s);
     expect(s.kernel.executions).toHaveLength(1);
-    s.kernel.comms[0].closeFromKernel();
+    refuse(s);
     s.kernel.runUserCell();
     s.context.status('idle');
     await settle();
@@ -558,7 +567,7 @@ describe('KernelLink: autoload', () => {
   it('loads and reconnects when autoload is turned on for an unmetered kernel', async () => {
     const s = setup({ autoLoad: false });
     await connect(s);
-    s.kernel.comms[0].closeFromKernel();
+    refuse(s);
     s.settings.autoLoad = true;
     s.link.autoLoadChanged();
     await settle();
@@ -571,7 +580,7 @@ describe('KernelLink: autoload', () => {
   it('tries the load again on a settings change while the kernel stays unmetered', async () => {
     const s = setup({ autoLoad: true });
     await connect(s);
-    s.kernel.comms[0].closeFromKernel(); // the package is not installed in this kernel
+    refuse(s); // the package is not installed in this kernel
     s.link.autoLoadChanged();
     await settle();
     s.kernel.answerInfo();
