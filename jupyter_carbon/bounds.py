@@ -13,11 +13,10 @@ of its cells' bounds, never narrower than one cell's.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Band:
+class Band(NamedTuple):
     low: float
     high: float
     basis: str

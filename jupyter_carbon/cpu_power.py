@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .tables import read_table, rows_matching
 
 
-@dataclass(frozen=True)
-class Architecture:
+class Architecture(NamedTuple):
     name: str
     vendor: str
     w_idle: float
@@ -40,8 +39,7 @@ class Architecture:
     """TDP ÷ threads of its parts (10th and 90th percentiles): the data sheets' view."""
 
 
-@dataclass(frozen=True)
-class Instance:
+class Instance(NamedTuple):
     provider: str
     name: str
     vcpus: int

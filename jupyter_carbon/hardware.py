@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .tables import read_table, rows_matching
 
@@ -23,8 +23,7 @@ _NOISE = re.compile(
 )
 
 
-@dataclass(frozen=True)
-class Hardware:
+class Hardware(NamedTuple):
     kind: str
     name: str
     tdp_w: float

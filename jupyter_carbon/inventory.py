@@ -15,7 +15,7 @@ def inventory(meter) -> dict:
     its figures are: ``bounds``) and the notes on what could not be metered."""
     devices = []
     for info in meter.describe():
-        d = dict(info.__dict__)
+        d = info.to_dict()
         figures = d.get("figures") or {}
         d["bounds"] = figures.get("bounds_basis") or bounds.method_band(info.component, info.method).basis
         devices.append(d)

@@ -16,8 +16,8 @@ import logging
 import os
 import stat
 import threading
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from . import clocks
 from .compact import as_dict
@@ -25,6 +25,9 @@ from .files import check_folder, create_private, private_folder
 from .records import SCHEMA_VERSION, CellRecord, IdleSpan, Totals
 
 log = logging.getLogger("jupyter_carbon")
+
+#: A ledger line's JSON: compact, the C encoder, built once (``json.dumps`` builds one a call).
+_encode = json.JSONEncoder(separators=(",", ":"), allow_nan=False).encode
 
 
 def default_ledger_dir() -> Path:
@@ -62,7 +65,7 @@ class Ledger:
         self._write({"type": "session", "schema_version": SCHEMA_VERSION, **header})
 
     def _write(self, obj: dict) -> None:
-        self._pending += (json.dumps(obj, separators=(",", ":"), allow_nan=False) + "\n").encode("utf-8")
+        self._pending += (_encode(obj) + "\n").encode("utf-8")
         self._drain()
 
     def _drain(self) -> None:
@@ -124,14 +127,15 @@ class Ledger:
             self._fd = None
 
 
-@dataclass
-class LedgerContents:
+class LedgerContents(NamedTuple):
+    """A ledger read back whole (:func:`read_ledger`)."""
+
     path: Path
     header: dict
     records: list[CellRecord]
     skipped: list[int]
     """Line numbers that could not be read (a torn last line after a crash, hand edits)."""
-    idle_spans: list[IdleSpan] = field(default_factory=list)
+    idle_spans: list[IdleSpan]
 
     @property
     def totals(self) -> Totals:

@@ -7,10 +7,9 @@ A :class:`Snapshot` is every domain's cumulative joules at one instant; a
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import cached_property
+from typing import NamedTuple
 
 from . import bounds
 from .energy.base import COMPONENTS, DomainPower, DomainReading, weakest_method
@@ -18,16 +17,14 @@ from .energy.base import COMPONENTS, DomainPower, DomainReading, weakest_method
 _COMPONENT_ORDER = {c: i for i, c in enumerate(COMPONENTS)}
 
 
-@dataclass(frozen=True)
-class Snapshot:
+class Snapshot(NamedTuple):
     """Cumulative energy of every domain at one instant of the monotonic clock."""
 
     time_s: float
     readings: Mapping[str, DomainReading]
 
 
-@dataclass(frozen=True)
-class PowerReading:
+class PowerReading(NamedTuple):
     """Watts per component at one sampler tick: this kernel's and the whole devices'."""
 
     time_s: float
@@ -40,8 +37,7 @@ class PowerReading:
         return sum(self.by_component.values())
 
 
-@dataclass(frozen=True)
-class DomainEnergy:
+class DomainEnergy(NamedTuple):
     """One domain's share of a measurement."""
 
     component: str
@@ -50,7 +46,6 @@ class DomainEnergy:
     device_energy_j: float
 
 
-@dataclass(frozen=True)
 class Measurement:
     """Energy between two snapshots: a value that never changes.
 
@@ -58,11 +53,26 @@ class Measurement:
     machine-wide figures beside them. ``method`` says per component how the number was
     obtained: ``measured``, ``integrated`` or ``estimated`` (the weakest of its domains).
     The subtraction is done once, when a figure is first asked for: taking the two
-    snapshots is all a cell's edges cost.
+    snapshots is all a cell's edges cost. (A plain class rather than a frozen dataclass,
+    which costs a kernel's start a millisecond to create and each cell's edges a slower
+    ``__init__``; assigning to one still raises.)
     """
 
-    start: Snapshot
-    end: Snapshot
+    def __init__(self, start: Snapshot, end: Snapshot):
+        self.__dict__.update(start=start, end=end)
+
+    def __setattr__(self, name, value):
+        raise AttributeError(f"a Measurement never changes: cannot assign {name!r}")
+
+    def __delattr__(self, name):
+        raise AttributeError(f"a Measurement never changes: cannot delete {name!r}")
+
+    def __eq__(self, other) -> bool:
+        if type(other) is not Measurement:
+            return NotImplemented
+        return (self.start, self.end) == (other.start, other.end)
+
+    __hash__ = None  # its snapshots hold dicts
 
     @classmethod
     def between(cls, start: Snapshot, end: Snapshot) -> "Measurement":
@@ -150,7 +160,7 @@ class Measurement:
             "method": dict(self.method),
             "energy_j": self.energy_j,
             "device_energy_j": self.device_energy_j,
-            "by_domain": {d: dataclasses.asdict(e) for d, e in self.domains.items()},
+            "by_domain": {d: e._asdict() for d, e in self.domains.items()},
             "below_resolution": list(self.below_resolution),
             "bounds_by_component": self.bounds_by_component,
         }

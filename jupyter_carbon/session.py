@@ -23,7 +23,6 @@ import os
 import threading
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 from .bounds import record_bounds
@@ -46,24 +45,24 @@ IDLE_MIN_J = 1.0
 against the tens of joules a second of a held GPU."""
 
 
-@dataclass
 class OpenCell:
-    """A cell between its start and its end."""
+    """A cell between its start and its end: ``start`` is the meter's snapshot at its start,
+    ``cluster`` where its cluster window starts (``cluster.edges.CellWindow``), if metered;
+    ``ended`` is set once its record is kept (an interrupted end must not record it twice).
+    A plain class: a dataclass costs a kernel's start a millisecond or two to create."""
 
-    index: int
-    execution_count: int | None
-    cell_id: str | None
-    source: str
-    started_at: str
-    start: object  # meter Snapshot
-    magic: bool = False
-    notebook: str | None = None
-    cluster: object = None
-    """Where the cell's cluster window starts (``cluster.edges.CellWindow``), if metered."""
-    cell_position: int | None = None
-    source_sha256: str | None = None
-    ended: bool = False
-    """Set once the cell's record is kept: an interrupted end must not record it twice."""
+    __slots__ = ("index", "execution_count", "cell_id", "source", "started_at", "start", "magic", "notebook",
+                 "cluster", "cell_position", "source_sha256", "ended")  # fmt: skip
+
+    def __init__(self, index: int, execution_count: int | None, cell_id: str | None, source: str, started_at: str,
+                 start, magic: bool = False, notebook: str | None = None, cluster=None, cell_position: int | None = None,
+                 source_sha256: str | None = None):  # fmt: skip
+        self.index, self.execution_count, self.cell_id, self.source = index, execution_count, cell_id, source
+        self.started_at, self.start, self.magic, self.notebook = started_at, start, magic, notebook
+        self.cluster, self.cell_position, self.source_sha256, self.ended = cluster, cell_position, source_sha256, False
+
+    def __repr__(self) -> str:
+        return f"OpenCell(index={self.index!r}, execution_count={self.execution_count!r}, cell_id={self.cell_id!r}, source={self.source!r})"
 
 
 class Session:

@@ -62,8 +62,9 @@ def test_packed_records_read_back_equal_and_byte_for_byte():
         rich(2, rng, ended_at="2026-12-07T12:04:16.656123+00:00", source_sha256=None, index=2**70, error="ValueError"),
         rich(3, rng, started_at="1969-12-31T23:59:59.999+00:00", intensity=None, emissions_g=None, cluster=None, embodied=None),
         rich(4, rng, source="", notebook=None, cell_position=None, functional_unit=None, bounds=None),
+        rich(5, rng, started_at="2026-02-30T12:04:16.656+00:00", ended_at="0999-01-01T00:00:00.000+00:00"),  # no such day; a 3-digit year
     ]
-    records = odd + [rich(i, rng) for i in range(5, 200)]
+    records = odd + [rich(i, rng) for i in range(6, 200)]
     store = Packed(CellRecord, CELL_OWN)
     for r in records:
         store.append(r)

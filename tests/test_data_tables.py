@@ -263,3 +263,28 @@ def test_cpu_architectures_keep_the_ccf_coefficients_beside_the_recomputed_means
     assert float(rows["Cascade Lake"]["ccf_w_max"]) == pytest.approx(float(rows["Cascade Lake"]["w_max"]), rel=0.05)
     assert "placeholder" in rows["Neoverse N1"]["note"] and "no SPECpower result" in rows["Neoverse V1"]["note"]
     assert "differs from the mean" in rows["EPYC 5th Gen"]["note"]
+
+
+def test_a_few_rows_found_by_their_text_are_those_rows_of_the_whole_table():
+    import re
+
+    from jupyter_carbon.tables import raw_lines, read_table, rows_matching
+
+    cases = [("places.csv", 'fr,.*|".*', 0), ("zones.csv", "FR,.*", 0), ("hardware.csv", ".*xeon gold.*", re.IGNORECASE),
+             ("cpu_parts.csv", "(?:.*epyc 7763|.*m1 max),.*", re.IGNORECASE)]  # fmt: skip
+    for name, pattern, flags in cases:
+        lines = raw_lines(name)
+        want = list(csv.DictReader([lines[0], *(line for line in lines[1:] if re.fullmatch(pattern, line, flags))]))
+        assert want and rows_matching(name, pattern, flags) == want, name
+        assert all(row in read_table(name) for row in want[:3])
+
+
+def test_rows_found_by_their_start_are_those_rows_of_the_whole_table():
+    from jupyter_carbon.tables import raw_lines, rows_starting
+
+    for name, prefixes in [("places.csv", ("fr,", '"')), ("places.csv", ("paris,", "london,")), ("zones.csv", ("FR,",)),
+                           ("zones.csv", ("WORLD,",)), ("zones.csv", ("NO-SUCH-ZONE,",))]:  # fmt: skip
+        lines = raw_lines(name)
+        want = list(csv.DictReader([lines[0], *(line for line in lines[1:] if line.startswith(prefixes))]))
+        assert rows_starting(name, prefixes) == want, (name, prefixes)
+    assert len(rows_starting("places.csv", ('"',))) > 0 and rows_starting("zones.csv", ("NO-SUCH-ZONE,",)) == []

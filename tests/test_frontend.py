@@ -114,7 +114,7 @@ def test_open_gets_a_hello_with_the_session_so_far(channel, clock):
     assert hello["type"] == "hello" and hello["protocol"] == PROTOCOL
     assert hello["totals"]["cells"] == 1 and hello["costliest"][0]["source"] == "x = 1"
     assert hello["intensity"]["zone"] == "XX" and hello["running"] is None
-    assert hello["devices"] == [i.__dict__ for i in channel.ext.meter.describe()]
+    assert hello["devices"] == [i.to_dict() for i in channel.ext.meter.describe()]
 
 
 def test_a_cell_is_announced_in_order(channel, clock):

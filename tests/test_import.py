@@ -71,3 +71,22 @@ def test_load_ext_with_no_zone_set_loads_only_what_metering_needs(tmp_path):
     lazy = {"jupyter_carbon.carbon.places", "jupyter_carbon.carbon.cloud", "jupyter_carbon.carbon.providers",
             "jupyter_carbon.energy.rapl", "jupyter_carbon.energy.amd", "jupyter_carbon.projection"}  # fmt: skip
     assert not loaded & lazy, loaded & lazy
+
+
+def test_load_ext_creates_only_the_records_dataclasses(tmp_path):
+    """A dataclass costs a kernel's start one to three milliseconds to create (its methods
+    are compiled from source); the values on the load path are NamedTuples or plain classes.
+    Only the session's records and totals, whose fields the ledger and reports enumerate,
+    stay dataclasses: a new one on ``%load_ext``'s path should be a NamedTuple instead."""
+    code = (
+        "import io, contextlib, os, json, dataclasses; os.environ['JUPYTER_CARBON_REGION'] = 'FR'; "
+        f"os.environ['JUPYTER_DATA_DIR'] = {str(tmp_path)!r}; "
+        "from IPython.core.interactiveshell import InteractiveShell; sh = InteractiveShell.instance(); "
+        "made = []; wrapped = dataclasses._process_class; "
+        "dataclasses._process_class = lambda cls, *a, **k: (made.append(cls.__module__ + '.' + cls.__qualname__), wrapped(cls, *a, **k))[1]; "
+        "quiet = contextlib.redirect_stdout(io.StringIO()); quiet.__enter__(); "
+        "sh.run_line_magic('load_ext', 'jupyter_carbon'); quiet.__exit__(None, None, None); print(json.dumps(made))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    made = set(json.loads(out.stdout.strip().splitlines()[-1]))
+    assert made == {"jupyter_carbon.records.CellRecord", "jupyter_carbon.records.IdleSpan", "jupyter_carbon.records.Totals"}, made

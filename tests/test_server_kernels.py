@@ -10,6 +10,7 @@ kernel records itself is not recorded again.
 from __future__ import annotations
 
 import json
+import os
 import time
 
 import pytest
@@ -223,8 +224,11 @@ def test_a_kernel_whose_processes_the_server_cannot_see_is_named_unmetered_not_c
     assert info.labels["metered_by"] == "none" and info.labels["user"] == "ada"
 
 
-def test_a_self_metering_kernel_publishes_the_marker_with_the_cells_request_as_parent():
+def test_a_self_metering_kernel_publishes_the_marker_with_the_cells_request_as_parent(monkeypatch):
     from jupyter_carbon.kernel.marker import publish_marker
+    from jupyter_carbon.protocol import METERING_SERVER_ENV
+
+    monkeypatch.setenv(METERING_SERVER_ENV, "1")  # a kernel started by a metering server
 
     sent = []
 
@@ -250,6 +254,50 @@ def test_a_self_metering_kernel_publishes_the_marker_with_the_cells_request_as_p
     assert (msg_type, content["comm_id"], content["data"]["index"]) == ("comm_msg", MARKER_COMM, 4)
     assert parent["header"]["msg_id"] == "req-1" and socket is Kernel.iopub_socket
     assert publish_marker(object(), Cell()) is False  # a terminal IPython: no IOPub, nothing sent
+    monkeypatch.delenv(METERING_SERVER_ENV)  # no metering server started this kernel: nobody reads it
+    assert publish_marker(Shell(), Cell()) is False and len(sent) == 1
+
+
+def test_the_server_extension_tells_the_kernels_it_starts_that_it_meters_them(monkeypatch, tmp_path):
+    from jupyter_carbon.protocol import METERING_SERVER_ENV
+    from jupyter_carbon.server import app
+
+    monkeypatch.delenv(METERING_SERVER_ENV, raising=False)
+    monkeypatch.setenv("JUPYTER_DATA_DIR", str(tmp_path))
+    started = []
+
+    class Meters:
+        def __init__(self, *args):
+            pass
+
+        def start(self):
+            started.append(self)
+
+        def stop(self):
+            pass
+
+    import jupyter_carbon.server.meters as meters_module
+
+    monkeypatch.setattr(meters_module, "KernelMeters", Meters)
+    monkeypatch.setattr(app, "_state", {})
+
+    from traitlets.config import Config, Configurable
+
+    class ServerApp(Configurable):
+        log = __import__("logging").getLogger("test")
+
+        class web_app:  # noqa: N801
+            settings: dict = {"base_url": "/"}
+
+            @staticmethod
+            def add_handlers(host, handlers):
+                pass
+
+    server = ServerApp(config=Config({"CarbonServer": {"enable_prometheus_metrics": False}}))
+    app.load(server)
+    assert started and os.environ[METERING_SERVER_ENV] == "1"
+    app.unload(server)
+    assert METERING_SERVER_ENV not in os.environ
 
 
 def test_pip_install_enables_the_server_extension():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from ..tables import read_table
 from .intensity import Intensity
@@ -20,8 +20,7 @@ PROVIDER_ALIASES = {
 }
 
 
-@dataclass(frozen=True)
-class CloudRegion:
+class CloudRegion(NamedTuple):
     """A provider's region: its grid zone's intensity, and the provider's PUE for it.
 
     ``zone_basis`` says why the region is on its grid zone (the utility or grid operator that

@@ -30,8 +30,8 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from ..tables import read_table
 
@@ -47,8 +47,7 @@ high bound, for hardware that is idle half its life."""
 SOURCE = "Green Algorithms v3 embodied model (CC BY 4.0)"
 
 
-@dataclass(frozen=True)
-class Part:
+class Part(NamedTuple):
     """What making one part emitted, with its bounds and where the figure comes from."""
 
     kind: str
@@ -105,9 +104,9 @@ def gpu_part(name: str) -> Part:
     near = [p for p in rows if models & _tokens(p.name)]
     if near:
         best = max(near, key=lambda p: len(_tokens(p.name) & have))
-        return Part(**{**best.__dict__, "exact": False})
+        return best._replace(exact=False)
     mean = next(p for p in _rows()["gpu"] if p.name == "Any")
-    return Part(**{**mean.__dict__, "name": "the source's average GPU", "exact": False})
+    return mean._replace(name="the source's average GPU", exact=False)
 
 
 CCF_SOURCE = "Cloud Carbon Footprint embodied coefficients per instance type (Apache-2.0)"
@@ -132,7 +131,7 @@ def instance_part(name: str | None) -> Part | None:
 
 def cpu_part() -> Part:
     """A CPU package: the source's default die (no die area per model is bundled)."""
-    return Part(**{**_rows()["cpu"][0].__dict__, "name": "CPU of the source's average die", "exact": False})
+    return _rows()["cpu"][0]._replace(name="CPU of the source's average die", exact=False)
 
 
 def memory_part() -> Part:
@@ -140,8 +139,7 @@ def memory_part() -> Part:
     return _rows()["memory"][0]
 
 
-@dataclass(frozen=True)
-class Held:
+class Held(NamedTuple):
     """One domain's part, and how many of it the domain stands for (GB for memory)."""
 
     component: str

@@ -6,10 +6,9 @@ machine drew) up to facility energy (what the building drew, cooling included).
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import logging
-from dataclasses import dataclass
+from typing import NamedTuple
 
 JOULES_PER_KWH = 3.6e6
 
@@ -18,15 +17,7 @@ CHOSEN_BY = ("argument", "config", "environment", "cloud-metadata", "timezone", 
 SIGNALS = ("average", "marginal")
 
 
-@dataclass(frozen=True)
-class Intensity:
-    """Grams of CO2e per kWh for one place, with where the number came from.
-
-    ``signal`` is "average" (what a kWh from this grid emits on average) or "marginal"
-    (what one more kWh emits now, WattTime's signal): the two answer different questions and
-    are never compared with each other.
-    """
-
+class _IntensityFields(NamedTuple):
     g_per_kwh: float
     zone: str
     zone_name: str
@@ -39,7 +30,20 @@ class Intensity:
     live: bool = False
     fallback_reason: str | None = None
 
-    def __post_init__(self):
+
+class Intensity(_IntensityFields):
+    """Grams of CO2e per kWh for one place, with where the number came from.
+
+    ``signal`` is "average" (what a kWh from this grid emits on average) or "marginal"
+    (what one more kWh emits now, WattTime's signal): the two answer different questions and
+    are never compared with each other. (A NamedTuple checked as it is made: a frozen
+    dataclass cost a kernel's start two milliseconds to create.)
+    """
+
+    __slots__ = ()
+
+    def __new__(cls, *args, **kwargs):
+        self = super().__new__(cls, *args, **kwargs)
         if self.signal not in SIGNALS:
             raise ValueError(f"signal must be one of {SIGNALS}, not {self.signal!r}")
         if self.chosen_by not in CHOSEN_BY:
@@ -47,13 +51,15 @@ class Intensity:
         check_pue(self.pue)
         if not self.g_per_kwh >= 0:
             raise ValueError(f"an intensity is a non-negative number of g/kWh, not {self.g_per_kwh!r}")
+        return self
 
     def to_dict(self) -> dict:
         """JSON-safe fields. Nothing here can hold a token: providers keep theirs to themselves."""
-        return dataclasses.asdict(self)
+        return self._asdict()
 
     def replace(self, **changes) -> "Intensity":
-        return dataclasses.replace(self, **changes)
+        """A copy with ``changes``, checked as a new one is."""
+        return Intensity(**{**self._asdict(), **changes})
 
 
 def check_pue(pue: float) -> float:

@@ -15,9 +15,9 @@ from __future__ import annotations
 import difflib
 import re
 import functools
-from dataclasses import dataclass
+from typing import NamedTuple
 
-from ..tables import read_table, rows_matching
+from ..tables import read_table, rows_starting
 from . import cloud
 from .zones import Zone, normalise, zones
 
@@ -67,8 +67,7 @@ class AmbiguousRegion(UnknownRegion):
         )
 
 
-@dataclass(frozen=True)
-class Place:
+class Place(NamedTuple):
     """A place name (city, subdivision, a cloud region's city) and the zone it lies in."""
 
     name: str  # normalised
@@ -90,8 +89,7 @@ class Place:
         return f"{self.label} is {self.detail}; its zone is {zone.key} ({zone.name}): {why}."
 
 
-@dataclass(frozen=True)
-class Resolution:
+class Resolution(NamedTuple):
     """What a query named (a Zone or CloudRegion) and, where the choice needs saying, why."""
 
     place: object
@@ -121,7 +119,7 @@ def places_named(text: str) -> tuple[Place, ...]:
     a kernel naming its zone at start parses a handful of 5,000 rows (3 MB less)."""
     if place_names.cache_info().currsize:
         return place_names().get(text, ())
-    rows = rows_matching("places.csv", f'{re.escape(text)},.*|".*')
+    rows = rows_starting("places.csv", (f"{text},", '"'))
     return tuple(_place(row) for row in rows if row["name"] == text)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import os
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from ..tables import read_table
 from .zones import world, zone
@@ -18,8 +18,7 @@ from .zones import world, zone
 ENV_VAR = "JUPYTER_CARBON_REGION"
 
 
-@dataclass(frozen=True)
-class Choice:
+class Choice(NamedTuple):
     """A place (Zone or CloudRegion), how it was chosen, and, for a name that needs it, how
     it was read (see ``places.resolve_place``)."""
 

@@ -6,18 +6,16 @@ Finding a zone by what people type is :mod:`jupyter_carbon.carbon.places`.
 from __future__ import annotations
 
 import functools
-import re
 import unicodedata
-from dataclasses import dataclass
+from typing import NamedTuple
 
-from ..tables import read_table, rows_matching
+from ..tables import read_table, rows_starting
 from .intensity import Intensity
 
 WORLD = "WORLD"
 
 
-@dataclass(frozen=True)
-class Zone:
+class Zone(NamedTuple):
     """One grid zone with its yearly average intensity and where that figure comes from."""
 
     key: str
@@ -86,7 +84,7 @@ def zone(key: str) -> Zone | None:
     365 at start."""
     if zones.cache_info().currsize:
         return zones().get(key)
-    rows = rows_matching("zones.csv", re.escape(key) + ",.*")
+    rows = rows_starting("zones.csv", (key + ",",))
     return _zone(rows[0]) if rows else None
 
 

@@ -24,7 +24,7 @@ import logging
 import os
 import socket
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .. import clocks
 from ..units import plural
@@ -33,8 +33,7 @@ from .base import Backend, cluster_part, loaded_backends, missing_node, priced_n
 log = logging.getLogger("jupyter_carbon")
 
 
-@dataclass(frozen=True)
-class CellWindow:
+class CellWindow(NamedTuple):
     """Where a cell's cluster window starts, on the kernel's wall clock."""
 
     start_s: float

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
+from types import MappingProxyType
+from typing import NamedTuple, Protocol, runtime_checkable
 
 MEASURED = "measured"
 """Read from a hardware energy counter (NVML total energy, RAPL)."""
@@ -30,8 +30,7 @@ def weakest_method(methods) -> str:
     return min(methods, key=METHOD_RANK.__getitem__)
 
 
-@dataclass(frozen=True)
-class DomainReading:
+class DomainReading(NamedTuple):
     """One domain's cumulative energy at one instant."""
 
     domain: str
@@ -51,8 +50,7 @@ class DomainReading:
     method's band in :mod:`jupyter_carbon.bounds` (the CPU model's, per part)."""
 
 
-@dataclass(frozen=True)
-class DomainPower:
+class DomainPower(NamedTuple):
     """One domain's power at the last sampler tick."""
 
     domain: str
@@ -63,8 +61,7 @@ class DomainPower:
     """Watts drawn by the whole device."""
 
 
-@dataclass(frozen=True)
-class DeviceInfo:
+class DeviceInfo(NamedTuple):
     """What a source can meter, for ``jupyter carbon devices`` and the load banner."""
 
     domain: str
@@ -73,8 +70,12 @@ class DeviceInfo:
     method: str
     detail: str = ""
     advice: str = ""
-    figures: Mapping[str, object] = field(default_factory=dict)
+    figures: Mapping[str, object] = MappingProxyType({})
     """How a figure was derived, as data (e.g. the CPU estimate's watts per logical CPU)."""
+
+    def to_dict(self) -> dict:
+        """The fields as JSON takes them (``figures`` a dict), for the views and the frontends."""
+        return {**self._asdict(), "figures": dict(self.figures)}
 
 
 @runtime_checkable

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from .. import cpu_power
 
@@ -45,8 +45,7 @@ APPLE_IMPLEMENTER = 0x61
 AMPERE_IMPLEMENTER = 0xC0  # AmpereOne: its own cores, no SPECpower result
 
 
-@dataclass(frozen=True)
-class CpuIdentity:
+class CpuIdentity(NamedTuple):
     """What we believe the part is, and how we know."""
 
     part: str

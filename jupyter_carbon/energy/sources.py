@@ -12,16 +12,15 @@ import logging
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from .base import AMDSMI_MISSING, GRANT_ACCESS, EnergySource, SourceUnavailable, lists_rapl_zones, no_rapl_zones
 
 log = logging.getLogger("jupyter_carbon")
 
 
-@dataclass(frozen=True)
-class SourceKind:
+class SourceKind(NamedTuple):
     """How to open one kind of source, whether the settings allow it, and what to say if not."""
 
     name: str

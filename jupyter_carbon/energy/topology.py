@@ -11,14 +11,15 @@ even where their counters are not readable).
 from __future__ import annotations
 
 import platform
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from pathlib import Path
+from types import MappingProxyType
+from typing import NamedTuple
 
 from .base import lists_rapl_zones
 
 
-@dataclass(frozen=True)
-class CpuTopology:
+class CpuTopology(NamedTuple):
     brand: str
     """The CPU's model name as the machine reports it."""
     logical_cpus: int
@@ -29,7 +30,7 @@ class CpuTopology:
     """Hardware threads per physical core as this kernel sees them (2 with SMT)."""
     virtual: bool
     """A hypervisor is present: the visible CPUs are a slice of a larger host package."""
-    cpuinfo: dict = field(default_factory=dict)
+    cpuinfo: Mapping[str, str] = MappingProxyType({})
     """The first processor's fields of /proc/cpuinfo (family, model, flags, CPU part...)."""
     dmi_product: str = ""
     """The DMI product name (AWS Nitro writes the instance type there: ``m5.large``)."""

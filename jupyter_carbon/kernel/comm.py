@@ -172,7 +172,7 @@ class FrontendChannel:
             "session_id": session.session_id,
             "enabled": self.ext.enabled,
             "intensity": self.ext.intensity_dict(),
-            "devices": [info.__dict__ for info in self.ext.meter.describe()],
+            "devices": [info.to_dict() for info in self.ext.meter.describe()],
             "totals": session.totals.to_dict(),
             "costliest": self._summary(10)["costliest"],
             "running": messages.cell_start(running) if running is not None else None,

@@ -4,6 +4,9 @@ single-user server): settings, the kernels' meters, the REST route and /metrics.
 from __future__ import annotations
 
 import logging
+import os
+
+from ..protocol import METERING_SERVER_ENV
 
 log = logging.getLogger("jupyter_carbon")
 
@@ -22,6 +25,7 @@ def load(serverapp) -> None:
 
         meters = KernelMeters(serverapp, settings, CarbonMeter(parent=serverapp))
         meters.start()
+        os.environ[METERING_SERVER_ENV] = "1"  # the kernels started from now on send the marker
     serverapp.web_app.settings["jupyter_carbon"] = meters
     add_handlers(serverapp.web_app)
     collector = None
@@ -46,3 +50,5 @@ def unload(serverapp) -> None:
             pass
     if meters is not None:
         meters.stop()
+        if not any(m is not None for m, _ in _state.values()):
+            os.environ.pop(METERING_SERVER_ENV, None)

@@ -45,7 +45,7 @@ def hello(kernel, top: int = 10) -> dict:
         **kernel.describe(),
         "enabled": kernel.metered_by == "server",
         "intensity": intensity_of(kernel),
-        "devices": [info.__dict__ for info in kernel.meter.describe()] if kernel.meter else [],
+        "devices": [info.to_dict() for info in kernel.meter.describe()] if kernel.meter else [],
         "costliest": [messages.with_footprint(r) for r in costliest(records, top)],
         "running": messages.cell_start(running) if running is not None else None,
     }
