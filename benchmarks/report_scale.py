@@ -62,6 +62,8 @@ def make_record(i: int, rng: random.Random) -> CellRecord:
     zone = "DE" if i < 7000 else "FR"  # the region changes mid-session
     g = {"DE": 381.0, "FR": 56.0}[zone]
     priced = i % 97 != 0
+    low, high = energy * 0.8, energy * 1.3
+    embodied_g = energy * 2e-5
     return CellRecord(
         session_id="bench",
         index=i,
@@ -86,6 +88,16 @@ def make_record(i: int, rng: random.Random) -> CellRecord:
             "source": "Ember", "year": 2024, "signal": "average", "chosen_by": "config", "guess": False,
             "pue": 1.2, "live": False, "fallback_reason": None,
         } if priced else None,
+        # as the kernel writes them: bounds per component and in all, the hardware's embodied part
+        bounds={
+            "by_component": {"gpu": [low * 0.7, high * 0.7], "cpu": [low * 0.2, high * 0.2], "memory": [low * 0.1, high * 0.1]},
+            "energy_j": [low, high], "emissions_g": [low * 1.2 / 3.6e6 * g, high * 1.2 / 3.6e6 * g] if priced else None,
+        },
+        embodied={
+            "emissions_g": embodied_g, "low_g": embodied_g * 0.5, "high_g": embodied_g * 2.5,
+            "by_component": {"gpu": embodied_g * 0.8, "cpu": embodied_g * 0.15, "memory": embodied_g * 0.05}, "lifetime_years": 5.0,
+            "parts": {"gpu0": "NVIDIA A100-SXM4-40GB", "package-0": "AMD EPYC 7763"}, "source": "Boavizta 2024", "year": 2024,
+        },
     )  # fmt: skip
 
 

@@ -40,10 +40,3 @@ def test_json_is_the_standard_librarys_with_nan_as_null():
     record = {"a": 2.6e-05, "b": [1, None], "c": "é", "d": math.nan, "e": 2**70}
     assert encoding.encode(record) == '{"a": 2.6e-05, "b": [1, null], "c": "é", "d": null, "e": 1180591620717411303424}'
     assert encoding.encode({"a": 1.5}) == json.dumps({"a": 1.5})
-
-
-def test_encode_with_puts_the_extra_keys_after_the_objects_own():
-    assert json.loads(encoding.encode_with({"a": 1}, {"b": 2.5})) == {"a": 1, "b": 2.5}
-    assert list(json.loads(encoding.encode_with({"a": 1}, {"b": 2}))) == ["a", "b"]
-    assert json.loads(encoding.encode_with({}, {"b": 2})) == {"b": 2}
-    assert json.loads(encoding.encode_with({"a": 1}, {})) == {"a": 1}

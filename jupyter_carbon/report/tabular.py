@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from operator import attrgetter
 
 from .._version import __version__
 from ..records import SCHEMA_VERSION, CellRecord, IdleSpan, cell_sci, cell_total
 from ..units import cell_label
-from .encoding import FORMULA_START, CsvRows, encode, encode_with
+from .encoding import FORMULA_START, CsvRows, encode
+from .fastspell import csv_numbers
 from .model import Report, Write
 
 #: Low and high of the energy and emissions (``bounds.py``); empty for records from older ledgers.
@@ -28,6 +30,7 @@ CLUSTER_DETAIL = ("node", "host", "status", "energy_j", "zone", "g_per_kwh", "pu
 
 
 _RECORD_FIELDS = tuple(CellRecord.__dataclass_fields__)
+_record_values = attrgetter(*_RECORD_FIELDS)
 
 
 def write_json(report: Report, write: Write) -> None:
@@ -67,8 +70,10 @@ JSON_CELLS = '],\n"cells": ['
 def json_cell(r: CellRecord) -> str:
     """A cell's line: every field of its record and the figures derived from it."""
     total = cell_total(r)
-    extra = {"cell": cell_label(r), "total_energy_j": total.energy_j, "total_emissions_g": total.emissions_g, "sci_g_per_unit": cell_sci(r)}
-    return encode_with(r, extra)
+    fields = dict(zip(_RECORD_FIELDS, _record_values(r)))
+    fields["cell"], fields["total_energy_j"], fields["total_emissions_g"] = cell_label(r), total.energy_j, total.emissions_g
+    fields["sci_g_per_unit"] = cell_sci(r) if r.functional_unit else None
+    return encode(fields)
 
 
 def json_end(any_cell: bool) -> str:
@@ -82,15 +87,20 @@ def _csv_row(r: CellRecord | IdleSpan) -> list:
         return _span_row(r)
     by, method, it = r.by_component, r.method, r.intensity or _NONE
     total = cell_total(r)
+    parts = _named_parts(r) if r.embodied or r.functional_unit else _NO_PARTS
+    n = csv_numbers((  # spelled together, as csv would (most of a row's time otherwise)
+        r.duration_s, total.energy_j, total.emissions_g, r.energy_j, by.get("gpu"), by.get("cpu"), by.get("memory"),
+        r.device_energy_j, r.pue, r.facility_energy_j, r.emissions_g, it.get("g_per_kwh"),
+        *(_bounds_columns(r.bounds) if r.bounds else _NO_BOUNDS), parts[0], parts[1], parts[2], parts[3], parts[5],
+    ))  # fmt: skip
     return [
-        r.index, r.execution_count, r.cell_id, r.source, r.started_at, r.ended_at, r.duration_s, r.status, r.error,
-        total.energy_j, total.emissions_g, r.energy_j, by.get("gpu"), by.get("cpu"), by.get("memory"),
+        r.index, r.execution_count, r.cell_id, r.source, r.started_at, r.ended_at, n[0], r.status, r.error,
+        n[1], n[2], n[3], n[4], n[5], n[6],
         method.get("gpu"), method.get("cpu"), method.get("memory"),
-        r.device_energy_j, r.pue, r.facility_energy_j, r.emissions_g,
-        it.get("g_per_kwh"), it.get("zone"), it.get("source"), it.get("year"), it.get("signal"),
+        n[7], n[8], n[9], n[10],
+        n[11], it.get("zone"), it.get("source"), it.get("year"), it.get("signal"),
         r.notebook, r.cell_position, cell_label(r), *(_cluster_columns(r.cluster) if r.cluster else _NO_CLUSTER),
-        *(_bounds_columns(r.bounds) if r.bounds else _NO_BOUNDS),
-        *(_named_parts(r) if r.embodied or r.functional_unit else _NO_PARTS),
+        n[12], n[13], n[14], n[15], n[16], n[17], n[18], n[19], parts[4], n[20],
     ]  # fmt: skip
 
 
