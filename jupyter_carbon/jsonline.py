@@ -1,4 +1,4 @@
-"""A ledger line's bytes, as the standard library writes them, in a third of the time.
+"""A ledger line's bytes, as the standard library writes them, with two thirds of its work.
 
 The ledger writes each record as ``json.JSONEncoder(separators=(",", ":"),
 allow_nan=False)`` does: compact, ASCII only, floats spelled by ``repr``. Spelling floats
@@ -7,17 +7,19 @@ David Gay's algorithm, about two microseconds a value on a slow core, and a reco
 thirty), and a line was the largest single cost of a cell. orjson writes the same record
 ten times faster with the same digits (the shortest that read back as the same float, the
 nearest of equals) and spells them alike in plain notation from 1e-4 to 1e16; it differs
-only in how it writes the others, which this module rewrites as ``repr`` does:
-``1e-7`` / ``1e-07``, ``1e16`` / ``1e+16``, ``0.000055`` / ``5.5e-05``. Anything else it
-might write otherwise (another version's choices) is spelled by ``repr`` itself, or the
-whole line left to the standard library.
+only in how it writes the others: ``1e-7`` / ``1e-07`` and ``0.000055`` / ``5.5e-05``
+this module rewrites as ``repr`` does, by a look at the bytes; a smaller number orjson
+writes plain is spelled by ``repr`` itself; a line with a number of 1e16 or more
+(``1e16`` / ``1e+16``, rare in a record) is left to the standard library.
 
 Nothing changes on disk: a check when first used compares this module's lines with the
 standard library's on floats hard to spell at every magnitude and on strings to escape,
 and if one byte differs orjson is not used; ``tests/test_jsonline.py`` compares them on
 thousands of floats. orjson writes NaN and infinities as ``null`` where the standard
-library refuses them: a line that does not read back as the record is the standard
-library's to write (and refuse, with its ValueError).
+library refuses them: a line that does not read back as the record (that, a tuple, a
+string whose text looked like a number) is the standard library's to write, and refuse
+with its ValueError. (That reading back is a third of this path's cost: without it a NaN
+would be written as ``null`` and the line lost in silence.)
 """
 
 from __future__ import annotations
