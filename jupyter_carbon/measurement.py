@@ -47,9 +47,10 @@ class DomainEnergy(NamedTuple):
 
 class _once:
     """A figure computed on first use and kept in the instance's ``__dict__``, where later
-    reads find it without a call: ``functools.cached_property`` without its lock (Python
-    3.11 takes an ``RLock`` on every first use, a tenth of what a cell's figures cost; a
-    figure computed twice by two threads is the same figure, as Python 3.12 decided)."""
+    reads find it without a call: ``functools.cached_property`` without its lock. Python
+    3.11's takes an ``RLock`` on every first use, and a cell's measurements are new, so
+    every use was a first one; a figure computed twice by two threads is the same figure
+    (Python 3.12 dropped that lock for this reason)."""
 
     def __init__(self, compute):
         self.compute, self.__doc__ = compute, compute.__doc__
