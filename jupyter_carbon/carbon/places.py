@@ -19,7 +19,7 @@ from typing import NamedTuple
 
 from ..tables import read_table, rows_starting
 from . import cloud
-from .zones import Zone, normalise, zones
+from .zones import Zone, normalise, subnational, zone, zones
 
 #: How many candidates or sub-national zones a message names before "and N more".
 SHOWN = 6
@@ -157,9 +157,21 @@ def _zone_names() -> dict[str, str]:
     return names
 
 
+def _zone_key(text: str) -> str | None:
+    """The zone whose key or alias is the normalised ``text``, as :func:`_zone_names` says.
+    A zone's own key (``FR``, ``CA-QC``: the usual setting) is looked up as its one line
+    while the zones are not parsed yet: a kernel's start then parses one row of 365.
+    (Exact: no alias names another zone's key, ``test_no_alias_names_another_zone``.)"""
+    if not _zone_names.cache_info().currsize:
+        found = zone(text.upper())
+        if found is not None and normalise(found.key) == text:
+            return found.key
+    return _zone_names().get(text)
+
+
 def lookup_key(key: str):
     """The Zone or CloudRegion with exactly this key, or None."""
-    return zones().get(key) or cloud.cloud_regions().get(key)
+    return zone(key) or cloud.cloud_regions().get(key)
 
 
 def find_zone(query: str):
@@ -175,7 +187,7 @@ def resolve_place(query: str) -> Resolution:
     if not isinstance(query, str) or not query.strip():
         raise UnknownRegion(str(query), [], None)
     text = normalise(query)
-    key = _zone_names().get(text)  # a zone's key or alias (the usual setting): no cloud table to read
+    key = _zone_key(text)  # a zone's key or alias (the usual setting): no cloud table to read
     if key is None:
         names = _names()
         # "West Europe" is how Azure's portal writes the region its API calls "westeurope".
@@ -208,7 +220,7 @@ def national_note(place) -> str | None:
     which figure this is, and which zones are separate."""
     if not isinstance(place, Zone) or place.kind != "country":
         return None
-    subs = sorted((z for z in zones().values() if z.kind == "subnational" and z.country == place.country), key=lambda z: z.key)
+    subs = subnational(place.country)
     if not subs:
         return None
     listed = ", ".join(f"{z.key} ({z.name.rsplit(' (', 1)[0]})" for z in subs[:SHOWN])
