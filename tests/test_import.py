@@ -96,7 +96,7 @@ def after_load_ext(tmp_path, probe: str, region: str | None = "FR") -> object:
     """``probe`` (an expression, JSON-able) evaluated in a fresh shell just after ``%load_ext``."""
     zone = f"os.environ['JUPYTER_CARBON_REGION'] = {region!r}; " if region else "os.environ.pop('JUPYTER_CARBON_REGION', None); "
     code = (
-        f"import io, contextlib, os, json; {zone}os.environ['TZ'] = 'UTC'; "
+        f"import io, contextlib, os, json, sys; {zone}os.environ['TZ'] = 'UTC'; "
         f"os.environ['JUPYTER_DATA_DIR'] = {str(tmp_path)!r}; "
         "from IPython.core.interactiveshell import InteractiveShell; sh = InteractiveShell.instance(); "
         "quiet = contextlib.redirect_stdout(io.StringIO()); quiet.__enter__(); "
@@ -116,10 +116,11 @@ def test_load_ext_builds_no_magic_parser(tmp_path):
 
 def test_load_ext_with_a_zone_key_parses_no_whole_table(tmp_path):
     """A zone named by its key (``FR``, as most settings name it) is read from its line of
-    the zones table: ``%load_ext`` parses neither the zones nor the places table whole."""
+    the zones table: ``%load_ext`` parses neither the zones nor the places table whole, and
+    loads no cloud region code."""
     probe = (
         "(lambda p, z: [z.zones.cache_info().currsize, p._zone_names.cache_info().currsize, "
-        "p.place_names.cache_info().currsize])(*[__import__(m, fromlist=['x']) for m in "
+        "p.place_names.cache_info().currsize, 'jupyter_carbon.carbon.cloud' in sys.modules])(*[__import__(m, fromlist=['x']) for m in "
         "('jupyter_carbon.carbon.places', 'jupyter_carbon.carbon.zones')])"
     )
-    assert after_load_ext(tmp_path, probe) == [0, 0, 0]
+    assert after_load_ext(tmp_path, probe) == [0, 0, 0, False]

@@ -18,7 +18,6 @@ import functools
 from typing import NamedTuple
 
 from ..tables import read_table, rows_starting
-from . import cloud
 from .zones import Zone, normalise, subnational, zone, zones
 
 #: How many candidates or sub-national zones a message names before "and N more".
@@ -132,10 +131,10 @@ def _label(key: str) -> str:
 def _names() -> dict[str, str]:
     """Every normalised key and alias of zones and cloud regions, to the key it names."""
     names: dict[str, str] = {}
-    for region in cloud.cloud_regions().values():
+    for region in _cloud().cloud_regions().values():
         names[normalise(region.key)] = region.key
     bare: dict[str, set[str]] = {}
-    for region in cloud.cloud_regions().values():
+    for region in _cloud().cloud_regions().values():
         bare.setdefault(normalise(region.region), set()).add(region.key)
     for code, keys in bare.items():
         if len(keys) == 1:
@@ -157,6 +156,14 @@ def _zone_names() -> dict[str, str]:
     return names
 
 
+def _cloud():
+    """The cloud regions' module, imported when a name is not a zone's key: a kernel that
+    names its zone (``FR``) loads no cloud table code at start."""
+    from . import cloud
+
+    return cloud
+
+
 def _zone_key(text: str) -> str | None:
     """The zone whose key or alias is the normalised ``text``, as :func:`_zone_names` says.
     A zone's own key (``FR``, ``CA-QC``: the usual setting) is looked up as its one line
@@ -171,7 +178,7 @@ def _zone_key(text: str) -> str | None:
 
 def lookup_key(key: str):
     """The Zone or CloudRegion with exactly this key, or None."""
-    return zone(key) or cloud.cloud_regions().get(key)
+    return zone(key) or _cloud().cloud_regions().get(key)
 
 
 def find_zone(query: str):
@@ -191,7 +198,7 @@ def resolve_place(query: str) -> Resolution:
     if key is None:
         names = _names()
         # "West Europe" is how Azure's portal writes the region its API calls "westeurope".
-        key = names.get(text) or names.get(cloud.canonical_key(text) or "") or names.get(text.replace(" ", ""))
+        key = names.get(text) or names.get(_cloud().canonical_key(text) or "") or names.get(text.replace(" ", ""))
     places = places_named(text)
     if key is not None:
         place = lookup_key(key)
@@ -265,7 +272,7 @@ def search(query: str | None = None) -> list:
     word or code (``US`` finds ``US-CAL-CISO`` and ``aws:us-east-1``); only when none does,
     those that contain it anywhere (``mumb``), so that ``US`` does not find Austria,
     Australia and Cyprus. All of them when it is empty; zones first, each group by key."""
-    everything = [*zones().values(), *cloud.cloud_regions().values()]
+    everything = [*zones().values(), *_cloud().cloud_regions().values()]
     if not query or not query.strip():
         return everything
     text = normalise(query)
