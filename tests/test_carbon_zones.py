@@ -189,3 +189,18 @@ def test_a_zone_key_resolves_alike_before_and_after_the_zones_are_parsed():
     assert cold == 0, "resolving a zone key parsed the whole zones table"
     assert first == again
     assert first[0][0] == "FR" and first[1][0] == "US" and "separate zone" in (first[1][1] or "")
+
+
+def test_a_time_zone_finds_the_same_zone_from_its_line_as_from_the_whole_table():
+    """``zone_for_timezone`` reads a time zone's one line until the table is parsed whole."""
+    from jupyter_carbon.carbon import resolve
+    from jupyter_carbon.tables import read_table
+
+    resolve.timezone_table.cache_clear()
+    whole = {row["tz"]: row["zone"] for row in read_table("timezones.csv")}
+    assert len(whole) > 300
+    assert all(resolve.timezone_zone(tz) == key for tz, key in whole.items())
+    assert resolve.timezone_table.cache_info().currsize == 0, "the lookups parsed the whole table"
+    assert resolve.timezone_zone("Mars/Olympus") is None and resolve.timezone_zone("Europe") is None
+    assert resolve.zone_for_timezone(" Europe/Paris ").key == "FR"
+    assert resolve.timezone_table() == whole and resolve.timezone_zone("Europe/Paris") == "FR"

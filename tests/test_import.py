@@ -92,11 +92,11 @@ def test_load_ext_creates_only_the_records_dataclasses(tmp_path):
     assert made == {"jupyter_carbon.records.CellRecord", "jupyter_carbon.records.IdleSpan", "jupyter_carbon.records.Totals"}, made
 
 
-def after_load_ext(tmp_path, probe: str, region: str | None = "FR") -> object:
+def after_load_ext(tmp_path, probe: str, region: str | None = "FR", tz: str = "UTC") -> object:
     """``probe`` (an expression, JSON-able) evaluated in a fresh shell just after ``%load_ext``."""
     zone = f"os.environ['JUPYTER_CARBON_REGION'] = {region!r}; " if region else "os.environ.pop('JUPYTER_CARBON_REGION', None); "
     code = (
-        f"import io, contextlib, os, json, sys; {zone}os.environ['TZ'] = 'UTC'; "
+        f"import io, contextlib, os, json, sys; {zone}os.environ['TZ'] = {tz!r}; "
         f"os.environ['JUPYTER_DATA_DIR'] = {str(tmp_path)!r}; "
         "from IPython.core.interactiveshell import InteractiveShell; sh = InteractiveShell.instance(); "
         "quiet = contextlib.redirect_stdout(io.StringIO()); quiet.__enter__(); "
@@ -124,3 +124,13 @@ def test_load_ext_with_a_zone_key_parses_no_whole_table(tmp_path):
         "('jupyter_carbon.carbon.places', 'jupyter_carbon.carbon.zones')])"
     )
     assert after_load_ext(tmp_path, probe) == [0, 0, 0, False]
+
+
+def test_load_ext_guessing_the_zone_from_the_time_zone_parses_no_whole_table(tmp_path):
+    """No zone set (the default): the machine's time zone names it, read from its one line
+    of the time zone table and the zone's one line of the zones table."""
+    probe = (
+        "(lambda r, z: [r.timezone_table.cache_info().currsize, z.zones.cache_info().currsize])"
+        "(*[__import__(m, fromlist=['x']) for m in ('jupyter_carbon.carbon.resolve', 'jupyter_carbon.carbon.zones')])"
+    )
+    assert after_load_ext(tmp_path, probe, region=None, tz="Europe/Paris") == [0, 0]
