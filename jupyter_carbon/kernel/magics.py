@@ -20,12 +20,13 @@ import keyword
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
-from IPython.core.magic_arguments import MagicArgumentParser, MagicHelpFormatter, argument, construct_parser, kwds, magic_arguments
+from IPython.core.magic_arguments import MagicArgumentParser, MagicHelpFormatter, argument, kwds
 from IPython.utils.process import arg_split
 
 from ..estimates import Words, with_one_word_help
 from ..text import status_line
 from ..units import format_intensity
+from .lazyparser import lazy_magic_arguments, parser_of
 
 
 def _usage_name(name: str):
@@ -36,30 +37,6 @@ def _usage_name(name: str):
         return func
 
     return name_it
-
-
-class lazy_magic_arguments(magic_arguments):
-    """IPython's ``magic_arguments``, with the parser (and the help it writes into the
-    docstring) built on first need: the magic's first call, or its ``?`` help, which IPython
-    reads through a ``getdoc()`` the function offers. Building the two parsers at import took
-    ``%load_ext`` 2-3 ms."""
-
-    def __call__(self, func):
-        if not getattr(func, "has_arguments", False):
-            func.has_arguments = True
-            func.decorators = []
-        if self.name is not None:
-            func.argcmd_name = self.name
-        func.getdoc = lambda: (parser_of(func), func.__doc__)[1]
-        return func
-
-
-def parser_of(func) -> MagicArgumentParser:
-    """The parser of a magic decorated with :class:`lazy_magic_arguments`, built once."""
-    parser = func.__dict__.get("parser")
-    if parser is None:
-        parser = func.parser = construct_parser(func)  # also replaces __doc__ with the full help
-    return parser
 
 
 def split_words(line: str, magic: str) -> list[str]:
