@@ -2,6 +2,7 @@
 
     python benchmarks/cells.py [--cells 600] [--block 20] [--records 20000] [--loads 3] [--idle-seconds 20]
     python benchmarks/cells.py --quick      # small counts: checks that it runs and prints
+    python benchmarks/cells.py --loads-only --loads 7 --baseline /tmp/before   # load time against another version
 
 One IPython kernel runs ``pass`` cells in three arms, interleaved block by block so that
 load on a shared machine weighs on all alike: unmetered; with jupyter-carbon's
@@ -15,7 +16,10 @@ memory per record (tracemalloc, after a collection, over ``--records`` cells) of
 sampler thread's CPU while the kernel is idle (no cell, no frontend) and CodeCarbon's
 threads' over the same window, and the ``power`` messages sent meanwhile; and in fresh
 kernels, ``%load_ext jupyter_carbon`` against creating and starting CodeCarbon's tracker
-(time and resident memory). Nothing is asserted: the figures are printed with their goals.
+(time and resident memory). With ``--baseline DIR`` (a directory holding another version's
+``jupyter_carbon`` package, e.g. a copy of the main branch's), that version's ``%load_ext`` is
+timed too, its kernels interleaved with this checkout's (each put first on ``PYTHONPATH``,
+both started outside the checkout). Nothing is asserted: the figures are printed with their goals.
 
 Goals: added latency <= 0.4 ms and >= 2.5x cheaper than CodeCarbon's pair; <= 0.5 KB per
 record at 20,000 cells; load <= 40 ms and <= +5 MB; idle sampler <= 0.05 % of a core.
@@ -106,12 +110,17 @@ def silent(kc, code: str, expr: str | None = None):
     return json.loads(ast.literal_eval(value["data"]["text/plain"]))
 
 
-def start_kernel(data: str):
+def start_kernel(data: str, package_dir: str | None = None):
+    """A fresh kernel; ``package_dir``: the directory whose ``jupyter_carbon`` it imports
+    (first on ``PYTHONPATH``, the kernel started in ``data`` so that no checkout shadows it)."""
     from jupyter_client.manager import start_new_kernel
 
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}  # as an installed kernel
     env.update(JUPYTER_DATA_DIR=data, JUPYTER_CARBON_REGION="FR")
-    return start_new_kernel(kernel_name="python3", env=env)
+    if package_dir is None:
+        return start_new_kernel(kernel_name="python3", env=env)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (package_dir, env.get("PYTHONPATH")) if p)
+    return start_new_kernel(kernel_name="python3", env=env, cwd=data)
 
 
 def round_trips(kc, n: int) -> list[float]:
@@ -186,27 +195,35 @@ def in_kernel(kc, arms: list[str], records: int, idle_s: float) -> None:
     print(f"  power messages sent meanwhile: {power}")
 
 
-def loads(arms: list[str], repeats: int) -> None:
-    found: dict[str, list[tuple[float, float]]] = {arm: [] for arm in arms}
+def loads(arms: list[str], repeats: int, baseline: str | None = None) -> None:
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    packages = {"baseline": baseline, "ours": here} if baseline else {}
+    arms = ["baseline", *arms] if baseline else arms
+    found: dict[str, list[tuple[float, float, float]]] = {arm: [] for arm in arms}
     with tempfile.TemporaryDirectory() as data:
         for i in range(repeats + 1):  # the first round compiles and warms the disk cache
             for arm in arms:
-                km, kc = start_kernel(data)
+                km, kc = start_kernel(data, packages.get(arm))
                 try:
                     silent(kc, "import psutil")  # ipykernel has it: not ours to count
-                    dt, dr = silent(kc, LOAD_TIMED.format(code=LOAD[arm]), "json.dumps([_dt, _dr])")
+                    dt, dr = silent(kc, LOAD_TIMED.format(code=LOAD["ours" if arm == "baseline" else arm]), "json.dumps([_dt, _dr])")
+                    first = round_trips(kc, 1)[0]  # the first metered cell: what loading left to it
                 finally:
                     kc.stop_channels()
                     km.shutdown_kernel(now=True)
                 if i:
-                    found[arm].append((dt, dr))
-    print(f"\nLoading in a fresh kernel (median of {repeats}, interleaved):")
-    for arm, label in (("ours", "%load_ext jupyter_carbon"), ("codecarbon", "CodeCarbon tracker created and started")):
+                    found[arm].append((dt, dr, first))
+    print(f"\nLoading in a fresh kernel (median of {repeats}, interleaved; load average {os.getloadavg()[0]:.1f} at the end):")
+    labels = (("baseline", "%load_ext, the baseline's package"), ("ours", "%load_ext jupyter_carbon"),
+              ("codecarbon", "CodeCarbon tracker created and started"))  # fmt: skip
+    for arm, label in labels:
         if arm in found:
-            dt = statistics.median(v[0] for v in found[arm])
-            dr = statistics.median(v[1] for v in found[arm])
+            times = sorted(v[0] for v in found[arm])
+            dt, dr = statistics.median(times), statistics.median(v[1] for v in found[arm])
+            first = statistics.median(v[2] for v in found[arm])
             goal = "   [goal: <= 40 ms, <= +5 MB]" if arm == "ours" else ""
-            print(f"  {label:<40} {dt * 1e3:6.1f} ms   {dr / 2**20:+5.1f} MB resident{goal}")
+            print(f"  {label:<40} {dt * 1e3:6.1f} ms (range {times[0] * 1e3:.1f}-{times[-1] * 1e3:.1f})   {dr / 2**20:+5.1f} MB resident"
+                  f"   then a first `pass` cell's round trip {first * 1e3:.1f} ms{goal}")
 
 
 def main(argv=None) -> int:
@@ -216,12 +233,17 @@ def main(argv=None) -> int:
     parser.add_argument("--records", type=int, default=20_000)
     parser.add_argument("--loads", type=int, default=3, help="fresh kernels per arm for the load figure")
     parser.add_argument("--idle-seconds", type=float, default=20.0)
+    parser.add_argument("--baseline", metavar="DIR", help="a directory holding another version's jupyter_carbon package: its %%load_ext timed beside this one's")
+    parser.add_argument("--loads-only", action="store_true", help="only the load figure (fresh kernels)")
     parser.add_argument("--quick", action="store_true", help="small counts: check that it runs and prints")
     args = parser.parse_args(argv)
     if args.quick:
         args.cells, args.block, args.records, args.loads, args.idle_seconds = 40, 10, 300, 1, 2.0
 
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} logical CPUs, load average {os.getloadavg()[0]:.1f}")
+    if args.loads_only:
+        loads(["ours"], args.loads, args.baseline)
+        return 0
     with tempfile.TemporaryDirectory() as data:
         km, kc = start_kernel(data)
         try:
@@ -232,7 +254,7 @@ def main(argv=None) -> int:
         finally:
             kc.stop_channels()
             km.shutdown_kernel(now=True)
-    loads(arms, args.loads)
+    loads(arms, args.loads, args.baseline)
     print("\nSummary and export at scale: benchmarks/report_scale.py")
     return 0
 

@@ -155,3 +155,52 @@ def test_a_zone_name_means_the_same_zone_with_or_without_the_cloud_regions_read(
     every = places._names()
     assert places._zone_names() and all(every[name] == key for name, key in places._zone_names().items())
     assert places.resolve_place("FR").place.key == "FR" and places.resolve_place("aws:eu-west-3").place.key == "aws:eu-west-3"
+
+
+def test_no_alias_names_another_zone():
+    """A zone's key is looked up as its one line before the zones are parsed
+    (``places._zone_key``): right only while no alias of one zone is another zone's key."""
+    from jupyter_carbon.carbon import places
+    from jupyter_carbon.carbon.zones import normalise, zones
+
+    names = places._zone_names()
+    assert all(names[normalise(z.key)] == z.key for z in zones().values())
+
+
+def test_a_zone_key_resolves_alike_before_and_after_the_zones_are_parsed():
+    """A kernel naming its zone by key parses that zone's rows only (and its country's
+    sub-national zones, for the note), and gets the same zone and note as with the whole
+    table parsed; a name, an alias or a cloud region still goes through the whole table."""
+    import json
+    import subprocess
+    import sys
+
+    code = (
+        "import json; from jupyter_carbon.carbon import places, zones; "
+        "q = ['FR', 'us', 'CA-QC', 'France', 'aws:eu-west-3', 'Paris', 'IN']; r = places.resolve_place(q[0]); "
+        "cold = zones.zones.cache_info().currsize; "
+        "first = [(lambda x: [x.place.key, x.note])(places.resolve_place(s)) for s in q]; "
+        "zones.zones(); places._names(); "
+        "again = [(lambda x: [x.place.key, x.note])(places.resolve_place(s)) for s in q]; "
+        "print(json.dumps([cold, first, again]))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    cold, first, again = json.loads(out.stdout)
+    assert cold == 0, "resolving a zone key parsed the whole zones table"
+    assert first == again
+    assert first[0][0] == "FR" and first[1][0] == "US" and "separate zone" in (first[1][1] or "")
+
+
+def test_a_time_zone_finds_the_same_zone_from_its_line_as_from_the_whole_table():
+    """``zone_for_timezone`` reads a time zone's one line until the table is parsed whole."""
+    from jupyter_carbon.carbon import resolve
+    from jupyter_carbon.tables import read_table
+
+    resolve.timezone_table.cache_clear()
+    whole = {row["tz"]: row["zone"] for row in read_table("timezones.csv")}
+    assert len(whole) > 300
+    assert all(resolve.timezone_zone(tz) == key for tz, key in whole.items())
+    assert resolve.timezone_table.cache_info().currsize == 0, "the lookups parsed the whole table"
+    assert resolve.timezone_zone("Mars/Olympus") is None and resolve.timezone_zone("Europe") is None
+    assert resolve.zone_for_timezone(" Europe/Paris ").key == "FR"
+    assert resolve.timezone_table() == whole and resolve.timezone_zone("Europe/Paris") == "FR"

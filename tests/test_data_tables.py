@@ -288,3 +288,14 @@ def test_rows_found_by_their_start_are_those_rows_of_the_whole_table():
         want = list(csv.DictReader([lines[0], *(line for line in lines[1:] if line.startswith(prefixes))]))
         assert rows_starting(name, prefixes) == want, (name, prefixes)
     assert len(rows_starting("places.csv", ('"',))) > 0 and rows_starting("zones.csv", ("NO-SUCH-ZONE,",)) == []
+
+
+def test_rows_found_by_a_part_of_their_line_are_those_rows_of_the_whole_table():
+    from jupyter_carbon.tables import raw_lines, rows_containing
+
+    for name, text in [("zones.csv", ",US,subnational,"), ("zones.csv", ",FR,subnational,"), ("places.csv", ",FR,"),
+                       ("zones.csv", "key,name"), ("zones.csv", "Electricity Maps")]:  # fmt: skip
+        lines = raw_lines(name)
+        want = list(csv.DictReader([lines[0], *(line for line in lines[1:] if text in line)]))
+        assert rows_containing(name, text) == want, (name, text)
+    assert len(rows_containing("zones.csv", ",US,subnational,")) > 1

@@ -90,3 +90,47 @@ def test_load_ext_creates_only_the_records_dataclasses(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
     made = set(json.loads(out.stdout.strip().splitlines()[-1]))
     assert made == {"jupyter_carbon.records.CellRecord", "jupyter_carbon.records.IdleSpan", "jupyter_carbon.records.Totals"}, made
+
+
+def after_load_ext(tmp_path, probe: str, region: str | None = "FR", tz: str = "UTC") -> object:
+    """``probe`` (an expression, JSON-able) evaluated in a fresh shell just after ``%load_ext``."""
+    zone = f"os.environ['JUPYTER_CARBON_REGION'] = {region!r}; " if region else "os.environ.pop('JUPYTER_CARBON_REGION', None); "
+    code = (
+        f"import io, contextlib, os, json, sys; {zone}os.environ['TZ'] = {tz!r}; "
+        f"os.environ['JUPYTER_DATA_DIR'] = {str(tmp_path)!r}; "
+        "from IPython.core.interactiveshell import InteractiveShell; sh = InteractiveShell.instance(); "
+        "quiet = contextlib.redirect_stdout(io.StringIO()); quiet.__enter__(); "
+        "sh.run_line_magic('load_ext', 'jupyter_carbon'); quiet.__exit__(None, None, None); "
+        f"print(json.dumps({probe}))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_load_ext_builds_no_magic_parser(tmp_path):
+    """The magics' argument parsers (and the help they write) are built on first need: a
+    ``%carbon`` call or its ``?`` help (tests/test_magics.py), not at ``%load_ext``."""
+    probe = "[name for name in ('carbon_line', 'carbon_cell') if 'parser' in vars(getattr(__import__('jupyter_carbon.kernel.magics', fromlist=['x']).CarbonMagics, name))]"
+    assert after_load_ext(tmp_path, probe) == []
+
+
+def test_load_ext_with_a_zone_key_parses_no_whole_table(tmp_path):
+    """A zone named by its key (``FR``, as most settings name it) is read from its line of
+    the zones table: ``%load_ext`` parses neither the zones nor the places table whole, and
+    loads no cloud region code."""
+    probe = (
+        "(lambda p, z: [z.zones.cache_info().currsize, p._zone_names.cache_info().currsize, "
+        "p.place_names.cache_info().currsize, 'jupyter_carbon.carbon.cloud' in sys.modules])(*[__import__(m, fromlist=['x']) for m in "
+        "('jupyter_carbon.carbon.places', 'jupyter_carbon.carbon.zones')])"
+    )
+    assert after_load_ext(tmp_path, probe) == [0, 0, 0, False]
+
+
+def test_load_ext_guessing_the_zone_from_the_time_zone_parses_no_whole_table(tmp_path):
+    """No zone set (the default): the machine's time zone names it, read from its one line
+    of the time zone table and the zone's one line of the zones table."""
+    probe = (
+        "(lambda r, z: [r.timezone_table.cache_info().currsize, z.zones.cache_info().currsize])"
+        "(*[__import__(m, fromlist=['x']) for m in ('jupyter_carbon.carbon.resolve', 'jupyter_carbon.carbon.zones')])"
+    )
+    assert after_load_ext(tmp_path, probe, region=None, tz="Europe/Paris") == [0, 0]

@@ -18,8 +18,7 @@ import functools
 from typing import NamedTuple
 
 from ..tables import read_table, rows_starting
-from . import cloud
-from .zones import Zone, normalise, zones
+from .zones import Zone, normalise, subnational, zone, zones
 
 #: How many candidates or sub-national zones a message names before "and N more".
 SHOWN = 6
@@ -132,10 +131,10 @@ def _label(key: str) -> str:
 def _names() -> dict[str, str]:
     """Every normalised key and alias of zones and cloud regions, to the key it names."""
     names: dict[str, str] = {}
-    for region in cloud.cloud_regions().values():
+    for region in _cloud().cloud_regions().values():
         names[normalise(region.key)] = region.key
     bare: dict[str, set[str]] = {}
-    for region in cloud.cloud_regions().values():
+    for region in _cloud().cloud_regions().values():
         bare.setdefault(normalise(region.region), set()).add(region.key)
     for code, keys in bare.items():
         if len(keys) == 1:
@@ -157,9 +156,29 @@ def _zone_names() -> dict[str, str]:
     return names
 
 
+def _cloud():
+    """The cloud regions' module, imported when a name is not a zone's key: a kernel that
+    names its zone (``FR``) loads no cloud table code at start."""
+    from . import cloud
+
+    return cloud
+
+
+def _zone_key(text: str) -> str | None:
+    """The zone whose key or alias is the normalised ``text``, as :func:`_zone_names` says.
+    A zone's own key (``FR``, ``CA-QC``: the usual setting) is looked up as its one line
+    while the zones are not parsed yet: a kernel's start then parses one row of 365.
+    (Exact: no alias names another zone's key, ``test_no_alias_names_another_zone``.)"""
+    if not _zone_names.cache_info().currsize:
+        found = zone(text.upper())
+        if found is not None and normalise(found.key) == text:
+            return found.key
+    return _zone_names().get(text)
+
+
 def lookup_key(key: str):
     """The Zone or CloudRegion with exactly this key, or None."""
-    return zones().get(key) or cloud.cloud_regions().get(key)
+    return zone(key) or _cloud().cloud_regions().get(key)
 
 
 def find_zone(query: str):
@@ -175,11 +194,11 @@ def resolve_place(query: str) -> Resolution:
     if not isinstance(query, str) or not query.strip():
         raise UnknownRegion(str(query), [], None)
     text = normalise(query)
-    key = _zone_names().get(text)  # a zone's key or alias (the usual setting): no cloud table to read
+    key = _zone_key(text)  # a zone's key or alias (the usual setting): no cloud table to read
     if key is None:
         names = _names()
         # "West Europe" is how Azure's portal writes the region its API calls "westeurope".
-        key = names.get(text) or names.get(cloud.canonical_key(text) or "") or names.get(text.replace(" ", ""))
+        key = names.get(text) or names.get(_cloud().canonical_key(text) or "") or names.get(text.replace(" ", ""))
     places = places_named(text)
     if key is not None:
         place = lookup_key(key)
@@ -208,7 +227,7 @@ def national_note(place) -> str | None:
     which figure this is, and which zones are separate."""
     if not isinstance(place, Zone) or place.kind != "country":
         return None
-    subs = sorted((z for z in zones().values() if z.kind == "subnational" and z.country == place.country), key=lambda z: z.key)
+    subs = subnational(place.country)
     if not subs:
         return None
     listed = ", ".join(f"{z.key} ({z.name.rsplit(' (', 1)[0]})" for z in subs[:SHOWN])
@@ -253,7 +272,7 @@ def search(query: str | None = None) -> list:
     word or code (``US`` finds ``US-CAL-CISO`` and ``aws:us-east-1``); only when none does,
     those that contain it anywhere (``mumb``), so that ``US`` does not find Austria,
     Australia and Cyprus. All of them when it is empty; zones first, each group by key."""
-    everything = [*zones().values(), *cloud.cloud_regions().values()]
+    everything = [*zones().values(), *_cloud().cloud_regions().values()]
     if not query or not query.strip():
         return everything
     text = normalise(query)

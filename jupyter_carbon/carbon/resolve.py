@@ -12,7 +12,7 @@ import functools
 import os
 from typing import NamedTuple
 
-from ..tables import read_table
+from ..tables import read_table, rows_starting
 from .zones import world, zone
 
 ENV_VAR = "JUPYTER_CARBON_REGION"
@@ -59,8 +59,18 @@ def zone_for_timezone(tz: str | None):
     """The Zone a time zone points at, or None (UTC, unknown names, oceans)."""
     if not tz:
         return None
-    key = timezone_table().get(tz.strip())
+    key = timezone_zone(tz.strip())
     return zone(key) if key else None
+
+
+def timezone_zone(tz: str) -> str | None:
+    """The zone key the table gives a time zone: from the whole table once it is parsed, else
+    from the time zone's own line, so that a kernel guessing its zone from the machine's time
+    zone (the default) parses one row of 400 at start."""
+    if timezone_table.cache_info().currsize:
+        return timezone_table().get(tz)
+    rows = [row for row in rows_starting("timezones.csv", (tz + ",",)) if row["tz"] == tz]
+    return rows[-1]["zone"] if rows else None  # the last, as the table's dict keeps it
 
 
 def resolve(

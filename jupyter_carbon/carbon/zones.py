@@ -9,7 +9,7 @@ import functools
 import unicodedata
 from typing import NamedTuple
 
-from ..tables import read_table, rows_starting
+from ..tables import read_table, rows_containing, rows_starting
 from .intensity import Intensity
 
 WORLD = "WORLD"
@@ -86,6 +86,17 @@ def zone(key: str) -> Zone | None:
         return zones().get(key)
     rows = rows_starting("zones.csv", (key + ",",))
     return _zone(rows[0]) if rows else None
+
+
+def subnational(country: str) -> list[Zone]:
+    """The sub-national zones of ``country``, by key: from the whole table once it is parsed,
+    else from the lines that can hold them, so that a kernel naming a country's zone at start
+    parses those rows only."""
+    if zones.cache_info().currsize:
+        found = zones().values()
+    else:
+        found = map(_zone, rows_containing("zones.csv", f",{country},subnational,"))
+    return sorted((z for z in found if z.kind == "subnational" and z.country == country), key=lambda z: z.key)
 
 
 def world() -> Zone:

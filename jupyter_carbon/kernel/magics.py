@@ -20,12 +20,13 @@ import keyword
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
-from IPython.core.magic_arguments import MagicArgumentParser, MagicHelpFormatter, argument, kwds, magic_arguments
+from IPython.core.magic_arguments import MagicArgumentParser, MagicHelpFormatter, argument, kwds
 from IPython.utils.process import arg_split
 
 from ..estimates import Words, with_one_word_help
 from ..text import status_line
 from ..units import format_intensity
+from .lazyparser import lazy_magic_arguments, parser_of
 
 
 def _usage_name(name: str):
@@ -134,7 +135,7 @@ def check_output_name(name: str) -> None:
 def cell_options(line: str):
     """The parsed options of a ``%%carbon`` line (without the ``%%carbon``), or UsageError
     naming what is wrong (an unclosed quote, a bad ``-o`` name, an unknown region)."""
-    options = CarbonMagics.carbon_cell.parser.parse_args(split_words(line, "%%carbon"))
+    options = parser_of(CarbonMagics.carbon_cell).parse_args(split_words(line, "%%carbon"))
     if options.output is not None:
         check_output_name(options.output)
     if options.unit is not None:
@@ -196,7 +197,7 @@ class CarbonMagics(Magics):
         super().__init__(shell)
         self.ext = extension
 
-    @magic_arguments()
+    @lazy_magic_arguments()
     @kwds(formatter_class=with_one_word_help(MagicHelpFormatter))
     @argument("-q", "--quiet", action="store_true", help="Print nothing after the cell; the record is still kept.")
     @argument(
@@ -218,7 +219,7 @@ class CarbonMagics(Magics):
         self.ext.use_cell_options(cell_options(line))
         return run_body(self.shell, cell)
 
-    @magic_arguments()
+    @lazy_magic_arguments()
     @kwds(epilog="subcommands:\n" + subcommand_table())
     @argument("subcommand", nargs="?", default="status", help="what to show or change (default: status)")
     @argument("args", nargs=argparse.REMAINDER, help="the subcommand's arguments")
@@ -226,7 +227,7 @@ class CarbonMagics(Magics):
     @line_magic("carbon")
     def carbon_line(self, line: str):
         """Energy and carbon of this session's cells: show and steer the session."""
-        options = self.carbon_line.parser.parse_args(split_words(line, "%carbon"))
+        options = parser_of(CarbonMagics.carbon_line).parse_args(split_words(line, "%carbon"))
         name = options.subcommand
         if name not in SUBCOMMANDS:
             close = difflib.get_close_matches(name, SUBCOMMANDS, n=1)
