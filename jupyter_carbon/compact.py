@@ -51,12 +51,17 @@ def as_dict(obj, *, copy: bool = True) -> dict:
     return {name: plain(getattr(obj, name)) for name in obj.__dataclass_fields__}
 
 
+#: Values kept as they are, in the shape: a record's texts, flags, counts and Nones.
+_SCALARS = frozenset((str, int, bool, type(None)))
+
+
 def _shape(value, own: list):
     """The shared shape of ``value``; its floats go to ``own`` (a record's own values).
     (Lists, not generators, build the tuples: a generator here left reference cycles that
     only the garbage collector freed, doubling what a cell left behind until it ran.) A dict
-    or list's float items are taken in line, not by a call each: most of a record's values
-    are floats in dicts (``by_component``, ``bounds``), and a call per float was half the cost."""
+    or list's floats and texts are taken in line, not by a call each: most of a record's
+    values are floats and texts in dicts (``by_component``, ``bounds``, ``intensity``), and
+    a call per value was most of the cost."""
     kind = type(value)
     if kind is float:
         own.append(value)
@@ -64,13 +69,19 @@ def _shape(value, own: list):
     if kind is dict:
         items = []
         for k, v in value.items():
-            if type(v) is float:
+            t = type(v)
+            if t is float:
                 own.append(v)
                 items.append((k, _OWN))
+            elif t in _SCALARS:
+                items.append((k, (_CONST, v)))
             else:
                 items.append((k, _shape(v, own)))
         return (_DICT, tuple(items))
     if kind is list or kind is tuple:
+        if len(value) == 2 and type(value[0]) is float and type(value[1]) is float:  # a [low, high] pair
+            own += value
+            return _PAIR[kind]
         items = []
         for v in value:
             if type(v) is float:
@@ -80,6 +91,9 @@ def _shape(value, own: list):
                 items.append(_shape(v, own))
         return (_LIST if kind is list else _TUPLE, tuple(items))
     return (_CONST, value)
+
+
+_PAIR = {list: (_LIST, (_OWN, _OWN)), tuple: (_TUPLE, (_OWN, _OWN))}
 
 
 def _build(shape, own):
@@ -159,12 +173,15 @@ class Packed(Sequence):
         values: list = []
         shape = []
         for value, own in zip(self._fields(record), self._is_own):
+            kind = type(value)
             if own:
                 values.append(_pack_own(value))
                 shape.append(_OWN)
-            elif type(value) is float:
+            elif kind is float:
                 values.append(value)
                 shape.append(_OWN)
+            elif kind in _SCALARS:
+                shape.append((_CONST, value))
             else:
                 shape.append(_shape(value, values))
         shape = tuple(shape)

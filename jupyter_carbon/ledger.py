@@ -19,15 +19,13 @@ import threading
 from pathlib import Path
 from typing import NamedTuple
 
-from . import clocks
+from . import clocks, jsonline
 from .compact import as_dict
 from .files import check_folder, create_private, private_folder
 from .records import SCHEMA_VERSION, CellRecord, IdleSpan, Totals
 
 log = logging.getLogger("jupyter_carbon")
 
-#: A ledger line's JSON: compact, the C encoder, built once (``json.dumps`` builds one a call).
-_encode = json.JSONEncoder(separators=(",", ":"), allow_nan=False).encode
 
 
 def default_ledger_dir() -> Path:
@@ -62,10 +60,11 @@ class Ledger:
         self._pending = bytearray()
         self._failing = False
         self._checked_at = clocks.monotonic()
-        self._write({"type": "session", "schema_version": SCHEMA_VERSION, **header})
+        # the header by the standard library itself: orjson is not loaded before the first cell
+        self._write({"type": "session", "schema_version": SCHEMA_VERSION, **header}, jsonline.stdlib_line)
 
-    def _write(self, obj: dict) -> None:
-        self._pending += (_encode(obj) + "\n").encode("utf-8")
+    def _write(self, obj: dict, encode=None) -> None:
+        self._pending += (encode(obj).encode("ascii") if encode else jsonline.line(obj)) + b"\n"
         self._drain()
 
     def _drain(self) -> None:

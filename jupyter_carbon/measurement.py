@@ -8,7 +8,6 @@ A :class:`Snapshot` is every domain's cumulative joules at one instant; a
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import cached_property
 from typing import NamedTuple
 
 from . import bounds
@@ -44,6 +43,26 @@ class DomainEnergy(NamedTuple):
     method: str
     energy_j: float
     device_energy_j: float
+
+
+class _once:
+    """A figure computed on first use and kept in the instance's ``__dict__``, where later
+    reads find it without a call: ``functools.cached_property`` without its lock. Python
+    3.11's takes an ``RLock`` on every first use, and a cell's measurements are new, so
+    every use was a first one; a figure computed twice by two threads is the same figure
+    (Python 3.12 dropped that lock for this reason)."""
+
+    def __init__(self, compute):
+        self.compute, self.__doc__ = compute, compute.__doc__
+
+    def __set_name__(self, owner, name):
+        self.name = name
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            return self
+        value = obj.__dict__[self.name] = self.compute(obj)
+        return value
 
 
 class Measurement:
@@ -82,7 +101,7 @@ class Measurement:
     def duration_s(self) -> float:
         return self.end.time_s - self.start.time_s
 
-    @cached_property
+    @_once
     def domains(self) -> Mapping[str, DomainEnergy]:
         """Per domain (``gpu:0``, ``cpu:package-0``, ...): the energy charged and machine-wide."""
         domains: dict[str, DomainEnergy] = {}
@@ -93,7 +112,7 @@ class Measurement:
             domains[domain] = DomainEnergy(last.component, last.method, joules, device_joules)
         return domains
 
-    @cached_property
+    @_once
     def _by_component(self) -> tuple[dict[str, float], dict[str, float], dict[str, str]]:
         by_component: dict[str, float] = {}
         device: dict[str, float] = {}
@@ -121,7 +140,7 @@ class Measurement:
     def method(self) -> dict[str, str]:
         return self._by_component[2]
 
-    @cached_property
+    @_once
     def bounds_by_component(self) -> dict[str, list[float]]:
         """``{component: [low J, high J]}``: each domain's figure times its band
         (:mod:`jupyter_carbon.bounds`), summed per component."""
@@ -130,7 +149,7 @@ class Measurement:
             for name, d in self.domains.items()
         )
 
-    @cached_property
+    @_once
     def below_resolution(self) -> tuple[str, ...]:
         """Components with a counter that updates less often than this measurement lasted:
         their figure is below the counter's resolution, not a measured 0."""

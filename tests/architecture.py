@@ -12,7 +12,7 @@ from pathlib import Path
 
 #: Layers, lowest first: a module may import its own layer and the ones below, never above.
 LAYERS = (
-    ("_version", "units", "files", "tables", "config", "clocks", "protocol", "compact"),
+    ("_version", "units", "files", "tables", "config", "clocks", "protocol", "compact", "jsonline"),
     ("hardware", "carbon", "cpu_power", "bounds"),
     ("energy", "gpusync"),
     ("meter", "measurement"),

@@ -83,6 +83,11 @@ def test_measurement_is_a_subtraction_of_snapshots(clock, tree, system, powercap
     d = m.to_dict()
     assert d["by_domain"]["gpu:0"]["method"] == MEASURED
     assert d["energy_j"] == pytest.approx(m.energy_j)
+    # computed once and kept: later reads are the same objects; the figures never change
+    assert m.domains is m.domains and m.by_component is m.by_component and m.below_resolution is m.below_resolution
+    with pytest.raises(AttributeError, match="never changes"):
+        m.domains = {}
+    assert type(m).domains.__doc__ and "per domain" in type(m).domains.__doc__.lower()
     meter.close()
 
 
