@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import functools
 
+from ..jsonline import hard_values
+
 #: Every digit as 0, so that "a digit then e" and "17 digits then a point" are substrings.
 _ZEROS = bytes.maketrans(b"123456789", b"000000000")
 #: Where a number orjson may spell otherwise than ``repr`` can start: an exponent, plain
@@ -61,16 +63,6 @@ def _respelled(raw: bytes, spans) -> bytes:
     return b"".join(pieces)
 
 
-#: Floats whose shortest digits are hard to find (halfway cases, powers of two and ten,
-#: neighbours of 2**53, the ends of the plain range), checked once against ``repr``.
-_HARD = (
-    0.1, 0.2, 0.3, 0.1 + 0.2, 1 / 3, 2 / 3, 0.5, 1.5, 100.0, 123.456, 1e-4, 0.00010000000000000002,
-    0.00012345678901234567, 9007199254740992.0, 9007199254740994.0, 9999999999999998.0, 1e15,
-    5e-05 * 3, 2.5e-4, 4.35, 0.07, 1.005, 2.675, 1e23 / 1e10, 5424.64, 299792.458, 3.141592653589793,
-    2.718281828459045, 1.7976931348623157e15, 2.2250738585072014e-4, 0.30000000000000004, 4503599627370497.5,
-)  # fmt: skip
-
-
 @functools.cache
 def _dumps():
     """orjson's ``dumps`` (in a tuple), or None without orjson or if it spells
@@ -88,7 +80,7 @@ def _dumps():
 def _agrees(compact) -> bool:
     """Whether the JSON and CSV spelling made from ``compact``'s text is ``repr``'s for
     floats hard to spell, in both notations."""
-    values = [*_HARD, *(-v for v in _HARD), *(v * 10.0**k for v in _HARD for k in range(-12, 18, 3))]
+    values = hard_values()  # the ledger's writer is checked on the same values
     positive = tuple(abs(v) for v in values)
     return json_text(values, compact) == repr(values) and csv_numbers(positive, compact) == list(map(repr, positive))
 
