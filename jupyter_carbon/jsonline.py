@@ -35,7 +35,7 @@ stdlib_line = json.JSONEncoder(separators=(",", ":"), allow_nan=False).encode
 #: What ``ensure_ascii`` escapes and orjson writes as it is: DEL and everything past ASCII.
 _NOT_ASCII = re.compile("[\x7f-\U0010ffff]")
 #: Every digit as 0, so that a number's form is a substring (``0e-0,``, ``0e0``).
-_ZEROS = bytes.maketrans(b"123456789", b"000000000")
+ZEROS = bytes.maketrans(b"123456789", b"000000000")
 
 #: Floats whose shortest digits are hard to find (halfway cases, powers of two and ten,
 #: neighbours of 2**53, the ends of the plain range), checked once against ``repr``.
@@ -116,7 +116,7 @@ def _repr_spelling(raw: bytes) -> bytes | None:
     number it does not know how to respell. It looks at bytes, not at JSON's grammar: text
     in a string that looks like a number may be changed too, which :func:`_fast_line`
     notices (the line no longer reads back as the record)."""
-    zeroed = raw.translate(_ZEROS)
+    zeroed = raw.translate(ZEROS)
     if _big(zeroed):
         return None
     raw = _short_exponents(raw, zeroed)
@@ -150,15 +150,27 @@ def _fast_line(obj: dict, dumps, loads) -> bytes | None:
 
 
 @functools.cache
-def _tools():
-    """(orjson's dumps, loads), or None without orjson or where it writes a hard float or
-    string otherwise than the standard library."""
+def orjson_dumps():
+    """orjson's ``dumps`` writing compact text, or None without orjson. Subclasses,
+    dataclasses and datetimes it passes on (refused as TypeError): the standard library
+    refuses or spells them its way. Each writer checks it against the standard library."""
     try:
         import orjson
     except ImportError:
         return None
     option = orjson.OPT_PASSTHROUGH_SUBCLASS | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME
-    dumps = functools.partial(orjson.dumps, option=option)
+    return functools.partial(orjson.dumps, option=option)
+
+
+@functools.cache
+def _tools():
+    """(orjson's dumps, loads), or None without orjson or where it writes a hard float or
+    string otherwise than the standard library."""
+    dumps = orjson_dumps()
+    if dumps is None:
+        return None
+    import orjson
+
     small = [v for v in hard_values() if abs(v) < 1e16]
     sample = {"f": small, "s": 'é "q" \\ \n\t\x01\x7f 😀 0e5 0.00001 e-5', "n": [None, True, False, 2**63 - 1, -3]}
     big = [v for v in hard_values() if abs(v) >= 1e16]

@@ -24,10 +24,8 @@ from __future__ import annotations
 
 import functools
 
-from ..jsonline import hard_values
+from ..jsonline import ZEROS, hard_values, orjson_dumps
 
-#: Every digit as 0, so that "a digit then e" and "17 digits then a point" are substrings.
-_ZEROS = bytes.maketrans(b"123456789", b"000000000")
 #: Where a number orjson may spell otherwise than ``repr`` can start: an exponent, plain
 #: below 1e-4, plain at 1e16 or more (integers, spelled alike, never match: no point). An
 #: orjson that wrote ``E`` would fail the check of :func:`_dumps` and not be used.
@@ -41,7 +39,7 @@ _NUMBER_BYTES = b"0123456789.,-enul"
 def _candidates(raw: bytes) -> list[int]:
     """Positions in orjson's text near which a number may be spelled otherwise than by
     ``repr`` (text in strings may match too: the callers look closer)."""
-    z = raw.translate(_ZEROS)
+    z = raw.translate(ZEROS)  # every digit 0: "a digit then e", "17 digits then a point" are substrings
     found = []
     for pattern, zeroed in _CANDIDATES:
         text = z if zeroed else raw
@@ -67,14 +65,8 @@ def _respelled(raw: bytes, spans) -> bytes:
 def _dumps():
     """orjson's ``dumps`` (in a tuple), or None without orjson or if it spells
     a hard float otherwise than ``repr`` (a future version's change would not go unnoticed)."""
-    try:
-        import orjson
-    except ImportError:
-        return None
-    # subclasses, dataclasses and datetimes: the standard library refuses or spells them its way
-    option = orjson.OPT_PASSTHROUGH_SUBCLASS | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME
-    compact = functools.partial(orjson.dumps, option=option)
-    return (compact,) if _agrees(compact) else None
+    compact = orjson_dumps()
+    return (compact,) if compact is not None and _agrees(compact) else None
 
 
 def _agrees(compact) -> bool:
