@@ -9,15 +9,12 @@ processes were charged.
 
 from __future__ import annotations
 
-import csv
-from types import SimpleNamespace
-
 from ..carbon.intensity import JOULES_PER_KWH
 from ..carbon.places import lookup_key
 from ..carbon.zones import zones
 from ..records import CellRecord, Totals
+from .encoding import CsvRows
 from .model import Report, Write, totals_of
-from .tabular import csv_text
 
 #: CodeCarbon 3.3's EmissionsData fields, in order (codecarbon/output_methods/emissions_data.py).
 COLUMNS = (
@@ -81,7 +78,6 @@ def write_codecarbon(report: Report, write: Write, *, per_cell: bool = False) ->
         rows = [_row(project, f"{session}#{r.index}", session, [r], totals_of([r])) for r in report.records]
     else:
         rows = [_row(project, session, "", report.records, report.totals)]
-    w = csv.writer(SimpleNamespace(write=write), lineterminator="\n")
-    w.writerow(COLUMNS)
+    out = CsvRows(write, COLUMNS)
     for row in rows:
-        w.writerow([csv_text(row.get(c, "")) for c in COLUMNS])
+        out.write([row.get(c, "") for c in COLUMNS])

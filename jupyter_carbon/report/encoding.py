@@ -54,8 +54,9 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def safe_text(row: list) -> list:
-    """A row whose text cells start with no formula character (a leading apostrophe added:
-    :func:`~jupyter_carbon.report.tabular.csv_text`)."""
+    """A row whose text cells a spreadsheet shows as text: one starting like a formula (a
+    cell's source ``=HYPERLINK(...)``, an error ``@SUM(...)``) gets a leading apostrophe.
+    Numbers are left as they are."""
     return [("'" + v) if isinstance(v, str) and v.startswith(FORMULA_START) else v for v in row]
 
 

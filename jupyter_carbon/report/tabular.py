@@ -7,7 +7,7 @@ from operator import attrgetter
 from .._version import __version__
 from ..records import SCHEMA_VERSION, CellRecord, IdleSpan, cell_sci, cell_total
 from ..units import cell_label
-from .encoding import FORMULA_START, CsvRows, encode
+from .encoding import CsvRows, encode
 from .fastspell import csv_numbers
 from .model import Report, Write
 
@@ -136,15 +136,6 @@ def _cluster_columns(part: dict) -> list:
     return [part["energy_j"], part.get("emissions_g"), part.get("nodes"), " ".join(part.get("zones", [])), encode(detail)]
 
 
-def csv_text(value):
-    """A text cell that a spreadsheet shows as text: one starting like a formula (a cell's
-    source ``=HYPERLINK(...)``, an error ``@SUM(...)``) gets a leading apostrophe. Numbers
-    are left as they are."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
-
 def write_csv(report: Report, write: Write) -> None:
     """One row a cell, units in the column names (joules, seconds, grams)."""
     rows = csv_writer(write)
@@ -156,7 +147,7 @@ def write_csv(report: Report, write: Write) -> None:
 
 def csv_writer(write: Write) -> CsvRows:
     """Rows of this export's dialect, the header row written; each row's text is made safe
-    for spreadsheets (:func:`csv_text`) as it is written."""
+    for spreadsheets (:func:`~.encoding.safe_text`) as it is written."""
     return CsvRows(write, CSV_COLUMNS)
 
 
