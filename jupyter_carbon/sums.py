@@ -52,15 +52,16 @@ def sci(operational_g: float | None, embodied_g: float | None, quantity: float |
     return (operational_g + (embodied_g or 0.0)) / quantity
 
 
-def cell_sci(record) -> float | None:
-    """A cell's SCI in gCO2e per its declared unit: its total (kernel and cluster) plus its
-    embodied part, over its R; None without a declared unit."""
+def cell_sci(record, total: CellTotal | None = None) -> float | None:
+    """A cell's SCI in gCO2e per its declared unit: its total (kernel and cluster; ``total``
+    where the caller has it already) plus its embodied part, over its R; None without a
+    declared unit."""
     get = _getter(record)
     unit = get("functional_unit")
     if not unit:
         return None
     embodied = (get("embodied") or {}).get("emissions_g")
-    return sci(cell_total(record).emissions_g, embodied, unit.get("quantity"))
+    return sci((total or cell_total(record)).emissions_g, embodied, unit.get("quantity"))
 
 
 def parse_unit(words) -> dict:

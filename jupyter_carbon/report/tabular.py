@@ -72,7 +72,7 @@ def json_cell(r: CellRecord) -> str:
     total = cell_total(r)
     fields = dict(zip(_RECORD_FIELDS, _record_values(r)))
     fields["cell"], fields["total_energy_j"], fields["total_emissions_g"] = cell_label(r), total.energy_j, total.emissions_g
-    fields["sci_g_per_unit"] = cell_sci(r) if r.functional_unit else None
+    fields["sci_g_per_unit"] = cell_sci(r, total) if r.functional_unit else None
     return encode(fields)
 
 
@@ -87,7 +87,7 @@ def _csv_row(r: CellRecord | IdleSpan) -> list:
         return _span_row(r)
     by, method, it = r.by_component, r.method, r.intensity or _NONE
     total = cell_total(r)
-    parts = _named_parts(r) if r.embodied or r.functional_unit else _NO_PARTS
+    parts = _named_parts(r, total) if r.embodied or r.functional_unit else _NO_PARTS
     n = csv_numbers((  # spelled together, as csv would (most of a row's time otherwise)
         r.duration_s, total.energy_j, total.emissions_g, r.energy_j, by.get("gpu"), by.get("cpu"), by.get("memory"),
         r.device_energy_j, r.pue, r.facility_energy_j, r.emissions_g, it.get("g_per_kwh"),
@@ -125,10 +125,11 @@ def _bounds_columns(b: dict | None) -> list:
     return [*(b.get("energy_j") or (None, None)), *(b.get("emissions_g") or (None, None))]
 
 
-def _named_parts(r: CellRecord | IdleSpan) -> list:
-    """Embodied grams with bounds; the functional unit and the SCI per unit (cells only)."""
+def _named_parts(r: CellRecord | IdleSpan, total=None) -> list:
+    """Embodied grams with bounds; the functional unit and the SCI per unit (cells only;
+    ``total``: the cell's, where the caller has it)."""
     e, unit = r.embodied or {}, getattr(r, "functional_unit", None) or {}
-    return [e.get("emissions_g"), e.get("low_g"), e.get("high_g"), unit.get("quantity"), unit.get("unit"), cell_sci(r) if unit else None]
+    return [e.get("emissions_g"), e.get("low_g"), e.get("high_g"), unit.get("quantity"), unit.get("unit"), cell_sci(r, total) if unit else None]
 
 
 def _cluster_columns(part: dict) -> list:
