@@ -148,7 +148,13 @@ def format_power(watts: float | None) -> str:
 
 
 def format_duration(seconds: float) -> str:
-    """``2.5 s``, ``2 min 05 s``, ``3 h 07 min``."""
+    """``12 ms``, ``2.5 s``, ``2 min 05 s``, ``3 h 07 min``.
+
+    Under a second in milliseconds: ``0.71 ms`` reads at a glance where ``0.00071 s`` is counted
+    in zeros, and fits the panel's narrow time column.
+    """
+    if 0 < seconds < 1 and num(seconds) != "1.0":
+        return f"{num(seconds * 1000)} ms"
     if seconds < 60:
         return f"{num(seconds)} s"
     minutes, s = divmod(round(seconds), 60)

@@ -190,7 +190,11 @@ export function formatCell(
   return parts.join(' ') || '–';
 }
 
+/** "12 ms", "2.5 s", "2 min 05 s", "3 h 07 min": as `units.format_duration`. */
 export function formatDuration(seconds: number): string {
+  if (seconds > 0 && seconds < 1 && num(seconds) !== '1.0') {
+    return `${num(seconds * 1000)} ms`;
+  }
   if (seconds < 60) {
     return `${num(seconds)} s`;
   }
