@@ -123,6 +123,23 @@ def test_status_bar_and_footer_in_a_real_browser(lab_kernel_only):
             ".filter(td => td.scrollWidth > td.clientWidth).map(td => td.textContent)"
         )
         assert not cut, f"figures cut in the panel: {cut}"
+        # The same with the widest figures the formatter writes, whatever this run's cells took:
+        # the figure columns fit their text, the source column gives way, nothing leaves the box.
+        widest = ["[1234] cell 1234", "0.00000068 mWh", "0.000000068 mg", "59 min 59 s"]
+        # A copy of a row holds them, screenshot taken, then the copy goes.
+        cut = page.evaluate(
+            "(texts) => { const row = document.querySelector('.jp-carbon-Panel tr.jp-carbon-cellRow');"
+            " const copy = row.parentNode.appendChild(row.cloneNode(true)); copy.id = 'jp-carbon-widestRow';"
+            " const tds = [...copy.querySelectorAll('td:not(.jp-carbon-source)')];"
+            " tds.forEach((td, i) => { td.textContent = texts[i]; });"
+            " return tds.filter(td => td.scrollWidth > td.clientWidth).map(td => td.textContent); }",
+            widest,
+        )
+        assert not cut, f"the widest figures are cut in the panel: {cut}"
+        spills = page.evaluate(FITS_ITS_BOX, ".jp-carbon-Panel")
+        assert not spills, "\n".join(spills)
+        page.screenshot(path=str(ARTIFACTS / f"lab-panel-widest-{LAB_VERSION}.png"))
+        page.evaluate("() => document.getElementById('jp-carbon-widestRow').remove()")
         _export_every_format(page, panel, sync_api, root)
         # The ledger and the reports name the notebook (JupyterLab tells the kernel which).
         # The server extension meters the kernel from outside until the kernel says it meters
