@@ -26,7 +26,7 @@ from jupyter_carbon.cluster.base import cluster_part, priced_node
 from jupyter_carbon.config import CarbonMeter
 from jupyter_carbon.footprint import footprint
 from jupyter_carbon.meter import Meter
-from jupyter_carbon.records import cell_total, costliest
+from jupyter_carbon.records import cell_sci, cell_total, costliest
 from jupyter_carbon.report import Report
 from jupyter_carbon.report.formats import render
 from jupyter_carbon.report.model import totals_of
@@ -34,7 +34,7 @@ from jupyter_carbon.report.prose import energy_range
 from jupyter_carbon.report.text import summary_text
 from jupyter_carbon.session import Session
 from jupyter_carbon.text import cell_line, energy_text, named_parts, status_line
-from jupyter_carbon.units import format_energy, format_mass
+from jupyter_carbon.units import cell_label, format_energy, format_mass
 
 CASES = json.loads((Path(__file__).parent / "fixtures" / "cell_totals.json").read_text(encoding="utf-8"))
 
@@ -209,3 +209,44 @@ def test_a_session_result_unit_counts_each_cells_own_value_and_keeps_numbers_oth
     assert units[1] is None
     assert units[2] == {"quantity": 7.0, "unit": "images", "declared_by": "cell"}
     assert units[3] == {"quantity": 10.0, "unit": "images", "declared_by": "session"}
+
+
+def test_every_csv_column_holds_what_its_name_says():
+    """The CSV row is built by position (one ``csv_numbers`` call spells a row's numbers
+    together): a cell with every part, each figure a different number, read back by column
+    name, so a column moved or added in the wrong place fails here."""
+    r = dataclasses.replace(
+        made_cell(),
+        cluster=dask_work_cell().cluster,
+        bounds={"energy_j": [30.0, 44.0], "emissions_g": [0.005, 0.0071]},
+        notebook="train.ipynb",
+        cell_position=7,
+    )
+    total = cell_total(r)
+    expected = {
+        "index": r.index, "execution_count": r.execution_count, "cell_id": r.cell_id, "source": r.source,
+        "started_at": r.started_at, "ended_at": r.ended_at, "duration_s": r.duration_s, "status": r.status, "error": "",
+        "total_energy_j": total.energy_j, "total_emissions_g": total.emissions_g, "energy_j": r.energy_j,
+        "gpu_j": r.by_component["gpu"], "cpu_j": r.by_component["cpu"], "memory_j": r.by_component["memory"],
+        "method_gpu": "measured", "method_cpu": "estimated", "method_memory": "estimated",
+        "device_energy_j": r.device_energy_j, "pue": r.pue, "facility_energy_j": r.facility_energy_j,
+        "emissions_g": r.emissions_g, "g_per_kwh": r.intensity["g_per_kwh"], "zone": "DE",
+        "intensity_source": r.intensity["source"], "intensity_year": r.intensity["year"], "signal": r.intensity["signal"],
+        "notebook": "train.ipynb", "cell_position": 7, "cell": cell_label(r),
+        "cluster_energy_j": r.cluster["energy_j"], "cluster_emissions_g": r.cluster["emissions_g"],
+        "cluster_workers": r.cluster["nodes"], "cluster_zones": "FR PL",
+        "energy_low_j": 30.0, "energy_high_j": 44.0, "emissions_low_g": 0.005, "emissions_high_g": 0.0071,
+        "embodied_g": 0.0004, "embodied_low_g": 0.0003, "embodied_high_g": 0.0012,
+        "functional_unit_r": 1000.0, "functional_unit": "samples", "sci_g_per_unit": cell_sci(r),
+    }  # fmt: skip
+    numbers = [v for v in expected.values() if isinstance(v, float)]
+    assert len(set(numbers)) == len(numbers)  # each figure tells its column apart
+    report = Report([r], totals_of([r]), "sess-1", None, [], None, [])
+    [row] = list(csv.DictReader(io.StringIO(render(report, "csv"))))
+    assert set(row) == set(expected) | {"cluster_detail"}
+    for column, value in expected.items():
+        if isinstance(value, float):
+            assert float(row[column]) == pytest.approx(value, rel=1e-12), column
+        else:
+            assert row[column] == str(value), column
+    assert [w["node"] for w in json.loads(row["cluster_detail"])] == [w["node"] for w in r.cluster["workers"]]

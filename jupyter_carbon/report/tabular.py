@@ -82,7 +82,11 @@ def json_end(any_cell: bool) -> str:
 
 # CSV ------------------------------------------------------------------------------------------
 def _csv_row(r: CellRecord | IdleSpan) -> list:
-    """A cell's row; an idle span's has no index or source, and the status ``idle``."""
+    """A cell's row; an idle span's has no index or source, and the status ``idle``.
+
+    The numbers go by position (``n[i]``) into :data:`CSV_COLUMNS`' order;
+    ``tests/test_cell_totals.py::test_every_csv_column_holds_what_its_name_says`` reads a
+    row back by column name, so a column added in the wrong place fails there."""
     if not isinstance(r, CellRecord):
         return _span_row(r)
     by, method, it = r.by_component, r.method, r.intensity or _NONE
