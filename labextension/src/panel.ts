@@ -121,15 +121,39 @@ export class CarbonPanel extends Widget {
     }
   }
 
+  /**
+   * Draw the model's figures. The model changes with every kernel message, most of which
+   * change nothing shown: the body is replaced only where its text changed, and a row the
+   * keyboard was on gets the focus back (the same cell's row, else the panel), so a
+   * keyboard user is never thrown out of the list by a redraw.
+   */
   render(): void {
     const m = this._model;
-    const units = this._settings.units;
-    const node = this._body;
-    node.textContent = '';
     const metered = m.status !== 'unmetered' && m.status !== 'failed';
     this._exports.hidden = !metered;
     // The forecast is the kernel's to ask its provider for: the server answers no such request.
     this._ahead.hidden = !metered || m.meteredBy === 'server';
+    const fresh = document.createElement('div');
+    this._draw(fresh, metered);
+    if (fresh.innerHTML === this._body.innerHTML) {
+      return;
+    }
+    const active = document.activeElement;
+    const focusedRow = active instanceof HTMLElement && this._body.contains(active) ? active.closest('tr.jp-carbon-cellRow') : null;
+    this._body.textContent = '';
+    this._body.append(...Array.from(fresh.childNodes));
+    if (focusedRow instanceof HTMLElement) {
+      const cellId = focusedRow.dataset.cellId;
+      const again = cellId
+        ? Array.from(this._body.querySelectorAll<HTMLElement>('tr.jp-carbon-cellRow')).find(row => row.dataset.cellId === cellId)
+        : undefined;
+      (again ?? this.node).focus();
+    }
+  }
+
+  private _draw(node: HTMLElement, metered: boolean): void {
+    const m = this._model;
+    const units = this._settings.units;
     if (!metered) {
       el(node, 'p', m.status === 'failed' ? statusTooltip(m, units) : 'This kernel is not metered: run %load_ext jupyter_carbon in a cell.');
       return;
