@@ -19,7 +19,7 @@ from jupyter_carbon.footprint import source_sha256
 from jupyter_carbon.server.executions import Executions
 from jupyter_carbon.protocol import MARKER_COMM
 
-from server_harness import BASH_KERNEL_REASON, IR_REASON, has_bash_kernel, has_irkernel, jupyter_server, tree_cpu_seconds
+from server_harness import BASH_KERNEL_REASON, IR_REASON, has_bash_kernel, has_irkernel, jupyter_server, tree_cpu_seconds, wait_for
 
 
 def _request(msg_id):
@@ -151,6 +151,37 @@ def test_a_python_kernel_that_meters_itself_is_counted_once(tmp_path):
     assert [r["execution_count"] for r in ours] == [1]
     assert [r["execution_count"] for r in theirs if "index" in r and "before_cell" not in r] == [2, 3]
     assert described["metered_by"] == "kernel" and "IPython extension" in described["reason"]
+
+
+@pytest.mark.slow
+def test_a_notebook_is_named_by_its_path_not_jupyterlabs_placeholder_and_follows_a_rename(tmp_path):
+    """JupyterLab starts a notebook's session under a placeholder path (a bare UUID) and
+    renames it to the notebook's path once the kernel has started; a user may rename the
+    notebook later. The server's records and its list name the notebook as it is, never
+    the placeholder."""
+    import uuid
+
+    placeholder = str(uuid.uuid4())
+    with jupyter_server(tmp_path) as server:
+        session = server.api("/api/sessions", "POST", {"path": placeholder, "type": "notebook", "name": "", "kernel": {"name": "python3"}})
+        kernel_id = session["kernel"]["id"]
+        wait_for(lambda: any(k["kernel_id"] == kernel_id for k in server.api("/api/carbon/kernels")["kernels"]), 30, "the kernel listed")
+        time.sleep(1.5)  # the server has looked at the sessions since the kernel started
+        server.api(f"/api/sessions/{session['id']}", "PATCH", {"path": "analysis.ipynb"})
+        assert server.run(kernel_id, "first = 1")["status"] == "ok"
+        wait_for(lambda: server.kernel(kernel_id)["notebook"] == "analysis.ipynb", 15, "the notebook's path listed")
+        server.api(f"/api/sessions/{session['id']}", "PATCH", {"path": "renamed.ipynb"})
+        wait_for(lambda: server.kernel(kernel_id)["notebook"] == "renamed.ipynb", 15, "the new path listed")
+        assert server.run(kernel_id, "second = 2")["status"] == "ok"
+
+        def both_records():
+            found = [r for r in server.records() if r.get("execution_count") in (1, 2)]
+            return found if len(found) == 2 else None
+
+        records = wait_for(both_records, 15, "both cells' records")
+        ledger_text = "".join(path.read_text() for path in server.ledgers.glob("*.jsonl"))
+    assert [r["notebook"] for r in sorted(records, key=lambda r: r["execution_count"])] == ["analysis.ipynb", "renamed.ipynb"]
+    assert placeholder not in ledger_text
 
 
 # Burns CPU in the kernel's process between cells, so the time between them costs energy

@@ -12,6 +12,7 @@ from __future__ import annotations
 import concurrent.futures
 import logging
 import os
+import re
 import time
 
 from .kernel import MeteredKernel
@@ -22,6 +23,12 @@ log = logging.getLogger("jupyter_carbon")
 KERNEL_ACTIONS = "https://events.jupyter.org/jupyter_server/kernel_actions/v1"
 RECONCILE_MS = 1000
 OPEN_WITHOUT_NOTEBOOK_S = 3.0
+#: How often the notebooks are looked up again once every kernel's is known: a notebook
+#: renamed while its kernel runs is named by its new path from then on.
+NOTEBOOKS_REFRESH_S = 5.0
+#: The path JupyterLab starts a notebook's session under, a bare UUID (in the notebook's
+#: folder), renamed to the notebook's path once the kernel has started: no notebook's name.
+LAB_PLACEHOLDER = re.compile(r"(?:.*/)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 class KernelMeters:
@@ -44,6 +51,7 @@ class KernelMeters:
         self.sampler = Sampler(meter_settings.sample_interval)
         self._worker = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="jupyter-carbon-server")
         self._callback = None
+        self._notebooks_at = float("-inf")
 
     # -- lifetime -------------------------------------------------------------------------
     def start(self) -> None:
@@ -114,7 +122,7 @@ class KernelMeters:
         for kernel_id in set(self.kernels) - ids:
             self.kernels.pop(kernel_id).close()
             self.run(lambda kernel_id=kernel_id: self.tally.forget(kernel_id))  # after its last idle span
-        if ids - set(self.notebooks):
+        if ids - set(self.notebooks) or self.clock() - self._notebooks_at > NOTEBOOKS_REFRESH_S:
             from tornado.ioloop import IOLoop
 
             IOLoop.current().add_callback(self._refresh_then_open)
@@ -129,17 +137,20 @@ class KernelMeters:
             self.kernels[kernel_id].open_when_known()
 
     async def refresh_notebooks(self) -> None:
-        """Each kernel's notebook, from the server's sessions."""
+        """Each kernel's notebook, from the server's sessions. JupyterLab's placeholder path
+        is no notebook: the kernel's stays unknown (or as it was) until the session's path
+        is the notebook's."""
         sessions = getattr(self.serverapp, "session_manager", None)
         if sessions is None:
             return
+        self._notebooks_at = self.clock()
         try:
             listed = await sessions.list_sessions()
         except Exception:
             return
         for model in listed:
             kernel_id, path = (model.get("kernel") or {}).get("id"), model.get("path")
-            if kernel_id and isinstance(path, str) and path:
+            if kernel_id and isinstance(path, str) and path and not LAB_PLACEHOLDER.fullmatch(path):
                 self.notebooks[kernel_id] = path
 
     def notebook_of(self, kernel_id: str) -> str | None:
