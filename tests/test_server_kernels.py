@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import time
+import uuid
 
 import pytest
 
@@ -159,8 +160,6 @@ def test_a_notebook_is_named_by_its_path_not_jupyterlabs_placeholder_and_follows
     renames it to the notebook's path once the kernel has started; a user may rename the
     notebook later. The server's records and its list name the notebook as it is, never
     the placeholder."""
-    import uuid
-
     placeholder = str(uuid.uuid4())
     with jupyter_server(tmp_path) as server:
         session = server.api("/api/sessions", "POST", {"path": placeholder, "type": "notebook", "name": "", "kernel": {"name": "python3"}})

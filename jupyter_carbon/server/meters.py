@@ -140,10 +140,10 @@ class KernelMeters:
         """Each kernel's notebook, from the server's sessions. JupyterLab's placeholder path
         is no notebook: the kernel's stays unknown (or as it was) until the session's path
         is the notebook's."""
+        self._notebooks_at = self.clock()
         sessions = getattr(self.serverapp, "session_manager", None)
         if sessions is None:
             return
-        self._notebooks_at = self.clock()
         try:
             listed = await sessions.list_sessions()
         except Exception:
